@@ -1,0 +1,14 @@
+#pragma once
+// hsync: keep an application's SQLite data in sync across a user's devices, peer to
+// peer, with no leader. Include this header for everything.
+
+#include <hsync/version.hpp>
+
+#include <hsync/core/error.hpp>
+#include <hsync/core/hlc.hpp>
+#include <hsync/core/uuid.hpp>
+
+#include <hsync/model/column.hpp>
+#include <hsync/model/markers.hpp>
+#include <hsync/model/traits.hpp>
+#include <hsync/model/type_list.hpp>
