@@ -17,6 +17,7 @@
 
 #include <hsync/core/error.hpp>
 #include <hsync/core/uuid.hpp>
+#include <hsync/detail/printable.hpp>
 
 namespace hsync {
 
@@ -69,7 +70,7 @@ struct hlc {
     static hlc parse(std::string_view text) {
         if (auto h = try_parse(text)) return *h;
         throw error(errc::invalid_hlc,
-                    "hsync: '" + std::string(text.substr(0, 80)) +
+                    "hsync: '" + detail::printable(text, 80) +
                         "' is not an hlc; expected 16 lowercase hex digits, '-', and a uuid");
     }
 

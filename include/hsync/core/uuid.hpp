@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include <hsync/core/error.hpp>
+#include <hsync/detail/printable.hpp>
 #include <hsync/detail/random.hpp>
 
 namespace hsync {
@@ -83,7 +84,7 @@ public:
     static uuid parse(std::string_view text) {
         if (auto u = try_parse(text)) return *u;
         throw error(errc::invalid_uuid,
-                    "hsync: '" + std::string(text.substr(0, 64)) +
+                    "hsync: '" + detail::printable(text) +
                         "' is not a uuid; expected 36 characters in the form "
                         "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hex digits)");
     }

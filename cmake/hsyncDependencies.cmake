@@ -1,0 +1,17 @@
+# hsync's dependencies, found the same way in hsync's own build and, through
+# hsyncConfig.cmake, in a project that uses an installed hsync.
+
+
+find_package(Boost 1.81 REQUIRED CONFIG)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(SQLiteCpp REQUIRED)
+find_package(Asio 1.22 REQUIRED MODULE)
+find_package(Threads REQUIRED)
+
+function(hsync_link_dependencies target)
+    target_link_libraries(${target} INTERFACE
+        Boost::headers nlohmann_json::nlohmann_json SQLiteCpp Asio::Asio Threads::Threads)
+    # Asio 1.22 does not detect coroutine support on clang 14 with libstdc++.
+    target_compile_definitions(${target} INTERFACE
+        $<$<CXX_COMPILER_ID:Clang>:ASIO_HAS_CO_AWAIT=1>)
+endfunction()
