@@ -59,6 +59,8 @@ public:
     hsync::owner_id device;
     std::int64_t value = 0;
 
+    int cached_total() const { return cache_; }
+
 private:
     int cache_ = 0;  // not adapted: never synced, never stored
 };
