@@ -13,3 +13,7 @@
 #include <hsync/model/markers.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/model/type_list.hpp>
+
+#include <hsync/store/change.hpp>
+#include <hsync/store/library.hpp>
+#include <hsync/store/options.hpp>

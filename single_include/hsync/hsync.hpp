@@ -37,6 +37,16 @@ enum class errc {
     clock_drift,         // a remote hlc too far ahead of the physical clock
     clock_overflow,      // the 48-bit millisecond field would overflow
     invalid_model_data,  // incoming model data with a missing, extra or mistyped field
+    value_out_of_range,  // a value the database cannot hold (std::uint64_t above INT64_MAX)
+    unknown_model,       // a model name this library does not declare
+    invalid_change,      // a remote change that is malformed or does not fit its model
+    not_owner,           // a write to a device-owned record by a device that does not own it
+    record_deleted,      // a write to a record that was deleted (deletes are final)
+    not_found,           // no record with that id
+    schema_mismatch,     // the database's tables do not match the declared models
+    schema_too_new,      // the database was written by a newer hsync
+    wrong_device,        // the database belongs to another device
+    storage,             // SQLite reported an error
 };
 
 constexpr std::string_view to_string(errc code) noexcept {
@@ -46,6 +56,16 @@ constexpr std::string_view to_string(errc code) noexcept {
         case errc::clock_drift: return "clock_drift";
         case errc::clock_overflow: return "clock_overflow";
         case errc::invalid_model_data: return "invalid_model_data";
+        case errc::value_out_of_range: return "value_out_of_range";
+        case errc::unknown_model: return "unknown_model";
+        case errc::invalid_change: return "invalid_change";
+        case errc::not_owner: return "not_owner";
+        case errc::record_deleted: return "record_deleted";
+        case errc::not_found: return "not_found";
+        case errc::schema_mismatch: return "schema_mismatch";
+        case errc::schema_too_new: return "schema_too_new";
+        case errc::wrong_device: return "wrong_device";
+        case errc::storage: return "storage";
     }
     return "unknown";
 }
@@ -775,14 +795,24 @@ struct is_time_point<std::chrono::time_point<std::chrono::system_clock, Duration
 #include <nlohmann/json.hpp>
 
 
+// ---- begin hsync/detail/field_error.hpp ----
+// What went wrong with one field value, from the network or from the database; the
+// model layer adds the model and field names.
+
+#include <string>
+
 namespace hsync::detail {
 
-// What went wrong with one field; the model layer adds the model and field names.
 struct field_error {
     std::string expected;  // "an integer in [0, 255]"
     std::string got;       // "the integer 300"
     std::string message() const { return "expected " + expected + ", got " + got; }
 };
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/field_error.hpp ----
+
+namespace hsync::detail {
 
 inline std::string describe(const nlohmann::json& j) {
     switch (j.type()) {
@@ -1238,6 +1268,18 @@ constexpr void for_each_field_index(F&& f) {
 #include <utility>
 
 
+// ---- begin hsync/detail/meta.hpp ----
+// Small type-level helpers shared by the detail headers.
+
+namespace hsync::detail {
+
+// For static_assert in a branch that must fail only when instantiated.
+template <class>
+inline constexpr bool dependent_false = false;
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/meta.hpp ----
+
 // ---- begin hsync/detail/type_name.hpp ----
 // The unqualified name of a type at compile time, and its snake_case form, which is a
 // model's default sync name (UserMetadata -> "user_metadata").
@@ -1421,9 +1463,6 @@ constexpr std::string_view to_string(strategy s) noexcept {
 inline constexpr std::size_t no_field = std::numeric_limits<std::size_t>::max();
 
 namespace detail {
-
-template <class>
-inline constexpr bool dependent_false = false;
 
 template <class F>
 inline constexpr bool is_owner_field = std::is_same_v<F, owner_id> || std::is_same_v<F, std::optional<owner_id>>;
@@ -1759,4 +1798,2225 @@ M from_json(const nlohmann::json& data) {
 
 }  // namespace hsync
 // ---- end hsync/model/json.hpp ----
+
+
+// ---- begin hsync/store/change.hpp ----
+// What a library reports and exchanges: typed change events for the application, and
+// the records of changes the sync engine sends to peers and applies from them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace hsync {
+
+enum class change_type : std::uint8_t { insert = 1, update = 2, remove = 3 };
+
+constexpr std::string_view to_string(change_type t) noexcept {
+    switch (t) {
+        case change_type::insert: return "insert";
+        case change_type::update: return "update";
+        case change_type::remove: return "remove";
+    }
+    return "unknown";
+}
+
+enum class change_origin : std::uint8_t { local, remote };
+
+// A committed (or applied) change of one record of model M, heard through
+// library::on<M>() after its transaction committed.
+template <class M>
+struct change {
+    change_type type;
+    change_origin origin;
+    hsync::record_id id;
+    std::optional<M> value;  // the record as it is now; for a remove, as it was
+    hlc stamp;               // the change's HLC (shared) or owner version (device-owned)
+};
+
+// One entry of the shared change log: a change of a shared record. `data` holds the
+// fields the change sets (all synced fields but the id for an insert, the changed ones
+// for an update, none for a remove).
+struct shared_entry {
+    hlc stamp;
+    std::string model;
+    uuid record;
+    change_type type = change_type::update;
+    nlohmann::json data = nlohmann::json::object();
+};
+
+// The state of one device-owned record as its owner last wrote it. `data` holds every
+// synced field; a removed record has `removed` set and no data.
+struct state_record {
+    std::string model;
+    uuid record;
+    uuid owner;
+    hlc version;
+    bool removed = false;
+    nlohmann::json data = nlohmann::json::object();
+};
+
+// What one committed local transaction hands to the sync engine: one batch per model.
+struct state_batch {
+    std::string model;
+    uuid owner;
+    std::vector<state_record> records;
+};
+struct shared_batch {
+    std::string model;
+    std::vector<shared_entry> entries;
+};
+struct outgoing_changes {
+    std::vector<state_batch> states;
+    std::vector<shared_batch> shared;
+    bool empty() const noexcept { return states.empty() && shared.empty(); }
+};
+
+// The outcome of applying remote changes.
+struct apply_result {
+    std::size_t applied = 0;  // changed the database
+    std::size_t ignored = 0;  // already known, stale, or for a deleted record
+};
+
+}  // namespace hsync
+// ---- end hsync/store/change.hpp ----
+
+// ---- begin hsync/store/library.hpp ----
+// hsync::library<Ms...>: one SQLite file holding the models' tables and hsync's own, the
+// local commit paths, the remote apply paths, the change log and per-peer bookkeeping,
+// all generated from the model list. See docs/storage.md.
+//
+// Thread safety: every member function may be called from any thread; calls are
+// serialized by one mutex. Events and outgoing changes are delivered after the
+// transaction commits, outside the lock, on the committing thread.
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <nlohmann/json.hpp>
+
+
+// ---- begin hsync/detail/change_log.hpp ----
+// The shared change log: every shared change this device made or received, keyed by
+// HLC, so that any device can serve any change to a third one. Entries are pruned only
+// up to an HLC every peer has acknowledged (the engine decides which).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <nlohmann/json.hpp>
+
+
+// ---- begin hsync/detail/statement.hpp ----
+// A prepared statement that lives as long as its owner, and the scope of one use of it.
+// SQLiteCpp 3.2.1 does not expose the sqlite3_stmt of its Statement, and hsync binds
+// through the C API (no per-value allocation), so it keeps its own.
+
+#include <string>
+#include <utility>
+
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
+
+namespace hsync::detail {
+
+[[noreturn]] inline void throw_sqlite(sqlite3* db, const std::string& context) {
+    throw error(errc::storage, "hsync: SQLite: " + context + std::string(sqlite3_errmsg(db)));
+}
+
+class statement {
+public:
+    statement(SQLite::Database& db, const std::string& sql) {
+        const int rc = sqlite3_prepare_v3(db.getHandle(), sql.c_str(), static_cast<int>(sql.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+        if (rc != SQLITE_OK) throw_sqlite(db.getHandle(), "cannot prepare \"" + sql + "\": ");
+    }
+    statement(statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+    statement& operator=(statement&& other) noexcept {
+        std::swap(stmt_, other.stmt_);
+        return *this;
+    }
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+    ~statement() { sqlite3_finalize(stmt_); }
+
+    sqlite3_stmt* get() const noexcept { return stmt_; }
+
+private:
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Resets a statement when a use of it ends, however it ends, so that no statement stays
+// active (holding a read transaction open) or keeps pointers to bound values.
+class statement_use {
+public:
+    explicit statement_use(const statement& s) : stmt_(s.get()) {}
+    statement_use(const statement_use&) = delete;
+    statement_use& operator=(const statement_use&) = delete;
+    ~statement_use() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+    sqlite3_stmt* get() const noexcept { return stmt_; }
+
+    // True while there is a row; throws on error.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        throw_sqlite(sqlite3_db_handle(stmt_), "");
+    }
+
+private:
+    sqlite3_stmt* stmt_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/statement.hpp ----
+
+// ---- begin hsync/detail/sqlite_codec.hpp ----
+// Field values <-> SQLite values, through the C API on SQLiteCpp's prepared statements
+// (no per-value allocation). The mapping is the one model/column.hpp states.
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <sqlite3.h>
+
+
+namespace hsync::detail {
+
+// An hlc as 24 bytes whose byte order is the hlc order (big-endian millis and counter,
+// then the device), so SQLite compares and indexes it as a plain BLOB.
+using hlc_bytes = std::array<std::uint8_t, 24>;
+
+inline hlc_bytes encode_hlc(const hlc& h) noexcept {
+    hlc_bytes out{};
+    const std::uint64_t word = h.packed();
+    for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(word >> (56 - 8 * i));
+    for (std::size_t i = 0; i < 16; ++i) out[8 + i] = h.device.bytes()[i];
+    return out;
+}
+
+inline std::optional<hlc> decode_hlc(const void* data, int size) noexcept {
+    if (size != 24 || data == nullptr) return std::nullopt;
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    std::uint64_t word = 0;
+    for (std::size_t i = 0; i < 8; ++i) word = (word << 8) | p[i];
+    uuid::bytes_type device{};
+    for (std::size_t i = 0; i < 16; ++i) device[i] = p[8 + i];
+    return hlc::from_packed(word, uuid{device});
+}
+
+inline void check_sqlite(int rc, sqlite3_stmt* stmt) {
+    if (rc != SQLITE_OK) {
+        throw error(errc::storage, std::string("hsync: SQLite: ") + sqlite3_errmsg(sqlite3_db_handle(stmt)));
+    }
+}
+
+inline void bind_uuid(sqlite3_stmt* s, int index, const uuid& u) {
+    // The uuid outlives the statement's step: the caller binds, steps and resets in one go.
+    check_sqlite(sqlite3_bind_blob(s, index, u.bytes().data(), 16, SQLITE_STATIC), s);
+}
+
+inline void bind_hlc(sqlite3_stmt* s, int index, const hlc_bytes& b) {
+    check_sqlite(sqlite3_bind_blob(s, index, b.data(), static_cast<int>(b.size()), SQLITE_STATIC), s);
+}
+
+inline void bind_text(sqlite3_stmt* s, int index, std::string_view text) {
+    check_sqlite(sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC), s);
+}
+
+inline void bind_bytes(sqlite3_stmt* s, int index, const void* data, std::size_t size) {
+    // sqlite3_bind_blob with a null pointer binds NULL; an empty blob is a zeroblob.
+    if (size == 0) {
+        check_sqlite(sqlite3_bind_zeroblob(s, index, 0), s);
+    } else {
+        check_sqlite(sqlite3_bind_blob(s, index, data, static_cast<int>(size), SQLITE_STATIC), s);
+    }
+}
+
+template <class Duration>
+constexpr bool time_point_fits_nanoseconds(std::chrono::time_point<std::chrono::system_clock, Duration> t) {
+    using ns = std::chrono::nanoseconds;
+    if constexpr (std::ratio_less_equal_v<typename Duration::period, std::nano>) {
+        return true;  // as fine as nanoseconds or finer: the cast narrows, never overflows
+    } else {
+        const auto d = t.time_since_epoch();
+        return d <= std::chrono::duration_cast<Duration>(ns::max()) &&
+               d >= std::chrono::duration_cast<Duration>(ns::min());
+    }
+}
+
+// Binds one field value. Throws errc::value_out_of_range for a value the column cannot
+// hold; `model` and `field` name it in that message.
+template <class F>
+void bind_field(sqlite3_stmt* s, int index, const F& v, std::string_view model, std::string_view field) {
+    [[maybe_unused]] auto what = [&] { return "model '" + std::string(model) + "', field '" + std::string(field) + "'"; };
+    if constexpr (is_local_v<F>) {
+        bind_field(s, index, v.get(), model, field);
+    } else if constexpr (is_optional_v<F>) {
+        if (v) {
+            bind_field(s, index, *v, model, field);
+        } else {
+            check_sqlite(sqlite3_bind_null(s, index), s);
+        }
+    } else if constexpr (std::is_same_v<F, bool>) {
+        check_sqlite(sqlite3_bind_int(s, index, v ? 1 : 0), s);
+    } else if constexpr (std::is_integral_v<F>) {
+        if constexpr (std::is_unsigned_v<F> && sizeof(F) >= sizeof(std::int64_t)) {
+            if (v > static_cast<F>(std::numeric_limits<std::int64_t>::max())) {
+                throw error(errc::value_out_of_range,
+                            "hsync: " + what() + " is " + std::to_string(v) +
+                                ", beyond the largest value SQLite can store (" +
+                                std::to_string(std::numeric_limits<std::int64_t>::max()) + ")");
+            }
+        }
+        check_sqlite(sqlite3_bind_int64(s, index, static_cast<sqlite3_int64>(v)), s);
+    } else if constexpr (std::is_floating_point_v<F>) {
+        check_sqlite(sqlite3_bind_double(s, index, static_cast<double>(v)), s);
+    } else if constexpr (std::is_enum_v<F>) {
+        bind_field(s, index, static_cast<std::underlying_type_t<F>>(v), model, field);
+    } else if constexpr (std::is_same_v<F, std::string>) {
+        bind_text(s, index, v);
+    } else if constexpr (std::is_same_v<F, std::vector<std::byte>> || std::is_same_v<F, std::vector<std::uint8_t>>) {
+        bind_bytes(s, index, v.data(), v.size());
+    } else if constexpr (std::is_same_v<F, uuid>) {
+        bind_uuid(s, index, v);
+    } else if constexpr (std::is_same_v<F, record_id> || std::is_same_v<F, owner_id>) {
+        bind_uuid(s, index, v.value);
+    } else if constexpr (is_ref_v<F>) {
+        bind_uuid(s, index, v.id);
+    } else if constexpr (is_time_point<F>::value) {
+        if (!time_point_fits_nanoseconds(v)) {
+            throw error(errc::value_out_of_range,
+                        "hsync: " + what() + " is a time outside the years 1677-2262, "
+                        "which nanoseconds since the Unix epoch cannot hold");
+        }
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(v.time_since_epoch()).count();
+        check_sqlite(sqlite3_bind_int64(s, index, static_cast<sqlite3_int64>(ns)), s);
+    } else {
+        static_assert(dependent_false<F>, "hsync: no SQLite binding for this field type");
+    }
+}
+
+inline std::string describe_column(sqlite3_stmt* s, int col) {
+    switch (sqlite3_column_type(s, col)) {
+        case SQLITE_INTEGER: return "the integer " + std::to_string(sqlite3_column_int64(s, col));
+        case SQLITE_FLOAT: return "the real " + std::to_string(sqlite3_column_double(s, col));
+        case SQLITE_TEXT: return "a TEXT value";
+        case SQLITE_BLOB: return "a BLOB of " + std::to_string(sqlite3_column_bytes(s, col)) + " bytes";
+        default: return "NULL";
+    }
+}
+
+template <class I>
+std::optional<field_error> read_integer_column(sqlite3_stmt* s, int col, I& out) {
+    using limits = std::numeric_limits<I>;
+    if (sqlite3_column_type(s, col) == SQLITE_INTEGER) {
+        const sqlite3_int64 v = sqlite3_column_int64(s, col);
+        bool fits = false;
+        if constexpr (std::is_signed_v<I>) {
+            fits = v >= static_cast<sqlite3_int64>(limits::min()) && v <= static_cast<sqlite3_int64>(limits::max());
+        } else {
+            fits = v >= 0 && static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(limits::max());
+        }
+        if (fits) {
+            out = static_cast<I>(v);
+            return std::nullopt;
+        }
+    }
+    return field_error{"an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]",
+                       describe_column(s, col)};
+}
+
+inline std::optional<field_error> read_uuid_column(sqlite3_stmt* s, int col, uuid& out) {
+    if (sqlite3_column_type(s, col) == SQLITE_BLOB && sqlite3_column_bytes(s, col) == 16) {
+        uuid::bytes_type bytes{};
+        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, col));
+        for (std::size_t i = 0; i < 16; ++i) bytes[i] = p[i];
+        out = uuid{bytes};
+        return std::nullopt;
+    }
+    return field_error{"a 16-byte uuid BLOB", describe_column(s, col)};
+}
+
+// Reads one column into a field; a value of the wrong kind (written by hand, say) is an
+// error, not a silent conversion.
+template <class F>
+std::optional<field_error> read_field(sqlite3_stmt* s, int col, F& out) {
+    if constexpr (is_local_v<F>) {
+        return read_field(s, col, out.get());
+    } else if constexpr (is_optional_v<F>) {
+        if (sqlite3_column_type(s, col) == SQLITE_NULL) {
+            out.reset();
+            return std::nullopt;
+        }
+        typename F::value_type value{};
+        if (auto err = read_field(s, col, value)) {
+            err->expected += " or NULL";
+            return err;
+        }
+        out = std::move(value);
+        return std::nullopt;
+    } else if constexpr (std::is_same_v<F, bool>) {
+        if (sqlite3_column_type(s, col) == SQLITE_INTEGER) {
+            const auto v = sqlite3_column_int64(s, col);
+            if (v == 0 || v == 1) {
+                out = v == 1;
+                return std::nullopt;
+            }
+        }
+        return field_error{"0 or 1", describe_column(s, col)};
+    } else if constexpr (std::is_integral_v<F>) {
+        return read_integer_column(s, col, out);
+    } else if constexpr (std::is_floating_point_v<F>) {
+        const int type = sqlite3_column_type(s, col);
+        if (type != SQLITE_FLOAT && type != SQLITE_INTEGER) return field_error{"a number", describe_column(s, col)};
+        out = static_cast<F>(sqlite3_column_double(s, col));
+        return std::nullopt;
+    } else if constexpr (std::is_enum_v<F>) {
+        std::underlying_type_t<F> v{};
+        if (auto err = read_integer_column(s, col, v)) return err;
+        out = static_cast<F>(v);
+        return std::nullopt;
+    } else if constexpr (std::is_same_v<F, std::string>) {
+        if (sqlite3_column_type(s, col) != SQLITE_TEXT) return field_error{"a TEXT value", describe_column(s, col)};
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+        out.assign(text, static_cast<std::size_t>(sqlite3_column_bytes(s, col)));
+        return std::nullopt;
+    } else if constexpr (std::is_same_v<F, std::vector<std::byte>> || std::is_same_v<F, std::vector<std::uint8_t>>) {
+        if (sqlite3_column_type(s, col) != SQLITE_BLOB) return field_error{"a BLOB", describe_column(s, col)};
+        const auto* p = static_cast<const typename F::value_type*>(sqlite3_column_blob(s, col));
+        const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, col));
+        out.assign(p, p + n);
+        return std::nullopt;
+    } else if constexpr (std::is_same_v<F, uuid>) {
+        return read_uuid_column(s, col, out);
+    } else if constexpr (std::is_same_v<F, record_id> || std::is_same_v<F, owner_id>) {
+        return read_uuid_column(s, col, out.value);
+    } else if constexpr (is_ref_v<F>) {
+        return read_uuid_column(s, col, out.id);
+    } else if constexpr (is_time_point<F>::value) {
+        std::int64_t ns = 0;
+        if (auto err = read_integer_column(s, col, ns)) return err;
+        out = F(std::chrono::duration_cast<typename F::duration>(std::chrono::nanoseconds(ns)));
+        return std::nullopt;
+    } else {
+        static_assert(dependent_false<F>, "hsync: no SQLite reading for this field type");
+    }
+}
+
+// The value as an SQL literal, for the DEFAULT of a column added by a migration.
+template <class F>
+std::string sql_literal(const F& v) {
+    static constexpr char digits[] = "0123456789abcdef";
+    auto blob = [](const std::uint8_t* p, std::size_t n) {
+        std::string out = "x'";
+        for (std::size_t i = 0; i < n; ++i) {
+            out.push_back(digits[p[i] >> 4]);
+            out.push_back(digits[p[i] & 0xf]);
+        }
+        return out + "'";
+    };
+    if constexpr (is_local_v<F>) {
+        return sql_literal(v.get());
+    } else if constexpr (is_optional_v<F>) {
+        return v ? sql_literal(*v) : std::string("NULL");
+    } else if constexpr (std::is_same_v<F, bool>) {
+        return v ? "1" : "0";
+    } else if constexpr (std::is_integral_v<F>) {
+        if constexpr (std::is_unsigned_v<F> && sizeof(F) >= sizeof(std::int64_t)) {
+            if (v > static_cast<F>(std::numeric_limits<std::int64_t>::max())) {
+                throw error(errc::value_out_of_range, "hsync: a default value beyond INT64_MAX cannot be stored");
+            }
+        }
+        return std::to_string(static_cast<std::int64_t>(v));
+    } else if constexpr (std::is_floating_point_v<F>) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(v));
+        return buf;
+    } else if constexpr (std::is_enum_v<F>) {
+        return sql_literal(static_cast<std::underlying_type_t<F>>(v));
+    } else if constexpr (std::is_same_v<F, std::string>) {
+        std::string out = "'";
+        for (char c : v) {
+            if (c == '\'') out.push_back('\'');
+            out.push_back(c);
+        }
+        return out + "'";
+    } else if constexpr (std::is_same_v<F, std::vector<std::byte>> || std::is_same_v<F, std::vector<std::uint8_t>>) {
+        return blob(reinterpret_cast<const std::uint8_t*>(v.data()), v.size());
+    } else if constexpr (std::is_same_v<F, uuid>) {
+        return blob(v.bytes().data(), 16);
+    } else if constexpr (std::is_same_v<F, record_id> || std::is_same_v<F, owner_id>) {
+        return blob(v.value.bytes().data(), 16);
+    } else if constexpr (is_ref_v<F>) {
+        return blob(v.id.bytes().data(), 16);
+    } else if constexpr (is_time_point<F>::value) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(v.time_since_epoch()).count());
+    } else {
+        static_assert(dependent_false<F>, "hsync: no SQL literal for this field type");
+    }
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/sqlite_codec.hpp ----
+
+namespace hsync::detail {
+
+class change_log {
+public:
+    explicit change_log(SQLite::Database& db)
+        : append_(db,
+                  "INSERT INTO hsync_shared_log (hlc, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?) "
+                  "ON CONFLICT(hlc) DO NOTHING"),
+          contains_(db, "SELECT 1 FROM hsync_shared_log WHERE hlc = ?"),
+          since_(db,
+                 "SELECT hlc, model, record_id, change_type, data FROM hsync_shared_log WHERE hlc > ? "
+                 "ORDER BY hlc LIMIT ?"),
+          range_(db,
+                 "SELECT hlc, model, record_id, change_type, data FROM hsync_shared_log WHERE hlc >= ? AND hlc <= ? "
+                 "ORDER BY hlc LIMIT ?"),
+          prune_(db, "DELETE FROM hsync_shared_log WHERE hlc <= ?"),
+          size_(db, "SELECT count(*) FROM hsync_shared_log") {}
+
+    // Appends an entry; false when an entry with the same HLC is already there.
+    bool append(const shared_entry& e) {
+        const std::vector<std::uint8_t> data = nlohmann::json::to_msgpack(e.data);
+        return append(e, data);
+    }
+
+    bool append(const shared_entry& e, const std::vector<std::uint8_t>& msgpack_data) {
+        statement_use use(append_);
+        sqlite3_stmt* s = use.get();
+        const hlc_bytes key = encode_hlc(e.stamp);
+        bind_hlc(s, 1, key);
+        bind_text(s, 2, e.model);
+        bind_uuid(s, 3, e.record);
+        check_sqlite(sqlite3_bind_int(s, 4, static_cast<int>(e.type)), s);
+        bind_bytes(s, 5, msgpack_data.data(), msgpack_data.size());
+        use.step();
+        return sqlite3_changes(sqlite3_db_handle(s)) == 1;
+    }
+
+    bool contains(const hlc& stamp) {
+        statement_use use(contains_);
+        const hlc_bytes key = encode_hlc(stamp);
+        bind_hlc(use.get(), 1, key);
+        return use.step();
+    }
+
+    // Entries strictly after `after`, in HLC order, at most `limit` of them.
+    std::vector<shared_entry> fetch_since(const hlc& after, std::size_t limit) {
+        statement_use use(since_);
+        const hlc_bytes key = encode_hlc(after);
+        bind_hlc(use.get(), 1, key);
+        bind_limit(use.get(), 2, limit);
+        return read_entries(use);
+    }
+
+    // Entries with from <= HLC <= to, in HLC order, at most `limit` of them.
+    std::vector<shared_entry> fetch_range(const hlc& from, const hlc& to, std::size_t limit) {
+        statement_use use(range_);
+        const hlc_bytes lo = encode_hlc(from);
+        const hlc_bytes hi = encode_hlc(to);
+        bind_hlc(use.get(), 1, lo);
+        bind_hlc(use.get(), 2, hi);
+        bind_limit(use.get(), 3, limit);
+        return read_entries(use);
+    }
+
+    // Removes every entry with HLC <= through; returns how many.
+    std::size_t prune_through(const hlc& through) {
+        statement_use use(prune_);
+        const hlc_bytes key = encode_hlc(through);
+        bind_hlc(use.get(), 1, key);
+        use.step();
+        return static_cast<std::size_t>(sqlite3_changes(sqlite3_db_handle(use.get())));
+    }
+
+    std::size_t size() {
+        statement_use use(size_);
+        use.step();
+        return static_cast<std::size_t>(sqlite3_column_int64(use.get(), 0));
+    }
+
+private:
+    static void bind_limit(sqlite3_stmt* s, int index, std::size_t limit) {
+        const auto capped = limit > static_cast<std::size_t>(INT64_MAX) ? INT64_MAX : static_cast<sqlite3_int64>(limit);
+        check_sqlite(sqlite3_bind_int64(s, index, capped), s);
+    }
+
+    static std::vector<shared_entry> read_entries(statement_use& use) {
+        std::vector<shared_entry> out;
+        sqlite3_stmt* s = use.get();
+        while (use.step()) {
+            shared_entry e;
+            auto stamp = decode_hlc(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0));
+            uuid record;
+            const int type = sqlite3_column_int(s, 3);
+            if (!stamp || read_uuid_column(s, 2, record) || type < 1 || type > 3 ||
+                sqlite3_column_type(s, 1) != SQLITE_TEXT) {
+                throw error(errc::storage, "hsync: a row of hsync_shared_log is malformed");
+            }
+            e.stamp = *stamp;
+            e.model = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+            e.record = record;
+            e.type = static_cast<change_type>(type);
+            const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, 4));
+            const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, 4));
+            e.data = n == 0 ? nlohmann::json::object() : nlohmann::json::from_msgpack(p, p + n);
+            out.push_back(std::move(e));
+        }
+        return out;
+    }
+
+    statement append_;
+    statement contains_;
+    statement since_;
+    statement range_;
+    statement prune_;
+    statement size_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/change_log.hpp ----
+
+// ---- begin hsync/detail/field_changes.hpp ----
+// Per-field changes of shared records: which clocked fields differ between two versions
+// of a record, their JSON, and the strict reading of the fields a remote change sets.
+// "Clocked" fields are the synced fields but the id (store/schema.hpp).
+
+#include <array>
+#include <cstddef>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+
+// ---- begin hsync/store/schema.hpp ----
+// The table of each model, derived from its traits, and the check that an existing
+// database file still matches the models: new fields are added, anything that would lose
+// data is refused with a message saying what changed.
+//
+// A model's table is named after the model and has one column per field (local<> ones
+// included: they are stored, just not sent), the record id as PRIMARY KEY, and hsync's
+// own columns:
+//   hsync_version          device-owned and mixed: the owner's HLC of the stored state
+//   hsync_clock_<field>    shared and mixed: the HLC of the field's last write
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+
+namespace hsync::detail {
+
+struct column_def {
+    std::string name;
+    sql_type type = sql_type::blob;
+    bool nullable = false;
+    bool primary_key = false;
+    std::string default_sql;  // for ALTER TABLE ADD COLUMN
+};
+
+inline std::string quote_identifier(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    return out + "\"";
+}
+
+template <class M>
+inline constexpr bool has_field_clocks = model_traits<M>::strategy != strategy::device_owned;
+template <class M>
+inline constexpr bool has_version = model_traits<M>::strategy != strategy::shared;
+
+// The synced fields that carry a per-field clock: every synced field but the id.
+template <class M>
+consteval auto clocked_indices() {
+    using traits = model_traits<M>;
+    std::array<std::size_t, traits::synced_count - 1> out{};
+    std::size_t n = 0;
+    for (std::size_t i : traits::synced_indices) {
+        if (i != traits::id_index) out[n++] = i;
+    }
+    return out;
+}
+
+template <class M>
+std::vector<column_def> model_columns() {
+    using traits = model_traits<M>;
+    std::vector<column_def> cols;
+    const M defaults{};
+    for_each_field(defaults, [&](auto index, const auto& field) {
+        constexpr std::size_t i = decltype(index)::value;
+        using F = field_type_t<M, i>;
+        cols.push_back(column_def{std::string(traits::field_names[i]), column_mapping<F>::type,
+                                  column_mapping<F>::nullable, i == traits::id_index, sql_literal(field)});
+    });
+    if constexpr (has_version<M>) {
+        // NULL for the shared records of a mixed model.
+        cols.push_back(column_def{"hsync_version", sql_type::blob, true, false, "NULL"});
+    }
+    if constexpr (has_field_clocks<M>) {
+        for (std::size_t i : clocked_indices<M>()) {
+            cols.push_back(column_def{"hsync_clock_" + std::string(traits::field_names[i]), sql_type::blob, false,
+                                      false, "x''"});
+        }
+    }
+    return cols;
+}
+
+inline std::string column_sql(const column_def& c) {
+    std::string sql = quote_identifier(c.name) + " " + std::string(to_string(c.type));
+    if (c.primary_key) return sql + " NOT NULL PRIMARY KEY";
+    if (!c.nullable) sql += " NOT NULL";
+    return sql + " DEFAULT " + c.default_sql;
+}
+
+inline std::string create_table_sql(std::string_view table, const std::vector<column_def>& cols) {
+    std::string sql = "CREATE TABLE " + quote_identifier(table) + " (";
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+        if (i) sql += ", ";
+        sql += column_sql(cols[i]);
+    }
+    // The record id is the key: rows are stored in id order (v7 ids append at the end).
+    return sql + ") WITHOUT ROWID";
+}
+
+[[noreturn]] inline void schema_mismatch(std::string_view table, const std::string& what) {
+    throw error(errc::schema_mismatch, "hsync: table '" + std::string(table) + "' does not match its model: " + what);
+}
+
+// Creates the table, or checks an existing one against the model and adds the columns
+// of new fields. Refuses a removed field, a changed type or nullability, or another
+// primary key: each would lose or reinterpret stored data.
+inline void ensure_table(SQLite::Database& db, std::string_view table, const std::vector<column_def>& cols) {
+    struct existing_column {
+        std::string name;
+        std::string type;
+        bool not_null;
+        bool primary_key;
+    };
+    std::vector<existing_column> existing;
+    {
+        SQLite::Statement info(db, "PRAGMA table_info(" + quote_identifier(table) + ")");
+        while (info.executeStep()) {
+            existing.push_back(existing_column{info.getColumn(1).getString(), info.getColumn(2).getString(),
+                                               info.getColumn(3).getInt() != 0, info.getColumn(5).getInt() != 0});
+        }
+    }
+    if (existing.empty()) {
+        db.exec(create_table_sql(table, cols));
+        return;
+    }
+    auto describe = [](std::string_view type, bool not_null) {
+        return std::string(type) + (not_null ? " NOT NULL" : " (nullable)");
+    };
+    for (const auto& e : existing) {
+        const column_def* want = nullptr;
+        for (const auto& c : cols) {
+            if (c.name == e.name) want = &c;
+        }
+        if (want == nullptr) {
+            schema_mismatch(table, "column '" + e.name +
+                                       "' is not a field of the model; removing or renaming a field would lose "
+                                       "its data. Keep the field (as hsync::local<> if it should stop syncing), "
+                                       "or migrate the table yourself before opening it");
+        }
+        const bool want_not_null = !want->nullable || want->primary_key;
+        if (e.type != to_string(want->type) || e.not_null != want_not_null) {
+            schema_mismatch(table, "column '" + e.name + "' is " + describe(e.type, e.not_null) +
+                                       " in the database but the model declares " +
+                                       describe(to_string(want->type), want_not_null) +
+                                       "; changing a field's type or nullability could lose data, so declare it "
+                                       "as before or migrate the table yourself");
+        }
+        if (e.primary_key != want->primary_key) {
+            schema_mismatch(table, "column '" + e.name + "' " +
+                                       (e.primary_key ? "is" : "is not") +
+                                       " the primary key in the database; the record id field must stay the same");
+        }
+    }
+    for (const auto& c : cols) {
+        bool present = false;
+        for (const auto& e : existing) present = present || e.name == c.name;
+        if (present) continue;
+        if (c.primary_key) {
+            schema_mismatch(table, "the record id field '" + c.name + "' is new; the record id must stay the same");
+        }
+        db.exec("ALTER TABLE " + quote_identifier(table) + " ADD COLUMN " + column_sql(c));
+    }
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/store/schema.hpp ----
+
+namespace hsync::detail {
+
+template <class M>
+using field_mask = std::array<bool, model_traits<M>::synced_count - 1>;
+
+// Calls f(k, field_index_constant) for each clocked field, k being its clock slot.
+template <class M, class F>
+constexpr void for_each_clocked(F&& f) {
+    constexpr auto clocked = clocked_indices<M>();
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (f(K, std::integral_constant<std::size_t, clocked[K]>{}), ...);
+    }(std::make_index_sequence<clocked.size()>{});
+}
+
+template <class M>
+field_mask<M> changed_fields(const M& before, const M& after) {
+    field_mask<M> mask{};
+    for_each_clocked<M>([&](std::size_t k, auto index) {
+        mask[k] = !(get_field<decltype(index)::value>(before) == get_field<decltype(index)::value>(after));
+    });
+    return mask;
+}
+
+template <class M>
+bool local_fields_differ(const M& before, const M& after) {
+    bool differ = false;
+    for_each_field_index<M>([&](auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        if constexpr (is_local_v<field_type_t<M, i>>) {
+            differ = differ || !(get_field<i>(before) == get_field<i>(after));
+        }
+    });
+    return differ;
+}
+
+template <class M>
+nlohmann::json fields_json(const M& m, const field_mask<M>& mask) {
+    nlohmann::json out = nlohmann::json::object();
+    for_each_clocked<M>([&](std::size_t k, auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        if (mask[k]) {
+            out[std::string(model_traits<M>::field_names[i])] =
+                json_field<field_type_t<M, i>>::write(get_field<i>(m));
+        }
+    });
+    return out;
+}
+
+// Reads the fields a remote shared change sets into `into`, marking them in the mask.
+// Every key must be a clocked field of M and hold a value of its type; with
+// `require_all` (an insert) every clocked field must be there.
+template <class M>
+field_mask<M> read_fields(const nlohmann::json& data, M& into, bool require_all) {
+    using traits = model_traits<M>;
+    auto fail = [](const std::string& what) {
+        throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
+    };
+    if (!data.is_object()) fail("a change's data must be an object of fields, got " + describe(data));
+    field_mask<M> mask{};
+    std::size_t known = 0;
+    for_each_clocked<M>([&](std::size_t k, auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        const std::string name(traits::field_names[i]);
+        const auto it = data.find(name);
+        if (it == data.end()) {
+            if (require_all) fail("field '" + name + "' is missing from an insert");
+            return;
+        }
+        if (auto err = json_field<field_type_t<M, i>>::read(*it, get_field<i>(into))) {
+            fail("field '" + name + "': " + err->message());
+        }
+        mask[k] = true;
+        ++known;
+    });
+    if (known != data.size()) {
+        for (const auto& item : data.items()) {
+            bool is_clocked = false;
+            for_each_clocked<M>([&](std::size_t, auto index) {
+                is_clocked = is_clocked || traits::field_names[decltype(index)::value] == item.key();
+            });
+            if (!is_clocked) fail("unexpected field '" + printable(item.key()) + "' (not a synced field a change can set)");
+        }
+    }
+    return mask;
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/field_changes.hpp ----
+
+// ---- begin hsync/detail/model_list.hpp ----
+// The model list of a library, checked and turned into code at compile time: the
+// dispatch from a model name to its type (a fold the compiler unrolls, no table of
+// function pointers) and the order in which models are applied.
+
+#include <array>
+#include <cstddef>
+#include <limits>
+#include <string_view>
+#include <type_traits>
+
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+
+
+namespace hsync::detail {
+
+inline constexpr std::size_t no_rank = std::numeric_limits<std::size_t>::max();
+
+template <class... Ms>
+struct model_list {
+    static constexpr std::size_t size = sizeof...(Ms);
+    static constexpr auto types = boost::hana::tuple_t<Ms...>;
+
+    template <class M>
+    static constexpr bool contains = (std::is_same_v<M, Ms> || ...);
+
+    // 1 + the rank of the models M requires (non-optional refs); no_rank for a cycle.
+    template <class M, std::size_t Depth = 0>
+    static consteval std::size_t rank() {
+        if constexpr (Depth > sizeof...(Ms)) {
+            return no_rank;
+        } else {
+            return rank_over<Depth>(typename model_traits<M>::required_references{});
+        }
+    }
+
+    template <std::size_t Depth, class... Rs>
+    static consteval std::size_t rank_over(type_list<Rs...>) {
+        std::size_t r = 0;
+        bool cycle = false;
+        (
+            [&] {
+                if constexpr (contains<Rs>) {
+                    const std::size_t sub = rank<Rs, Depth + 1>();
+                    if (sub == no_rank) cycle = true;
+                    else if (sub + 1 > r) r = sub + 1;
+                }
+            }(),
+            ...);
+        return cycle ? no_rank : r;
+    }
+
+    // Calls f(boost::hana::type_c<M>) for the model named `name`; false if there is none.
+    template <class F>
+    static bool dispatch(std::string_view name, F&& f) {
+        bool found = false;
+        boost::hana::for_each(types, [&](auto t) {
+            using M = typename decltype(t)::type;
+            if (!found && model_traits<M>::name == name) {
+                found = true;
+                f(t);
+            }
+        });
+        return found;
+    }
+
+    static consteval bool distinct_types() { return ((count_type<Ms>() == 1) && ...); }
+    template <class M>
+    static consteval std::size_t count_type() {
+        return (std::size_t{std::is_same_v<M, Ms>} + ...);
+    }
+
+    static consteval bool distinct_names() {
+        constexpr std::array<std::string_view, sizeof...(Ms)> names{model_traits<Ms>::name...};
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            for (std::size_t j = i + 1; j < names.size(); ++j) {
+                if (names[i] == names[j]) return false;
+            }
+        }
+        return true;
+    }
+
+    template <class... Rs>
+    static consteval bool all_in_list(type_list<Rs...>) {
+        return (contains<Rs> && ...);
+    }
+    static consteval bool references_closed() {
+        return (all_in_list(typename model_traits<Ms>::references{}) && ...);
+    }
+
+    static consteval bool acyclic() { return ((rank<Ms>() != no_rank) && ...); }
+
+    static constexpr bool valid = [] {
+        static_assert(sizeof...(Ms) > 0, "hsync: a library needs at least one model: hsync::library<ModelA, ModelB>");
+        static_assert(distinct_types(), "hsync: a model is listed twice in hsync::library<...>; list each model once");
+        static_assert(distinct_names(),
+                      "hsync: two models of this library have the same sync name; give one of them "
+                      "`static constexpr std::string_view sync_name = \"...\";`");
+        static_assert(references_closed(),
+                      "hsync: a model refers (hsync::ref<M>) to a model that is not in this library; add the "
+                      "referenced model to hsync::library<...>");
+        static_assert(acyclic(),
+                      "hsync: the models' non-optional references (hsync::ref<M>) form a cycle, so no record "
+                      "could be inserted first; make one of them std::optional<hsync::ref<M>>");
+        return true;
+    }();
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/model_list.hpp ----
+
+// ---- begin hsync/detail/model_store.hpp ----
+// One model's table: its prepared statements and the reading and writing of whole rows
+// (the model's fields plus hsync's version and per-field clocks). Merging decisions are
+// made by the library; this layer only moves rows.
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+
+namespace hsync::detail {
+
+template <class M>
+struct stored_row {
+    static constexpr std::size_t clock_count = model_traits<M>::synced_count - 1;
+
+    M value{};
+    std::optional<hlc> version;                        // owner's HLC (device-owned records)
+    std::array<std::optional<hlc>, clock_count> clocks{};  // per clocked field (shared records)
+};
+
+template <class M>
+class model_store {
+public:
+    using traits = model_traits<M>;
+    static constexpr auto clocked = clocked_indices<M>();
+
+    explicit model_store(SQLite::Database& db)
+        : db_(db), columns_(model_columns<M>()), select_prefix_(make_select_prefix()),
+          select_one_(prepare_after_ensure(db, select_prefix_ + " WHERE " + id_column() + " = ?")),
+          upsert_(db, make_upsert()),
+          delete_(db, "DELETE FROM " + quote_identifier(traits::name) + " WHERE " + id_column() + " = ?") {}
+
+    std::optional<stored_row<M>> find(const uuid& id) {
+        statement_use use(select_one_);
+        bind_uuid(use.get(), 1, id);
+        if (!use.step()) return std::nullopt;
+        return read_row(use.get());
+    }
+
+    void write(const stored_row<M>& row) {
+        statement_use use(upsert_);
+        sqlite3_stmt* s = use.get();
+        int index = 1;
+        for_each_field(row.value, [&](auto i, const auto& field) {
+            bind_field(s, index++, field, traits::name, traits::field_names[decltype(i)::value]);
+        });
+        hlc_bytes version_bytes{};
+        if constexpr (has_version<M>) {
+            if (row.version) {
+                version_bytes = encode_hlc(*row.version);
+                bind_hlc(s, index++, version_bytes);
+            } else {
+                check_sqlite(sqlite3_bind_null(s, index++), s);
+            }
+        }
+        std::array<hlc_bytes, stored_row<M>::clock_count> clock_bytes{};
+        if constexpr (has_field_clocks<M>) {
+            for (std::size_t k = 0; k < clocked.size(); ++k) {
+                if (row.clocks[k]) {
+                    clock_bytes[k] = encode_hlc(*row.clocks[k]);
+                    bind_hlc(s, index++, clock_bytes[k]);
+                } else {
+                    bind_bytes(s, index++, nullptr, 0);
+                }
+            }
+        }
+        use.step();
+    }
+
+    void erase(const uuid& id) {
+        statement_use use(delete_);
+        bind_uuid(use.get(), 1, id);
+        use.step();
+    }
+
+    // Rows matching an SQL tail ("WHERE ... ORDER BY ..."), with its parameters bound
+    // by `bind(sqlite3_stmt*)`.
+    template <class Bind>
+    std::vector<M> select(std::string_view tail, Bind&& bind) {
+        statement stmt(db_, select_prefix_ + " " + std::string(tail));
+        statement_use use(stmt);
+        bind(use.get());
+        std::vector<M> out;
+        while (use.step()) out.push_back(std::move(read_row(use.get()).value));
+        return out;
+    }
+
+    static std::string column_label(std::string_view field) {
+        return "model '" + std::string(traits::name) + "', field '" + std::string(field) + "'";
+    }
+
+private:
+    static std::string id_column() { return quote_identifier(traits::field_names[traits::id_index]); }
+
+    // Creates or checks the table before the first statement is prepared against it.
+    static statement prepare_after_ensure(SQLite::Database& db, const std::string& sql) {
+        ensure_table(db, traits::name, model_columns<M>());
+        return statement(db, sql);
+    }
+
+    std::string make_select_prefix() const {
+        std::string sql = "SELECT ";
+        for (std::size_t i = 0; i < columns_.size(); ++i) {
+            if (i) sql += ", ";
+            sql += quote_identifier(columns_[i].name);
+        }
+        return sql + " FROM " + quote_identifier(traits::name);
+    }
+
+    std::string make_upsert() const {
+        std::string names, params, updates;
+        for (std::size_t i = 0; i < columns_.size(); ++i) {
+            const std::string q = quote_identifier(columns_[i].name);
+            names += (i ? ", " : "") + q;
+            params += i ? ", ?" : "?";
+            if (!columns_[i].primary_key) updates += (updates.empty() ? "" : ", ") + q + " = excluded." + q;
+        }
+        return "INSERT INTO " + quote_identifier(traits::name) + " (" + names + ") VALUES (" + params +
+               ") ON CONFLICT(" + id_column() + ") DO UPDATE SET " + updates;
+    }
+
+    static std::optional<hlc> read_clock(sqlite3_stmt* s, int col, std::string_view what) {
+        const int type = sqlite3_column_type(s, col);
+        if (type == SQLITE_NULL) return std::nullopt;
+        if (type == SQLITE_BLOB) {
+            const int n = sqlite3_column_bytes(s, col);
+            if (n == 0) return std::nullopt;
+            if (auto h = decode_hlc(sqlite3_column_blob(s, col), n)) return h;
+        }
+        throw error(errc::invalid_model_data, "hsync: model '" + std::string(traits::name) + "': column '" +
+                                                  std::string(what) + "' does not hold an HLC");
+    }
+
+    stored_row<M> read_row(sqlite3_stmt* s) const {
+        stored_row<M> row;
+        int col = 0;
+        for_each_field(row.value, [&](auto i, auto& field) {
+            if (auto err = read_field(s, col++, field)) {
+                throw error(errc::invalid_model_data,
+                            "hsync: " + column_label(traits::field_names[decltype(i)::value]) +
+                                " in the database: " + err->message());
+            }
+        });
+        if constexpr (has_version<M>) row.version = read_clock(s, col++, "hsync_version");
+        if constexpr (has_field_clocks<M>) {
+            for (std::size_t k = 0; k < clocked.size(); ++k) row.clocks[k] = read_clock(s, col++, "hsync_clock");
+        }
+        return row;
+    }
+
+    SQLite::Database& db_;
+    std::vector<column_def> columns_;
+    std::string select_prefix_;
+    statement select_one_;
+    statement upsert_;
+    statement delete_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/model_store.hpp ----
+
+// ---- begin hsync/detail/peer_book.hpp ----
+// Per-peer bookkeeping the sync engine needs to resume where it stopped: the shared-log
+// HLC each peer acknowledged, the device-owned state watermark per (peer, owner, model),
+// and backfill checkpoints. Kept in the library's file, written in its transactions.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+
+namespace hsync::detail {
+
+class peer_book {
+public:
+    explicit peer_book(SQLite::Database& db)
+        : set_ack_(db,
+                   "INSERT INTO hsync_peer_acks (peer, acked_hlc) VALUES (?, ?) ON CONFLICT(peer) DO UPDATE SET "
+                   "acked_hlc = max(acked_hlc, excluded.acked_hlc)"),
+          get_ack_(db, "SELECT acked_hlc FROM hsync_peer_acks WHERE peer = ?"),
+          all_acks_(db, "SELECT peer, acked_hlc FROM hsync_peer_acks ORDER BY peer"),
+          set_mark_(db,
+                    "INSERT INTO hsync_state_watermarks (peer, owner, model, hlc) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(peer, owner, model) DO UPDATE SET hlc = max(hlc, excluded.hlc)"),
+          get_mark_(db, "SELECT hlc FROM hsync_state_watermarks WHERE peer = ? AND owner = ? AND model = ?"),
+          set_checkpoint_(db,
+                          "INSERT INTO hsync_backfill_checkpoints (peer, model, checkpoint) VALUES (?, ?, ?) "
+                          "ON CONFLICT(peer, model) DO UPDATE SET checkpoint = excluded.checkpoint"),
+          get_checkpoint_(db, "SELECT checkpoint FROM hsync_backfill_checkpoints WHERE peer = ? AND model = ?"),
+          clear_checkpoint_(db, "DELETE FROM hsync_backfill_checkpoints WHERE peer = ? AND model = ?") {}
+
+    // Acknowledgements only move forward.
+    void acknowledge(const uuid& peer, const hlc& up_to) {
+        statement_use use(set_ack_);
+        const hlc_bytes b = encode_hlc(up_to);
+        bind_uuid(use.get(), 1, peer);
+        bind_hlc(use.get(), 2, b);
+        use.step();
+    }
+
+    std::optional<hlc> acknowledged(const uuid& peer) {
+        statement_use use(get_ack_);
+        bind_uuid(use.get(), 1, peer);
+        if (!use.step()) return std::nullopt;
+        return decode_hlc(sqlite3_column_blob(use.get(), 0), sqlite3_column_bytes(use.get(), 0));
+    }
+
+    std::map<uuid, hlc> all_acknowledged() {
+        statement_use use(all_acks_);
+        std::map<uuid, hlc> out;
+        while (use.step()) {
+            uuid peer;
+            auto h = decode_hlc(sqlite3_column_blob(use.get(), 1), sqlite3_column_bytes(use.get(), 1));
+            if (!read_uuid_column(use.get(), 0, peer) && h) out.emplace(peer, *h);
+        }
+        return out;
+    }
+
+    // Watermarks only move forward.
+    void set_watermark(const uuid& peer, const uuid& owner, std::string_view model, const hlc& mark) {
+        statement_use use(set_mark_);
+        const hlc_bytes b = encode_hlc(mark);
+        bind_uuid(use.get(), 1, peer);
+        bind_uuid(use.get(), 2, owner);
+        bind_text(use.get(), 3, model);
+        bind_hlc(use.get(), 4, b);
+        use.step();
+    }
+
+    std::optional<hlc> watermark(const uuid& peer, const uuid& owner, std::string_view model) {
+        statement_use use(get_mark_);
+        bind_uuid(use.get(), 1, peer);
+        bind_uuid(use.get(), 2, owner);
+        bind_text(use.get(), 3, model);
+        if (!use.step()) return std::nullopt;
+        return decode_hlc(sqlite3_column_blob(use.get(), 0), sqlite3_column_bytes(use.get(), 0));
+    }
+
+    void set_checkpoint(const uuid& peer, std::string_view model, const std::vector<std::uint8_t>& checkpoint) {
+        statement_use use(set_checkpoint_);
+        bind_uuid(use.get(), 1, peer);
+        bind_text(use.get(), 2, model);
+        bind_bytes(use.get(), 3, checkpoint.data(), checkpoint.size());
+        use.step();
+    }
+
+    std::optional<std::vector<std::uint8_t>> checkpoint(const uuid& peer, std::string_view model) {
+        statement_use use(get_checkpoint_);
+        bind_uuid(use.get(), 1, peer);
+        bind_text(use.get(), 2, model);
+        if (!use.step()) return std::nullopt;
+        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(use.get(), 0));
+        return std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(use.get(), 0));
+    }
+
+    void clear_checkpoint(const uuid& peer, std::string_view model) {
+        statement_use use(clear_checkpoint_);
+        bind_uuid(use.get(), 1, peer);
+        bind_text(use.get(), 2, model);
+        use.step();
+    }
+
+private:
+    statement set_ack_;
+    statement get_ack_;
+    statement all_acks_;
+    statement set_mark_;
+    statement get_mark_;
+    statement set_checkpoint_;
+    statement get_checkpoint_;
+    statement clear_checkpoint_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/peer_book.hpp ----
+
+// ---- begin hsync/detail/tombstones.hpp ----
+// Tombstones: the ids of deleted records, with the HLC of the delete. Deletes are final:
+// a record id that has a tombstone never comes back, from any change, in any order.
+
+#include <optional>
+#include <string_view>
+
+#include <SQLiteCpp/Database.h>
+
+
+namespace hsync::detail {
+
+class tombstones {
+public:
+    explicit tombstones(SQLite::Database& db)
+        : put_(db,
+               "INSERT INTO hsync_tombstones (model, record_id, hlc) VALUES (?, ?, ?) "
+               "ON CONFLICT(model, record_id) DO UPDATE SET hlc = max(hlc, excluded.hlc)"),
+          get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?") {}
+
+    // Records the delete; a later delete of the same record keeps the greater HLC.
+    void put(std::string_view model, const uuid& record, const hlc& stamp) {
+        statement_use use(put_);
+        const hlc_bytes b = encode_hlc(stamp);
+        bind_text(use.get(), 1, model);
+        bind_uuid(use.get(), 2, record);
+        bind_hlc(use.get(), 3, b);
+        use.step();
+    }
+
+    std::optional<hlc> find(std::string_view model, const uuid& record) {
+        statement_use use(get_);
+        bind_text(use.get(), 1, model);
+        bind_uuid(use.get(), 2, record);
+        if (!use.step()) return std::nullopt;
+        return decode_hlc(sqlite3_column_blob(use.get(), 0), sqlite3_column_bytes(use.get(), 0));
+    }
+
+private:
+    statement put_;
+    statement get_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/tombstones.hpp ----
+
+// ---- begin hsync/store/internal_tables.hpp ----
+// hsync's own tables, in the library's one database file. HLCs are stored as the
+// 24-byte big-endian encoding of detail::encode_hlc, so that SQLite orders them as HLCs.
+
+#include <cstdint>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+
+namespace hsync::detail {
+
+// The on-disk schema of hsync's tables; docs/storage.md describes this version.
+inline constexpr std::int64_t storage_schema_version = 1;
+
+inline constexpr const char* internal_tables_sql = R"sql(
+CREATE TABLE IF NOT EXISTS hsync_meta (
+    key   TEXT NOT NULL PRIMARY KEY,
+    value BLOB
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hsync_shared_log (
+    hlc         BLOB NOT NULL PRIMARY KEY,
+    model       TEXT NOT NULL,
+    record_id   BLOB NOT NULL,
+    change_type INTEGER NOT NULL,
+    data        BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hsync_tombstones (
+    model     TEXT NOT NULL,
+    record_id BLOB NOT NULL,
+    hlc       BLOB NOT NULL,
+    PRIMARY KEY (model, record_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hsync_peer_acks (
+    peer      BLOB NOT NULL PRIMARY KEY,
+    acked_hlc BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hsync_state_watermarks (
+    peer  BLOB NOT NULL,
+    owner BLOB NOT NULL,
+    model TEXT NOT NULL,
+    hlc   BLOB NOT NULL,
+    PRIMARY KEY (peer, owner, model)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hsync_backfill_checkpoints (
+    peer       BLOB NOT NULL,
+    model      TEXT NOT NULL,
+    checkpoint BLOB NOT NULL,
+    PRIMARY KEY (peer, model)
+) WITHOUT ROWID;
+)sql";
+
+}  // namespace hsync::detail
+// ---- end hsync/store/internal_tables.hpp ----
+
+// ---- begin hsync/store/options.hpp ----
+// How a library is opened: the device it runs on and the knobs of its database.
+
+#include <chrono>
+#include <optional>
+
+
+namespace hsync {
+
+// The device a library runs on. Its id is the owner_id of every record this device owns;
+// a library file belongs to one device for good.
+struct identity {
+    uuid device_id;
+};
+
+enum class durability {
+    // synchronous=FULL: a commit that returned survives power loss. The default.
+    full,
+    // synchronous=NORMAL: a commit that returned survives a crash of the process, but
+    // the last transactions may be lost on power loss. Faster on slow disks.
+    normal,
+};
+
+struct library_options {
+    durability sync = durability::full;
+    std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
+    hlc_clock_options clock{};
+    physical_clock physical = system_clock_millis;  // the simulator injects virtual time
+    // The library's id for a new database file; a random one when not given. An
+    // existing file keeps the id it was created with.
+    std::optional<uuid> library_id;
+};
+
+}  // namespace hsync
+// ---- end hsync/store/options.hpp ----
+
+namespace hsync {
+
+template <class... Ms>
+class library {
+    using models = detail::model_list<Ms...>;
+    static_assert(models::valid);
+
+public:
+    // The handle passed to with_tx: hsync writes and raw SQL in one transaction.
+    class transaction {
+    public:
+        template <class M>
+        void commit(const M& m) {
+            lib_.commit_in_tx(m);
+        }
+        template <class M>
+        void remove(const uuid& id) {
+            lib_.template remove_in_tx<M>(id);
+        }
+        void exec(const std::string& sql) { lib_.db_.exec(sql); }
+        SQLite::Database& database() noexcept { return lib_.db_; }
+
+    private:
+        friend class library;
+        explicit transaction(library& lib) : lib_(lib) {}
+        library& lib_;
+    };
+
+    library(const std::filesystem::path& path, const identity& id, library_options options = {})
+        : options_(std::move(options)),
+          db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX),
+          clock_(id.device_id, options_.physical, options_.clock) {
+        if (id.device_id.is_nil()) {
+            throw error(errc::wrong_device, "hsync: the identity's device id is nil; give each device a unique id");
+        }
+        open(path, id);
+    }
+
+    library(const library&) = delete;
+    library& operator=(const library&) = delete;
+
+    const uuid& device_id() const noexcept { return clock_.device(); }
+    const uuid& library_id() const noexcept { return library_id_; }
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+    hlc last_hlc() {
+        std::lock_guard lock(mutex_);
+        return clock_.last();
+    }
+
+    // ---- local writes -------------------------------------------------------------
+
+    // Device-owned records: upsert the row stamped with this device's HLC. Shared
+    // records: log the fields that differ from the stored row under a new HLC. A
+    // mixed record takes the path of its owner field. One transaction.
+    template <class M>
+    void commit(const M& m) {
+        with_tx([&](transaction&) { commit_in_tx(m); });
+    }
+
+    // Deletes a record: a tombstone (and a log entry for a shared record). Deletes are
+    // final; removing a record that is already deleted does nothing.
+    template <class M>
+    void remove(const uuid& id) {
+        with_tx([&](transaction&) { remove_in_tx<M>(id); });
+    }
+
+    // Many records, of one model or several (a range of std::variant is not needed:
+    // call it once per model inside with_tx), in one transaction.
+    template <class Range>
+    void commit_batch(const Range& records) {
+        with_tx([&](transaction&) {
+            for (const auto& m : records) commit_in_tx(m);
+        });
+    }
+
+    template <class M, class Range>
+    void remove_batch(const Range& ids) {
+        with_tx([&](transaction&) {
+            for (const auto& id : ids) remove_in_tx<M>(id);
+        });
+    }
+
+    // Runs fn(transaction&) in one transaction. If fn throws, nothing it did is written,
+    // logged or announced, and the exception propagates. with_tx may nest (savepoints).
+    template <class F>
+    decltype(auto) with_tx(F&& fn) {
+        using result_type = std::invoke_result_t<F&, transaction&>;
+        std::unique_lock lock(mutex_);
+        transaction t(*this);
+        if (depth_ > 0) return nested_tx(fn, t);
+        run(begin_);
+        depth_ = 1;
+        if constexpr (std::is_void_v<result_type>) {
+            pending_type done;
+            try {
+                fn(t);
+                done = commit_tx();
+            } catch (...) {
+                abort_tx();
+                throw;
+            }
+            deliver(std::move(done), lock);
+        } else {
+            std::optional<std::remove_cvref_t<result_type>> result;
+            pending_type done;
+            try {
+                result.emplace(fn(t));
+                done = commit_tx();
+            } catch (...) {
+                abort_tx();
+                throw;
+            }
+            deliver(std::move(done), lock);
+            return std::remove_cvref_t<result_type>(std::move(*result));
+        }
+    }
+
+    // ---- reads --------------------------------------------------------------------
+
+    template <class M>
+    std::optional<M> get(const uuid& id) {
+        std::lock_guard lock(mutex_);
+        auto row = store<M>().find(id);
+        if (!row) return std::nullopt;
+        return std::move(row->value);
+    }
+
+    template <class M>
+    std::vector<M> all() {
+        return query<M>("ORDER BY " + detail::quote_identifier(model_traits<M>::field_names[model_traits<M>::id_index]));
+    }
+
+    // Models matching an SQL tail, e.g. query<Tag>("WHERE canonical_name LIKE ?", "sun%").
+    // Parameters may be any supported field type or a string.
+    template <class M, class... Args>
+    std::vector<M> query(const std::string& tail, const Args&... args) {
+        std::lock_guard lock(mutex_);
+        return store<M>().select(tail, [&]([[maybe_unused]] sqlite3_stmt* s) {
+            int index = 1;
+            (bind_parameter(s, index++, args), ...);
+        });
+    }
+
+    // ---- events -------------------------------------------------------------------
+
+    // Calls back after each committed local change or applied remote change of M.
+    template <class M, class F>
+    void on(F&& callback) {
+        static_assert(models::template contains<M>, "hsync: on<M>: M is not a model of this library");
+        std::lock_guard lock(mutex_);
+        auto& slot = std::get<callbacks<M>>(callbacks_);
+        auto next = slot ? std::make_shared<std::vector<std::function<void(const change<M>&)>>>(*slot)
+                         : std::make_shared<std::vector<std::function<void(const change<M>&)>>>();
+        next->emplace_back(std::forward<F>(callback));
+        slot = std::move(next);
+    }
+
+    // The sync engine's hook: what each committed local transaction sends to peers.
+    void on_outgoing(std::function<void(const outgoing_changes&)> handler) {
+        std::lock_guard lock(mutex_);
+        outgoing_handler_ = std::make_shared<std::function<void(const outgoing_changes&)>>(std::move(handler));
+    }
+
+    // ---- remote changes -----------------------------------------------------------
+
+    // Applies shared changes from a peer, in one transaction, in model reference order.
+    // A malformed change, an unknown model or a timestamp beyond the allowed drift
+    // throws hsync::error and nothing of the batch is written.
+    apply_result apply(std::span<const shared_entry> entries) {
+        return with_tx([&](transaction&) {
+            apply_result result;
+            for (std::size_t i : apply_order(entries)) count(result, apply_shared_in_tx(entries[i]));
+            return result;
+        });
+    }
+    apply_result apply(const shared_entry& e) { return apply(std::span<const shared_entry>(&e, 1)); }
+
+    // Applies device-owned states from a peer, with the same all-or-nothing rule.
+    apply_result apply(std::span<const state_record> records) {
+        return with_tx([&](transaction&) {
+            apply_result result;
+            for (std::size_t i : apply_order(records)) count(result, apply_state_in_tx(records[i]));
+            return result;
+        });
+    }
+    apply_result apply(const state_record& r) { return apply(std::span<const state_record>(&r, 1)); }
+
+    // ---- the shared change log ----------------------------------------------------
+
+    std::vector<shared_entry> fetch_since(const hlc& after, std::size_t limit) {
+        std::lock_guard lock(mutex_);
+        return stores_->log.fetch_since(after, limit);
+    }
+    std::vector<shared_entry> fetch_range(const hlc& from, const hlc& to, std::size_t limit) {
+        std::lock_guard lock(mutex_);
+        return stores_->log.fetch_range(from, to, limit);
+    }
+    std::size_t prune_log_through(const hlc& through) {
+        return with_tx([&](transaction&) { return stores_->log.prune_through(through); });
+    }
+    std::size_t log_size() {
+        std::lock_guard lock(mutex_);
+        return stores_->log.size();
+    }
+
+    // ---- per-peer bookkeeping -----------------------------------------------------
+
+    void acknowledge(const uuid& peer, const hlc& up_to) {
+        with_tx([&](transaction&) { stores_->peers.acknowledge(peer, up_to); });
+    }
+    std::optional<hlc> acknowledged(const uuid& peer) {
+        std::lock_guard lock(mutex_);
+        return stores_->peers.acknowledged(peer);
+    }
+    std::map<uuid, hlc> all_acknowledged() {
+        std::lock_guard lock(mutex_);
+        return stores_->peers.all_acknowledged();
+    }
+    void set_watermark(const uuid& peer, const uuid& owner, std::string_view model, const hlc& mark) {
+        with_tx([&](transaction&) { stores_->peers.set_watermark(peer, owner, model, mark); });
+    }
+    std::optional<hlc> watermark(const uuid& peer, const uuid& owner, std::string_view model) {
+        std::lock_guard lock(mutex_);
+        return stores_->peers.watermark(peer, owner, model);
+    }
+    void set_checkpoint(const uuid& peer, std::string_view model, const std::vector<std::uint8_t>& checkpoint) {
+        with_tx([&](transaction&) { stores_->peers.set_checkpoint(peer, model, checkpoint); });
+    }
+    std::optional<std::vector<std::uint8_t>> checkpoint(const uuid& peer, std::string_view model) {
+        std::lock_guard lock(mutex_);
+        return stores_->peers.checkpoint(peer, model);
+    }
+    void clear_checkpoint(const uuid& peer, std::string_view model) {
+        with_tx([&](transaction&) { stores_->peers.clear_checkpoint(peer, model); });
+    }
+
+private:
+    template <class M>
+    using callbacks = std::shared_ptr<const std::vector<std::function<void(const change<M>&)>>>;
+
+    struct stores_type {
+        explicit stores_type(SQLite::Database& db)
+            : log(db), peers(db), tombs(db), models(detail::model_store<Ms>(db)...) {}
+        detail::change_log log;
+        detail::peer_book peers;
+        detail::tombstones tombs;
+        std::tuple<detail::model_store<Ms>...> models;
+    };
+
+    // What a transaction will announce once it commits.
+    struct pending_type {
+        std::vector<std::function<void()>> events;
+        outgoing_changes outgoing;
+        };
+
+    template <class M>
+    detail::model_store<M>& store() {
+        static_assert(models::template contains<M>, "hsync: M is not a model of this library; add it to hsync::library<...>");
+        return std::get<detail::model_store<M>>(stores_->models);
+    }
+
+    // ---- opening ------------------------------------------------------------------
+
+    void open(const std::filesystem::path& path, const identity& id) {
+        path_ = path;
+        try {
+            db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
+            const std::string mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
+            if (mode != "wal") {
+                throw error(errc::storage, "hsync: " + path.string() + " cannot use WAL mode (journal mode is " +
+                                               mode + "); keep the library on a local file system");
+            }
+            db_.exec(options_.sync == durability::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            SQLite::Transaction setup(db_, SQLite::TransactionBehavior::IMMEDIATE);
+            db_.exec(detail::internal_tables_sql);
+            check_meta(path, id);
+            stores_.emplace(db_);
+            save_meta("hlc", detail::encode_hlc(clock_.last()));
+            setup.commit();
+        } catch (const SQLite::Exception& e) {
+            throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
+        }
+    }
+
+    std::optional<std::vector<std::uint8_t>> load_meta(const char* key) {
+        SQLite::Statement q(db_, "SELECT value FROM hsync_meta WHERE key = ?");
+        q.bind(1, key);
+        if (!q.executeStep()) return std::nullopt;
+        const auto col = q.getColumn(0);
+        const auto* p = static_cast<const std::uint8_t*>(col.getBlob());
+        return std::vector<std::uint8_t>(p, p + col.getBytes());
+    }
+
+    template <class Bytes>
+    void save_meta(const char* key, const Bytes& bytes) {
+        SQLite::Statement q(db_, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        q.bind(1, key);
+        q.bind(2, bytes.data(), static_cast<int>(bytes.size()));
+        q.exec();
+    }
+
+    void check_meta(const std::filesystem::path& path, const identity& id) {
+        SQLite::Statement version(db_, "SELECT value FROM hsync_meta WHERE key = 'schema_version'");
+        if (version.executeStep()) {
+            const auto v = version.getColumn(0).getInt64();
+            if (v > detail::storage_schema_version) {
+                throw error(errc::schema_too_new,
+                            "hsync: " + path.string() + " was written by a newer hsync (storage schema " +
+                                std::to_string(v) + "; this build knows up to " +
+                                std::to_string(detail::storage_schema_version) + "); upgrade hsync to open it");
+            }
+        } else {
+            db_.exec("INSERT INTO hsync_meta (key, value) VALUES ('schema_version', " +
+                     std::to_string(detail::storage_schema_version) + ")");
+        }
+        if (auto device = load_meta("device_id")) {
+            uuid::bytes_type b{};
+            if (device->size() == 16) std::copy(device->begin(), device->end(), b.begin());
+            if (uuid{b} != id.device_id) {
+                throw error(errc::wrong_device, "hsync: " + path.string() + " is the library of device " +
+                                                    uuid{b}.to_string() + ", not of this device (" +
+                                                    id.device_id.to_string() +
+                                                    "); each device keeps its own library file");
+            }
+        } else {
+            save_meta("device_id", id.device_id.bytes());
+        }
+        if (auto lib = load_meta("library_id"); lib && lib->size() == 16) {
+            uuid::bytes_type b{};
+            std::copy(lib->begin(), lib->end(), b.begin());
+            library_id_ = uuid{b};
+        } else {
+            library_id_ = options_.library_id.value_or(uuid::v4());
+            save_meta("library_id", library_id_.bytes());
+        }
+        if (auto stored = load_meta("hlc")) {
+            if (auto h = detail::decode_hlc(stored->data(), static_cast<int>(stored->size()))) {
+                clock_ = hlc_clock(id.device_id, options_.physical, options_.clock, *h);
+            }
+        }
+        save_hlc_.emplace(
+            db_, "INSERT INTO hsync_meta (key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    }
+
+    // ---- transactions -------------------------------------------------------------
+
+    static void run(const detail::statement& stmt) {
+        detail::statement_use use(stmt);
+        use.step();
+    }
+
+    template <class F>
+    decltype(auto) nested_tx(F& fn, transaction& t) {
+        using result_type = std::invoke_result_t<F&, transaction&>;
+        const std::string name = "hsync_" + std::to_string(depth_);
+        db_.exec("SAVEPOINT " + name);
+        const std::size_t events_before = pending_.events.size();
+        const outgoing_changes outgoing_before = pending_.outgoing;
+        ++depth_;
+        auto rollback = [&] {
+            --depth_;
+            db_.exec("ROLLBACK TO " + name);
+            db_.exec("RELEASE " + name);
+            pending_.events.resize(events_before);
+            pending_.outgoing = outgoing_before;
+        };
+        if constexpr (std::is_void_v<result_type>) {
+            try {
+                fn(t);
+            } catch (...) {
+                rollback();
+                throw;
+            }
+            --depth_;
+            db_.exec("RELEASE " + name);
+        } else {
+            std::optional<std::remove_cvref_t<result_type>> result;
+            try {
+                result.emplace(fn(t));
+            } catch (...) {
+                rollback();
+                throw;
+            }
+            --depth_;
+            db_.exec("RELEASE " + name);
+            return std::remove_cvref_t<result_type>(std::move(*result));
+        }
+    }
+
+    // Persists the clock and commits; what the transaction announces is returned, to be
+    // delivered once the lock is released.
+    pending_type commit_tx() {
+        if (clock_dirty_) {
+            const detail::hlc_bytes b = detail::encode_hlc(clock_.last());
+            detail::statement_use use(*save_hlc_);
+            detail::bind_hlc(use.get(), 1, b);
+            use.step();
+        }
+        run(commit_);
+        depth_ = 0;
+        clock_dirty_ = false;
+        pending_type done = std::move(pending_);
+        pending_ = pending_type{};
+        return done;
+    }
+
+    void deliver(pending_type done, std::unique_lock<std::recursive_mutex>& lock) {
+        auto handler = outgoing_handler_;
+        lock.unlock();
+        for (auto& fire : done.events) fire();
+        if (handler && !done.outgoing.empty()) (*handler)(done.outgoing);
+    }
+
+    void abort_tx() noexcept {
+        if (sqlite3_get_autocommit(db_.getHandle()) == 0) {
+            sqlite3_exec(db_.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+        depth_ = 0;
+        clock_dirty_ = false;
+        pending_ = pending_type{};
+    }
+
+    hlc next_hlc() {
+        clock_dirty_ = true;
+        return clock_.next();
+    }
+
+    hlc merge_remote_hlc(const hlc& remote) {
+        clock_dirty_ = true;
+        return clock_.update(remote);
+    }
+
+    template <class M>
+    void announce(change_type type, change_origin origin, const uuid& id, const M& value, const hlc& stamp) {
+        const auto& slot = std::get<callbacks<M>>(callbacks_);
+        if (!slot || slot->empty()) return;
+        pending_.events.emplace_back([subscribers = slot, c = change<M>{type, origin, record_id{id}, value, stamp}] {
+            for (const auto& cb : *subscribers) cb(c);
+        });
+    }
+
+    bool wants_outgoing() const noexcept { return outgoing_handler_ != nullptr; }
+
+    template <class Batch>
+    static Batch& batch_for(std::vector<Batch>& batches, std::string_view model) {
+        for (auto& b : batches) {
+            if (b.model == model) return b;
+        }
+        batches.emplace_back();
+        batches.back().model = std::string(model);
+        return batches.back();
+    }
+
+    // ---- local commit paths ---------------------------------------------------------
+
+    template <class M>
+    static const uuid& id_of(const M& m) {
+        return detail::get_field<model_traits<M>::id_index>(m).value;
+    }
+
+    // The owner of a record, or nullopt for a shared record.
+    template <class M>
+    static std::optional<uuid> owner_of(const M& m) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::shared) {
+            return std::nullopt;
+        } else if constexpr (traits::strategy == strategy::device_owned) {
+            return detail::get_field<traits::owner_index>(m).value;
+        } else {
+            const auto& owner = detail::get_field<traits::owner_index>(m);
+            return owner ? std::optional<uuid>(owner->value) : std::nullopt;
+        }
+    }
+
+    template <class M>
+    [[noreturn]] static void refuse(errc code, const uuid& id, const std::string& what) {
+        throw error(code, "hsync: " + std::string(model_traits<M>::name) + " " + id.to_string() + ": " + what);
+    }
+
+    template <class M>
+    void commit_in_tx(const M& m) {
+        static_assert(models::template contains<M>, "hsync: commit: M is not a model of this library; add it to hsync::library<...>");
+        const uuid& id = id_of(m);
+        if (id.is_nil()) {
+            refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
+        }
+        if (stores_->tombs.find(model_traits<M>::name, id)) {
+            refuse<M>(errc::record_deleted, id,
+                      "this record was deleted, and deletes are final; commit a new record with a new id");
+        }
+        auto existing = store<M>().find(id);
+        const auto owner = owner_of(m);
+        if (existing && owner_of(existing->value) != owner) {
+            refuse<M>(errc::not_owner, id,
+                      "a record's owner never changes (stored: " + owner_text(owner_of(existing->value)) +
+                          ", committed: " + owner_text(owner) + ")");
+        }
+        if (owner) {
+            commit_owned(m, id, *owner, existing);
+        } else {
+            commit_shared(m, id, existing);
+        }
+    }
+
+    static std::string owner_text(const std::optional<uuid>& owner) {
+        return owner ? "device " + owner->to_string() : "shared";
+    }
+
+    template <class M>
+    void commit_owned(const M& m, const uuid& id, const uuid& owner, const std::optional<detail::stored_row<M>>& existing) {
+        if (owner != device_id()) {
+            refuse<M>(errc::not_owner, id,
+                      "owned by device " + owner.to_string() + "; only the owning device commits it (this is " +
+                          device_id().to_string() + ")");
+        }
+        const hlc version = next_hlc();
+        detail::stored_row<M> row{m, version, {}};
+        store<M>().write(row);
+        const change_type type = existing ? change_type::update : change_type::insert;
+        announce(type, change_origin::local, id, m, version);
+        if (wants_outgoing()) {
+            auto& batch = batch_for(pending_.outgoing.states, model_traits<M>::name);
+            batch.owner = owner;
+            batch.records.push_back(state_record{std::string(model_traits<M>::name), id, owner, version, false, to_json(m)});
+        }
+    }
+
+    template <class M>
+    void commit_shared(const M& m, const uuid& id, const std::optional<detail::stored_row<M>>& existing) {
+        detail::field_mask<M> changed{};
+        if (existing) {
+            changed = detail::changed_fields(existing->value, m);
+        } else {
+            changed.fill(true);
+        }
+        const bool any_synced = std::find(changed.begin(), changed.end(), true) != changed.end();
+        if (!any_synced && existing && !detail::local_fields_differ(existing->value, m)) return;  // nothing to do
+
+        detail::stored_row<M> row;
+        row.value = m;
+        if (existing) row.clocks = existing->clocks;
+        hlc stamp{};
+        if (any_synced) {
+            stamp = next_hlc();
+            for (std::size_t k = 0; k < changed.size(); ++k) {
+                if (changed[k]) row.clocks[k] = stamp;
+            }
+        }
+        store<M>().write(row);
+        const change_type type = existing ? change_type::update : change_type::insert;
+        if (any_synced) {
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, detail::fields_json(m, changed)};
+            stores_->log.append(entry);
+            if (wants_outgoing()) {
+                batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
+            }
+        }
+        announce(type, change_origin::local, id, m, stamp);
+    }
+
+    template <class M>
+    void remove_in_tx(const uuid& id) {
+        static_assert(models::template contains<M>, "hsync: remove: M is not a model of this library; add it to hsync::library<...>");
+        auto existing = store<M>().find(id);
+        if (!existing) {
+            if (stores_->tombs.find(model_traits<M>::name, id)) return;  // already deleted
+            refuse<M>(errc::not_found, id, "no such record to remove");
+        }
+        const auto owner = owner_of(existing->value);
+        if (owner && *owner != device_id()) {
+            refuse<M>(errc::not_owner, id, "owned by device " + owner->to_string() + "; only the owning device removes it");
+        }
+        const hlc stamp = next_hlc();
+        store<M>().erase(id);
+        stores_->tombs.put(model_traits<M>::name, id, stamp);
+        if (owner) {
+            if (wants_outgoing()) {
+                auto& batch = batch_for(pending_.outgoing.states, model_traits<M>::name);
+                batch.owner = *owner;
+                batch.records.push_back(state_record{std::string(model_traits<M>::name), id, *owner, stamp, true, nlohmann::json::object()});
+            }
+        } else {
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, nlohmann::json::object()};
+            stores_->log.append(entry);
+            if (wants_outgoing()) batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
+        }
+        announce(change_type::remove, change_origin::local, id, existing->value, stamp);
+    }
+
+    // ---- remote apply paths -------------------------------------------------------
+
+    [[noreturn]] static void invalid(const std::string& what) { throw error(errc::invalid_change, "hsync: " + what); }
+
+    static void count(apply_result& r, bool applied) { applied ? ++r.applied : ++r.ignored; }
+
+    static std::size_t rank_of(std::string_view model) {
+        std::size_t rank = detail::no_rank;
+        models::dispatch(model, [&](auto t) { rank = models::template rank<typename decltype(t)::type>(); });
+        if (rank == detail::no_rank) {
+            throw error(errc::unknown_model,
+                        "hsync: unknown model '" + detail::printable(model) + "'; this library does not declare it");
+        }
+        return rank;
+    }
+
+    // Indices of the items in the order model references require, stable otherwise.
+    template <class Item>
+    static std::vector<std::size_t> apply_order(std::span<const Item> items) {
+        std::vector<std::pair<std::size_t, std::size_t>> keyed;
+        keyed.reserve(items.size());
+        for (std::size_t i = 0; i < items.size(); ++i) keyed.emplace_back(rank_of(items[i].model), i);
+        std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<std::size_t> order;
+        order.reserve(keyed.size());
+        for (const auto& k : keyed) order.push_back(k.second);
+        return order;
+    }
+
+    bool apply_shared_in_tx(const shared_entry& e) {
+        bool applied = false;
+        models::dispatch(e.model, [&](auto t) { applied = apply_shared_to<typename decltype(t)::type>(e); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_shared_to(const shared_entry& e) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::device_owned) {
+            invalid("model '" + std::string(traits::name) +
+                    "' is device-owned; its changes travel as owner state, not as shared log entries");
+        } else {
+            if (e.record.is_nil()) invalid("a shared change of model '" + std::string(traits::name) + "' has a nil record id");
+            if (e.type != change_type::insert && e.type != change_type::update && e.type != change_type::remove) {
+                invalid("a shared change of model '" + std::string(traits::name) + "' has an unknown change type");
+            }
+            M incoming{};
+            detail::field_mask<M> mask{};
+            if (e.type == change_type::remove) {
+                if (!e.data.is_object() || !e.data.empty()) invalid("a remove of model '" + std::string(traits::name) + "' carries data");
+            } else {
+                mask = detail::read_fields(e.data, incoming, e.type == change_type::insert);
+                if (std::find(mask.begin(), mask.end(), true) == mask.end()) {
+                    invalid("an update of model '" + std::string(traits::name) + "' sets no field");
+                }
+                if (owner_of(incoming)) {
+                    invalid("a shared change of model '" + std::string(traits::name) +
+                            "' sets an owner; owned records travel as owner state");
+                }
+            }
+            merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
+            if (stores_->log.contains(e.stamp)) return false;  // seen before
+            stores_->log.append(e);  // kept so this device can serve it to others
+
+            auto existing = store<M>().find(e.record);
+            if (existing && owner_of(existing->value)) {
+                invalid(std::string(traits::name) + " " + e.record.to_string() +
+                        " is device-owned; a shared change cannot touch it");
+            }
+            if (e.type == change_type::remove) {
+                const auto tomb = stores_->tombs.find(traits::name, e.record);
+                stores_->tombs.put(traits::name, e.record, e.stamp);
+                if (!existing) return !tomb || *tomb < e.stamp;
+                store<M>().erase(e.record);
+                announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
+                return true;
+            }
+            if (stores_->tombs.find(traits::name, e.record)) return false;  // deletes are final
+
+            detail::stored_row<M> row;
+            if (existing) {
+                row = std::move(*existing);
+            } else {
+                detail::get_field<traits::id_index>(row.value).value = e.record;
+            }
+            bool won = false;
+            detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+                constexpr std::size_t i = decltype(index)::value;
+                if (mask[k] && (!row.clocks[k] || *row.clocks[k] < e.stamp)) {
+                    detail::get_field<i>(row.value) = std::move(detail::get_field<i>(incoming));
+                    row.clocks[k] = e.stamp;
+                    won = true;
+                }
+            });
+            if (!won) return false;  // every field already has a later write
+            store<M>().write(row);
+            announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
+            return true;
+        }
+    }
+
+    bool apply_state_in_tx(const state_record& r) {
+        bool applied = false;
+        models::dispatch(r.model, [&](auto t) { applied = apply_state_to<typename decltype(t)::type>(r); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_state_to(const state_record& r) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::shared) {
+            invalid("model '" + std::string(traits::name) + "' is shared; its changes travel as log entries, not as owner state");
+        } else {
+            if (r.record.is_nil() || r.owner.is_nil()) invalid("a state of model '" + std::string(traits::name) + "' has a nil record or owner id");
+            if (r.version.device != r.owner) {
+                invalid("a state of " + std::string(traits::name) + " " + r.record.to_string() +
+                        " carries a version stamped by another device than its owner");
+            }
+            M incoming{};
+            if (!r.removed) {
+                try {
+                    incoming = from_json<M>(r.data);
+                } catch (const error& e) {
+                    throw error(errc::invalid_change, e.what());
+                }
+                if (id_of(incoming) != r.record) invalid("a state of model '" + std::string(traits::name) + "' names two record ids");
+                if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
+                    invalid("a state of " + std::string(traits::name) + " " + r.record.to_string() +
+                            " has an owner field that is not its owner");
+                }
+            } else if (!r.data.is_object() || !r.data.empty()) {
+                invalid("a removed state of model '" + std::string(traits::name) + "' carries data");
+            }
+            merge_remote_hlc(r.version);  // refuses a timestamp beyond the allowed drift
+
+            auto existing = store<M>().find(r.record);
+            if (existing) {
+                const auto stored_owner = owner_of(existing->value);
+                if (stored_owner != std::optional<uuid>(r.owner)) {
+                    refuse<M>(errc::not_owner, r.record,
+                              "a state from device " + r.owner.to_string() + " for a record owned by " +
+                                  owner_text(stored_owner) + " is refused");
+                }
+                if (existing->version && !(*existing->version < r.version)) return false;  // stale or repeated
+            }
+            const auto tomb = stores_->tombs.find(traits::name, r.record);
+            if (r.removed) {
+                stores_->tombs.put(traits::name, r.record, r.version);
+                if (!existing) return !tomb || *tomb < r.version;
+                store<M>().erase(r.record);
+                announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
+                return true;
+            }
+            if (tomb) return false;  // deletes are final
+
+            if (existing) {
+                // local<> fields keep this device's values.
+                detail::for_each_field_index<M>([&](auto index) {
+                    constexpr std::size_t i = decltype(index)::value;
+                    if constexpr (is_local_v<detail::field_type_t<M, i>>) {
+                        detail::get_field<i>(incoming) = detail::get_field<i>(existing->value);
+                    }
+                });
+            }
+            detail::stored_row<M> row{std::move(incoming), r.version, {}};
+            store<M>().write(row);
+            announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
+            return true;
+        }
+    }
+
+    // ---- query parameters ---------------------------------------------------------
+
+    template <class T>
+    static void bind_parameter(sqlite3_stmt* s, int index, const T& v) {
+        if constexpr (std::is_convertible_v<const T&, std::string_view> && !column_type<T>) {
+            detail::bind_text(s, index, std::string_view(v));
+        } else {
+            static_assert(column_type<T>, "hsync: query parameters must be strings or supported field types");
+            detail::bind_field(s, index, v, "query", "parameter");
+        }
+    }
+
+    library_options options_;
+    SQLite::Database db_;
+    hlc_clock clock_;
+    std::filesystem::path path_;
+    uuid library_id_;
+    std::optional<stores_type> stores_;
+    std::optional<detail::statement> save_hlc_;
+    detail::statement begin_{db_, "BEGIN IMMEDIATE"};
+    detail::statement commit_{db_, "COMMIT"};
+
+    std::recursive_mutex mutex_;
+    int depth_ = 0;
+    bool clock_dirty_ = false;
+    pending_type pending_;
+    std::tuple<callbacks<Ms>...> callbacks_;
+    std::shared_ptr<std::function<void(const outgoing_changes&)>> outgoing_handler_;
+};
+
+}  // namespace hsync
+// ---- end hsync/store/library.hpp ----
 // ---- end hsync/hsync.hpp ----

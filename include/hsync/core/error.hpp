@@ -13,6 +13,16 @@ enum class errc {
     clock_drift,         // a remote hlc too far ahead of the physical clock
     clock_overflow,      // the 48-bit millisecond field would overflow
     invalid_model_data,  // incoming model data with a missing, extra or mistyped field
+    value_out_of_range,  // a value the database cannot hold (std::uint64_t above INT64_MAX)
+    unknown_model,       // a model name this library does not declare
+    invalid_change,      // a remote change that is malformed or does not fit its model
+    not_owner,           // a write to a device-owned record by a device that does not own it
+    record_deleted,      // a write to a record that was deleted (deletes are final)
+    not_found,           // no record with that id
+    schema_mismatch,     // the database's tables do not match the declared models
+    schema_too_new,      // the database was written by a newer hsync
+    wrong_device,        // the database belongs to another device
+    storage,             // SQLite reported an error
 };
 
 constexpr std::string_view to_string(errc code) noexcept {
@@ -22,6 +32,16 @@ constexpr std::string_view to_string(errc code) noexcept {
         case errc::clock_drift: return "clock_drift";
         case errc::clock_overflow: return "clock_overflow";
         case errc::invalid_model_data: return "invalid_model_data";
+        case errc::value_out_of_range: return "value_out_of_range";
+        case errc::unknown_model: return "unknown_model";
+        case errc::invalid_change: return "invalid_change";
+        case errc::not_owner: return "not_owner";
+        case errc::record_deleted: return "record_deleted";
+        case errc::not_found: return "not_found";
+        case errc::schema_mismatch: return "schema_mismatch";
+        case errc::schema_too_new: return "schema_too_new";
+        case errc::wrong_device: return "wrong_device";
+        case errc::storage: return "storage";
     }
     return "unknown";
 }

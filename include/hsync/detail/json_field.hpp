@@ -15,18 +15,12 @@
 #include <nlohmann/json.hpp>
 
 #include <hsync/core/uuid.hpp>
+#include <hsync/detail/field_error.hpp>
 #include <hsync/model/column.hpp>
 #include <hsync/model/markers.hpp>
 #include <hsync/detail/printable.hpp>
 
 namespace hsync::detail {
-
-// What went wrong with one field; the model layer adds the model and field names.
-struct field_error {
-    std::string expected;  // "an integer in [0, 255]"
-    std::string got;       // "the integer 300"
-    std::string message() const { return "expected " + expected + ", got " + got; }
-};
 
 inline std::string describe(const nlohmann::json& j) {
     switch (j.type()) {

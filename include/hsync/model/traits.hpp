@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <hsync/detail/meta.hpp>
 #include <hsync/detail/reflect.hpp>
 #include <hsync/detail/type_name.hpp>
 #include <hsync/model/column.hpp>
@@ -38,9 +39,6 @@ constexpr std::string_view to_string(strategy s) noexcept {
 inline constexpr std::size_t no_field = std::numeric_limits<std::size_t>::max();
 
 namespace detail {
-
-template <class>
-inline constexpr bool dependent_false = false;
 
 template <class F>
 inline constexpr bool is_owner_field = std::is_same_v<F, owner_id> || std::is_same_v<F, std::optional<owner_id>>;

@@ -1,0 +1,842 @@
+#pragma once
+// hsync::library<Ms...>: one SQLite file holding the models' tables and hsync's own, the
+// local commit paths, the remote apply paths, the change log and per-peer bookkeeping,
+// all generated from the model list. See docs/storage.md.
+//
+// Thread safety: every member function may be called from any thread; calls are
+// serialized by one mutex. Events and outgoing changes are delivered after the
+// transaction commits, outside the lock, on the committing thread.
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <nlohmann/json.hpp>
+
+#include <hsync/core/error.hpp>
+#include <hsync/core/hlc.hpp>
+#include <hsync/core/uuid.hpp>
+#include <hsync/detail/change_log.hpp>
+#include <hsync/detail/field_changes.hpp>
+#include <hsync/detail/model_list.hpp>
+#include <hsync/detail/model_store.hpp>
+#include <hsync/detail/peer_book.hpp>
+#include <hsync/detail/printable.hpp>
+#include <hsync/detail/sqlite_codec.hpp>
+#include <hsync/detail/statement.hpp>
+#include <hsync/detail/tombstones.hpp>
+#include <hsync/model/json.hpp>
+#include <hsync/model/traits.hpp>
+#include <hsync/store/change.hpp>
+#include <hsync/store/internal_tables.hpp>
+#include <hsync/store/options.hpp>
+
+namespace hsync {
+
+template <class... Ms>
+class library {
+    using models = detail::model_list<Ms...>;
+    static_assert(models::valid);
+
+public:
+    // The handle passed to with_tx: hsync writes and raw SQL in one transaction.
+    class transaction {
+    public:
+        template <class M>
+        void commit(const M& m) {
+            lib_.commit_in_tx(m);
+        }
+        template <class M>
+        void remove(const uuid& id) {
+            lib_.template remove_in_tx<M>(id);
+        }
+        void exec(const std::string& sql) { lib_.db_.exec(sql); }
+        SQLite::Database& database() noexcept { return lib_.db_; }
+
+    private:
+        friend class library;
+        explicit transaction(library& lib) : lib_(lib) {}
+        library& lib_;
+    };
+
+    library(const std::filesystem::path& path, const identity& id, library_options options = {})
+        : options_(std::move(options)),
+          db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX),
+          clock_(id.device_id, options_.physical, options_.clock) {
+        if (id.device_id.is_nil()) {
+            throw error(errc::wrong_device, "hsync: the identity's device id is nil; give each device a unique id");
+        }
+        open(path, id);
+    }
+
+    library(const library&) = delete;
+    library& operator=(const library&) = delete;
+
+    const uuid& device_id() const noexcept { return clock_.device(); }
+    const uuid& library_id() const noexcept { return library_id_; }
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+    hlc last_hlc() {
+        std::lock_guard lock(mutex_);
+        return clock_.last();
+    }
+
+    // ---- local writes -------------------------------------------------------------
+
+    // Device-owned records: upsert the row stamped with this device's HLC. Shared
+    // records: log the fields that differ from the stored row under a new HLC. A
+    // mixed record takes the path of its owner field. One transaction.
+    template <class M>
+    void commit(const M& m) {
+        with_tx([&](transaction&) { commit_in_tx(m); });
+    }
+
+    // Deletes a record: a tombstone (and a log entry for a shared record). Deletes are
+    // final; removing a record that is already deleted does nothing.
+    template <class M>
+    void remove(const uuid& id) {
+        with_tx([&](transaction&) { remove_in_tx<M>(id); });
+    }
+
+    // Many records, of one model or several (a range of std::variant is not needed:
+    // call it once per model inside with_tx), in one transaction.
+    template <class Range>
+    void commit_batch(const Range& records) {
+        with_tx([&](transaction&) {
+            for (const auto& m : records) commit_in_tx(m);
+        });
+    }
+
+    template <class M, class Range>
+    void remove_batch(const Range& ids) {
+        with_tx([&](transaction&) {
+            for (const auto& id : ids) remove_in_tx<M>(id);
+        });
+    }
+
+    // Runs fn(transaction&) in one transaction. If fn throws, nothing it did is written,
+    // logged or announced, and the exception propagates. with_tx may nest (savepoints).
+    template <class F>
+    decltype(auto) with_tx(F&& fn) {
+        using result_type = std::invoke_result_t<F&, transaction&>;
+        std::unique_lock lock(mutex_);
+        transaction t(*this);
+        if (depth_ > 0) return nested_tx(fn, t);
+        run(begin_);
+        depth_ = 1;
+        if constexpr (std::is_void_v<result_type>) {
+            pending_type done;
+            try {
+                fn(t);
+                done = commit_tx();
+            } catch (...) {
+                abort_tx();
+                throw;
+            }
+            deliver(std::move(done), lock);
+        } else {
+            std::optional<std::remove_cvref_t<result_type>> result;
+            pending_type done;
+            try {
+                result.emplace(fn(t));
+                done = commit_tx();
+            } catch (...) {
+                abort_tx();
+                throw;
+            }
+            deliver(std::move(done), lock);
+            return std::remove_cvref_t<result_type>(std::move(*result));
+        }
+    }
+
+    // ---- reads --------------------------------------------------------------------
+
+    template <class M>
+    std::optional<M> get(const uuid& id) {
+        std::lock_guard lock(mutex_);
+        auto row = store<M>().find(id);
+        if (!row) return std::nullopt;
+        return std::move(row->value);
+    }
+
+    template <class M>
+    std::vector<M> all() {
+        return query<M>("ORDER BY " + detail::quote_identifier(model_traits<M>::field_names[model_traits<M>::id_index]));
+    }
+
+    // Models matching an SQL tail, e.g. query<Tag>("WHERE canonical_name LIKE ?", "sun%").
+    // Parameters may be any supported field type or a string.
+    template <class M, class... Args>
+    std::vector<M> query(const std::string& tail, const Args&... args) {
+        std::lock_guard lock(mutex_);
+        return store<M>().select(tail, [&]([[maybe_unused]] sqlite3_stmt* s) {
+            int index = 1;
+            (bind_parameter(s, index++, args), ...);
+        });
+    }
+
+    // ---- events -------------------------------------------------------------------
+
+    // Calls back after each committed local change or applied remote change of M.
+    template <class M, class F>
+    void on(F&& callback) {
+        static_assert(models::template contains<M>, "hsync: on<M>: M is not a model of this library");
+        std::lock_guard lock(mutex_);
+        auto& slot = std::get<callbacks<M>>(callbacks_);
+        auto next = slot ? std::make_shared<std::vector<std::function<void(const change<M>&)>>>(*slot)
+                         : std::make_shared<std::vector<std::function<void(const change<M>&)>>>();
+        next->emplace_back(std::forward<F>(callback));
+        slot = std::move(next);
+    }
+
+    // The sync engine's hook: what each committed local transaction sends to peers.
+    void on_outgoing(std::function<void(const outgoing_changes&)> handler) {
+        std::lock_guard lock(mutex_);
+        outgoing_handler_ = std::make_shared<std::function<void(const outgoing_changes&)>>(std::move(handler));
+    }
+
+    // ---- remote changes -----------------------------------------------------------
+
+    // Applies shared changes from a peer, in one transaction, in model reference order.
+    // A malformed change, an unknown model or a timestamp beyond the allowed drift
+    // throws hsync::error and nothing of the batch is written.
+    apply_result apply(std::span<const shared_entry> entries) {
+        return with_tx([&](transaction&) {
+            apply_result result;
+            for (std::size_t i : apply_order(entries)) count(result, apply_shared_in_tx(entries[i]));
+            return result;
+        });
+    }
+    apply_result apply(const shared_entry& e) { return apply(std::span<const shared_entry>(&e, 1)); }
+
+    // Applies device-owned states from a peer, with the same all-or-nothing rule.
+    apply_result apply(std::span<const state_record> records) {
+        return with_tx([&](transaction&) {
+            apply_result result;
+            for (std::size_t i : apply_order(records)) count(result, apply_state_in_tx(records[i]));
+            return result;
+        });
+    }
+    apply_result apply(const state_record& r) { return apply(std::span<const state_record>(&r, 1)); }
+
+    // ---- the shared change log ----------------------------------------------------
+
+    std::vector<shared_entry> fetch_since(const hlc& after, std::size_t limit) {
+        std::lock_guard lock(mutex_);
+        return stores_->log.fetch_since(after, limit);
+    }
+    std::vector<shared_entry> fetch_range(const hlc& from, const hlc& to, std::size_t limit) {
+        std::lock_guard lock(mutex_);
+        return stores_->log.fetch_range(from, to, limit);
+    }
+    std::size_t prune_log_through(const hlc& through) {
+        return with_tx([&](transaction&) { return stores_->log.prune_through(through); });
+    }
+    std::size_t log_size() {
+        std::lock_guard lock(mutex_);
+        return stores_->log.size();
+    }
+
+    // ---- per-peer bookkeeping -----------------------------------------------------
+
+    void acknowledge(const uuid& peer, const hlc& up_to) {
+        with_tx([&](transaction&) { stores_->peers.acknowledge(peer, up_to); });
+    }
+    std::optional<hlc> acknowledged(const uuid& peer) {
+        std::lock_guard lock(mutex_);
+        return stores_->peers.acknowledged(peer);
+    }
+    std::map<uuid, hlc> all_acknowledged() {
+        std::lock_guard lock(mutex_);
+        return stores_->peers.all_acknowledged();
+    }
+    void set_watermark(const uuid& peer, const uuid& owner, std::string_view model, const hlc& mark) {
+        with_tx([&](transaction&) { stores_->peers.set_watermark(peer, owner, model, mark); });
+    }
+    std::optional<hlc> watermark(const uuid& peer, const uuid& owner, std::string_view model) {
+        std::lock_guard lock(mutex_);
+        return stores_->peers.watermark(peer, owner, model);
+    }
+    void set_checkpoint(const uuid& peer, std::string_view model, const std::vector<std::uint8_t>& checkpoint) {
+        with_tx([&](transaction&) { stores_->peers.set_checkpoint(peer, model, checkpoint); });
+    }
+    std::optional<std::vector<std::uint8_t>> checkpoint(const uuid& peer, std::string_view model) {
+        std::lock_guard lock(mutex_);
+        return stores_->peers.checkpoint(peer, model);
+    }
+    void clear_checkpoint(const uuid& peer, std::string_view model) {
+        with_tx([&](transaction&) { stores_->peers.clear_checkpoint(peer, model); });
+    }
+
+private:
+    template <class M>
+    using callbacks = std::shared_ptr<const std::vector<std::function<void(const change<M>&)>>>;
+
+    struct stores_type {
+        explicit stores_type(SQLite::Database& db)
+            : log(db), peers(db), tombs(db), models(detail::model_store<Ms>(db)...) {}
+        detail::change_log log;
+        detail::peer_book peers;
+        detail::tombstones tombs;
+        std::tuple<detail::model_store<Ms>...> models;
+    };
+
+    // What a transaction will announce once it commits.
+    struct pending_type {
+        std::vector<std::function<void()>> events;
+        outgoing_changes outgoing;
+        };
+
+    template <class M>
+    detail::model_store<M>& store() {
+        static_assert(models::template contains<M>, "hsync: M is not a model of this library; add it to hsync::library<...>");
+        return std::get<detail::model_store<M>>(stores_->models);
+    }
+
+    // ---- opening ------------------------------------------------------------------
+
+    void open(const std::filesystem::path& path, const identity& id) {
+        path_ = path;
+        try {
+            db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
+            const std::string mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
+            if (mode != "wal") {
+                throw error(errc::storage, "hsync: " + path.string() + " cannot use WAL mode (journal mode is " +
+                                               mode + "); keep the library on a local file system");
+            }
+            db_.exec(options_.sync == durability::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            SQLite::Transaction setup(db_, SQLite::TransactionBehavior::IMMEDIATE);
+            db_.exec(detail::internal_tables_sql);
+            check_meta(path, id);
+            stores_.emplace(db_);
+            save_meta("hlc", detail::encode_hlc(clock_.last()));
+            setup.commit();
+        } catch (const SQLite::Exception& e) {
+            throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
+        }
+    }
+
+    std::optional<std::vector<std::uint8_t>> load_meta(const char* key) {
+        SQLite::Statement q(db_, "SELECT value FROM hsync_meta WHERE key = ?");
+        q.bind(1, key);
+        if (!q.executeStep()) return std::nullopt;
+        const auto col = q.getColumn(0);
+        const auto* p = static_cast<const std::uint8_t*>(col.getBlob());
+        return std::vector<std::uint8_t>(p, p + col.getBytes());
+    }
+
+    template <class Bytes>
+    void save_meta(const char* key, const Bytes& bytes) {
+        SQLite::Statement q(db_, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        q.bind(1, key);
+        q.bind(2, bytes.data(), static_cast<int>(bytes.size()));
+        q.exec();
+    }
+
+    void check_meta(const std::filesystem::path& path, const identity& id) {
+        SQLite::Statement version(db_, "SELECT value FROM hsync_meta WHERE key = 'schema_version'");
+        if (version.executeStep()) {
+            const auto v = version.getColumn(0).getInt64();
+            if (v > detail::storage_schema_version) {
+                throw error(errc::schema_too_new,
+                            "hsync: " + path.string() + " was written by a newer hsync (storage schema " +
+                                std::to_string(v) + "; this build knows up to " +
+                                std::to_string(detail::storage_schema_version) + "); upgrade hsync to open it");
+            }
+        } else {
+            db_.exec("INSERT INTO hsync_meta (key, value) VALUES ('schema_version', " +
+                     std::to_string(detail::storage_schema_version) + ")");
+        }
+        if (auto device = load_meta("device_id")) {
+            uuid::bytes_type b{};
+            if (device->size() == 16) std::copy(device->begin(), device->end(), b.begin());
+            if (uuid{b} != id.device_id) {
+                throw error(errc::wrong_device, "hsync: " + path.string() + " is the library of device " +
+                                                    uuid{b}.to_string() + ", not of this device (" +
+                                                    id.device_id.to_string() +
+                                                    "); each device keeps its own library file");
+            }
+        } else {
+            save_meta("device_id", id.device_id.bytes());
+        }
+        if (auto lib = load_meta("library_id"); lib && lib->size() == 16) {
+            uuid::bytes_type b{};
+            std::copy(lib->begin(), lib->end(), b.begin());
+            library_id_ = uuid{b};
+        } else {
+            library_id_ = options_.library_id.value_or(uuid::v4());
+            save_meta("library_id", library_id_.bytes());
+        }
+        if (auto stored = load_meta("hlc")) {
+            if (auto h = detail::decode_hlc(stored->data(), static_cast<int>(stored->size()))) {
+                clock_ = hlc_clock(id.device_id, options_.physical, options_.clock, *h);
+            }
+        }
+        save_hlc_.emplace(
+            db_, "INSERT INTO hsync_meta (key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    }
+
+    // ---- transactions -------------------------------------------------------------
+
+    static void run(const detail::statement& stmt) {
+        detail::statement_use use(stmt);
+        use.step();
+    }
+
+    template <class F>
+    decltype(auto) nested_tx(F& fn, transaction& t) {
+        using result_type = std::invoke_result_t<F&, transaction&>;
+        const std::string name = "hsync_" + std::to_string(depth_);
+        db_.exec("SAVEPOINT " + name);
+        const std::size_t events_before = pending_.events.size();
+        const outgoing_changes outgoing_before = pending_.outgoing;
+        ++depth_;
+        auto rollback = [&] {
+            --depth_;
+            db_.exec("ROLLBACK TO " + name);
+            db_.exec("RELEASE " + name);
+            pending_.events.resize(events_before);
+            pending_.outgoing = outgoing_before;
+        };
+        if constexpr (std::is_void_v<result_type>) {
+            try {
+                fn(t);
+            } catch (...) {
+                rollback();
+                throw;
+            }
+            --depth_;
+            db_.exec("RELEASE " + name);
+        } else {
+            std::optional<std::remove_cvref_t<result_type>> result;
+            try {
+                result.emplace(fn(t));
+            } catch (...) {
+                rollback();
+                throw;
+            }
+            --depth_;
+            db_.exec("RELEASE " + name);
+            return std::remove_cvref_t<result_type>(std::move(*result));
+        }
+    }
+
+    // Persists the clock and commits; what the transaction announces is returned, to be
+    // delivered once the lock is released.
+    pending_type commit_tx() {
+        if (clock_dirty_) {
+            const detail::hlc_bytes b = detail::encode_hlc(clock_.last());
+            detail::statement_use use(*save_hlc_);
+            detail::bind_hlc(use.get(), 1, b);
+            use.step();
+        }
+        run(commit_);
+        depth_ = 0;
+        clock_dirty_ = false;
+        pending_type done = std::move(pending_);
+        pending_ = pending_type{};
+        return done;
+    }
+
+    void deliver(pending_type done, std::unique_lock<std::recursive_mutex>& lock) {
+        auto handler = outgoing_handler_;
+        lock.unlock();
+        for (auto& fire : done.events) fire();
+        if (handler && !done.outgoing.empty()) (*handler)(done.outgoing);
+    }
+
+    void abort_tx() noexcept {
+        if (sqlite3_get_autocommit(db_.getHandle()) == 0) {
+            sqlite3_exec(db_.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+        depth_ = 0;
+        clock_dirty_ = false;
+        pending_ = pending_type{};
+    }
+
+    hlc next_hlc() {
+        clock_dirty_ = true;
+        return clock_.next();
+    }
+
+    hlc merge_remote_hlc(const hlc& remote) {
+        clock_dirty_ = true;
+        return clock_.update(remote);
+    }
+
+    template <class M>
+    void announce(change_type type, change_origin origin, const uuid& id, const M& value, const hlc& stamp) {
+        const auto& slot = std::get<callbacks<M>>(callbacks_);
+        if (!slot || slot->empty()) return;
+        pending_.events.emplace_back([subscribers = slot, c = change<M>{type, origin, record_id{id}, value, stamp}] {
+            for (const auto& cb : *subscribers) cb(c);
+        });
+    }
+
+    bool wants_outgoing() const noexcept { return outgoing_handler_ != nullptr; }
+
+    template <class Batch>
+    static Batch& batch_for(std::vector<Batch>& batches, std::string_view model) {
+        for (auto& b : batches) {
+            if (b.model == model) return b;
+        }
+        batches.emplace_back();
+        batches.back().model = std::string(model);
+        return batches.back();
+    }
+
+    // ---- local commit paths ---------------------------------------------------------
+
+    template <class M>
+    static const uuid& id_of(const M& m) {
+        return detail::get_field<model_traits<M>::id_index>(m).value;
+    }
+
+    // The owner of a record, or nullopt for a shared record.
+    template <class M>
+    static std::optional<uuid> owner_of(const M& m) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::shared) {
+            return std::nullopt;
+        } else if constexpr (traits::strategy == strategy::device_owned) {
+            return detail::get_field<traits::owner_index>(m).value;
+        } else {
+            const auto& owner = detail::get_field<traits::owner_index>(m);
+            return owner ? std::optional<uuid>(owner->value) : std::nullopt;
+        }
+    }
+
+    template <class M>
+    [[noreturn]] static void refuse(errc code, const uuid& id, const std::string& what) {
+        throw error(code, "hsync: " + std::string(model_traits<M>::name) + " " + id.to_string() + ": " + what);
+    }
+
+    template <class M>
+    void commit_in_tx(const M& m) {
+        static_assert(models::template contains<M>, "hsync: commit: M is not a model of this library; add it to hsync::library<...>");
+        const uuid& id = id_of(m);
+        if (id.is_nil()) {
+            refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
+        }
+        if (stores_->tombs.find(model_traits<M>::name, id)) {
+            refuse<M>(errc::record_deleted, id,
+                      "this record was deleted, and deletes are final; commit a new record with a new id");
+        }
+        auto existing = store<M>().find(id);
+        const auto owner = owner_of(m);
+        if (existing && owner_of(existing->value) != owner) {
+            refuse<M>(errc::not_owner, id,
+                      "a record's owner never changes (stored: " + owner_text(owner_of(existing->value)) +
+                          ", committed: " + owner_text(owner) + ")");
+        }
+        if (owner) {
+            commit_owned(m, id, *owner, existing);
+        } else {
+            commit_shared(m, id, existing);
+        }
+    }
+
+    static std::string owner_text(const std::optional<uuid>& owner) {
+        return owner ? "device " + owner->to_string() : "shared";
+    }
+
+    template <class M>
+    void commit_owned(const M& m, const uuid& id, const uuid& owner, const std::optional<detail::stored_row<M>>& existing) {
+        if (owner != device_id()) {
+            refuse<M>(errc::not_owner, id,
+                      "owned by device " + owner.to_string() + "; only the owning device commits it (this is " +
+                          device_id().to_string() + ")");
+        }
+        const hlc version = next_hlc();
+        detail::stored_row<M> row{m, version, {}};
+        store<M>().write(row);
+        const change_type type = existing ? change_type::update : change_type::insert;
+        announce(type, change_origin::local, id, m, version);
+        if (wants_outgoing()) {
+            auto& batch = batch_for(pending_.outgoing.states, model_traits<M>::name);
+            batch.owner = owner;
+            batch.records.push_back(state_record{std::string(model_traits<M>::name), id, owner, version, false, to_json(m)});
+        }
+    }
+
+    template <class M>
+    void commit_shared(const M& m, const uuid& id, const std::optional<detail::stored_row<M>>& existing) {
+        detail::field_mask<M> changed{};
+        if (existing) {
+            changed = detail::changed_fields(existing->value, m);
+        } else {
+            changed.fill(true);
+        }
+        const bool any_synced = std::find(changed.begin(), changed.end(), true) != changed.end();
+        if (!any_synced && existing && !detail::local_fields_differ(existing->value, m)) return;  // nothing to do
+
+        detail::stored_row<M> row;
+        row.value = m;
+        if (existing) row.clocks = existing->clocks;
+        hlc stamp{};
+        if (any_synced) {
+            stamp = next_hlc();
+            for (std::size_t k = 0; k < changed.size(); ++k) {
+                if (changed[k]) row.clocks[k] = stamp;
+            }
+        }
+        store<M>().write(row);
+        const change_type type = existing ? change_type::update : change_type::insert;
+        if (any_synced) {
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, detail::fields_json(m, changed)};
+            stores_->log.append(entry);
+            if (wants_outgoing()) {
+                batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
+            }
+        }
+        announce(type, change_origin::local, id, m, stamp);
+    }
+
+    template <class M>
+    void remove_in_tx(const uuid& id) {
+        static_assert(models::template contains<M>, "hsync: remove: M is not a model of this library; add it to hsync::library<...>");
+        auto existing = store<M>().find(id);
+        if (!existing) {
+            if (stores_->tombs.find(model_traits<M>::name, id)) return;  // already deleted
+            refuse<M>(errc::not_found, id, "no such record to remove");
+        }
+        const auto owner = owner_of(existing->value);
+        if (owner && *owner != device_id()) {
+            refuse<M>(errc::not_owner, id, "owned by device " + owner->to_string() + "; only the owning device removes it");
+        }
+        const hlc stamp = next_hlc();
+        store<M>().erase(id);
+        stores_->tombs.put(model_traits<M>::name, id, stamp);
+        if (owner) {
+            if (wants_outgoing()) {
+                auto& batch = batch_for(pending_.outgoing.states, model_traits<M>::name);
+                batch.owner = *owner;
+                batch.records.push_back(state_record{std::string(model_traits<M>::name), id, *owner, stamp, true, nlohmann::json::object()});
+            }
+        } else {
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, nlohmann::json::object()};
+            stores_->log.append(entry);
+            if (wants_outgoing()) batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
+        }
+        announce(change_type::remove, change_origin::local, id, existing->value, stamp);
+    }
+
+    // ---- remote apply paths -------------------------------------------------------
+
+    [[noreturn]] static void invalid(const std::string& what) { throw error(errc::invalid_change, "hsync: " + what); }
+
+    static void count(apply_result& r, bool applied) { applied ? ++r.applied : ++r.ignored; }
+
+    static std::size_t rank_of(std::string_view model) {
+        std::size_t rank = detail::no_rank;
+        models::dispatch(model, [&](auto t) { rank = models::template rank<typename decltype(t)::type>(); });
+        if (rank == detail::no_rank) {
+            throw error(errc::unknown_model,
+                        "hsync: unknown model '" + detail::printable(model) + "'; this library does not declare it");
+        }
+        return rank;
+    }
+
+    // Indices of the items in the order model references require, stable otherwise.
+    template <class Item>
+    static std::vector<std::size_t> apply_order(std::span<const Item> items) {
+        std::vector<std::pair<std::size_t, std::size_t>> keyed;
+        keyed.reserve(items.size());
+        for (std::size_t i = 0; i < items.size(); ++i) keyed.emplace_back(rank_of(items[i].model), i);
+        std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<std::size_t> order;
+        order.reserve(keyed.size());
+        for (const auto& k : keyed) order.push_back(k.second);
+        return order;
+    }
+
+    bool apply_shared_in_tx(const shared_entry& e) {
+        bool applied = false;
+        models::dispatch(e.model, [&](auto t) { applied = apply_shared_to<typename decltype(t)::type>(e); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_shared_to(const shared_entry& e) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::device_owned) {
+            invalid("model '" + std::string(traits::name) +
+                    "' is device-owned; its changes travel as owner state, not as shared log entries");
+        } else {
+            if (e.record.is_nil()) invalid("a shared change of model '" + std::string(traits::name) + "' has a nil record id");
+            if (e.type != change_type::insert && e.type != change_type::update && e.type != change_type::remove) {
+                invalid("a shared change of model '" + std::string(traits::name) + "' has an unknown change type");
+            }
+            M incoming{};
+            detail::field_mask<M> mask{};
+            if (e.type == change_type::remove) {
+                if (!e.data.is_object() || !e.data.empty()) invalid("a remove of model '" + std::string(traits::name) + "' carries data");
+            } else {
+                mask = detail::read_fields(e.data, incoming, e.type == change_type::insert);
+                if (std::find(mask.begin(), mask.end(), true) == mask.end()) {
+                    invalid("an update of model '" + std::string(traits::name) + "' sets no field");
+                }
+                if (owner_of(incoming)) {
+                    invalid("a shared change of model '" + std::string(traits::name) +
+                            "' sets an owner; owned records travel as owner state");
+                }
+            }
+            merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
+            if (stores_->log.contains(e.stamp)) return false;  // seen before
+            stores_->log.append(e);  // kept so this device can serve it to others
+
+            auto existing = store<M>().find(e.record);
+            if (existing && owner_of(existing->value)) {
+                invalid(std::string(traits::name) + " " + e.record.to_string() +
+                        " is device-owned; a shared change cannot touch it");
+            }
+            if (e.type == change_type::remove) {
+                const auto tomb = stores_->tombs.find(traits::name, e.record);
+                stores_->tombs.put(traits::name, e.record, e.stamp);
+                if (!existing) return !tomb || *tomb < e.stamp;
+                store<M>().erase(e.record);
+                announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
+                return true;
+            }
+            if (stores_->tombs.find(traits::name, e.record)) return false;  // deletes are final
+
+            detail::stored_row<M> row;
+            if (existing) {
+                row = std::move(*existing);
+            } else {
+                detail::get_field<traits::id_index>(row.value).value = e.record;
+            }
+            bool won = false;
+            detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+                constexpr std::size_t i = decltype(index)::value;
+                if (mask[k] && (!row.clocks[k] || *row.clocks[k] < e.stamp)) {
+                    detail::get_field<i>(row.value) = std::move(detail::get_field<i>(incoming));
+                    row.clocks[k] = e.stamp;
+                    won = true;
+                }
+            });
+            if (!won) return false;  // every field already has a later write
+            store<M>().write(row);
+            announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
+            return true;
+        }
+    }
+
+    bool apply_state_in_tx(const state_record& r) {
+        bool applied = false;
+        models::dispatch(r.model, [&](auto t) { applied = apply_state_to<typename decltype(t)::type>(r); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_state_to(const state_record& r) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::shared) {
+            invalid("model '" + std::string(traits::name) + "' is shared; its changes travel as log entries, not as owner state");
+        } else {
+            if (r.record.is_nil() || r.owner.is_nil()) invalid("a state of model '" + std::string(traits::name) + "' has a nil record or owner id");
+            if (r.version.device != r.owner) {
+                invalid("a state of " + std::string(traits::name) + " " + r.record.to_string() +
+                        " carries a version stamped by another device than its owner");
+            }
+            M incoming{};
+            if (!r.removed) {
+                try {
+                    incoming = from_json<M>(r.data);
+                } catch (const error& e) {
+                    throw error(errc::invalid_change, e.what());
+                }
+                if (id_of(incoming) != r.record) invalid("a state of model '" + std::string(traits::name) + "' names two record ids");
+                if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
+                    invalid("a state of " + std::string(traits::name) + " " + r.record.to_string() +
+                            " has an owner field that is not its owner");
+                }
+            } else if (!r.data.is_object() || !r.data.empty()) {
+                invalid("a removed state of model '" + std::string(traits::name) + "' carries data");
+            }
+            merge_remote_hlc(r.version);  // refuses a timestamp beyond the allowed drift
+
+            auto existing = store<M>().find(r.record);
+            if (existing) {
+                const auto stored_owner = owner_of(existing->value);
+                if (stored_owner != std::optional<uuid>(r.owner)) {
+                    refuse<M>(errc::not_owner, r.record,
+                              "a state from device " + r.owner.to_string() + " for a record owned by " +
+                                  owner_text(stored_owner) + " is refused");
+                }
+                if (existing->version && !(*existing->version < r.version)) return false;  // stale or repeated
+            }
+            const auto tomb = stores_->tombs.find(traits::name, r.record);
+            if (r.removed) {
+                stores_->tombs.put(traits::name, r.record, r.version);
+                if (!existing) return !tomb || *tomb < r.version;
+                store<M>().erase(r.record);
+                announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
+                return true;
+            }
+            if (tomb) return false;  // deletes are final
+
+            if (existing) {
+                // local<> fields keep this device's values.
+                detail::for_each_field_index<M>([&](auto index) {
+                    constexpr std::size_t i = decltype(index)::value;
+                    if constexpr (is_local_v<detail::field_type_t<M, i>>) {
+                        detail::get_field<i>(incoming) = detail::get_field<i>(existing->value);
+                    }
+                });
+            }
+            detail::stored_row<M> row{std::move(incoming), r.version, {}};
+            store<M>().write(row);
+            announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
+            return true;
+        }
+    }
+
+    // ---- query parameters ---------------------------------------------------------
+
+    template <class T>
+    static void bind_parameter(sqlite3_stmt* s, int index, const T& v) {
+        if constexpr (std::is_convertible_v<const T&, std::string_view> && !column_type<T>) {
+            detail::bind_text(s, index, std::string_view(v));
+        } else {
+            static_assert(column_type<T>, "hsync: query parameters must be strings or supported field types");
+            detail::bind_field(s, index, v, "query", "parameter");
+        }
+    }
+
+    library_options options_;
+    SQLite::Database db_;
+    hlc_clock clock_;
+    std::filesystem::path path_;
+    uuid library_id_;
+    std::optional<stores_type> stores_;
+    std::optional<detail::statement> save_hlc_;
+    detail::statement begin_{db_, "BEGIN IMMEDIATE"};
+    detail::statement commit_{db_, "COMMIT"};
+
+    std::recursive_mutex mutex_;
+    int depth_ = 0;
+    bool clock_dirty_ = false;
+    pending_type pending_;
+    std::tuple<callbacks<Ms>...> callbacks_;
+    std::shared_ptr<std::function<void(const outgoing_changes&)>> outgoing_handler_;
+};
+
+}  // namespace hsync

@@ -1,0 +1,36 @@
+#pragma once
+// How a library is opened: the device it runs on and the knobs of its database.
+
+#include <chrono>
+#include <optional>
+
+#include <hsync/core/hlc.hpp>
+#include <hsync/core/uuid.hpp>
+
+namespace hsync {
+
+// The device a library runs on. Its id is the owner_id of every record this device owns;
+// a library file belongs to one device for good.
+struct identity {
+    uuid device_id;
+};
+
+enum class durability {
+    // synchronous=FULL: a commit that returned survives power loss. The default.
+    full,
+    // synchronous=NORMAL: a commit that returned survives a crash of the process, but
+    // the last transactions may be lost on power loss. Faster on slow disks.
+    normal,
+};
+
+struct library_options {
+    durability sync = durability::full;
+    std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
+    hlc_clock_options clock{};
+    physical_clock physical = system_clock_millis;  // the simulator injects virtual time
+    // The library's id for a new database file; a random one when not given. An
+    // existing file keeps the id it was created with.
+    std::optional<uuid> library_id;
+};
+
+}  // namespace hsync

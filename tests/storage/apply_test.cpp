@@ -1,0 +1,312 @@
+// Remote changes: the apply paths of each strategy, their checks, and what they refuse.
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/Database.h>
+
+#include "support/seed_library.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace hsync_test;
+using namespace photos;
+
+namespace {
+
+// Two devices, each with its own library file, exchanging what they commit by hand.
+struct two_devices {
+    temp_dir dir;
+    hsync::identity a_id{hsync::uuid::v4()};
+    hsync::identity b_id{hsync::uuid::v4()};
+    seed_library a{dir / "a.db", a_id};
+    seed_library b{dir / "b.db", b_id};
+    std::vector<hsync::outgoing_changes> from_a, from_b;
+
+    two_devices() {
+        a.on_outgoing([this](const hsync::outgoing_changes& o) { from_a.push_back(o); });
+        b.on_outgoing([this](const hsync::outgoing_changes& o) { from_b.push_back(o); });
+    }
+
+    static hsync::apply_result deliver(seed_library& to, std::vector<hsync::outgoing_changes>& queue) {
+        hsync::apply_result total;
+        for (const auto& o : queue) {
+            for (const auto& batch : o.states) add(total, to.apply(std::span<const hsync::state_record>(batch.records)));
+            for (const auto& batch : o.shared) add(total, to.apply(std::span<const hsync::shared_entry>(batch.entries)));
+        }
+        queue.clear();
+        return total;
+    }
+    static void add(hsync::apply_result& total, const hsync::apply_result& r) {
+        total.applied += r.applied;
+        total.ignored += r.ignored;
+    }
+};
+
+hsync::errc code_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const hsync::error& e) {
+        INFO(e.what());
+        return e.code();
+    }
+    FAIL("no hsync::error was thrown");
+    return hsync::errc::storage;
+}
+
+hsync::state_record state_of(const Location& l, const hsync::hlc& version) {
+    return hsync::state_record{"location", l.uuid.value, l.device.value, version, false, hsync::to_json(l)};
+}
+
+}  // namespace
+
+TEST_CASE("device-owned state: applied by record id, stale and repeated states ignored", "[storage]") {
+    two_devices d;
+    Location loc = make_location(d.a_id.device_id, "/pictures");
+    d.a.commit(loc);
+    const auto first = d.from_a;
+    loc.total_file_count = 42;
+    d.a.commit(loc);
+    const auto second = d.from_a;
+
+    REQUIRE(two_devices::deliver(d.b, d.from_a).applied == 2);
+    REQUIRE(d.b.get<Location>(loc.uuid)->total_file_count == 42);
+
+    // A late copy of the first state, and the second again: the newer state stays.
+    auto late = first;
+    REQUIRE(two_devices::deliver(d.b, late).ignored == 1);
+    auto repeated = second;
+    const auto r = two_devices::deliver(d.b, repeated);
+    REQUIRE(r.applied == 0);
+    REQUIRE(d.b.get<Location>(loc.uuid)->total_file_count == 42);
+}
+
+TEST_CASE("local fields get their defaults on insert and keep their local values on update", "[storage]") {
+    two_devices d;
+    Location loc = make_location(d.a_id.device_id, "/pictures");
+    loc.scan_state = "done on a";
+    d.a.commit(loc);
+    two_devices::deliver(d.b, d.from_a);
+    REQUIRE(*d.b.get<Location>(loc.uuid)->scan_state == "pending");  // the declared default
+
+    // b's own local value survives a's next state.
+    REQUIRE_NOTHROW(d.b.with_tx([&](auto& t) {
+        t.exec("UPDATE location SET scan_state = 'seen on b'");
+    }));
+    loc.name = "Pictures";
+    d.a.commit(loc);
+    two_devices::deliver(d.b, d.from_a);
+    const auto on_b = d.b.get<Location>(loc.uuid);
+    REQUIRE(on_b->name == "Pictures");
+    REQUIRE(*on_b->scan_state == "seen on b");
+}
+
+TEST_CASE("a device-owned state is accepted only for its owner's records", "[storage]") {
+    two_devices d;
+    Location loc = make_location(d.a_id.device_id, "/pictures");
+    d.a.commit(loc);
+    two_devices::deliver(d.b, d.from_a);
+    const hsync::hlc later{d.a.last_hlc().millis + 1, 0, d.a_id.device_id};
+
+    SECTION("a forged owner field") {
+        auto r = state_of(loc, later);
+        r.data["device"] = hsync::uuid::v4().to_string();
+        REQUIRE(code_of([&] { d.b.apply(r); }) == hsync::errc::invalid_change);
+    }
+    SECTION("another device claiming the record") {
+        const hsync::uuid mallory = hsync::uuid::v4();
+        Location stolen = loc;
+        stolen.device = hsync::owner_id{mallory};
+        stolen.path = "/stolen";
+        REQUIRE(code_of([&] { d.b.apply(state_of(stolen, hsync::hlc{later.millis, 0, mallory})); }) ==
+                hsync::errc::not_owner);
+    }
+    SECTION("a version stamped by a device that is not the owner") {
+        REQUIRE(code_of([&] { d.b.apply(state_of(loc, hsync::hlc{later.millis, 0, hsync::uuid::v4()})); }) ==
+                hsync::errc::invalid_change);
+    }
+    SECTION("state for a shared model") {
+        auto r = state_of(loc, later);
+        r.model = "tag";
+        REQUIRE(code_of([&] { d.b.apply(r); }) == hsync::errc::invalid_change);
+    }
+    REQUIRE(d.b.get<Location>(loc.uuid)->path == "/pictures");
+}
+
+TEST_CASE("shared records merge per field: edits of different fields both survive", "[storage]") {
+    two_devices d;
+    Tag tag = make_tag("sunset");
+    d.a.commit(tag);
+    two_devices::deliver(d.b, d.from_a);
+
+    Tag on_a = *d.a.get<Tag>(tag.uuid);
+    on_a.color = "orange";
+    d.a.commit(on_a);
+    Tag on_b = *d.b.get<Tag>(tag.uuid);
+    on_b.display_name = "Sunset";
+    d.b.commit(on_b);
+
+    two_devices::deliver(d.b, d.from_a);
+    two_devices::deliver(d.a, d.from_b);
+    for (auto* lib : {&d.a, &d.b}) {
+        const auto t = lib->get<Tag>(tag.uuid);
+        REQUIRE(t->color == "orange");
+        REQUIRE(t->display_name == "Sunset");
+    }
+    REQUIRE(dump_table(*std::make_unique<SQLite::Database>((d.dir / "a.db").string()), "tag", "uuid") ==
+            dump_table(*std::make_unique<SQLite::Database>((d.dir / "b.db").string()), "tag", "uuid"));
+}
+
+TEST_CASE("the same field edited on both devices: the later HLC wins everywhere", "[storage]") {
+    two_devices d;
+    Tag tag = make_tag("x");
+    d.a.commit(tag);
+    two_devices::deliver(d.b, d.from_a);
+    Tag on_a = *d.a.get<Tag>(tag.uuid);
+    on_a.canonical_name = "from a";
+    d.a.commit(on_a);
+    Tag on_b = *d.b.get<Tag>(tag.uuid);
+    on_b.canonical_name = "from b";
+    d.b.commit(on_b);
+    const hsync::hlc stamp_a = d.a.fetch_since(hsync::hlc{}, 10).back().stamp;
+    const hsync::hlc stamp_b = d.b.fetch_since(hsync::hlc{}, 10).back().stamp;
+    two_devices::deliver(d.b, d.from_a);
+    two_devices::deliver(d.a, d.from_b);
+    const std::string winner = stamp_a < stamp_b ? "from b" : "from a";
+    REQUIRE(d.a.get<Tag>(tag.uuid)->canonical_name == winner);
+    REQUIRE(d.b.get<Tag>(tag.uuid)->canonical_name == winner);
+}
+
+TEST_CASE("inserts with different ids and the same name both survive", "[storage]") {
+    two_devices d;
+    d.a.commit(make_tag("travel"));
+    d.b.commit(make_tag("travel"));
+    two_devices::deliver(d.b, d.from_a);
+    two_devices::deliver(d.a, d.from_b);
+    REQUIRE(d.a.query<Tag>("WHERE canonical_name = ?", "travel").size() == 2);
+    REQUIRE(d.b.query<Tag>("WHERE canonical_name = ?", "travel").size() == 2);
+}
+
+TEST_CASE("a delete wins over older changes, and nothing resurrects a deleted record", "[storage]") {
+    two_devices d;
+    Tag tag = make_tag("doomed");
+    d.a.commit(tag);
+    const auto insert = d.from_a;
+    two_devices::deliver(d.b, d.from_a);
+    Tag edit = tag;
+    edit.color = "red";
+    d.b.commit(edit);  // concurrent with the delete below
+    d.a.remove<Tag>(tag.uuid);
+
+    two_devices::deliver(d.b, d.from_a);
+    REQUIRE_FALSE(d.b.get<Tag>(tag.uuid));
+    two_devices::deliver(d.a, d.from_b);  // b's edit arrives after the delete
+    REQUIRE_FALSE(d.a.get<Tag>(tag.uuid));
+    auto replay = insert;  // and a replayed insert
+    REQUIRE(two_devices::deliver(d.b, replay).applied == 0);
+    REQUIRE_FALSE(d.b.get<Tag>(tag.uuid));
+}
+
+TEST_CASE("remote events report applied changes only", "[storage]") {
+    two_devices d;
+    std::vector<hsync::change_type> seen;
+    d.b.on<Tag>([&](const hsync::change<Tag>& c) {
+        REQUIRE(c.origin == hsync::change_origin::remote);
+        seen.push_back(c.type);
+    });
+    Tag tag = make_tag("e");
+    d.a.commit(tag);
+    auto copy = d.from_a;
+    two_devices::deliver(d.b, d.from_a);
+    two_devices::deliver(d.b, copy);  // a duplicate: no second event
+    d.a.remove<Tag>(tag.uuid);
+    two_devices::deliver(d.b, d.from_a);
+    REQUIRE(seen == std::vector<hsync::change_type>{hsync::change_type::insert, hsync::change_type::remove});
+}
+
+TEST_CASE("a bad change in a batch is an error and nothing of the batch is written", "[storage]") {
+    two_devices d;
+    d.a.commit(make_tag("good"));
+    auto entries = d.from_a.at(0).shared.at(0).entries;
+    const auto log_before = d.b.log_size();
+    const auto hlc_before = d.b.last_hlc();
+
+    SECTION("unknown model") {
+        entries.push_back(entries[0]);
+        entries[1].model = "no_such_model";
+        entries[1].stamp.counter += 1;
+        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+                hsync::errc::unknown_model);
+    }
+    SECTION("a field of the wrong type") {
+        auto bad = entries[0];
+        bad.record = hsync::uuid::v4();
+        bad.stamp.counter += 1;
+        bad.data["search_weight"] = "heavy";
+        entries.push_back(bad);
+        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+                hsync::errc::invalid_change);
+    }
+    SECTION("a field the model does not have") {
+        auto bad = entries[0];
+        bad.type = hsync::change_type::update;
+        bad.stamp.counter += 1;
+        bad.data = {{"no_such_field", 1}};
+        entries.push_back(bad);
+        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+                hsync::errc::invalid_change);
+    }
+    SECTION("an insert missing a field") {
+        entries[0].data.erase("color");
+        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+                hsync::errc::invalid_change);
+    }
+    SECTION("a shared change for a device-owned model") {
+        entries[0].model = "location";
+        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+                hsync::errc::invalid_change);
+    }
+    SECTION("a timestamp beyond the allowed drift does not move the clock") {
+        auto future = entries[0];
+        future.record = hsync::uuid::v4();
+        future.stamp.millis = hsync::system_clock_millis() + 6 * 60 * 1000;
+        entries.push_back(future);
+        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+                hsync::errc::clock_drift);
+        REQUIRE(d.b.last_hlc().millis < future.stamp.millis);
+    }
+    REQUIRE(d.b.all<Tag>().empty());
+    REQUIRE(d.b.log_size() == log_before);
+    REQUIRE(hlc_before <= d.b.last_hlc());
+}
+
+TEST_CASE("a batch applies in the order references require", "[storage]") {
+    two_devices d;
+    const Location loc = make_location(d.a_id.device_id, "/p");
+    Entry e;
+    e.uuid = hsync::record_id::generate();
+    e.device = hsync::owner_id{d.a_id.device_id};
+    e.location = loc.uuid;
+    e.name = "photo.jpg";
+    d.a.with_tx([&](auto& t) {
+        t.commit(loc);
+        t.commit(e);
+    });
+    std::vector<hsync::state_record> records;
+    for (const auto& batch : d.from_a.at(0).states) records.insert(records.end(), batch.records.begin(), batch.records.end());
+    std::reverse(records.begin(), records.end());  // entries first, as a careless peer might send them
+    REQUIRE(records.front().model == "entry");
+    std::vector<std::string> order;
+    d.b.on<Entry>([&](const hsync::change<Entry>&) { order.push_back("entry"); });
+    d.b.on<Location>([&](const hsync::change<Location>&) { order.push_back("location"); });
+    REQUIRE(d.b.apply(std::span<const hsync::state_record>(records)).applied == 2);
+    REQUIRE(order == std::vector<std::string>{"location", "entry"});
+}
+
+TEST_CASE("received shared changes are kept in the log and update the clock", "[storage]") {
+    two_devices d;
+    d.a.commit(make_tag("relay me"));
+    const hsync::hlc stamp = d.a.last_hlc();
+    two_devices::deliver(d.b, d.from_a);
+    const auto log = d.b.fetch_since(hsync::hlc{}, 10);
+    REQUIRE(log.size() == 1);
+    REQUIRE(log[0].stamp == stamp);
+    REQUIRE(stamp < d.b.last_hlc());
+}

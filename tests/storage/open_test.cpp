@@ -1,0 +1,175 @@
+// Opening a library: tables, WAL, identity, persisted clock, schema checks and migration.
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/Database.h>
+
+#include "support/seed_library.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace hsync_test;
+using photos::Tag;
+
+namespace {
+bool has_table(SQLite::Database& db, const std::string& name) {
+    SQLite::Statement q(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
+    q.bind(1, name);
+    q.executeStep();
+    return q.getColumn(0).getInt() == 1;
+}
+
+template <class F>
+hsync::errc error_code_of(F&& f) {
+    try {
+        f();
+    } catch (const hsync::error& e) {
+        INFO(e.what());
+        REQUIRE(std::string(e.what()).rfind("hsync: ", 0) == 0);
+        return e.code();
+    }
+    FAIL("no hsync::error was thrown");
+    return hsync::errc::storage;
+}
+}  // namespace
+
+TEST_CASE("a new library file has every model table and hsync's tables, in WAL mode", "[storage]") {
+    temp_dir dir;
+    const hsync::identity me{hsync::uuid::v4()};
+    { seed_library lib(dir / "lib.db", me); }
+    SQLite::Database db((dir / "lib.db").string());
+    for (const char* t : seed_tables) REQUIRE(has_table(db, t));
+    for (const char* t : {"hsync_meta", "hsync_shared_log", "hsync_tombstones", "hsync_peer_acks",
+                          "hsync_state_watermarks", "hsync_backfill_checkpoints"}) {
+        REQUIRE(has_table(db, t));
+    }
+    REQUIRE(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+    // Columns follow the traits: every field (local ones too) and hsync's own.
+    SQLite::Statement cols(db, "SELECT name, type, \"notnull\", pk FROM pragma_table_info('entry') ORDER BY cid");
+    std::vector<std::string> names;
+    while (cols.executeStep()) {
+        names.push_back(cols.getColumn(0).getString());
+        if (names.back() == "uuid") REQUIRE(cols.getColumn(3).getInt() == 1);
+        if (names.back() == "content_hash") REQUIRE(cols.getColumn(2).getInt() == 0);
+        if (names.back() == "name") REQUIRE(cols.getColumn(1).getString() == "TEXT");
+    }
+    REQUIRE(names == std::vector<std::string>{"uuid", "device", "location", "parent", "name", "kind", "size",
+                                              "modified_at", "content_hash", "inode", "hsync_version"});
+    SQLite::Statement tag_cols(db, "SELECT name FROM pragma_table_info('tag') ORDER BY cid");
+    names.clear();
+    while (tag_cols.executeStep()) names.push_back(tag_cols.getColumn(0).getString());
+    REQUIRE(names == std::vector<std::string>{"uuid", "canonical_name", "display_name", "color", "search_weight",
+                                              "hsync_clock_canonical_name", "hsync_clock_display_name",
+                                              "hsync_clock_color", "hsync_clock_search_weight"});
+}
+
+TEST_CASE("reopening keeps the library id and the clock continues past the persisted HLC", "[storage]") {
+    temp_dir dir;
+    const hsync::identity me{hsync::uuid::v4()};
+    std::uint64_t now = 2'000'000'000'000ULL;
+    hsync::library_options options;
+    options.physical = [&] { return now; };
+    hsync::uuid id_before;
+    hsync::hlc last_before;
+    {
+        seed_library lib(dir / "lib.db", me, options);
+        id_before = lib.library_id();
+        lib.commit(make_tag("a"));
+        lib.commit(make_tag("b"));
+        last_before = lib.last_hlc();
+    }
+    now -= 3'600'000;  // the physical clock stepped back an hour while the app was closed
+    seed_library lib(dir / "lib.db", me, options);
+    REQUIRE(lib.library_id() == id_before);
+    REQUIRE(lib.last_hlc() == last_before);
+    lib.commit(make_tag("c"));
+    const auto log = lib.fetch_since(hsync::hlc{}, 10);
+    REQUIRE(log.size() == 3);
+    REQUIRE(last_before < log.back().stamp);
+}
+
+TEST_CASE("a library file refuses another device, a newer schema and mismatched tables", "[storage]") {
+    temp_dir dir;
+    const hsync::identity me{hsync::uuid::v4()};
+    { seed_library lib(dir / "lib.db", me); }
+
+    SECTION("another device") {
+        REQUIRE(error_code_of([&] { seed_library lib(dir / "lib.db", hsync::identity{hsync::uuid::v4()}); }) ==
+                hsync::errc::wrong_device);
+    }
+    SECTION("a newer storage schema") {
+        {
+            SQLite::Database db((dir / "lib.db").string(), SQLite::OPEN_READWRITE);
+            db.exec("UPDATE hsync_meta SET value = 99 WHERE key = 'schema_version'");
+        }
+        REQUIRE(error_code_of([&] { seed_library lib(dir / "lib.db", me); }) == hsync::errc::schema_too_new);
+    }
+    SECTION("a column whose type changed") {
+        {
+            SQLite::Database db((dir / "lib.db").string(), SQLite::OPEN_READWRITE);
+            db.exec("DROP TABLE tag");
+            db.exec("CREATE TABLE tag (uuid BLOB NOT NULL PRIMARY KEY, canonical_name INTEGER NOT NULL) WITHOUT ROWID");
+        }
+        REQUIRE(error_code_of([&] { seed_library lib(dir / "lib.db", me); }) == hsync::errc::schema_mismatch);
+    }
+    SECTION("a column the model no longer has") {
+        {
+            SQLite::Database db((dir / "lib.db").string(), SQLite::OPEN_READWRITE);
+            db.exec("ALTER TABLE album ADD COLUMN rating INTEGER");
+        }
+        try {
+            seed_library lib(dir / "lib.db", me);
+            FAIL("opened a table with a column the model lacks");
+        } catch (const hsync::error& e) {
+            REQUIRE(e.code() == hsync::errc::schema_mismatch);
+            REQUIRE_THAT(e.what(), Catch::Contains("table 'album'") && Catch::Contains("column 'rating'"));
+        }
+    }
+}
+
+namespace v1 {
+struct Note {
+    hsync::record_id uuid;
+    std::string text;
+};
+}  // namespace v1
+namespace v2 {
+struct Note {
+    hsync::record_id uuid;
+    std::string text;
+    std::optional<std::string> title;  // new, optional
+    std::int32_t stars = 3;            // new, defaulted
+    hsync::local<bool> pinned{true};   // new, local
+};
+}  // namespace v2
+namespace v3 {
+struct Note {
+    hsync::record_id uuid;
+    std::int64_t text = 0;  // type changed: would lose data
+};
+}  // namespace v3
+
+TEST_CASE("new fields are added to existing tables; a lossy change is refused", "[storage]") {
+    temp_dir dir;
+    const hsync::identity me{hsync::uuid::v4()};
+    v1::Note old_note{hsync::record_id::generate(), "remember"};
+    {
+        hsync::library<v1::Note> lib(dir / "notes.db", me);
+        lib.commit(old_note);
+    }
+    {
+        hsync::library<v2::Note> lib(dir / "notes.db", me);
+        const auto n = lib.get<v2::Note>(old_note.uuid);
+        REQUIRE(n.has_value());
+        REQUIRE(n->text == "remember");
+        REQUIRE_FALSE(n->title.has_value());
+        REQUIRE(n->stars == 3);
+        REQUIRE(*n->pinned);
+        v2::Note edited = *n;
+        edited.title = "todo";
+        lib.commit(edited);
+        const auto log = lib.fetch_since(hsync::hlc{}, 10);
+        REQUIRE(log.size() == 2);
+        REQUIRE(log.back().data == nlohmann::json{{"title", "todo"}});
+    }
+    REQUIRE(error_code_of([&] { hsync::library<v3::Note> lib(dir / "notes.db", me); }) ==
+            hsync::errc::schema_mismatch);
+}

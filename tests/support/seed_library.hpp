@@ -1,0 +1,74 @@
+#pragma once
+// The library of the seven seed models, and helpers the storage tests share.
+
+#include <hsync/hsync.hpp>
+
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "seed_models.hpp"
+
+namespace hsync_test {
+
+using seed_library = hsync::library<photos::Device, photos::Volume, photos::Location, photos::Entry, photos::Tag,
+                                    photos::Album, photos::UserMetadata>;
+
+inline const char* const seed_tables[] = {"device", "volume", "location", "entry", "tag", "album", "user_metadata"};
+
+inline photos::Tag make_tag(std::string name) {
+    photos::Tag t;
+    t.uuid = hsync::record_id::generate();
+    t.canonical_name = std::move(name);
+    return t;
+}
+
+inline photos::Location make_location(const hsync::uuid& owner, std::string path) {
+    photos::Location l;
+    l.uuid = hsync::record_id::generate();
+    l.device = hsync::owner_id{owner};
+    l.path = std::move(path);
+    return l;
+}
+
+// Every row of a table, every column, as text: two databases with equal dumps hold the
+// same data. Blobs are written in hex, so the comparison is exact.
+inline std::string dump_table(SQLite::Database& db, const std::string& table, const std::string& order_by) {
+    SQLite::Statement q(db, "SELECT * FROM \"" + table + "\" ORDER BY " + order_by);
+    std::string out;
+    static constexpr char digits[] = "0123456789abcdef";
+    while (q.executeStep()) {
+        for (int i = 0; i < q.getColumnCount(); ++i) {
+            const auto col = q.getColumn(i);
+            if (col.isNull()) {
+                out += "NULL";
+            } else if (col.isBlob()) {
+                const auto* p = static_cast<const unsigned char*>(col.getBlob());
+                out += "x";
+                for (int k = 0; k < col.getBytes(); ++k) {
+                    out.push_back(digits[p[k] >> 4]);
+                    out.push_back(digits[p[k] & 0xf]);
+                }
+            } else {
+                out += col.getString();
+            }
+            out += "|";
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+// The synced state of a library: every model table, the tombstones and the shared log.
+inline std::string dump_library(const std::filesystem::path& file) {
+    SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+    std::string out;
+    for (const char* table : seed_tables) out += std::string("== ") + table + "\n" + dump_table(db, table, "uuid");
+    out += "== tombstones\n" + dump_table(db, "hsync_tombstones", "model, record_id");
+    out += "== log\n" + dump_table(db, "hsync_shared_log", "hlc");
+    return out;
+}
+
+}  // namespace hsync_test
