@@ -1,10 +1,10 @@
 // The example of README.md, kept identical to it by the readme_example test.
 #include <hsync/hsync.hpp>
+#include <cstdio>
 
 struct Location {                                   // device-owned: it has an owner_id
     hsync::record_id uuid;                          // the record's identity on every device
     hsync::owner_id device;                         // only this device writes the record
-    std::optional<std::string> name;
     std::string path;
     hsync::local<std::string> scan_state{"pending"};  // stored here, never sent
 };
@@ -12,19 +12,19 @@ struct Location {                                   // device-owned: it has an o
 struct Tag {                                        // shared: any device writes it
     hsync::record_id uuid;
     std::string canonical_name;
-    std::optional<std::string> display_name;
+    std::optional<std::string> color;
 };
 
-using location = hsync::model_traits<Location>;
-static_assert(location::name == "location");
-static_assert(location::strategy == hsync::strategy::device_owned);
-static_assert(hsync::model_traits<Tag>::strategy == hsync::strategy::shared);
-
 int main() {
-    hsync::hlc_clock clock(hsync::uuid::v4());      // this device's hybrid logical clock
-    Location home{hsync::record_id::generate(), hsync::owner_id{clock.device()}};
-    home.path = "/home/me/Pictures";
-    nlohmann::json payload = hsync::to_json(home);   // synced fields only
-    Location copy = hsync::from_json<Location>(payload);  // strict: clear errors
-    return copy.path == home.path ? 0 : 1;
+    std::filesystem::remove("photos.db");            // the example starts afresh each run
+    const hsync::identity me{hsync::uuid::v4()};    // this device
+    hsync::library<Location, Tag> lib{"photos.db", me};
+    lib.on<Tag>([](const hsync::change<Tag>& c) { std::puts(c.value->canonical_name.c_str()); });
+
+    Tag sunset{hsync::record_id::generate(), "sunset"};
+    lib.commit(sunset);                             // row + HLC log entry, one transaction
+    sunset.color = "orange";
+    lib.commit(sunset);                             // logs only the changed field
+    lib.commit(Location{hsync::record_id::generate(), hsync::owner_id{me.device_id}, "/pics"});
+    return lib.all<Tag>().size() == 1 && lib.log_size() == 2 ? 0 : 1;
 }
