@@ -169,3 +169,45 @@ TEST_CASE("a commit killed at any moment leaves a consistent database and loses 
     }
     WARN("killed " << kills << " committing processes; " << returned_commits << " returned commits checked");
 }
+
+TEST_CASE("with_tx throwing half-way through a batch leaves the database exactly as it was", "[crash]") {
+    temp_dir dir;
+    const auto file = dir / "tx.db";
+    const hsync::identity me{hsync::uuid::v4()};
+    int events = 0;
+    std::size_t outgoing = 0;
+    {
+        seed_library lib(file, me);
+        lib.on<Tag>([&](const hsync::change<Tag>&) { ++events; });
+        lib.on_outgoing([&](const hsync::outgoing_changes&) { ++outgoing; });
+        for (int i = 0; i < 10; ++i) lib.commit(make_tag("before" + std::to_string(i)));
+        lib.commit(make_location(me.device_id, "/before"));
+    }
+    const std::string before = dump_library(file);
+    {
+        seed_library lib(file, me);
+        lib.on<Tag>([&](const hsync::change<Tag>&) { ++events; });
+        lib.on_outgoing([&](const hsync::outgoing_changes&) { ++outgoing; });
+        const auto existing = lib.all<Tag>();
+        REQUIRE_THROWS_AS(lib.with_tx([&](auto& t) {
+            for (int i = 0; i < 500; ++i) {
+                t.commit(make_tag("during" + std::to_string(i)));
+                if (i == 250) {
+                    Tag edited = existing[0];
+                    edited.color = "changed";
+                    t.commit(edited);
+                    t.template remove<Tag>(existing[1].uuid);
+                    t.commit(make_location(me.device_id, "/during"));
+                    t.exec("CREATE TABLE app_table (x INTEGER)");
+                }
+            }
+            throw std::runtime_error("half-way");
+        }),
+                          std::runtime_error);
+    }
+    REQUIRE(dump_library(file) == before);
+    SQLite::Database db(file.string());
+    REQUIRE(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'app_table'").getInt() == 0);
+    REQUIRE(events == 10);  // the ten commits before; none from the rolled-back transaction
+    REQUIRE(outgoing == 11);
+}
