@@ -3,6 +3,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "support/error_code.hpp"
 #include "support/seed_library.hpp"
 #include "support/temp_dir.hpp"
 
@@ -40,16 +41,6 @@ struct two_devices {
     }
 };
 
-hsync::errc code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const hsync::error& e) {
-        INFO(e.what());
-        return e.code();
-    }
-    FAIL("no hsync::error was thrown");
-    return hsync::errc::storage;
-}
 
 hsync::state_record state_of(const Location& l, const hsync::hlc& version) {
     return hsync::state_record{"location", l.uuid.value, l.device.value, version, false, hsync::to_json(l)};

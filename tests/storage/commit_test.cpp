@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "support/error_code.hpp"
 #include "support/seed_library.hpp"
 #include "support/temp_dir.hpp"
 
@@ -34,16 +35,6 @@ struct fixture {
     }
 };
 
-hsync::errc code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const hsync::error& e) {
-        INFO(e.what());
-        return e.code();
-    }
-    FAIL("no hsync::error was thrown");
-    return hsync::errc::storage;
-}
 }  // namespace
 
 TEST_CASE("a device-owned commit upserts the row with the owner's HLC and no log entry", "[storage]") {

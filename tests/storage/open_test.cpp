@@ -3,6 +3,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "support/error_code.hpp"
 #include "support/seed_library.hpp"
 #include "support/temp_dir.hpp"
 
@@ -17,18 +18,6 @@ bool has_table(SQLite::Database& db, const std::string& name) {
     return q.getColumn(0).getInt() == 1;
 }
 
-template <class F>
-hsync::errc error_code_of(F&& f) {
-    try {
-        f();
-    } catch (const hsync::error& e) {
-        INFO(e.what());
-        REQUIRE(std::string(e.what()).rfind("hsync: ", 0) == 0);
-        return e.code();
-    }
-    FAIL("no hsync::error was thrown");
-    return hsync::errc::storage;
-}
 }  // namespace
 
 TEST_CASE("a new library file has every model table and hsync's tables, in WAL mode", "[storage]") {
@@ -92,7 +81,7 @@ TEST_CASE("a library file refuses another device, a newer schema and mismatched 
     { seed_library lib(dir / "lib.db", me); }
 
     SECTION("another device") {
-        REQUIRE(error_code_of([&] { seed_library lib(dir / "lib.db", hsync::identity{hsync::uuid::v4()}); }) ==
+        REQUIRE(code_of([&] { seed_library lib(dir / "lib.db", hsync::identity{hsync::uuid::v4()}); }) ==
                 hsync::errc::wrong_device);
     }
     SECTION("a newer storage schema") {
@@ -100,7 +89,7 @@ TEST_CASE("a library file refuses another device, a newer schema and mismatched 
             SQLite::Database db((dir / "lib.db").string(), SQLite::OPEN_READWRITE);
             db.exec("UPDATE hsync_meta SET value = 99 WHERE key = 'schema_version'");
         }
-        REQUIRE(error_code_of([&] { seed_library lib(dir / "lib.db", me); }) == hsync::errc::schema_too_new);
+        REQUIRE(code_of([&] { seed_library lib(dir / "lib.db", me); }) == hsync::errc::schema_too_new);
     }
     SECTION("a column whose type changed") {
         {
@@ -108,7 +97,7 @@ TEST_CASE("a library file refuses another device, a newer schema and mismatched 
             db.exec("DROP TABLE tag");
             db.exec("CREATE TABLE tag (uuid BLOB NOT NULL PRIMARY KEY, canonical_name INTEGER NOT NULL) WITHOUT ROWID");
         }
-        REQUIRE(error_code_of([&] { seed_library lib(dir / "lib.db", me); }) == hsync::errc::schema_mismatch);
+        REQUIRE(code_of([&] { seed_library lib(dir / "lib.db", me); }) == hsync::errc::schema_mismatch);
     }
     SECTION("a column the model no longer has") {
         {
@@ -170,6 +159,6 @@ TEST_CASE("new fields are added to existing tables; a lossy change is refused", 
         REQUIRE(log.size() == 2);
         REQUIRE(log.back().data == nlohmann::json{{"title", "todo"}});
     }
-    REQUIRE(error_code_of([&] { hsync::library<v3::Note> lib(dir / "notes.db", me); }) ==
+    REQUIRE(code_of([&] { hsync::library<v3::Note> lib(dir / "notes.db", me); }) ==
             hsync::errc::schema_mismatch);
 }
