@@ -17,3 +17,6 @@
 #include <hsync/store/change.hpp>
 #include <hsync/store/library.hpp>
 #include <hsync/store/options.hpp>
+
+#include <hsync/sync/codec.hpp>
+#include <hsync/sync/messages.hpp>

@@ -1,0 +1,646 @@
+#pragma once
+// Encoding and decoding of sync messages, and their framing: a 4-byte big-endian length,
+// then the body, MessagePack by default or JSON. Decoding treats every byte as hostile:
+// sizes, depth, duplicate keys, types, counts and model names are checked, and a failure
+// is a typed decode_failure, never an exception or a partial message.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <hsync/core/hlc.hpp>
+#include <hsync/core/uuid.hpp>
+#include <hsync/detail/bounded_sax.hpp>
+#include <hsync/detail/printable.hpp>
+#include <hsync/detail/sqlite_codec.hpp>
+#include <hsync/store/change.hpp>
+#include <hsync/sync/messages.hpp>
+
+namespace hsync::sync {
+
+enum class encoding { msgpack, json };
+
+// Every count, size and depth a peer controls, capped (docs/protocol.md lists them).
+struct limits {
+    std::size_t max_frame = 16u << 20;       // bytes in one frame body
+    std::size_t max_depth = 16;              // nesting of a message
+    std::size_t max_string = 4u << 20;       // bytes in one string or blob
+    std::size_t max_batch = 10'000;          // records or entries in one message
+    std::uint32_t max_request_limit = 10'000;  // page size a peer may ask for
+    std::size_t max_models = 256;            // models named in one request
+};
+
+enum class decode_error {
+    frame_too_large,
+    truncated,
+    malformed,       // not MessagePack / JSON
+    too_deep,
+    duplicate_key,
+    too_long,        // a string or blob beyond max_string
+    too_many,        // a batch, page or model list beyond its cap
+    wrong_type,      // a field of the wrong type, a missing or an unexpected field
+    unknown_message,
+    unknown_model,
+    unsupported_version,
+};
+
+constexpr std::string_view to_string(decode_error e) noexcept {
+    switch (e) {
+        case decode_error::frame_too_large: return "frame_too_large";
+        case decode_error::truncated: return "truncated";
+        case decode_error::malformed: return "malformed";
+        case decode_error::too_deep: return "too_deep";
+        case decode_error::duplicate_key: return "duplicate_key";
+        case decode_error::too_long: return "too_long";
+        case decode_error::too_many: return "too_many";
+        case decode_error::wrong_type: return "wrong_type";
+        case decode_error::unknown_message: return "unknown_message";
+        case decode_error::unknown_model: return "unknown_model";
+        case decode_error::unsupported_version: return "unsupported_version";
+    }
+    return "unknown";
+}
+
+struct decode_failure {
+    decode_error code;
+    std::string detail;
+};
+
+// A decoded message or why there is none.
+class decode_result {
+public:
+    decode_result(message m) : message_(std::move(m)) {}                 // NOLINT: implicit on purpose
+    decode_result(decode_failure f) : failure_(std::move(f)) {}          // NOLINT: implicit on purpose
+    bool ok() const noexcept { return message_.has_value(); }
+    explicit operator bool() const noexcept { return ok(); }
+    const message& value() const { return *message_; }
+    message& value() { return *message_; }
+    const decode_failure& failure() const { return failure_; }
+
+private:
+    std::optional<message> message_;
+    decode_failure failure_{decode_error::malformed, ""};
+};
+
+// ---- framing ----------------------------------------------------------------------
+
+inline void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> body) {
+    const auto n = static_cast<std::uint32_t>(body.size());
+    out.push_back(static_cast<std::uint8_t>(n >> 24));
+    out.push_back(static_cast<std::uint8_t>(n >> 16));
+    out.push_back(static_cast<std::uint8_t>(n >> 8));
+    out.push_back(static_cast<std::uint8_t>(n));
+    out.insert(out.end(), body.begin(), body.end());
+}
+
+// Cuts a byte stream into frame bodies. Feed it what the connection reads; take
+// complete bodies with next(). A declared length beyond max_frame fails the stream for
+// good (the connection must close): it never allocates what a peer announces.
+class frame_reader {
+public:
+    explicit frame_reader(std::size_t max_frame = limits{}.max_frame) : max_frame_(max_frame) {}
+
+    void feed(std::span<const std::uint8_t> bytes) { buffer_.insert(buffer_.end(), bytes.begin(), bytes.end()); }
+
+    // A complete body, nullopt if more bytes are needed; a failure once a frame is too large.
+    std::optional<std::vector<std::uint8_t>> next() {
+        if (failed_ || buffer_.size() - start_ < 4) return std::nullopt;
+        const std::uint8_t* p = buffer_.data() + start_;
+        const std::size_t n = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
+        if (n > max_frame_) {
+            failed_ = true;
+            return std::nullopt;
+        }
+        if (buffer_.size() - start_ - 4 < n) return std::nullopt;
+        std::vector<std::uint8_t> body(p + 4, p + 4 + n);
+        start_ += 4 + n;
+        if (start_ == buffer_.size() || start_ > (1u << 16)) {  // compact now and then
+            buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
+            start_ = 0;
+        }
+        return body;
+    }
+
+    bool failed() const noexcept { return failed_; }
+    std::size_t buffered() const noexcept { return buffer_.size() - start_; }
+    // At the end of the stream: bytes of an unfinished frame are a truncated frame.
+    bool truncated() const noexcept { return !failed_ && buffered() > 0; }
+
+private:
+    std::size_t max_frame_;
+    std::vector<std::uint8_t> buffer_;
+    std::size_t start_ = 0;
+    bool failed_ = false;
+};
+
+namespace detail {
+
+using json = nlohmann::json;
+
+// uuids and HLCs are binary in MessagePack (16 and 24 bytes) and text in JSON.
+inline json write_uuid(const uuid& u, encoding e) {
+    if (e == encoding::json) return u.to_string();
+    return json::binary(json::binary_t::container_type(u.bytes().begin(), u.bytes().end()));
+}
+inline json write_hlc(const hlc& h, encoding e) {
+    if (e == encoding::json) return h.to_string();
+    const auto b = hsync::detail::encode_hlc(h);
+    return json::binary(json::binary_t::container_type(b.begin(), b.end()));
+}
+
+struct bad_field {
+    decode_error code;
+    std::string detail;
+};
+
+// Reads the fields of one JSON object, rejecting missing, mistyped and (at the end)
+// unexpected keys.
+class object_reader {
+public:
+    object_reader(const json& j, std::string_view what) : j_(j), what_(what) {
+        if (!j.is_object()) throw bad_field{decode_error::wrong_type, std::string(what) + " is not an object"};
+    }
+
+    const json& at(std::string_view key) {
+        const auto it = j_.find(key);
+        if (it == j_.end()) fail("is missing", key);
+        ++used_;
+        return *it;
+    }
+    const json* find(std::string_view key) {
+        const auto it = j_.find(key);
+        if (it == j_.end()) return nullptr;
+        ++used_;
+        return &*it;
+    }
+
+    std::string string(std::string_view key) {
+        const json& v = at(key);
+        if (!v.is_string()) fail("is not a string", key);
+        return v.get<std::string>();
+    }
+    std::uint64_t u64(std::string_view key) {
+        const json& v = at(key);
+        if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
+            fail("is not a non-negative integer", key);
+        }
+        return v.get<std::uint64_t>();
+    }
+    std::uint32_t u32(std::string_view key) {
+        const std::uint64_t v = u64(key);
+        if (v > 0xffffffffu) fail("is out of range", key);
+        return static_cast<std::uint32_t>(v);
+    }
+    bool boolean(std::string_view key) {
+        const json& v = at(key);
+        if (!v.is_boolean()) fail("is not a boolean", key);
+        return v.get<bool>();
+    }
+    uuid id(std::string_view key) { return read_uuid(at(key), key); }
+    hlc stamp(std::string_view key) { return read_hlc(at(key), key); }
+    const json& array(std::string_view key, std::size_t max) {
+        const json& v = at(key);
+        if (!v.is_array()) fail("is not an array", key);
+        if (v.size() > max) throw bad_field{decode_error::too_many, field(key) + " holds " + std::to_string(v.size()) + " items, more than the limit of " + std::to_string(max)};
+        return v;
+    }
+    const json& object(std::string_view key) {
+        const json& v = at(key);
+        if (!v.is_object()) fail("is not an object", key);
+        return v;
+    }
+
+    uuid read_uuid(const json& v, std::string_view key) {
+        if (v.is_binary() && v.get_binary().size() == 16) {
+            uuid::bytes_type b{};
+            std::copy(v.get_binary().begin(), v.get_binary().end(), b.begin());
+            return uuid{b};
+        }
+        if (v.is_string()) {
+            if (auto u = uuid::try_parse(v.get_ref<const std::string&>())) return *u;
+        }
+        fail("is not a uuid", key);
+    }
+    hlc read_hlc(const json& v, std::string_view key) {
+        if (v.is_binary()) {
+            const auto& b = v.get_binary();
+            if (auto h = hsync::detail::decode_hlc(b.data(), static_cast<int>(b.size()))) return *h;
+        }
+        if (v.is_string()) {
+            if (auto h = hlc::try_parse(v.get_ref<const std::string&>())) return *h;
+        }
+        fail("is not an hlc", key);
+    }
+
+    // Every key must have been read.
+    void done() {
+        if (used_ != j_.size()) {
+            throw bad_field{decode_error::wrong_type, std::string(what_) + " has unexpected fields"};
+        }
+    }
+
+    [[noreturn]] void fail(const char* problem, std::string_view key) {
+        throw bad_field{decode_error::wrong_type, field(key) + " " + problem};
+    }
+
+private:
+    std::string field(std::string_view key) const {
+        return std::string(what_) + " field '" + hsync::detail::printable(key) + "'";
+    }
+
+    const json& j_;
+    std::string_view what_;
+    std::size_t used_ = 0;
+};
+
+inline json write_push(const push_position& p) {
+    return json{{"prev_seq", p.prev_seq}, {"seq", p.seq}, {"part", p.part}, {"parts", p.parts}};
+}
+inline push_position read_push(const json& j) {
+    object_reader r(j, "push");
+    push_position p{r.u64("prev_seq"), r.u64("seq"), r.u32("part"), r.u32("parts")};
+    r.done();
+    if (p.parts == 0 || p.part >= p.parts) throw bad_field{decode_error::wrong_type, "push part out of range"};
+    return p;
+}
+
+inline json write_entry(const shared_entry& e, encoding enc) {
+    return json{{"hlc", write_hlc(e.stamp, enc)}, {"model", e.model}, {"record", write_uuid(e.record, enc)},
+                {"change", static_cast<int>(e.type)}, {"data", e.data}};
+}
+inline shared_entry read_entry(const json& j) {
+    object_reader r(j, "shared change");
+    shared_entry e;
+    e.stamp = r.stamp("hlc");
+    e.model = r.string("model");
+    e.record = r.id("record");
+    const std::uint64_t type = r.u64("change");
+    if (type < 1 || type > 3) r.fail("is not 1, 2 or 3", "change");
+    e.type = static_cast<change_type>(type);
+    e.data = r.object("data");
+    r.done();
+    return e;
+}
+
+inline json write_state(const state_record& s, encoding enc) {
+    return json{{"model", s.model}, {"record", write_uuid(s.record, enc)}, {"owner", write_uuid(s.owner, enc)},
+                {"version", write_hlc(s.version, enc)}, {"removed", s.removed}, {"data", s.data}};
+}
+inline state_record read_state(const json& j) {
+    object_reader r(j, "state");
+    state_record s;
+    s.model = r.string("model");
+    s.record = r.id("record");
+    s.owner = r.id("owner");
+    s.version = r.stamp("version");
+    s.removed = r.boolean("removed");
+    s.data = r.object("data");
+    r.done();
+    return s;
+}
+
+template <class Item, class Write>
+json write_list(const std::vector<Item>& items, Write&& write) {
+    json out = json::array();
+    for (const auto& item : items) out.push_back(write(item));
+    return out;
+}
+
+template <class Read>
+auto read_list(const json& array, Read&& read) {
+    std::vector<decltype(read(array[0]))> out;
+    out.reserve(array.size());
+    for (const auto& item : array) out.push_back(read(item));
+    return out;
+}
+
+inline json to_json(const message& m, encoding enc) {
+    json body = std::visit(
+        [&](const auto& msg) -> json {
+            using T = std::decay_t<decltype(msg)>;
+            if constexpr (std::is_same_v<T, hello>) {
+                return {{"protocol", msg.protocol}, {"version", msg.version}, {"library", write_uuid(msg.library, enc)},
+                        {"device", write_uuid(msg.device, enc)}, {"seq", msg.seq},
+                        {"received_from_you", msg.received_from_you}};
+            } else if constexpr (std::is_same_v<T, state_change>) {
+                return {{"record", write_state(msg.record, enc)}, {"push", write_push(msg.push)}};
+            } else if constexpr (std::is_same_v<T, state_batch>) {
+                return {{"model", msg.model}, {"owner", write_uuid(msg.owner, enc)},
+                        {"records", write_list(msg.records, [&](const auto& s) { return write_state(s, enc); })},
+                        {"push", write_push(msg.push)}};
+            } else if constexpr (std::is_same_v<T, state_request>) {
+                json j{{"models", msg.models}, {"since", msg.since}, {"until", msg.until}, {"limit", msg.limit}};
+                j["owner"] = msg.owner ? write_uuid(*msg.owner, enc) : json(nullptr);
+                return j;
+            } else if constexpr (std::is_same_v<T, state_response>) {
+                return {{"model", msg.model},
+                        {"records", write_list(msg.records, [&](const auto& s) { return write_state(s, enc); })},
+                        {"deleted", write_list(msg.deleted,
+                                               [&](const deleted_record& d) {
+                                                   return json{{"record", write_uuid(d.record, enc)},
+                                                               {"owner", write_uuid(d.owner, enc)},
+                                                               {"version", write_hlc(d.version, enc)}};
+                                               })},
+                        {"has_more", msg.has_more}, {"checkpoint", msg.checkpoint}};
+            } else if constexpr (std::is_same_v<T, shared_change>) {
+                return {{"entry", write_entry(msg.entry, enc)}, {"push", write_push(msg.push)}};
+            } else if constexpr (std::is_same_v<T, shared_change_batch>) {
+                return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
+                        {"push", write_push(msg.push)}};
+            } else if constexpr (std::is_same_v<T, shared_change_request>) {
+                return {{"since", msg.since}, {"until", msg.until}, {"limit", msg.limit}};
+            } else if constexpr (std::is_same_v<T, shared_change_response>) {
+                return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
+                        {"snapshot", write_list(msg.snapshot,
+                                                [&](const shared_snapshot_record& s) {
+                                                    json clocks = json::array();
+                                                    for (const auto& [field, stamp] : s.clocks) {
+                                                        clocks.push_back(json::array({field, write_hlc(stamp, enc)}));
+                                                    }
+                                                    return json{{"model", s.model},
+                                                                {"record", write_uuid(s.record, enc)},
+                                                                {"removed", s.removed},
+                                                                {"removed_at", write_hlc(s.removed_at, enc)},
+                                                                {"data", s.data},
+                                                                {"clocks", clocks}};
+                                                })},
+                        {"has_more", msg.has_more}, {"checkpoint", msg.checkpoint}};
+            } else if constexpr (std::is_same_v<T, ack_shared_changes>) {
+                return {{"from_device", write_uuid(msg.from_device, enc)}, {"up_to", msg.up_to}};
+            } else if constexpr (std::is_same_v<T, heartbeat>) {
+                return {{"seq", msg.seq}};
+            } else {
+                return {{"code", static_cast<int>(msg.code)}, {"message", msg.message}};
+            }
+        },
+        m);
+    return json{{"type", name_of(m)}, {"body", std::move(body)}};
+}
+
+inline message read_body(std::size_t kind, const json& j, const limits& lim) {
+    switch (kind) {
+        case 0: {
+            object_reader r(j, "Hello");
+            hello h;
+            h.protocol = r.string("protocol");
+            h.version = r.u32("version");
+            h.library = r.id("library");
+            h.device = r.id("device");
+            h.seq = r.u64("seq");
+            h.received_from_you = r.u64("received_from_you");
+            r.done();
+            return h;
+        }
+        case 1: {
+            object_reader r(j, "StateChange");
+            state_change c{read_state(r.at("record")), read_push(r.at("push"))};
+            r.done();
+            return c;
+        }
+        case 2: {
+            object_reader r(j, "StateBatch");
+            state_batch b;
+            b.model = r.string("model");
+            b.owner = r.id("owner");
+            b.records = read_list(r.array("records", lim.max_batch), read_state);
+            b.push = read_push(r.at("push"));
+            r.done();
+            return b;
+        }
+        case 3: {
+            object_reader r(j, "StateRequest");
+            state_request q;
+            const json& models = r.array("models", lim.max_models);
+            for (const auto& m : models) {
+                if (!m.is_string()) r.fail("holds a non-string", "models");
+                q.models.push_back(m.get<std::string>());
+            }
+            const json& owner = r.at("owner");
+            if (!owner.is_null()) q.owner = r.read_uuid(owner, "owner");
+            q.since = r.u64("since");
+            q.until = r.u64("until");
+            q.limit = r.u32("limit");
+            if (q.limit > lim.max_request_limit) {
+                throw bad_field{decode_error::too_many, "StateRequest asks for " + std::to_string(q.limit) +
+                                                            " records, more than the limit of " +
+                                                            std::to_string(lim.max_request_limit)};
+            }
+            r.done();
+            return q;
+        }
+        case 4: {
+            object_reader r(j, "StateResponse");
+            state_response s;
+            s.model = r.string("model");
+            s.records = read_list(r.array("records", lim.max_batch), read_state);
+            s.deleted = read_list(r.array("deleted", lim.max_batch), [&](const json& d) {
+                object_reader dr(d, "deleted record");
+                deleted_record out{dr.id("record"), dr.id("owner"), dr.stamp("version")};
+                dr.done();
+                return out;
+            });
+            s.has_more = r.boolean("has_more");
+            s.checkpoint = r.u64("checkpoint");
+            r.done();
+            return s;
+        }
+        case 5: {
+            object_reader r(j, "SharedChange");
+            shared_change c{read_entry(r.at("entry")), read_push(r.at("push"))};
+            r.done();
+            return c;
+        }
+        case 6: {
+            object_reader r(j, "SharedChangeBatch");
+            shared_change_batch b;
+            b.entries = read_list(r.array("entries", lim.max_batch), read_entry);
+            b.push = read_push(r.at("push"));
+            r.done();
+            return b;
+        }
+        case 7: {
+            object_reader r(j, "SharedChangeRequest");
+            shared_change_request q{r.u64("since"), r.u64("until"), r.u32("limit")};
+            if (q.limit > lim.max_request_limit) {
+                throw bad_field{decode_error::too_many, "SharedChangeRequest asks for " + std::to_string(q.limit) +
+                                                            " entries, more than the limit of " +
+                                                            std::to_string(lim.max_request_limit)};
+            }
+            r.done();
+            return q;
+        }
+        case 8: {
+            object_reader r(j, "SharedChangeResponse");
+            shared_change_response s;
+            s.entries = read_list(r.array("entries", lim.max_batch), read_entry);
+            s.snapshot = read_list(r.array("snapshot", lim.max_batch), [&](const json& item) {
+                object_reader sr(item, "snapshot record");
+                shared_snapshot_record out;
+                out.model = sr.string("model");
+                out.record = sr.id("record");
+                out.removed = sr.boolean("removed");
+                out.removed_at = sr.stamp("removed_at");
+                out.data = sr.object("data");
+                const json& clocks = sr.array("clocks", 4096);
+                for (const auto& c : clocks) {
+                    if (!c.is_array() || c.size() != 2 || !c[0].is_string()) sr.fail("holds a malformed clock", "clocks");
+                    out.clocks.emplace_back(c[0].get<std::string>(), sr.read_hlc(c[1], "clocks"));
+                }
+                sr.done();
+                return out;
+            });
+            s.has_more = r.boolean("has_more");
+            s.checkpoint = r.u64("checkpoint");
+            r.done();
+            return s;
+        }
+        case 9: {
+            object_reader r(j, "AckSharedChanges");
+            ack_shared_changes a{r.id("from_device"), r.u64("up_to")};
+            r.done();
+            return a;
+        }
+        case 10: {
+            object_reader r(j, "Heartbeat");
+            heartbeat h{r.u64("seq")};
+            r.done();
+            return h;
+        }
+        default: {
+            object_reader r(j, "Error");
+            error_message e;
+            const std::uint64_t code = r.u64("code");
+            if (code < 1 || code > 9) r.fail("is not a known error code", "code");
+            e.code = static_cast<error_code>(code);
+            e.message = r.string("message");
+            r.done();
+            return e;
+        }
+    }
+}
+
+// Model names a message carries, for the check against the library's models.
+inline std::vector<std::string_view> models_named(const message& m) {
+    std::vector<std::string_view> out;
+    std::visit(
+        [&](const auto& msg) {
+            using T = std::decay_t<decltype(msg)>;
+            if constexpr (std::is_same_v<T, state_change>) out.push_back(msg.record.model);
+            if constexpr (std::is_same_v<T, state_batch>) {
+                out.push_back(msg.model);
+                for (const auto& r : msg.records) out.push_back(r.model);
+            }
+            if constexpr (std::is_same_v<T, state_request>) {
+                for (const auto& n : msg.models) out.push_back(n);
+            }
+            if constexpr (std::is_same_v<T, state_response>) {
+                out.push_back(msg.model);
+                for (const auto& r : msg.records) out.push_back(r.model);
+            }
+            if constexpr (std::is_same_v<T, shared_change>) out.push_back(msg.entry.model);
+            if constexpr (std::is_same_v<T, shared_change_batch> || std::is_same_v<T, shared_change_response>) {
+                for (const auto& e : msg.entries) out.push_back(e.model);
+            }
+            if constexpr (std::is_same_v<T, shared_change_response>) {
+                for (const auto& s : msg.snapshot) out.push_back(s.model);
+            }
+        },
+        m);
+    return out;
+}
+
+}  // namespace detail
+
+// The frame body of a message.
+inline std::vector<std::uint8_t> encode(const message& m, encoding enc = encoding::msgpack) {
+    const nlohmann::json j = detail::to_json(m, enc);
+    if (enc == encoding::json) {
+        const std::string text = j.dump();
+        return std::vector<std::uint8_t>(text.begin(), text.end());
+    }
+    return nlohmann::json::to_msgpack(j);
+}
+
+// A complete frame (length prefix and body).
+inline std::vector<std::uint8_t> encode_frame(const message& m, encoding enc = encoding::msgpack) {
+    std::vector<std::uint8_t> out;
+    const auto body = encode(m, enc);
+    out.reserve(body.size() + 4);
+    append_frame(out, body);
+    return out;
+}
+
+// Decodes one frame body. `known_models`, when given, are the only model names a message
+// may carry.
+inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = encoding::msgpack,
+                            const limits& lim = {}, std::span<const std::string_view> known_models = {}) {
+    if (body.size() > lim.max_frame) {
+        return decode_failure{decode_error::frame_too_large,
+                              "a frame of " + std::to_string(body.size()) + " bytes is over the limit of " +
+                                  std::to_string(lim.max_frame)};
+    }
+    nlohmann::json j;
+    hsync::detail::bounded_sax sax(j, hsync::detail::sax_limits{lim.max_depth, lim.max_string, lim.max_frame});
+    const bool parsed = enc == encoding::json
+                            ? nlohmann::json::sax_parse(body.begin(), body.end(), &sax)
+                            : nlohmann::json::sax_parse(body.begin(), body.end(), &sax,
+                                                        nlohmann::json::input_format_t::msgpack);
+    if (!parsed) {
+        switch (sax.failure()) {
+            case hsync::detail::sax_failure::too_deep:
+                return decode_failure{decode_error::too_deep, "nesting deeper than " + std::to_string(lim.max_depth)};
+            case hsync::detail::sax_failure::duplicate_key:
+                return decode_failure{decode_error::duplicate_key, "an object repeats a key"};
+            case hsync::detail::sax_failure::too_long:
+                return decode_failure{decode_error::too_long, "a string or blob over " + std::to_string(lim.max_string) + " bytes"};
+            case hsync::detail::sax_failure::truncated:
+                return decode_failure{decode_error::truncated, "the body ends in the middle of a value"};
+            case hsync::detail::sax_failure::too_many:
+                return decode_failure{decode_error::too_many, "too many values"};
+            default:
+                return decode_failure{decode_error::malformed, "the body is not valid " +
+                                                                   std::string(enc == encoding::json ? "JSON" : "MessagePack")};
+        }
+    }
+    try {
+        detail::object_reader envelope(j, "message");
+        const nlohmann::json& type = envelope.at("type");
+        if (!type.is_string()) return decode_failure{decode_error::wrong_type, "message type is not a string"};
+        const auto& name = type.get_ref<const std::string&>();
+        const auto* found = std::find(std::begin(message_names), std::end(message_names), name);
+        if (found == std::end(message_names)) {
+            return decode_failure{decode_error::unknown_message, "unknown message type '" + hsync::detail::printable(name) + "'"};
+        }
+        message m = detail::read_body(static_cast<std::size_t>(found - std::begin(message_names)), envelope.at("body"), lim);
+        envelope.done();
+        if (const auto* h = std::get_if<hello>(&m); h && (h->protocol != protocol_id || h->version != protocol_version)) {
+            return decode_failure{decode_error::unsupported_version,
+                                  "protocol '" + hsync::detail::printable(h->protocol) + "' version " +
+                                      std::to_string(h->version) + "; this device speaks '" + std::string(protocol_id) +
+                                      "' version " + std::to_string(protocol_version)};
+        }
+        if (!known_models.empty()) {
+            for (std::string_view model : detail::models_named(m)) {
+                if (std::find(known_models.begin(), known_models.end(), model) == known_models.end()) {
+                    return decode_failure{decode_error::unknown_model,
+                                          "unknown model '" + hsync::detail::printable(model) + "'"};
+                }
+            }
+        }
+        return m;
+    } catch (const detail::bad_field& f) {
+        return decode_failure{f.code, f.detail};
+    } catch (const nlohmann::json::exception& e) {
+        return decode_failure{decode_error::wrong_type, e.what()};
+    }
+}
+
+}  // namespace hsync::sync

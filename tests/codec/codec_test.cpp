@@ -1,0 +1,204 @@
+// The wire codec: every message round-trips in both encodings, and each kind of hostile
+// input gets its typed error (never a crash, never a partial message).
+#include <hsync/hsync.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <random>
+
+using namespace hsync::sync;
+using nlohmann::json;
+
+namespace {
+
+const hsync::uuid dev = hsync::uuid::parse("0191f2a0-0000-7000-8000-00000000000a");
+const hsync::hlc stamp{1'700'000'000'000ULL, 3, dev};
+
+hsync::shared_entry sample_entry() {
+    return hsync::shared_entry{stamp, "tag", hsync::uuid::v4(), hsync::change_type::update,
+                               json{{"color", "orange"}, {"search_weight", 7}}};
+}
+hsync::state_record sample_state() {
+    return hsync::state_record{"location", hsync::uuid::v4(), dev, stamp, false,
+                               json{{"path", "/p"}, {"blob", json::binary({1, 2, 3})}}};
+}
+
+std::vector<message> every_message() {
+    const push_position push{10, 12, 0, 1};
+    shared_snapshot_record snap{"tag", hsync::uuid::v4(), false, hsync::hlc{}, json{{"color", nullptr}},
+                                {{"color", stamp}}};
+    return {
+        hello{std::string(protocol_id), protocol_version, hsync::uuid::v4(), dev, 42, 7},
+        state_change{sample_state(), push},
+        state_batch{"location", dev, {sample_state(), sample_state()}, push},
+        state_request{{"location", "entry"}, dev, 5, 99, 500},
+        state_request{{"volume"}, std::nullopt, 0, 0, 1},
+        state_response{"location", {sample_state()}, {deleted_record{hsync::uuid::v4(), dev, stamp}}, true, 77},
+        shared_change{sample_entry(), push},
+        shared_change_batch{{sample_entry(), sample_entry()}, push},
+        shared_change_request{3, 9, 100},
+        shared_change_response{{sample_entry()}, {snap}, false, 9},
+        ack_shared_changes{dev, 1234},
+        heartbeat{99},
+        error_message{error_code::refused, "not the owner"},
+    };
+}
+
+decode_error error_of(const std::vector<std::uint8_t>& body, encoding enc = encoding::msgpack, const limits& lim = {},
+                      std::span<const std::string_view> models = {}) {
+    const auto r = decode(body, enc, lim, models);
+    REQUIRE_FALSE(r.ok());
+    INFO(r.failure().detail);
+    return r.failure().code;
+}
+
+std::vector<std::uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
+
+}  // namespace
+
+TEST_CASE("every message round-trips in MessagePack and in JSON", "[codec]") {
+    for (encoding enc : {encoding::msgpack, encoding::json}) {
+        for (const message& m : every_message()) {
+            INFO(name_of(m) << (enc == encoding::json ? " (json)" : " (msgpack)"));
+            const auto body = encode(m, enc);
+            const auto r = decode(body, enc);
+            if (!r.ok()) FAIL(r.failure().detail);
+            REQUIRE(r.value().index() == m.index());
+            // Equal messages encode to equal bytes.
+            REQUIRE(encode(r.value(), encoding::json) == encode(m, encoding::json));
+            REQUIRE(encode(r.value(), enc) == body);
+        }
+    }
+}
+
+TEST_CASE("frames are cut from a stream however the bytes arrive", "[codec]") {
+    std::vector<std::uint8_t> stream;
+    const auto messages = every_message();
+    for (const auto& m : messages) {
+        const auto f = encode_frame(m);
+        stream.insert(stream.end(), f.begin(), f.end());
+    }
+    frame_reader reader;
+    std::size_t got = 0;
+    for (std::uint8_t b : stream) {  // one byte at a time
+        reader.feed(std::span<const std::uint8_t>(&b, 1));
+        while (auto body = reader.next()) {
+            REQUIRE(decode(*body).value().index() == messages[got].index());
+            ++got;
+        }
+    }
+    REQUIRE(got == messages.size());
+    REQUIRE_FALSE(reader.truncated());
+    reader.feed(std::span<const std::uint8_t>(stream.data(), 7));  // half a frame, then the end
+    REQUIRE_FALSE(reader.next());
+    REQUIRE(reader.truncated());
+}
+
+TEST_CASE("a frame announcing more than the limit fails the stream without allocating it", "[codec]") {
+    frame_reader reader(1024);
+    const std::vector<std::uint8_t> header{0x7f, 0xff, 0xff, 0xff};  // 2 GiB announced
+    reader.feed(header);
+    REQUIRE_FALSE(reader.next());
+    REQUIRE(reader.failed());
+    REQUIRE(reader.buffered() == 4);
+
+    limits small;
+    small.max_frame = 16;
+    auto padded = encode(heartbeat{1}, encoding::json);
+    padded.resize(padded.size() + 20, ' ');
+    REQUIRE(error_of(padded, encoding::json, small) == decode_error::frame_too_large);
+}
+
+TEST_CASE("hostile bodies get their typed error", "[codec]") {
+    SECTION("truncated") {
+        auto body = encode(every_message()[2]);
+        body.resize(body.size() / 2);
+        REQUIRE(error_of(body) == decode_error::truncated);
+    }
+    SECTION("not MessagePack at all") {
+        REQUIRE(error_of({0xc1}) == decode_error::malformed);  // a reserved byte
+        REQUIRE(error_of(bytes_of("{\"type\":"), encoding::json) == decode_error::truncated);
+        REQUIRE(error_of(bytes_of("{]"), encoding::json) == decode_error::malformed);
+    }
+    SECTION("a depth bomb: a million nested arrays") {
+        std::vector<std::uint8_t> bomb(1'000'000, 0x91);  // fixarray of one element, nested
+        bomb.push_back(0xc0);
+        REQUIRE(error_of(bomb) == decode_error::too_deep);
+        REQUIRE(error_of(bytes_of(std::string(100'000, '[')), encoding::json) == decode_error::too_deep);
+    }
+    SECTION("duplicate keys") {
+        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","type":"Hello","body":{"seq":1}})"), encoding::json) ==
+                decode_error::duplicate_key);
+        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{"seq":1,"seq":2}})"), encoding::json) ==
+                decode_error::duplicate_key);
+    }
+    SECTION("wrong types, missing and unexpected fields") {
+        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{"seq":"1"}})"), encoding::json) ==
+                decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{"seq":-1}})"), encoding::json) ==
+                decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{}})"), encoding::json) == decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{"seq":1,"extra":2}})"), encoding::json) ==
+                decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of(R"({"type":7,"body":{}})"), encoding::json) == decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of(R"([1,2,3])"), encoding::json) == decode_error::wrong_type);
+        json bad_uuid = json::parse(encode(every_message()[9], encoding::json));
+        bad_uuid["body"]["entries"][0]["record"] = "not-a-uuid";
+        REQUIRE(error_of(bytes_of(bad_uuid.dump()), encoding::json) == decode_error::wrong_type);
+        json bad_change = json::parse(encode(every_message()[6], encoding::json));
+        bad_change["body"]["entry"]["change"] = 4;
+        REQUIRE(error_of(bytes_of(bad_change.dump()), encoding::json) == decode_error::wrong_type);
+    }
+    SECTION("unknown message kinds") {
+        REQUIRE(error_of(bytes_of(R"({"type":"LeaderElection","body":{}})"), encoding::json) ==
+                decode_error::unknown_message);
+    }
+    SECTION("unknown model names") {
+        const std::string_view known[] = {"tag", "album"};
+        REQUIRE(error_of(encode(every_message()[2]), encoding::msgpack, {}, known) == decode_error::unknown_model);
+        REQUIRE(decode(encode(every_message()[6]), encoding::msgpack, {}, known).ok());
+    }
+    SECTION("a request for a billion records, a batch over the cap") {
+        REQUIRE(error_of(encode(state_request{{"entry"}, std::nullopt, 0, 0, 1'000'000'000})) == decode_error::too_many);
+        REQUIRE(error_of(encode(shared_change_request{0, 0, 10'001})) == decode_error::too_many);
+        limits lim;
+        lim.max_batch = 1;
+        REQUIRE(error_of(encode(every_message()[2]), encoding::msgpack, lim) == decode_error::too_many);
+        lim.max_models = 1;
+        REQUIRE(error_of(encode(every_message()[3]), encoding::msgpack, lim) == decode_error::too_many);
+    }
+    SECTION("an unknown protocol version") {
+        REQUIRE(error_of(encode(hello{std::string(protocol_id), 2, dev, dev, 0, 0})) ==
+                decode_error::unsupported_version);
+        REQUIRE(error_of(encode(hello{"other-protocol", 1, dev, dev, 0, 0})) == decode_error::unsupported_version);
+    }
+    SECTION("a string over the limit") {
+        limits lim;
+        lim.max_string = 8;
+        REQUIRE(error_of(encode(error_message{error_code::refused, "a long explanation"}), encoding::msgpack, lim) ==
+                decode_error::too_long);
+    }
+}
+
+TEST_CASE("random and mutated bytes never crash the decoder", "[codec]") {
+    std::mt19937_64 rng(7);
+    const auto messages = every_message();
+    std::size_t decoded = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::vector<std::uint8_t> body = encode(messages[rng() % messages.size()], rng() % 2 ? encoding::json : encoding::msgpack);
+        const int flips = 1 + static_cast<int>(rng() % 4);
+        for (int k = 0; k < flips; ++k) body[rng() % body.size()] = static_cast<std::uint8_t>(rng());
+        if (rng() % 5 == 0) body.resize(rng() % (body.size() + 1));
+        for (encoding enc : {encoding::msgpack, encoding::json}) {
+            const auto r = decode(body, enc);
+            if (r.ok()) {
+                ++decoded;
+                // Whatever decodes is a whole message that encodes again.
+                REQUIRE_FALSE(encode(r.value(), enc).empty());
+            } else {
+                REQUIRE_FALSE(r.failure().detail.empty());
+            }
+        }
+    }
+    WARN(decoded << " of 40000 mutated bodies still decoded to a valid message");
+}
