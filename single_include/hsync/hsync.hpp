@@ -1808,6 +1808,7 @@ M from_json(const nlohmann::json& data) {
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -1861,6 +1862,40 @@ struct state_record {
     nlohmann::json data = nlohmann::json::object();
 };
 
+// A deleted device-owned record, as catch-up reports it.
+struct deleted_state {
+    std::string model;
+    uuid record;
+    uuid owner;
+    hlc version;  // the owner's HLC of the delete
+};
+
+// A shared record in full with the HLC of each field (or its tombstone): what catch-up
+// sends when the change log no longer reaches back far enough.
+struct shared_snapshot {
+    std::string model;
+    uuid record;
+    bool removed = false;
+    hlc removed_at{};
+    nlohmann::json data = nlohmann::json::object();   // every synced field but the id
+    std::vector<std::pair<std::string, hlc>> clocks;  // field name -> HLC of its last write
+};
+
+// Pages of this device's history after a seq, for a peer catching up.
+struct state_page {
+    std::vector<state_record> records;
+    std::vector<deleted_state> deleted;
+    bool has_more = false;
+    std::uint64_t checkpoint = 0;  // the seq to continue after
+};
+struct shared_page {
+    std::vector<shared_entry> entries;      // from the change log, or
+    std::vector<shared_snapshot> snapshot;  // rows, when the log was pruned past `since`
+    bool snapshot_mode = false;             // continue with snapshots until has_more is false
+    bool has_more = false;
+    std::uint64_t checkpoint = 0;
+};
+
 // What one committed local transaction hands to the sync engine: one batch per model.
 struct state_batch {
     std::string model;
@@ -1872,6 +1907,8 @@ struct shared_batch {
     std::vector<shared_entry> entries;
 };
 struct outgoing_changes {
+    std::uint64_t prev_seq = 0;  // this device's committed seq before the transaction
+    std::uint64_t seq = 0;       // and after it
     std::vector<state_batch> states;
     std::vector<shared_batch> shared;
     bool empty() const noexcept { return states.empty() && shared.empty(); }
@@ -1896,6 +1933,7 @@ struct apply_result {
 // transaction commits, outside the lock, on the committing thread.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -1909,8 +1947,10 @@ struct apply_result {
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include <boost/hana/for_each.hpp>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -2306,7 +2346,7 @@ class change_log {
 public:
     explicit change_log(SQLite::Database& db)
         : append_(db,
-                  "INSERT INTO hsync_shared_log (hlc, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?) "
+                  "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
           contains_(db, "SELECT 1 FROM hsync_shared_log WHERE hlc = ?"),
           since_(db,
@@ -2316,25 +2356,61 @@ public:
                  "SELECT hlc, model, record_id, change_type, data FROM hsync_shared_log WHERE hlc >= ? AND hlc <= ? "
                  "ORDER BY hlc LIMIT ?"),
           prune_(db, "DELETE FROM hsync_shared_log WHERE hlc <= ?"),
+          by_seq_(db,
+                  "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
+                  "ORDER BY seq LIMIT ?"),
+          prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
+          oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
           size_(db, "SELECT count(*) FROM hsync_shared_log") {}
 
-    // Appends an entry; false when an entry with the same HLC is already there.
-    bool append(const shared_entry& e) {
+    // Appends an entry at this device's sequence number `seq`; false when an entry with
+    // the same HLC is already there.
+    bool append(const shared_entry& e, std::uint64_t seq) {
         const std::vector<std::uint8_t> data = nlohmann::json::to_msgpack(e.data);
-        return append(e, data);
-    }
-
-    bool append(const shared_entry& e, const std::vector<std::uint8_t>& msgpack_data) {
         statement_use use(append_);
         sqlite3_stmt* s = use.get();
         const hlc_bytes key = encode_hlc(e.stamp);
         bind_hlc(s, 1, key);
-        bind_text(s, 2, e.model);
-        bind_uuid(s, 3, e.record);
-        check_sqlite(sqlite3_bind_int(s, 4, static_cast<int>(e.type)), s);
-        bind_bytes(s, 5, msgpack_data.data(), msgpack_data.size());
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(seq)), s);
+        bind_text(s, 3, e.model);
+        bind_uuid(s, 4, e.record);
+        check_sqlite(sqlite3_bind_int(s, 5, static_cast<int>(e.type)), s);
+        bind_bytes(s, 6, data.data(), data.size());
         use.step();
         return sqlite3_changes(sqlite3_db_handle(s)) == 1;
+    }
+
+    struct page {
+        std::vector<shared_entry> entries;
+        std::vector<std::uint64_t> seqs;  // the seq of each entry
+    };
+
+    // Entries with seq in (since, until], in seq order: the order this device stored them.
+    page fetch_seq_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(by_seq_);
+        sqlite3_stmt* s = use.get();
+        check_sqlite(sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(until)), s);
+        bind_limit(s, 3, limit);
+        page out;
+        out.entries = read_entries(use, &out.seqs);
+        return out;
+    }
+
+    // Removes every entry with seq <= through; returns how many.
+    std::size_t prune_through_seq(std::uint64_t through) {
+        statement_use use(prune_seq_);
+        check_sqlite(sqlite3_bind_int64(use.get(), 1, static_cast<sqlite3_int64>(through)), use.get());
+        use.step();
+        return static_cast<std::size_t>(sqlite3_changes(sqlite3_db_handle(use.get())));
+    }
+
+    // The seq of the (n+1)-th oldest entry, if the log holds that many.
+    std::optional<std::uint64_t> nth_oldest_seq(std::size_t n) {
+        statement_use use(oldest_);
+        check_sqlite(sqlite3_bind_int64(use.get(), 1, static_cast<sqlite3_int64>(n)), use.get());
+        if (!use.step()) return std::nullopt;
+        return static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 0));
     }
 
     bool contains(const hlc& stamp) {
@@ -2385,10 +2461,11 @@ private:
         check_sqlite(sqlite3_bind_int64(s, index, capped), s);
     }
 
-    static std::vector<shared_entry> read_entries(statement_use& use) {
+    static std::vector<shared_entry> read_entries(statement_use& use, std::vector<std::uint64_t>* seqs = nullptr) {
         std::vector<shared_entry> out;
         sqlite3_stmt* s = use.get();
         while (use.step()) {
+            if (seqs) seqs->push_back(static_cast<std::uint64_t>(sqlite3_column_int64(s, 5)));
             shared_entry e;
             auto stamp = decode_hlc(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0));
             uuid record;
@@ -2414,6 +2491,9 @@ private:
     statement since_;
     statement range_;
     statement prune_;
+    statement by_seq_;
+    statement prune_seq_;
+    statement oldest_;
     statement size_;
 };
 
@@ -2441,6 +2521,8 @@ private:
 // included: they are stored, just not sent), the record id as PRIMARY KEY, and hsync's
 // own columns:
 //   hsync_version          device-owned and mixed: the owner's HLC of the stored state
+//   hsync_seq              this device's sequence number of the row's last write, by
+//                          which peers page through what changed (indexed)
 //   hsync_clock_<field>    shared and mixed: the HLC of the field's last write
 
 #include <cstddef>
@@ -2503,6 +2585,7 @@ std::vector<column_def> model_columns() {
         // NULL for the shared records of a mixed model.
         cols.push_back(column_def{"hsync_version", sql_type::blob, true, false, "NULL"});
     }
+    cols.push_back(column_def{"hsync_seq", sql_type::integer, false, false, "0"});
     if constexpr (has_field_clocks<M>) {
         for (std::size_t i : clocked_indices<M>()) {
             cols.push_back(column_def{"hsync_clock_" + std::string(traits::field_names[i]), sql_type::blob, false,
@@ -2551,8 +2634,11 @@ inline void ensure_table(SQLite::Database& db, std::string_view table, const std
                                                info.getColumn(3).getInt() != 0, info.getColumn(5).getInt() != 0});
         }
     }
+    const std::string index = "CREATE INDEX IF NOT EXISTS " + quote_identifier("hsync_seq_" + std::string(table)) +
+                              " ON " + quote_identifier(table) + " (hsync_seq)";
     if (existing.empty()) {
         db.exec(create_table_sql(table, cols));
+        db.exec(index);
         return;
     }
     auto describe = [](std::string_view type, bool not_null) {
@@ -2592,6 +2678,7 @@ inline void ensure_table(SQLite::Database& db, std::string_view table, const std
         }
         db.exec("ALTER TABLE " + quote_identifier(table) + " ADD COLUMN " + column_sql(c));
     }
+    db.exec(index);
 }
 
 }  // namespace hsync::detail
@@ -2806,6 +2893,7 @@ struct model_list {
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -2822,6 +2910,7 @@ struct stored_row {
     static constexpr std::size_t clock_count = model_traits<M>::synced_count - 1;
 
     M value{};
+    std::uint64_t seq = 0;                             // this device's seq of the row's last write
     std::optional<hlc> version;                        // owner's HLC (device-owned records)
     std::array<std::optional<hlc>, clock_count> clocks{};  // per clocked field (shared records)
 };
@@ -2836,6 +2925,7 @@ public:
         : db_(db), columns_(model_columns<M>()), select_prefix_(make_select_prefix()),
           select_one_(prepare_after_ensure(db, select_prefix_ + " WHERE " + id_column() + " = ?")),
           upsert_(db, make_upsert()),
+          page_(db, select_prefix_ + " WHERE hsync_seq > ? AND hsync_seq <= ? ORDER BY hsync_seq LIMIT ?"),
           delete_(db, "DELETE FROM " + quote_identifier(traits::name) + " WHERE " + id_column() + " = ?") {}
 
     std::optional<stored_row<M>> find(const uuid& id) {
@@ -2861,6 +2951,7 @@ public:
                 check_sqlite(sqlite3_bind_null(s, index++), s);
             }
         }
+        check_sqlite(sqlite3_bind_int64(s, index++, static_cast<sqlite3_int64>(row.seq)), s);
         std::array<hlc_bytes, stored_row<M>::clock_count> clock_bytes{};
         if constexpr (has_field_clocks<M>) {
             for (std::size_t k = 0; k < clocked.size(); ++k) {
@@ -2873,6 +2964,17 @@ public:
             }
         }
         use.step();
+    }
+
+    // Rows whose last write has a seq in (since, until], in seq order.
+    std::vector<stored_row<M>> rows_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(page_);
+        check_sqlite(sqlite3_bind_int64(use.get(), 1, static_cast<sqlite3_int64>(since)), use.get());
+        check_sqlite(sqlite3_bind_int64(use.get(), 2, static_cast<sqlite3_int64>(until)), use.get());
+        check_sqlite(sqlite3_bind_int64(use.get(), 3, static_cast<sqlite3_int64>(limit)), use.get());
+        std::vector<stored_row<M>> out;
+        while (use.step()) out.push_back(read_row(use.get()));
+        return out;
     }
 
     void erase(const uuid& id) {
@@ -2950,6 +3052,7 @@ private:
             }
         });
         if constexpr (has_version<M>) row.version = read_clock(s, col++, "hsync_version");
+        row.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, col++));
         if constexpr (has_field_clocks<M>) {
             for (std::size_t k = 0; k < clocked.size(); ++k) row.clocks[k] = read_clock(s, col++, "hsync_clock");
         }
@@ -2961,6 +3064,7 @@ private:
     std::string select_prefix_;
     statement select_one_;
     statement upsert_;
+    statement page_;
     statement delete_;
 };
 
@@ -2968,12 +3072,14 @@ private:
 // ---- end hsync/detail/model_store.hpp ----
 
 // ---- begin hsync/detail/peer_book.hpp ----
-// Per-peer bookkeeping the sync engine needs to resume where it stopped: the shared-log
-// HLC each peer acknowledged, the device-owned state watermark per (peer, owner, model),
-// and backfill checkpoints. Kept in the library's file, written in its transactions.
+// Per-peer bookkeeping the sync engine needs to resume where it stopped, kept in the
+// library's file and written in its transactions: whether the peer is paired, how far
+// this device holds the peer's history (in the peer's seq), how far the peer
+// acknowledged this device's history (in this device's seq, for pruning), and the
+// checkpoints of an unfinished catch-up round, one per phase (the shared log, then each
+// device-owned model).
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -2987,101 +3093,100 @@ namespace hsync::detail {
 class peer_book {
 public:
     explicit peer_book(SQLite::Database& db)
-        : set_ack_(db,
-                   "INSERT INTO hsync_peer_acks (peer, acked_hlc) VALUES (?, ?) ON CONFLICT(peer) DO UPDATE SET "
-                   "acked_hlc = max(acked_hlc, excluded.acked_hlc)"),
-          get_ack_(db, "SELECT acked_hlc FROM hsync_peer_acks WHERE peer = ?"),
-          all_acks_(db, "SELECT peer, acked_hlc FROM hsync_peer_acks ORDER BY peer"),
-          set_mark_(db,
-                    "INSERT INTO hsync_state_watermarks (peer, owner, model, hlc) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(peer, owner, model) DO UPDATE SET hlc = max(hlc, excluded.hlc)"),
-          get_mark_(db, "SELECT hlc FROM hsync_state_watermarks WHERE peer = ? AND owner = ? AND model = ?"),
+        : pair_(db, "INSERT INTO hsync_peers (peer, paired) VALUES (?, 1) ON CONFLICT(peer) DO UPDATE SET paired = 1"),
+          unpair_(db, "UPDATE hsync_peers SET paired = 0 WHERE peer = ?"),
+          paired_(db, "SELECT peer FROM hsync_peers WHERE paired = 1 ORDER BY peer"),
+          get_(db, "SELECT paired, received_through, acked_by_peer FROM hsync_peers WHERE peer = ?"),
+          set_received_(db,
+                        "INSERT INTO hsync_peers (peer, paired, received_through) VALUES (?, 0, ?) ON CONFLICT(peer) "
+                        "DO UPDATE SET received_through = max(received_through, excluded.received_through)"),
+          set_acked_(db,
+                     "INSERT INTO hsync_peers (peer, paired, acked_by_peer) VALUES (?, 0, ?) ON CONFLICT(peer) "
+                     "DO UPDATE SET acked_by_peer = max(acked_by_peer, excluded.acked_by_peer)"),
+          min_acked_(db, "SELECT min(acked_by_peer), count(*) FROM hsync_peers WHERE paired = 1"),
           set_checkpoint_(db,
-                          "INSERT INTO hsync_backfill_checkpoints (peer, model, checkpoint) VALUES (?, ?, ?) "
-                          "ON CONFLICT(peer, model) DO UPDATE SET checkpoint = excluded.checkpoint"),
-          get_checkpoint_(db, "SELECT checkpoint FROM hsync_backfill_checkpoints WHERE peer = ? AND model = ?"),
-          clear_checkpoint_(db, "DELETE FROM hsync_backfill_checkpoints WHERE peer = ? AND model = ?") {}
+                          "INSERT INTO hsync_backfill_checkpoints (peer, phase, seq) VALUES (?, ?, ?) "
+                          "ON CONFLICT(peer, phase) DO UPDATE SET seq = excluded.seq"),
+          get_checkpoint_(db, "SELECT seq FROM hsync_backfill_checkpoints WHERE peer = ? AND phase = ?"),
+          clear_checkpoints_(db, "DELETE FROM hsync_backfill_checkpoints WHERE peer = ?") {}
 
-    // Acknowledgements only move forward.
-    void acknowledge(const uuid& peer, const hlc& up_to) {
-        statement_use use(set_ack_);
-        const hlc_bytes b = encode_hlc(up_to);
-        bind_uuid(use.get(), 1, peer);
-        bind_hlc(use.get(), 2, b);
-        use.step();
-    }
+    struct peer_record {
+        bool paired = false;
+        std::uint64_t received_through = 0;  // in the peer's seq: all of its history up to here is here
+        std::uint64_t acked_by_peer = 0;     // in this device's seq: the peer has all up to here
+    };
 
-    std::optional<hlc> acknowledged(const uuid& peer) {
-        statement_use use(get_ack_);
-        bind_uuid(use.get(), 1, peer);
-        if (!use.step()) return std::nullopt;
-        return decode_hlc(sqlite3_column_blob(use.get(), 0), sqlite3_column_bytes(use.get(), 0));
-    }
+    void pair(const uuid& peer) { run_with_peer(pair_, peer); }
+    void unpair(const uuid& peer) { run_with_peer(unpair_, peer); }
 
-    std::map<uuid, hlc> all_acknowledged() {
-        statement_use use(all_acks_);
-        std::map<uuid, hlc> out;
+    std::vector<uuid> paired() {
+        statement_use use(paired_);
+        std::vector<uuid> out;
         while (use.step()) {
-            uuid peer;
-            auto h = decode_hlc(sqlite3_column_blob(use.get(), 1), sqlite3_column_bytes(use.get(), 1));
-            if (!read_uuid_column(use.get(), 0, peer) && h) out.emplace(peer, *h);
+            uuid p;
+            if (!read_uuid_column(use.get(), 0, p)) out.push_back(p);
         }
         return out;
     }
 
-    // Watermarks only move forward.
-    void set_watermark(const uuid& peer, const uuid& owner, std::string_view model, const hlc& mark) {
-        statement_use use(set_mark_);
-        const hlc_bytes b = encode_hlc(mark);
+    peer_record get(const uuid& peer) {
+        statement_use use(get_);
         bind_uuid(use.get(), 1, peer);
-        bind_uuid(use.get(), 2, owner);
-        bind_text(use.get(), 3, model);
-        bind_hlc(use.get(), 4, b);
+        if (!use.step()) return {};
+        return peer_record{sqlite3_column_int(use.get(), 0) != 0,
+                           static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 1)),
+                           static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 2))};
+    }
+
+    // Both only move forward.
+    void set_received_through(const uuid& peer, std::uint64_t seq) { run_with_peer(set_received_, peer, seq); }
+    void set_acked_by_peer(const uuid& peer, std::uint64_t seq) { run_with_peer(set_acked_, peer, seq); }
+
+    // The least seq every paired peer acknowledged (0 if one never did); nullopt with no
+    // paired peer.
+    std::optional<std::uint64_t> min_acked_by_paired() {
+        statement_use use(min_acked_);
         use.step();
+        if (sqlite3_column_int64(use.get(), 1) == 0) return std::nullopt;
+        return static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 0));
     }
 
-    std::optional<hlc> watermark(const uuid& peer, const uuid& owner, std::string_view model) {
-        statement_use use(get_mark_);
-        bind_uuid(use.get(), 1, peer);
-        bind_uuid(use.get(), 2, owner);
-        bind_text(use.get(), 3, model);
-        if (!use.step()) return std::nullopt;
-        return decode_hlc(sqlite3_column_blob(use.get(), 0), sqlite3_column_bytes(use.get(), 0));
-    }
-
-    void set_checkpoint(const uuid& peer, std::string_view model, const std::vector<std::uint8_t>& checkpoint) {
+    void set_checkpoint(const uuid& peer, std::string_view phase, std::uint64_t seq) {
         statement_use use(set_checkpoint_);
         bind_uuid(use.get(), 1, peer);
-        bind_text(use.get(), 2, model);
-        bind_bytes(use.get(), 3, checkpoint.data(), checkpoint.size());
+        bind_text(use.get(), 2, phase);
+        check_sqlite(sqlite3_bind_int64(use.get(), 3, static_cast<sqlite3_int64>(seq)), use.get());
         use.step();
     }
 
-    std::optional<std::vector<std::uint8_t>> checkpoint(const uuid& peer, std::string_view model) {
+    std::optional<std::uint64_t> checkpoint(const uuid& peer, std::string_view phase) {
         statement_use use(get_checkpoint_);
         bind_uuid(use.get(), 1, peer);
-        bind_text(use.get(), 2, model);
+        bind_text(use.get(), 2, phase);
         if (!use.step()) return std::nullopt;
-        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(use.get(), 0));
-        return std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(use.get(), 0));
+        return static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 0));
     }
 
-    void clear_checkpoint(const uuid& peer, std::string_view model) {
-        statement_use use(clear_checkpoint_);
+    void clear_checkpoints(const uuid& peer) { run_with_peer(clear_checkpoints_, peer); }
+
+private:
+    static void run_with_peer(const statement& st, const uuid& peer, std::optional<std::uint64_t> value = {}) {
+        statement_use use(st);
         bind_uuid(use.get(), 1, peer);
-        bind_text(use.get(), 2, model);
+        if (value) check_sqlite(sqlite3_bind_int64(use.get(), 2, static_cast<sqlite3_int64>(*value)), use.get());
         use.step();
     }
 
-private:
-    statement set_ack_;
-    statement get_ack_;
-    statement all_acks_;
-    statement set_mark_;
-    statement get_mark_;
+    statement pair_;
+    statement unpair_;
+    statement paired_;
+    statement get_;
+    statement set_received_;
+    statement set_acked_;
+    statement min_acked_;
     statement set_checkpoint_;
     statement get_checkpoint_;
-    statement clear_checkpoint_;
+    statement clear_checkpoints_;
 };
 
 }  // namespace hsync::detail
@@ -3091,7 +3196,9 @@ private:
 // Tombstones: the ids of deleted records, with the HLC of the delete. Deletes are final:
 // a record id that has a tombstone never comes back, from any change, in any order.
 
+#include <cstdint>
 #include <optional>
+#include <vector>
 #include <string_view>
 
 #include <SQLiteCpp/Database.h>
@@ -3103,18 +3210,63 @@ class tombstones {
 public:
     explicit tombstones(SQLite::Database& db)
         : put_(db,
-               "INSERT INTO hsync_tombstones (model, record_id, hlc) VALUES (?, ?, ?) "
-               "ON CONFLICT(model, record_id) DO UPDATE SET hlc = max(hlc, excluded.hlc)"),
-          get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?") {}
+               "INSERT INTO hsync_tombstones (model, record_id, hlc, owner, seq) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT(model, record_id) DO UPDATE SET hlc = excluded.hlc, seq = excluded.seq "
+               "WHERE excluded.hlc > hlc"),
+          get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?"),
+          page_(db,
+                "SELECT record_id, hlc, owner, seq FROM hsync_tombstones WHERE model = ? AND seq > ? AND seq <= ? "
+                "ORDER BY seq LIMIT ?") {}
+
+    struct entry {
+        uuid record;
+        hlc stamp;
+        std::optional<uuid> owner;  // device-owned records only
+        std::uint64_t seq = 0;
+    };
 
     // Records the delete; a later delete of the same record keeps the greater HLC.
-    void put(std::string_view model, const uuid& record, const hlc& stamp) {
+    // Returns whether the tombstone is new or moved.
+    bool put(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner,
+             std::uint64_t seq) {
         statement_use use(put_);
         const hlc_bytes b = encode_hlc(stamp);
         bind_text(use.get(), 1, model);
         bind_uuid(use.get(), 2, record);
         bind_hlc(use.get(), 3, b);
+        if (owner) {
+            bind_uuid(use.get(), 4, *owner);
+        } else {
+            check_sqlite(sqlite3_bind_null(use.get(), 4), use.get());
+        }
+        check_sqlite(sqlite3_bind_int64(use.get(), 5, static_cast<sqlite3_int64>(seq)), use.get());
         use.step();
+        return sqlite3_changes(sqlite3_db_handle(use.get())) == 1;
+    }
+
+    // Tombstones of `model` with seq in (since, until], in seq order.
+    std::vector<entry> between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(page_);
+        sqlite3_stmt* s = use.get();
+        bind_text(s, 1, model);
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(until)), s);
+        check_sqlite(sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(limit)), s);
+        std::vector<entry> out;
+        while (use.step()) {
+            entry e;
+            auto stamp = decode_hlc(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1));
+            if (read_uuid_column(s, 0, e.record) || !stamp) throw error(errc::storage, "hsync: a tombstone is malformed");
+            e.stamp = *stamp;
+            if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+                uuid owner;
+                if (read_uuid_column(s, 2, owner)) throw error(errc::storage, "hsync: a tombstone is malformed");
+                e.owner = owner;
+            }
+            e.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+            out.push_back(e);
+        }
+        return out;
     }
 
     std::optional<hlc> find(std::string_view model, const uuid& record) {
@@ -3128,6 +3280,7 @@ public:
 private:
     statement put_;
     statement get_;
+    statement page_;
 };
 
 }  // namespace hsync::detail
@@ -3136,6 +3289,7 @@ private:
 // ---- begin hsync/store/internal_tables.hpp ----
 // hsync's own tables, in the library's one database file. HLCs are stored as the
 // 24-byte big-endian encoding of detail::encode_hlc, so that SQLite orders them as HLCs.
+// `seq` columns hold this device's sequence numbers (see hsync_meta 'seq').
 
 #include <cstdint>
 #include <string>
@@ -3156,33 +3310,33 @@ CREATE TABLE IF NOT EXISTS hsync_meta (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hsync_shared_log (
     hlc         BLOB NOT NULL PRIMARY KEY,
+    seq         INTEGER NOT NULL,
     model       TEXT NOT NULL,
     record_id   BLOB NOT NULL,
     change_type INTEGER NOT NULL,
     data        BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS hsync_shared_log_seq ON hsync_shared_log (seq);
 CREATE TABLE IF NOT EXISTS hsync_tombstones (
     model     TEXT NOT NULL,
     record_id BLOB NOT NULL,
     hlc       BLOB NOT NULL,
+    owner     BLOB,
+    seq       INTEGER NOT NULL,
     PRIMARY KEY (model, record_id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hsync_peer_acks (
-    peer      BLOB NOT NULL PRIMARY KEY,
-    acked_hlc BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hsync_state_watermarks (
-    peer  BLOB NOT NULL,
-    owner BLOB NOT NULL,
-    model TEXT NOT NULL,
-    hlc   BLOB NOT NULL,
-    PRIMARY KEY (peer, owner, model)
+CREATE INDEX IF NOT EXISTS hsync_tombstones_seq ON hsync_tombstones (seq);
+CREATE TABLE IF NOT EXISTS hsync_peers (
+    peer             BLOB NOT NULL PRIMARY KEY,
+    paired           INTEGER NOT NULL DEFAULT 1,
+    received_through INTEGER NOT NULL DEFAULT 0,
+    acked_by_peer    INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hsync_backfill_checkpoints (
-    peer       BLOB NOT NULL,
-    model      TEXT NOT NULL,
-    checkpoint BLOB NOT NULL,
-    PRIMARY KEY (peer, model)
+    peer  BLOB NOT NULL,
+    phase TEXT NOT NULL,
+    seq   INTEGER NOT NULL,
+    PRIMARY KEY (peer, phase)
 ) WITHOUT ROWID;
 )sql";
 
@@ -3423,43 +3577,122 @@ public:
         std::lock_guard lock(mutex_);
         return stores_->log.fetch_range(from, to, limit);
     }
-    std::size_t prune_log_through(const hlc& through) {
-        return with_tx([&](transaction&) { return stores_->log.prune_through(through); });
+    // Removes the log entries this device stored up to `through` (its seq). Peers that
+    // still need older history get a snapshot of the shared tables instead.
+    std::size_t prune_log_through(std::uint64_t through) {
+        return with_tx([&](transaction&) {
+            const std::size_t removed = stores_->log.prune_through_seq(through);
+            if (through > log_floor_) {
+                log_floor_ = through;
+                save_meta_u64("log_floor", log_floor_);
+            }
+            return removed;
+        });
     }
     std::size_t log_size() {
         std::lock_guard lock(mutex_);
         return stores_->log.size();
     }
+    // The seq up to which the log was pruned: history at or below it is served as snapshots.
+    std::uint64_t log_floor() {
+        std::lock_guard lock(mutex_);
+        return log_floor_;
+    }
+    // The seq of the (n+1)-th oldest log entry, if the log holds that many.
+    std::optional<std::uint64_t> nth_oldest_log_seq(std::size_t n) {
+        std::lock_guard lock(mutex_);
+        return stores_->log.nth_oldest_seq(n);
+    }
+
+    // ---- this device's history, by sequence number ----------------------------------
+
+    // The seq of the last committed change: every row write, delete and log entry this
+    // device stores (its own or applied from peers) takes the next one.
+    std::uint64_t current_seq() {
+        std::lock_guard lock(mutex_);
+        return committed_seq_;
+    }
+
+    // Device-owned state of `model` (owned records and deletes) stored after `since`, in
+    // seq order. When has_more is false, the checkpoint is the current seq: the page
+    // covers everything of that model up to now.
+    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit) {
+        std::lock_guard lock(mutex_);
+        const std::uint64_t until = committed_seq_;
+        state_page page;
+        bool known = models::dispatch(model, [&](auto t) { page = state_changes_of<typename decltype(t)::type>(since, until, limit); });
+        if (!known) throw error(errc::unknown_model, "hsync: unknown model '" + detail::printable(model) + "'");
+        return page;
+    }
+
+    // Shared changes stored after `since`: log entries, or snapshots of the shared rows
+    // when the log was pruned past `since` or the caller is in the middle of a snapshot
+    // (once a catch-up starts on snapshots it must finish on them: the log no longer
+    // holds the inserts behind later updates).
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false) {
+        std::lock_guard lock(mutex_);
+        const std::uint64_t until = committed_seq_;
+        if (snapshot || since < log_floor_) {
+            shared_page page = shared_snapshot_page(since, until, limit);
+            page.snapshot_mode = true;
+            return page;
+        }
+        return shared_log_page(since, until, limit);
+    }
 
     // ---- per-peer bookkeeping -----------------------------------------------------
 
-    void acknowledge(const uuid& peer, const hlc& up_to) {
-        with_tx([&](transaction&) { stores_->peers.acknowledge(peer, up_to); });
+    void pair(const uuid& peer) {
+        with_tx([&](transaction&) { stores_->peers.pair(peer); });
     }
-    std::optional<hlc> acknowledged(const uuid& peer) {
+    void unpair(const uuid& peer) {
+        with_tx([&](transaction&) { stores_->peers.unpair(peer); });
+    }
+    std::vector<uuid> paired_peers() {
         std::lock_guard lock(mutex_);
-        return stores_->peers.acknowledged(peer);
+        return stores_->peers.paired();
     }
-    std::map<uuid, hlc> all_acknowledged() {
+    detail::peer_book::peer_record peer(const uuid& id) {
         std::lock_guard lock(mutex_);
-        return stores_->peers.all_acknowledged();
+        return stores_->peers.get(id);
     }
-    void set_watermark(const uuid& peer, const uuid& owner, std::string_view model, const hlc& mark) {
-        with_tx([&](transaction&) { stores_->peers.set_watermark(peer, owner, model, mark); });
+    // How far this device holds the peer's history (the peer's seq); only moves forward.
+    void set_received_through(const uuid& peer, std::uint64_t seq) {
+        with_tx([&](transaction&) { stores_->peers.set_received_through(peer, seq); });
     }
-    std::optional<hlc> watermark(const uuid& peer, const uuid& owner, std::string_view model) {
+    // How far the peer acknowledged this device's history (this device's seq).
+    void set_acked_by_peer(const uuid& peer, std::uint64_t seq) {
+        with_tx([&](transaction&) { stores_->peers.set_acked_by_peer(peer, seq); });
+    }
+    std::optional<std::uint64_t> min_acked_by_paired() {
         std::lock_guard lock(mutex_);
-        return stores_->peers.watermark(peer, owner, model);
+        return stores_->peers.min_acked_by_paired();
     }
-    void set_checkpoint(const uuid& peer, std::string_view model, const std::vector<std::uint8_t>& checkpoint) {
-        with_tx([&](transaction&) { stores_->peers.set_checkpoint(peer, model, checkpoint); });
+    void set_checkpoint(const uuid& peer, std::string_view phase, std::uint64_t seq) {
+        with_tx([&](transaction&) { stores_->peers.set_checkpoint(peer, phase, seq); });
     }
-    std::optional<std::vector<std::uint8_t>> checkpoint(const uuid& peer, std::string_view model) {
+    std::optional<std::uint64_t> checkpoint(const uuid& peer, std::string_view phase) {
         std::lock_guard lock(mutex_);
-        return stores_->peers.checkpoint(peer, model);
+        return stores_->peers.checkpoint(peer, phase);
     }
-    void clear_checkpoint(const uuid& peer, std::string_view model) {
-        with_tx([&](transaction&) { stores_->peers.clear_checkpoint(peer, model); });
+    void clear_checkpoints(const uuid& peer) {
+        with_tx([&](transaction&) { stores_->peers.clear_checkpoints(peer); });
+    }
+
+    // Applies snapshots of shared records (per-field last-writer-wins with each field's
+    // HLC), in one transaction, all or nothing.
+    apply_result apply(std::span<const shared_snapshot> records) {
+        return with_tx([&](transaction&) {
+            apply_result result;
+            for (std::size_t i : apply_order(records)) count(result, apply_snapshot_in_tx(records[i]));
+            // This device's log now lacks the entries behind these rows: serve its own
+            // history up to here as snapshots too.
+            if (seq_ > log_floor_) {
+                log_floor_ = seq_;
+                save_meta_u64("log_floor", log_floor_);
+            }
+            return result;
+        });
     }
 
 private:
@@ -3528,6 +3761,24 @@ private:
         q.exec();
     }
 
+    std::uint64_t load_meta_u64(const char* key) {
+        const auto bytes = load_meta(key);
+        std::uint64_t v = 0;
+        if (bytes && bytes->size() == 8) {
+            for (std::uint8_t b : *bytes) v = (v << 8) | b;
+        }
+        return v;
+    }
+
+    void save_meta_u64(const char* key, std::uint64_t v) {
+        std::array<std::uint8_t, 8> bytes{};
+        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+        detail::statement_use use(*save_meta_);
+        detail::bind_text(use.get(), 1, key);
+        detail::bind_bytes(use.get(), 2, bytes.data(), bytes.size());
+        use.step();
+    }
+
     void check_meta(const std::filesystem::path& path, const identity& id) {
         SQLite::Statement version(db_, "SELECT value FROM hsync_meta WHERE key = 'schema_version'");
         if (version.executeStep()) {
@@ -3562,13 +3813,15 @@ private:
             library_id_ = options_.library_id.value_or(uuid::v4());
             save_meta("library_id", library_id_.bytes());
         }
+        seq_ = committed_seq_ = load_meta_u64("seq");
+        log_floor_ = load_meta_u64("log_floor");
         if (auto stored = load_meta("hlc")) {
             if (auto h = detail::decode_hlc(stored->data(), static_cast<int>(stored->size()))) {
                 clock_ = hlc_clock(id.device_id, options_.physical, options_.clock, *h);
             }
         }
-        save_hlc_.emplace(
-            db_, "INSERT INTO hsync_meta (key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        save_meta_.emplace(
+            db_, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     }
 
     // ---- transactions -------------------------------------------------------------
@@ -3621,11 +3874,16 @@ private:
     pending_type commit_tx() {
         if (clock_dirty_) {
             const detail::hlc_bytes b = detail::encode_hlc(clock_.last());
-            detail::statement_use use(*save_hlc_);
-            detail::bind_hlc(use.get(), 1, b);
+            detail::statement_use use(*save_meta_);
+            detail::bind_text(use.get(), 1, "hlc");
+            detail::bind_hlc(use.get(), 2, b);
             use.step();
         }
+        if (seq_ != committed_seq_) save_meta_u64("seq", seq_);
         run(commit_);
+        pending_.outgoing.prev_seq = committed_seq_;
+        pending_.outgoing.seq = seq_;
+        committed_seq_ = seq_;
         depth_ = 0;
         clock_dirty_ = false;
         pending_type done = std::move(pending_);
@@ -3646,8 +3904,11 @@ private:
         }
         depth_ = 0;
         clock_dirty_ = false;
+        seq_ = committed_seq_;  // nothing of the transaction escaped
         pending_ = pending_type{};
     }
+
+    std::uint64_t next_seq() noexcept { return ++seq_; }
 
     hlc next_hlc() {
         clock_dirty_ = true;
@@ -3743,7 +4004,7 @@ private:
                           device_id().to_string() + ")");
         }
         const hlc version = next_hlc();
-        detail::stored_row<M> row{m, version, {}};
+        detail::stored_row<M> row{m, next_seq(), version, {}};
         store<M>().write(row);
         const change_type type = existing ? change_type::update : change_type::insert;
         announce(type, change_origin::local, id, m, version);
@@ -3767,6 +4028,7 @@ private:
 
         detail::stored_row<M> row;
         row.value = m;
+        row.seq = next_seq();
         if (existing) row.clocks = existing->clocks;
         hlc stamp{};
         if (any_synced) {
@@ -3779,7 +4041,7 @@ private:
         const change_type type = existing ? change_type::update : change_type::insert;
         if (any_synced) {
             shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, detail::fields_json(m, changed)};
-            stores_->log.append(entry);
+            stores_->log.append(entry, row.seq);
             if (wants_outgoing()) {
                 batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
             }
@@ -3800,8 +4062,9 @@ private:
             refuse<M>(errc::not_owner, id, "owned by device " + owner->to_string() + "; only the owning device removes it");
         }
         const hlc stamp = next_hlc();
+        const std::uint64_t seq = next_seq();
         store<M>().erase(id);
-        stores_->tombs.put(model_traits<M>::name, id, stamp);
+        stores_->tombs.put(model_traits<M>::name, id, stamp, owner, seq);
         if (owner) {
             if (wants_outgoing()) {
                 auto& batch = batch_for(pending_.outgoing.states, model_traits<M>::name);
@@ -3810,7 +4073,7 @@ private:
             }
         } else {
             shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, nlohmann::json::object()};
-            stores_->log.append(entry);
+            stores_->log.append(entry, seq);
             if (wants_outgoing()) batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
         }
         announce(change_type::remove, change_origin::local, id, existing->value, stamp);
@@ -3878,7 +4141,8 @@ private:
             }
             merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
             if (stores_->log.contains(e.stamp)) return false;  // seen before
-            stores_->log.append(e);  // kept so this device can serve it to others
+            const std::uint64_t seq = next_seq();
+            stores_->log.append(e, seq);  // kept so this device can serve it to others
 
             auto existing = store<M>().find(e.record);
             if (existing && owner_of(existing->value)) {
@@ -3887,7 +4151,7 @@ private:
             }
             if (e.type == change_type::remove) {
                 const auto tomb = stores_->tombs.find(traits::name, e.record);
-                stores_->tombs.put(traits::name, e.record, e.stamp);
+                stores_->tombs.put(traits::name, e.record, e.stamp, std::nullopt, seq);
                 if (!existing) return !tomb || *tomb < e.stamp;
                 store<M>().erase(e.record);
                 announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
@@ -3911,6 +4175,7 @@ private:
                 }
             });
             if (!won) return false;  // every field already has a later write
+            row.seq = seq;
             store<M>().write(row);
             announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
             return true;
@@ -3963,7 +4228,7 @@ private:
             }
             const auto tomb = stores_->tombs.find(traits::name, r.record);
             if (r.removed) {
-                stores_->tombs.put(traits::name, r.record, r.version);
+                stores_->tombs.put(traits::name, r.record, r.version, r.owner, next_seq());
                 if (!existing) return !tomb || *tomb < r.version;
                 store<M>().erase(r.record);
                 announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
@@ -3980,9 +4245,201 @@ private:
                     }
                 });
             }
-            detail::stored_row<M> row{std::move(incoming), r.version, {}};
+            detail::stored_row<M> row{std::move(incoming), next_seq(), r.version, {}};
             store<M>().write(row);
             announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
+            return true;
+        }
+    }
+
+    // ---- serving history by seq ------------------------------------------------------
+
+    // Items from several seq-ordered lists, each fetched with limit + 1, merged into one
+    // page of at most `limit`, such that the page holds every item with seq up to its
+    // checkpoint (a list that was cut caps the checkpoint at what it covers).
+    template <class Item>
+    struct seq_merge {
+        std::size_t limit;
+        std::uint64_t cap;
+        std::vector<std::pair<std::uint64_t, Item>> items;
+
+        template <class Raw, class Seq, class Convert>
+        void add(const std::vector<Raw>& raw, Seq seq_of, Convert convert) {
+            const std::size_t usable = std::min(raw.size(), limit);
+            if (raw.size() > limit) cap = std::min(cap, seq_of(raw[limit - 1]));
+            for (std::size_t i = 0; i < usable; ++i) {
+                if (auto item = convert(raw[i])) items.emplace_back(seq_of(raw[i]), std::move(*item));
+            }
+        }
+
+        // Items up to the checkpoint, in seq order; returns (checkpoint, has_more).
+        std::pair<std::uint64_t, bool> finish(std::uint64_t until, std::vector<Item>& out) {
+            std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            if (items.size() > limit) cap = std::min(cap, items[limit - 1].first);
+            for (auto& [seq, item] : items) {
+                if (seq <= cap) out.push_back(std::move(item));
+            }
+            return {cap, cap < until};
+        }
+    };
+
+    template <class M>
+    state_page state_changes_of(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        using traits = model_traits<M>;
+        state_page page;
+        if constexpr (traits::strategy == strategy::shared) {
+            throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) +
+                                                  "' is shared; its history is served as shared changes");
+        } else {
+            limit = std::max<std::size_t>(limit, 1);
+            seq_merge<std::variant<state_record, deleted_state>> merge{limit, until, {}};
+            merge.add(
+                store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
+                [&](const auto& r) -> std::optional<std::variant<state_record, deleted_state>> {
+                    const auto owner = owner_of(r.value);
+                    if (!owner || !r.version) return std::nullopt;  // a shared record of a mixed model
+                    return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, to_json(r.value)};
+                });
+            merge.add(
+                stores_->tombs.between(traits::name, since, until, limit + 1), [](const auto& t) { return t.seq; },
+                [&](const auto& t) -> std::optional<std::variant<state_record, deleted_state>> {
+                    if (!t.owner) return std::nullopt;
+                    return deleted_state{std::string(traits::name), t.record, *t.owner, t.stamp};
+                });
+            std::vector<std::variant<state_record, deleted_state>> items;
+            std::tie(page.checkpoint, page.has_more) = merge.finish(until, items);
+            for (auto& item : items) {
+                if (auto* r = std::get_if<state_record>(&item)) page.records.push_back(std::move(*r));
+                else page.deleted.push_back(std::move(std::get<deleted_state>(item)));
+            }
+        }
+        return page;
+    }
+
+    shared_page shared_log_page(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        limit = std::max<std::size_t>(limit, 1);
+        auto fetched = stores_->log.fetch_seq_between(since, until, limit + 1);
+        shared_page page;
+        seq_merge<shared_entry> merge{limit, until, {}};
+        std::vector<std::pair<std::uint64_t, shared_entry>> raw;
+        for (std::size_t i = 0; i < fetched.entries.size(); ++i) raw.emplace_back(fetched.seqs[i], std::move(fetched.entries[i]));
+        merge.add(raw, [](const auto& p) { return p.first; }, [](const auto& p) { return std::optional<shared_entry>(p.second); });
+        std::tie(page.checkpoint, page.has_more) = merge.finish(until, page.entries);
+        return page;
+    }
+
+    template <class M>
+    static shared_snapshot snapshot_of(const detail::stored_row<M>& row) {
+        using traits = model_traits<M>;
+        detail::field_mask<M> all{};
+        all.fill(true);
+        shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, detail::fields_json(row.value, all), {}};
+        detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+            if (row.clocks[k]) s.clocks.emplace_back(std::string(traits::field_names[decltype(index)::value]), *row.clocks[k]);
+        });
+        return s;
+    }
+
+    shared_page shared_snapshot_page(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        limit = std::max<std::size_t>(limit, 1);
+        shared_page page;
+        seq_merge<shared_snapshot> merge{limit, until, {}};
+        boost::hana::for_each(models::types, [&](auto t) {
+            using M = typename decltype(t)::type;
+            if constexpr (model_traits<M>::strategy != strategy::device_owned) {
+                merge.add(
+                    store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
+                    [](const auto& r) -> std::optional<shared_snapshot> {
+                        if (owner_of(r.value)) return std::nullopt;  // an owned record of a mixed model
+                        return snapshot_of(r);
+                    });
+                merge.add(
+                    stores_->tombs.between(model_traits<M>::name, since, until, limit + 1), [](const auto& e) { return e.seq; },
+                    [](const auto& e) -> std::optional<shared_snapshot> {
+                        if (e.owner) return std::nullopt;
+                        return shared_snapshot{std::string(model_traits<M>::name), e.record, true, e.stamp, nlohmann::json::object(), {}};
+                    });
+            }
+        });
+        std::tie(page.checkpoint, page.has_more) = merge.finish(until, page.snapshot);
+        return page;
+    }
+
+    bool apply_snapshot_in_tx(const shared_snapshot& snap) {
+        bool applied = false;
+        models::dispatch(snap.model, [&](auto t) { applied = apply_snapshot_to<typename decltype(t)::type>(snap); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_snapshot_to(const shared_snapshot& snap) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::device_owned) {
+            invalid("model '" + std::string(traits::name) + "' is device-owned; it has no shared snapshots");
+        } else {
+            if (snap.record.is_nil()) invalid("a snapshot of model '" + std::string(traits::name) + "' has a nil record id");
+            auto existing = store<M>().find(snap.record);
+            if (existing && owner_of(existing->value)) {
+                invalid(std::string(traits::name) + " " + snap.record.to_string() + " is device-owned; a snapshot cannot touch it");
+            }
+            if (snap.removed) {
+                if (!snap.data.is_object() || !snap.data.empty() || !snap.clocks.empty()) {
+                    invalid("a removed snapshot of model '" + std::string(traits::name) + "' carries fields");
+                }
+                merge_remote_hlc(snap.removed_at);
+                const bool moved = stores_->tombs.put(traits::name, snap.record, snap.removed_at, std::nullopt, next_seq());
+                if (existing) {
+                    store<M>().erase(snap.record);
+                    announce(change_type::remove, change_origin::remote, snap.record, existing->value, snap.removed_at);
+                    return true;
+                }
+                return moved;
+            }
+            M incoming{};
+            const detail::field_mask<M> mask = detail::read_fields(snap.data, incoming, false);
+            std::array<std::optional<hlc>, detail::stored_row<M>::clock_count> clocks{};
+            for (const auto& [field, stamp] : snap.clocks) {
+                bool matched = false;
+                detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+                    if (traits::field_names[decltype(index)::value] == field) {
+                        if (clocks[k]) invalid("a snapshot of model '" + std::string(traits::name) + "' repeats a clock");
+                        clocks[k] = stamp;
+                        matched = true;
+                    }
+                });
+                if (!matched) invalid("a snapshot of model '" + std::string(traits::name) + "' has a clock for an unknown field");
+            }
+            for (std::size_t k = 0; k < mask.size(); ++k) {
+                if (mask[k] != clocks[k].has_value()) {
+                    invalid("a snapshot of model '" + std::string(traits::name) + "' has a field without a clock or a clock without a field");
+                }
+            }
+            if (owner_of(incoming)) invalid("a snapshot of model '" + std::string(traits::name) + "' sets an owner");
+            for (const auto& c : clocks) {
+                if (c) merge_remote_hlc(*c);
+            }
+            if (stores_->tombs.find(traits::name, snap.record)) return false;  // deletes are final
+            detail::stored_row<M> row;
+            if (existing) {
+                row = std::move(*existing);
+            } else {
+                detail::get_field<traits::id_index>(row.value).value = snap.record;
+            }
+            bool won = false;
+            hlc newest{};
+            detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+                constexpr std::size_t i = decltype(index)::value;
+                if (clocks[k] && (!row.clocks[k] || *row.clocks[k] < *clocks[k])) {
+                    detail::get_field<i>(row.value) = std::move(detail::get_field<i>(incoming));
+                    row.clocks[k] = clocks[k];
+                    newest = std::max(newest, *clocks[k]);
+                    won = true;
+                }
+            });
+            if (!won) return false;
+            row.seq = next_seq();
+            store<M>().write(row);
+            announce(existing ? change_type::update : change_type::insert, change_origin::remote, snap.record, row.value, newest);
             return true;
         }
     }
@@ -4005,13 +4462,16 @@ private:
     std::filesystem::path path_;
     uuid library_id_;
     std::optional<stores_type> stores_;
-    std::optional<detail::statement> save_hlc_;
+    std::optional<detail::statement> save_meta_;
     detail::statement begin_{db_, "BEGIN IMMEDIATE"};
     detail::statement commit_{db_, "COMMIT"};
 
     std::recursive_mutex mutex_;
     int depth_ = 0;
     bool clock_dirty_ = false;
+    std::uint64_t seq_ = 0;            // the last seq handed out
+    std::uint64_t committed_seq_ = 0;  // the last seq of a committed transaction
+    std::uint64_t log_floor_ = 0;      // the log was pruned up to here
     pending_type pending_;
     std::tuple<callbacks<Ms>...> callbacks_;
     std::shared_ptr<std::function<void(const outgoing_changes&)>> outgoing_handler_;
@@ -4198,26 +4658,19 @@ struct state_batch {
     push_position push;
 };
 
-// Device-owned state of `models` (all owners unless `owner` is given) with the server's
-// seq in (since, until], at most `limit` records.
+// Device-owned state of `models` (all owners unless `owner` is given) stored by the
+// server after its seq `since`, at most `limit` records and deletes.
 struct state_request {
     std::vector<std::string> models;
     std::optional<uuid> owner;
     std::uint64_t since = 0;  // the checkpoint: the requester holds everything up to here
-    std::uint64_t until = 0;  // the end of this catch-up round
     std::uint32_t limit = 1000;
-};
-
-struct deleted_record {
-    uuid record;
-    uuid owner;
-    hlc version;
 };
 
 struct state_response {
     std::string model;
     std::vector<state_record> records;
-    std::vector<deleted_record> deleted;
+    std::vector<deleted_state> deleted;
     bool has_more = false;
     std::uint64_t checkpoint = 0;  // resume after this seq
 };
@@ -4234,24 +4687,14 @@ struct shared_change_batch {
 
 struct shared_change_request {
     std::uint64_t since = 0;
-    std::uint64_t until = 0;
     std::uint32_t limit = 1000;
-};
-
-// A shared record in full, with the HLC of each field: what a snapshot sends when the
-// log no longer reaches back to the requester's checkpoint.
-struct shared_snapshot_record {
-    std::string model;
-    uuid record;
-    bool removed = false;
-    hlc removed_at{};
-    nlohmann::json data = nlohmann::json::object();
-    std::vector<std::pair<std::string, hlc>> clocks;
+    bool snapshot = false;  // continue a snapshot begun in an earlier page
 };
 
 struct shared_change_response {
-    std::vector<shared_entry> entries;             // from the log, or
-    std::vector<shared_snapshot_record> snapshot;  // rows, when the log was pruned
+    std::vector<shared_entry> entries;      // from the log, or
+    std::vector<shared_snapshot> snapshot;  // rows, when the log was pruned
+    bool snapshot_mode = false;
     bool has_more = false;
     std::uint64_t checkpoint = 0;
 };
@@ -4612,15 +5055,16 @@ inline json to_json(const message& m, encoding enc) {
                         {"records", write_list(msg.records, [&](const auto& s) { return write_state(s, enc); })},
                         {"push", write_push(msg.push)}};
             } else if constexpr (std::is_same_v<T, state_request>) {
-                json j{{"models", msg.models}, {"since", msg.since}, {"until", msg.until}, {"limit", msg.limit}};
+                json j{{"models", msg.models}, {"since", msg.since}, {"limit", msg.limit}};
                 j["owner"] = msg.owner ? write_uuid(*msg.owner, enc) : json(nullptr);
                 return j;
             } else if constexpr (std::is_same_v<T, state_response>) {
                 return {{"model", msg.model},
                         {"records", write_list(msg.records, [&](const auto& s) { return write_state(s, enc); })},
                         {"deleted", write_list(msg.deleted,
-                                               [&](const deleted_record& d) {
-                                                   return json{{"record", write_uuid(d.record, enc)},
+                                               [&](const deleted_state& d) {
+                                                   return json{{"model", d.model},
+                                                               {"record", write_uuid(d.record, enc)},
                                                                {"owner", write_uuid(d.owner, enc)},
                                                                {"version", write_hlc(d.version, enc)}};
                                                })},
@@ -4631,11 +5075,11 @@ inline json to_json(const message& m, encoding enc) {
                 return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
                         {"push", write_push(msg.push)}};
             } else if constexpr (std::is_same_v<T, shared_change_request>) {
-                return {{"since", msg.since}, {"until", msg.until}, {"limit", msg.limit}};
+                return {{"since", msg.since}, {"limit", msg.limit}, {"snapshot", msg.snapshot}};
             } else if constexpr (std::is_same_v<T, shared_change_response>) {
                 return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
                         {"snapshot", write_list(msg.snapshot,
-                                                [&](const shared_snapshot_record& s) {
+                                                [&](const shared_snapshot& s) {
                                                     json clocks = json::array();
                                                     for (const auto& [field, stamp] : s.clocks) {
                                                         clocks.push_back(json::array({field, write_hlc(stamp, enc)}));
@@ -4647,7 +5091,7 @@ inline json to_json(const message& m, encoding enc) {
                                                                 {"data", s.data},
                                                                 {"clocks", clocks}};
                                                 })},
-                        {"has_more", msg.has_more}, {"checkpoint", msg.checkpoint}};
+                        {"snapshot_mode", msg.snapshot_mode}, {"has_more", msg.has_more}, {"checkpoint", msg.checkpoint}};
             } else if constexpr (std::is_same_v<T, ack_shared_changes>) {
                 return {{"from_device", write_uuid(msg.from_device, enc)}, {"up_to", msg.up_to}};
             } else if constexpr (std::is_same_v<T, heartbeat>) {
@@ -4701,7 +5145,6 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             const json& owner = r.at("owner");
             if (!owner.is_null()) q.owner = r.read_uuid(owner, "owner");
             q.since = r.u64("since");
-            q.until = r.u64("until");
             q.limit = r.u32("limit");
             if (q.limit > lim.max_request_limit) {
                 throw bad_field{decode_error::too_many, "StateRequest asks for " + std::to_string(q.limit) +
@@ -4718,7 +5161,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             s.records = read_list(r.array("records", lim.max_batch), read_state);
             s.deleted = read_list(r.array("deleted", lim.max_batch), [&](const json& d) {
                 object_reader dr(d, "deleted record");
-                deleted_record out{dr.id("record"), dr.id("owner"), dr.stamp("version")};
+                deleted_state out{dr.string("model"), dr.id("record"), dr.id("owner"), dr.stamp("version")};
                 dr.done();
                 return out;
             });
@@ -4743,7 +5186,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
         }
         case 7: {
             object_reader r(j, "SharedChangeRequest");
-            shared_change_request q{r.u64("since"), r.u64("until"), r.u32("limit")};
+            shared_change_request q{r.u64("since"), r.u32("limit"), r.boolean("snapshot")};
             if (q.limit > lim.max_request_limit) {
                 throw bad_field{decode_error::too_many, "SharedChangeRequest asks for " + std::to_string(q.limit) +
                                                             " entries, more than the limit of " +
@@ -4758,7 +5201,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             s.entries = read_list(r.array("entries", lim.max_batch), read_entry);
             s.snapshot = read_list(r.array("snapshot", lim.max_batch), [&](const json& item) {
                 object_reader sr(item, "snapshot record");
-                shared_snapshot_record out;
+                shared_snapshot out;
                 out.model = sr.string("model");
                 out.record = sr.id("record");
                 out.removed = sr.boolean("removed");
@@ -4772,6 +5215,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
                 sr.done();
                 return out;
             });
+            s.snapshot_mode = r.boolean("snapshot_mode");
             s.has_more = r.boolean("has_more");
             s.checkpoint = r.u64("checkpoint");
             r.done();
@@ -4819,6 +5263,7 @@ inline std::vector<std::string_view> models_named(const message& m) {
             if constexpr (std::is_same_v<T, state_response>) {
                 out.push_back(msg.model);
                 for (const auto& r : msg.records) out.push_back(r.model);
+                for (const auto& d : msg.deleted) out.push_back(d.model);
             }
             if constexpr (std::is_same_v<T, shared_change>) out.push_back(msg.entry.model);
             if constexpr (std::is_same_v<T, shared_change_batch> || std::is_same_v<T, shared_change_response>) {

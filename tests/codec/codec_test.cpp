@@ -25,19 +25,19 @@ hsync::state_record sample_state() {
 
 std::vector<message> every_message() {
     const push_position push{10, 12, 0, 1};
-    shared_snapshot_record snap{"tag", hsync::uuid::v4(), false, hsync::hlc{}, json{{"color", nullptr}},
+    hsync::shared_snapshot snap{"tag", hsync::uuid::v4(), false, hsync::hlc{}, json{{"color", nullptr}},
                                 {{"color", stamp}}};
     return {
         hello{std::string(protocol_id), protocol_version, hsync::uuid::v4(), dev, 42, 7},
         state_change{sample_state(), push},
         state_batch{"location", dev, {sample_state(), sample_state()}, push},
-        state_request{{"location", "entry"}, dev, 5, 99, 500},
-        state_request{{"volume"}, std::nullopt, 0, 0, 1},
-        state_response{"location", {sample_state()}, {deleted_record{hsync::uuid::v4(), dev, stamp}}, true, 77},
+        state_request{{"location", "entry"}, dev, 5, 500},
+        state_request{{"volume"}, std::nullopt, 0, 1},
+        state_response{"location", {sample_state()}, {hsync::deleted_state{"location", hsync::uuid::v4(), dev, stamp}}, true, 77},
         shared_change{sample_entry(), push},
         shared_change_batch{{sample_entry(), sample_entry()}, push},
-        shared_change_request{3, 9, 100},
-        shared_change_response{{sample_entry()}, {snap}, false, 9},
+        shared_change_request{3, 100, true},
+        shared_change_response{{sample_entry()}, {snap}, true, false, 9},
         ack_shared_changes{dev, 1234},
         heartbeat{99},
         error_message{error_code::refused, "not the owner"},
@@ -159,8 +159,8 @@ TEST_CASE("hostile bodies get their typed error", "[codec]") {
         REQUIRE(decode(encode(every_message()[6]), encoding::msgpack, {}, known).ok());
     }
     SECTION("a request for a billion records, a batch over the cap") {
-        REQUIRE(error_of(encode(state_request{{"entry"}, std::nullopt, 0, 0, 1'000'000'000})) == decode_error::too_many);
-        REQUIRE(error_of(encode(shared_change_request{0, 0, 10'001})) == decode_error::too_many);
+        REQUIRE(error_of(encode(state_request{{"entry"}, std::nullopt, 0, 1'000'000'000})) == decode_error::too_many);
+        REQUIRE(error_of(encode(shared_change_request{0, 10'001, false})) == decode_error::too_many);
         limits lim;
         lim.max_batch = 1;
         REQUIRE(error_of(encode(every_message()[2]), encoding::msgpack, lim) == decode_error::too_many);

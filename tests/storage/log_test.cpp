@@ -34,41 +34,58 @@ TEST_CASE("fetch_since is strictly after, ordered and paged; fetch_range is incl
     REQUIRE(lib.fetch_range(all[5].stamp, all[9].stamp, 2).size() == 2);
 }
 
-TEST_CASE("pruning removes entries up to an HLC and no further", "[storage]") {
+TEST_CASE("pruning removes entries up to a seq, and raises the log floor", "[storage]") {
     temp_dir dir;
     seed_library lib(dir / "lib.db", hsync::identity{hsync::uuid::v4()});
-    for (int i = 0; i < 10; ++i) lib.commit(make_tag("t" + std::to_string(i)));
+    std::vector<std::uint64_t> seqs;
+    for (int i = 0; i < 10; ++i) {
+        lib.commit(make_tag("t" + std::to_string(i)));
+        seqs.push_back(lib.current_seq());
+    }
+    REQUIRE(std::is_sorted(seqs.begin(), seqs.end()));
     const auto all = lib.fetch_since(hsync::hlc{}, 100);
-    REQUIRE(lib.prune_log_through(all[3].stamp) == 4);
+    REQUIRE(lib.log_floor() == 0);
+    REQUIRE(lib.prune_log_through(seqs[3]) == 4);
     REQUIRE(lib.log_size() == 6);
+    REQUIRE(lib.log_floor() == seqs[3]);
     REQUIRE(lib.fetch_since(hsync::hlc{}, 100).front().stamp == all[4].stamp);
-    REQUIRE(lib.prune_log_through(all[3].stamp) == 0);
+    REQUIRE(lib.prune_log_through(seqs[3]) == 0);
     REQUIRE(lib.all<photos::Tag>().size() == 10);  // rows are not touched
+    REQUIRE(lib.nth_oldest_log_seq(0) == seqs[4]);
+    REQUIRE_FALSE(lib.nth_oldest_log_seq(6));
 }
 
-TEST_CASE("acknowledgements, watermarks and checkpoints persist and only move forward", "[storage]") {
+TEST_CASE("peer bookkeeping persists and only moves forward", "[storage]") {
     temp_dir dir;
     const hsync::identity me{hsync::uuid::v4()};
     const hsync::uuid peer = hsync::uuid::v4();
-    const hsync::uuid owner = hsync::uuid::v4();
-    const hsync::hlc early{1000, 0, peer};
-    const hsync::hlc late{2000, 5, peer};
+    const hsync::uuid other = hsync::uuid::v4();
     {
         seed_library lib(dir / "lib.db", me);
-        REQUIRE_FALSE(lib.acknowledged(peer));
-        lib.acknowledge(peer, late);
-        lib.acknowledge(peer, early);  // older: ignored
-        lib.set_watermark(peer, owner, "entry", late);
-        lib.set_watermark(peer, owner, "entry", early);
-        lib.set_checkpoint(peer, "entry", {1, 2, 3});
-        lib.set_checkpoint(peer, "location", {9});
-        lib.clear_checkpoint(peer, "location");
+        REQUIRE_FALSE(lib.min_acked_by_paired());
+        lib.pair(peer);
+        lib.pair(other);
+        REQUIRE(lib.min_acked_by_paired() == 0u);  // a peer that never acknowledged holds pruning back
+        lib.set_acked_by_peer(peer, 50);
+        lib.set_acked_by_peer(peer, 20);  // older: ignored
+        lib.set_acked_by_peer(other, 30);
+        lib.set_received_through(peer, 70);
+        lib.set_received_through(peer, 60);
+        lib.set_checkpoint(peer, "shared", 5);
+        lib.set_checkpoint(peer, "entry", 9);
+        lib.set_checkpoint(peer, "entry", 11);
     }
     seed_library lib(dir / "lib.db", me);
-    REQUIRE(lib.acknowledged(peer) == late);
-    REQUIRE(lib.all_acknowledged().size() == 1);
-    REQUIRE(lib.watermark(peer, owner, "entry") == late);
-    REQUIRE_FALSE(lib.watermark(peer, owner, "location"));
-    REQUIRE(lib.checkpoint(peer, "entry") == std::vector<std::uint8_t>{1, 2, 3});
-    REQUIRE_FALSE(lib.checkpoint(peer, "location"));
+    REQUIRE(lib.paired_peers().size() == 2);
+    REQUIRE(lib.peer(peer).paired);
+    REQUIRE(lib.peer(peer).acked_by_peer == 50);
+    REQUIRE(lib.peer(peer).received_through == 70);
+    REQUIRE(lib.min_acked_by_paired() == 30u);
+    REQUIRE(lib.checkpoint(peer, "shared") == 5u);
+    REQUIRE(lib.checkpoint(peer, "entry") == 11u);
+    lib.clear_checkpoints(peer);
+    REQUIRE_FALSE(lib.checkpoint(peer, "entry"));
+    lib.unpair(other);
+    REQUIRE(lib.paired_peers() == std::vector<hsync::uuid>{peer});
+    REQUIRE(lib.min_acked_by_paired() == 50u);
 }

@@ -26,8 +26,8 @@ TEST_CASE("a new library file has every model table and hsync's tables, in WAL m
     { seed_library lib(dir / "lib.db", me); }
     SQLite::Database db((dir / "lib.db").string());
     for (const char* t : seed_tables) REQUIRE(has_table(db, t));
-    for (const char* t : {"hsync_meta", "hsync_shared_log", "hsync_tombstones", "hsync_peer_acks",
-                          "hsync_state_watermarks", "hsync_backfill_checkpoints"}) {
+    for (const char* t : {"hsync_meta", "hsync_shared_log", "hsync_tombstones", "hsync_peers",
+                          "hsync_backfill_checkpoints"}) {
         REQUIRE(has_table(db, t));
     }
     REQUIRE(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
@@ -41,12 +41,12 @@ TEST_CASE("a new library file has every model table and hsync's tables, in WAL m
         if (names.back() == "name") REQUIRE(cols.getColumn(1).getString() == "TEXT");
     }
     REQUIRE(names == std::vector<std::string>{"uuid", "device", "location", "parent", "name", "kind", "size",
-                                              "modified_at", "content_hash", "inode", "hsync_version"});
+                                              "modified_at", "content_hash", "inode", "hsync_version", "hsync_seq"});
     SQLite::Statement tag_cols(db, "SELECT name FROM pragma_table_info('tag') ORDER BY cid");
     names.clear();
     while (tag_cols.executeStep()) names.push_back(tag_cols.getColumn(0).getString());
     REQUIRE(names == std::vector<std::string>{"uuid", "canonical_name", "display_name", "color", "search_weight",
-                                              "hsync_clock_canonical_name", "hsync_clock_display_name",
+                                              "hsync_seq", "hsync_clock_canonical_name", "hsync_clock_display_name",
                                               "hsync_clock_color", "hsync_clock_search_weight"});
 }
 

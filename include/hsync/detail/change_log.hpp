@@ -25,7 +25,7 @@ class change_log {
 public:
     explicit change_log(SQLite::Database& db)
         : append_(db,
-                  "INSERT INTO hsync_shared_log (hlc, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?) "
+                  "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
           contains_(db, "SELECT 1 FROM hsync_shared_log WHERE hlc = ?"),
           since_(db,
@@ -35,25 +35,61 @@ public:
                  "SELECT hlc, model, record_id, change_type, data FROM hsync_shared_log WHERE hlc >= ? AND hlc <= ? "
                  "ORDER BY hlc LIMIT ?"),
           prune_(db, "DELETE FROM hsync_shared_log WHERE hlc <= ?"),
+          by_seq_(db,
+                  "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
+                  "ORDER BY seq LIMIT ?"),
+          prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
+          oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
           size_(db, "SELECT count(*) FROM hsync_shared_log") {}
 
-    // Appends an entry; false when an entry with the same HLC is already there.
-    bool append(const shared_entry& e) {
+    // Appends an entry at this device's sequence number `seq`; false when an entry with
+    // the same HLC is already there.
+    bool append(const shared_entry& e, std::uint64_t seq) {
         const std::vector<std::uint8_t> data = nlohmann::json::to_msgpack(e.data);
-        return append(e, data);
-    }
-
-    bool append(const shared_entry& e, const std::vector<std::uint8_t>& msgpack_data) {
         statement_use use(append_);
         sqlite3_stmt* s = use.get();
         const hlc_bytes key = encode_hlc(e.stamp);
         bind_hlc(s, 1, key);
-        bind_text(s, 2, e.model);
-        bind_uuid(s, 3, e.record);
-        check_sqlite(sqlite3_bind_int(s, 4, static_cast<int>(e.type)), s);
-        bind_bytes(s, 5, msgpack_data.data(), msgpack_data.size());
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(seq)), s);
+        bind_text(s, 3, e.model);
+        bind_uuid(s, 4, e.record);
+        check_sqlite(sqlite3_bind_int(s, 5, static_cast<int>(e.type)), s);
+        bind_bytes(s, 6, data.data(), data.size());
         use.step();
         return sqlite3_changes(sqlite3_db_handle(s)) == 1;
+    }
+
+    struct page {
+        std::vector<shared_entry> entries;
+        std::vector<std::uint64_t> seqs;  // the seq of each entry
+    };
+
+    // Entries with seq in (since, until], in seq order: the order this device stored them.
+    page fetch_seq_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(by_seq_);
+        sqlite3_stmt* s = use.get();
+        check_sqlite(sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(until)), s);
+        bind_limit(s, 3, limit);
+        page out;
+        out.entries = read_entries(use, &out.seqs);
+        return out;
+    }
+
+    // Removes every entry with seq <= through; returns how many.
+    std::size_t prune_through_seq(std::uint64_t through) {
+        statement_use use(prune_seq_);
+        check_sqlite(sqlite3_bind_int64(use.get(), 1, static_cast<sqlite3_int64>(through)), use.get());
+        use.step();
+        return static_cast<std::size_t>(sqlite3_changes(sqlite3_db_handle(use.get())));
+    }
+
+    // The seq of the (n+1)-th oldest entry, if the log holds that many.
+    std::optional<std::uint64_t> nth_oldest_seq(std::size_t n) {
+        statement_use use(oldest_);
+        check_sqlite(sqlite3_bind_int64(use.get(), 1, static_cast<sqlite3_int64>(n)), use.get());
+        if (!use.step()) return std::nullopt;
+        return static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 0));
     }
 
     bool contains(const hlc& stamp) {
@@ -104,10 +140,11 @@ private:
         check_sqlite(sqlite3_bind_int64(s, index, capped), s);
     }
 
-    static std::vector<shared_entry> read_entries(statement_use& use) {
+    static std::vector<shared_entry> read_entries(statement_use& use, std::vector<std::uint64_t>* seqs = nullptr) {
         std::vector<shared_entry> out;
         sqlite3_stmt* s = use.get();
         while (use.step()) {
+            if (seqs) seqs->push_back(static_cast<std::uint64_t>(sqlite3_column_int64(s, 5)));
             shared_entry e;
             auto stamp = decode_hlc(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0));
             uuid record;
@@ -133,6 +170,9 @@ private:
     statement since_;
     statement range_;
     statement prune_;
+    statement by_seq_;
+    statement prune_seq_;
+    statement oldest_;
     statement size_;
 };
 

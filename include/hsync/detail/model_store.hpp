@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@ struct stored_row {
     static constexpr std::size_t clock_count = model_traits<M>::synced_count - 1;
 
     M value{};
+    std::uint64_t seq = 0;                             // this device's seq of the row's last write
     std::optional<hlc> version;                        // owner's HLC (device-owned records)
     std::array<std::optional<hlc>, clock_count> clocks{};  // per clocked field (shared records)
 };
@@ -42,6 +44,7 @@ public:
         : db_(db), columns_(model_columns<M>()), select_prefix_(make_select_prefix()),
           select_one_(prepare_after_ensure(db, select_prefix_ + " WHERE " + id_column() + " = ?")),
           upsert_(db, make_upsert()),
+          page_(db, select_prefix_ + " WHERE hsync_seq > ? AND hsync_seq <= ? ORDER BY hsync_seq LIMIT ?"),
           delete_(db, "DELETE FROM " + quote_identifier(traits::name) + " WHERE " + id_column() + " = ?") {}
 
     std::optional<stored_row<M>> find(const uuid& id) {
@@ -67,6 +70,7 @@ public:
                 check_sqlite(sqlite3_bind_null(s, index++), s);
             }
         }
+        check_sqlite(sqlite3_bind_int64(s, index++, static_cast<sqlite3_int64>(row.seq)), s);
         std::array<hlc_bytes, stored_row<M>::clock_count> clock_bytes{};
         if constexpr (has_field_clocks<M>) {
             for (std::size_t k = 0; k < clocked.size(); ++k) {
@@ -79,6 +83,17 @@ public:
             }
         }
         use.step();
+    }
+
+    // Rows whose last write has a seq in (since, until], in seq order.
+    std::vector<stored_row<M>> rows_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(page_);
+        check_sqlite(sqlite3_bind_int64(use.get(), 1, static_cast<sqlite3_int64>(since)), use.get());
+        check_sqlite(sqlite3_bind_int64(use.get(), 2, static_cast<sqlite3_int64>(until)), use.get());
+        check_sqlite(sqlite3_bind_int64(use.get(), 3, static_cast<sqlite3_int64>(limit)), use.get());
+        std::vector<stored_row<M>> out;
+        while (use.step()) out.push_back(read_row(use.get()));
+        return out;
     }
 
     void erase(const uuid& id) {
@@ -156,6 +171,7 @@ private:
             }
         });
         if constexpr (has_version<M>) row.version = read_clock(s, col++, "hsync_version");
+        row.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, col++));
         if constexpr (has_field_clocks<M>) {
             for (std::size_t k = 0; k < clocked.size(); ++k) row.clocks[k] = read_clock(s, col++, "hsync_clock");
         }
@@ -167,6 +183,7 @@ private:
     std::string select_prefix_;
     statement select_one_;
     statement upsert_;
+    statement page_;
     statement delete_;
 };
 

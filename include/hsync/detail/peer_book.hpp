@@ -1,10 +1,12 @@
 #pragma once
-// Per-peer bookkeeping the sync engine needs to resume where it stopped: the shared-log
-// HLC each peer acknowledged, the device-owned state watermark per (peer, owner, model),
-// and backfill checkpoints. Kept in the library's file, written in its transactions.
+// Per-peer bookkeeping the sync engine needs to resume where it stopped, kept in the
+// library's file and written in its transactions: whether the peer is paired, how far
+// this device holds the peer's history (in the peer's seq), how far the peer
+// acknowledged this device's history (in this device's seq, for pruning), and the
+// checkpoints of an unfinished catch-up round, one per phase (the shared log, then each
+// device-owned model).
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,101 +24,100 @@ namespace hsync::detail {
 class peer_book {
 public:
     explicit peer_book(SQLite::Database& db)
-        : set_ack_(db,
-                   "INSERT INTO hsync_peer_acks (peer, acked_hlc) VALUES (?, ?) ON CONFLICT(peer) DO UPDATE SET "
-                   "acked_hlc = max(acked_hlc, excluded.acked_hlc)"),
-          get_ack_(db, "SELECT acked_hlc FROM hsync_peer_acks WHERE peer = ?"),
-          all_acks_(db, "SELECT peer, acked_hlc FROM hsync_peer_acks ORDER BY peer"),
-          set_mark_(db,
-                    "INSERT INTO hsync_state_watermarks (peer, owner, model, hlc) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(peer, owner, model) DO UPDATE SET hlc = max(hlc, excluded.hlc)"),
-          get_mark_(db, "SELECT hlc FROM hsync_state_watermarks WHERE peer = ? AND owner = ? AND model = ?"),
+        : pair_(db, "INSERT INTO hsync_peers (peer, paired) VALUES (?, 1) ON CONFLICT(peer) DO UPDATE SET paired = 1"),
+          unpair_(db, "UPDATE hsync_peers SET paired = 0 WHERE peer = ?"),
+          paired_(db, "SELECT peer FROM hsync_peers WHERE paired = 1 ORDER BY peer"),
+          get_(db, "SELECT paired, received_through, acked_by_peer FROM hsync_peers WHERE peer = ?"),
+          set_received_(db,
+                        "INSERT INTO hsync_peers (peer, paired, received_through) VALUES (?, 0, ?) ON CONFLICT(peer) "
+                        "DO UPDATE SET received_through = max(received_through, excluded.received_through)"),
+          set_acked_(db,
+                     "INSERT INTO hsync_peers (peer, paired, acked_by_peer) VALUES (?, 0, ?) ON CONFLICT(peer) "
+                     "DO UPDATE SET acked_by_peer = max(acked_by_peer, excluded.acked_by_peer)"),
+          min_acked_(db, "SELECT min(acked_by_peer), count(*) FROM hsync_peers WHERE paired = 1"),
           set_checkpoint_(db,
-                          "INSERT INTO hsync_backfill_checkpoints (peer, model, checkpoint) VALUES (?, ?, ?) "
-                          "ON CONFLICT(peer, model) DO UPDATE SET checkpoint = excluded.checkpoint"),
-          get_checkpoint_(db, "SELECT checkpoint FROM hsync_backfill_checkpoints WHERE peer = ? AND model = ?"),
-          clear_checkpoint_(db, "DELETE FROM hsync_backfill_checkpoints WHERE peer = ? AND model = ?") {}
+                          "INSERT INTO hsync_backfill_checkpoints (peer, phase, seq) VALUES (?, ?, ?) "
+                          "ON CONFLICT(peer, phase) DO UPDATE SET seq = excluded.seq"),
+          get_checkpoint_(db, "SELECT seq FROM hsync_backfill_checkpoints WHERE peer = ? AND phase = ?"),
+          clear_checkpoints_(db, "DELETE FROM hsync_backfill_checkpoints WHERE peer = ?") {}
 
-    // Acknowledgements only move forward.
-    void acknowledge(const uuid& peer, const hlc& up_to) {
-        statement_use use(set_ack_);
-        const hlc_bytes b = encode_hlc(up_to);
-        bind_uuid(use.get(), 1, peer);
-        bind_hlc(use.get(), 2, b);
-        use.step();
-    }
+    struct peer_record {
+        bool paired = false;
+        std::uint64_t received_through = 0;  // in the peer's seq: all of its history up to here is here
+        std::uint64_t acked_by_peer = 0;     // in this device's seq: the peer has all up to here
+    };
 
-    std::optional<hlc> acknowledged(const uuid& peer) {
-        statement_use use(get_ack_);
-        bind_uuid(use.get(), 1, peer);
-        if (!use.step()) return std::nullopt;
-        return decode_hlc(sqlite3_column_blob(use.get(), 0), sqlite3_column_bytes(use.get(), 0));
-    }
+    void pair(const uuid& peer) { run_with_peer(pair_, peer); }
+    void unpair(const uuid& peer) { run_with_peer(unpair_, peer); }
 
-    std::map<uuid, hlc> all_acknowledged() {
-        statement_use use(all_acks_);
-        std::map<uuid, hlc> out;
+    std::vector<uuid> paired() {
+        statement_use use(paired_);
+        std::vector<uuid> out;
         while (use.step()) {
-            uuid peer;
-            auto h = decode_hlc(sqlite3_column_blob(use.get(), 1), sqlite3_column_bytes(use.get(), 1));
-            if (!read_uuid_column(use.get(), 0, peer) && h) out.emplace(peer, *h);
+            uuid p;
+            if (!read_uuid_column(use.get(), 0, p)) out.push_back(p);
         }
         return out;
     }
 
-    // Watermarks only move forward.
-    void set_watermark(const uuid& peer, const uuid& owner, std::string_view model, const hlc& mark) {
-        statement_use use(set_mark_);
-        const hlc_bytes b = encode_hlc(mark);
+    peer_record get(const uuid& peer) {
+        statement_use use(get_);
         bind_uuid(use.get(), 1, peer);
-        bind_uuid(use.get(), 2, owner);
-        bind_text(use.get(), 3, model);
-        bind_hlc(use.get(), 4, b);
+        if (!use.step()) return {};
+        return peer_record{sqlite3_column_int(use.get(), 0) != 0,
+                           static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 1)),
+                           static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 2))};
+    }
+
+    // Both only move forward.
+    void set_received_through(const uuid& peer, std::uint64_t seq) { run_with_peer(set_received_, peer, seq); }
+    void set_acked_by_peer(const uuid& peer, std::uint64_t seq) { run_with_peer(set_acked_, peer, seq); }
+
+    // The least seq every paired peer acknowledged (0 if one never did); nullopt with no
+    // paired peer.
+    std::optional<std::uint64_t> min_acked_by_paired() {
+        statement_use use(min_acked_);
         use.step();
+        if (sqlite3_column_int64(use.get(), 1) == 0) return std::nullopt;
+        return static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 0));
     }
 
-    std::optional<hlc> watermark(const uuid& peer, const uuid& owner, std::string_view model) {
-        statement_use use(get_mark_);
-        bind_uuid(use.get(), 1, peer);
-        bind_uuid(use.get(), 2, owner);
-        bind_text(use.get(), 3, model);
-        if (!use.step()) return std::nullopt;
-        return decode_hlc(sqlite3_column_blob(use.get(), 0), sqlite3_column_bytes(use.get(), 0));
-    }
-
-    void set_checkpoint(const uuid& peer, std::string_view model, const std::vector<std::uint8_t>& checkpoint) {
+    void set_checkpoint(const uuid& peer, std::string_view phase, std::uint64_t seq) {
         statement_use use(set_checkpoint_);
         bind_uuid(use.get(), 1, peer);
-        bind_text(use.get(), 2, model);
-        bind_bytes(use.get(), 3, checkpoint.data(), checkpoint.size());
+        bind_text(use.get(), 2, phase);
+        check_sqlite(sqlite3_bind_int64(use.get(), 3, static_cast<sqlite3_int64>(seq)), use.get());
         use.step();
     }
 
-    std::optional<std::vector<std::uint8_t>> checkpoint(const uuid& peer, std::string_view model) {
+    std::optional<std::uint64_t> checkpoint(const uuid& peer, std::string_view phase) {
         statement_use use(get_checkpoint_);
         bind_uuid(use.get(), 1, peer);
-        bind_text(use.get(), 2, model);
+        bind_text(use.get(), 2, phase);
         if (!use.step()) return std::nullopt;
-        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(use.get(), 0));
-        return std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(use.get(), 0));
+        return static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 0));
     }
 
-    void clear_checkpoint(const uuid& peer, std::string_view model) {
-        statement_use use(clear_checkpoint_);
+    void clear_checkpoints(const uuid& peer) { run_with_peer(clear_checkpoints_, peer); }
+
+private:
+    static void run_with_peer(const statement& st, const uuid& peer, std::optional<std::uint64_t> value = {}) {
+        statement_use use(st);
         bind_uuid(use.get(), 1, peer);
-        bind_text(use.get(), 2, model);
+        if (value) check_sqlite(sqlite3_bind_int64(use.get(), 2, static_cast<sqlite3_int64>(*value)), use.get());
         use.step();
     }
 
-private:
-    statement set_ack_;
-    statement get_ack_;
-    statement all_acks_;
-    statement set_mark_;
-    statement get_mark_;
+    statement pair_;
+    statement unpair_;
+    statement paired_;
+    statement get_;
+    statement set_received_;
+    statement set_acked_;
+    statement min_acked_;
     statement set_checkpoint_;
     statement get_checkpoint_;
-    statement clear_checkpoint_;
+    statement clear_checkpoints_;
 };
 
 }  // namespace hsync::detail

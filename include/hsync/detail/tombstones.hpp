@@ -2,7 +2,9 @@
 // Tombstones: the ids of deleted records, with the HLC of the delete. Deletes are final:
 // a record id that has a tombstone never comes back, from any change, in any order.
 
+#include <cstdint>
 #include <optional>
+#include <vector>
 #include <string_view>
 
 #include <SQLiteCpp/Database.h>
@@ -18,18 +20,63 @@ class tombstones {
 public:
     explicit tombstones(SQLite::Database& db)
         : put_(db,
-               "INSERT INTO hsync_tombstones (model, record_id, hlc) VALUES (?, ?, ?) "
-               "ON CONFLICT(model, record_id) DO UPDATE SET hlc = max(hlc, excluded.hlc)"),
-          get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?") {}
+               "INSERT INTO hsync_tombstones (model, record_id, hlc, owner, seq) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT(model, record_id) DO UPDATE SET hlc = excluded.hlc, seq = excluded.seq "
+               "WHERE excluded.hlc > hlc"),
+          get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?"),
+          page_(db,
+                "SELECT record_id, hlc, owner, seq FROM hsync_tombstones WHERE model = ? AND seq > ? AND seq <= ? "
+                "ORDER BY seq LIMIT ?") {}
+
+    struct entry {
+        uuid record;
+        hlc stamp;
+        std::optional<uuid> owner;  // device-owned records only
+        std::uint64_t seq = 0;
+    };
 
     // Records the delete; a later delete of the same record keeps the greater HLC.
-    void put(std::string_view model, const uuid& record, const hlc& stamp) {
+    // Returns whether the tombstone is new or moved.
+    bool put(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner,
+             std::uint64_t seq) {
         statement_use use(put_);
         const hlc_bytes b = encode_hlc(stamp);
         bind_text(use.get(), 1, model);
         bind_uuid(use.get(), 2, record);
         bind_hlc(use.get(), 3, b);
+        if (owner) {
+            bind_uuid(use.get(), 4, *owner);
+        } else {
+            check_sqlite(sqlite3_bind_null(use.get(), 4), use.get());
+        }
+        check_sqlite(sqlite3_bind_int64(use.get(), 5, static_cast<sqlite3_int64>(seq)), use.get());
         use.step();
+        return sqlite3_changes(sqlite3_db_handle(use.get())) == 1;
+    }
+
+    // Tombstones of `model` with seq in (since, until], in seq order.
+    std::vector<entry> between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(page_);
+        sqlite3_stmt* s = use.get();
+        bind_text(s, 1, model);
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(until)), s);
+        check_sqlite(sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(limit)), s);
+        std::vector<entry> out;
+        while (use.step()) {
+            entry e;
+            auto stamp = decode_hlc(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1));
+            if (read_uuid_column(s, 0, e.record) || !stamp) throw error(errc::storage, "hsync: a tombstone is malformed");
+            e.stamp = *stamp;
+            if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+                uuid owner;
+                if (read_uuid_column(s, 2, owner)) throw error(errc::storage, "hsync: a tombstone is malformed");
+                e.owner = owner;
+            }
+            e.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+            out.push_back(e);
+        }
+        return out;
     }
 
     std::optional<hlc> find(std::string_view model, const uuid& record) {
@@ -43,6 +90,7 @@ public:
 private:
     statement put_;
     statement get_;
+    statement page_;
 };
 
 }  // namespace hsync::detail

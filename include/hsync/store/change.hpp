@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -62,6 +63,40 @@ struct state_record {
     nlohmann::json data = nlohmann::json::object();
 };
 
+// A deleted device-owned record, as catch-up reports it.
+struct deleted_state {
+    std::string model;
+    uuid record;
+    uuid owner;
+    hlc version;  // the owner's HLC of the delete
+};
+
+// A shared record in full with the HLC of each field (or its tombstone): what catch-up
+// sends when the change log no longer reaches back far enough.
+struct shared_snapshot {
+    std::string model;
+    uuid record;
+    bool removed = false;
+    hlc removed_at{};
+    nlohmann::json data = nlohmann::json::object();   // every synced field but the id
+    std::vector<std::pair<std::string, hlc>> clocks;  // field name -> HLC of its last write
+};
+
+// Pages of this device's history after a seq, for a peer catching up.
+struct state_page {
+    std::vector<state_record> records;
+    std::vector<deleted_state> deleted;
+    bool has_more = false;
+    std::uint64_t checkpoint = 0;  // the seq to continue after
+};
+struct shared_page {
+    std::vector<shared_entry> entries;      // from the change log, or
+    std::vector<shared_snapshot> snapshot;  // rows, when the log was pruned past `since`
+    bool snapshot_mode = false;             // continue with snapshots until has_more is false
+    bool has_more = false;
+    std::uint64_t checkpoint = 0;
+};
+
 // What one committed local transaction hands to the sync engine: one batch per model.
 struct state_batch {
     std::string model;
@@ -73,6 +108,8 @@ struct shared_batch {
     std::vector<shared_entry> entries;
 };
 struct outgoing_changes {
+    std::uint64_t prev_seq = 0;  // this device's committed seq before the transaction
+    std::uint64_t seq = 0;       // and after it
     std::vector<state_batch> states;
     std::vector<shared_batch> shared;
     bool empty() const noexcept { return states.empty() && shared.empty(); }

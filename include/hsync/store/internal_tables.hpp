@@ -1,6 +1,7 @@
 #pragma once
 // hsync's own tables, in the library's one database file. HLCs are stored as the
 // 24-byte big-endian encoding of detail::encode_hlc, so that SQLite orders them as HLCs.
+// `seq` columns hold this device's sequence numbers (see hsync_meta 'seq').
 
 #include <cstdint>
 #include <string>
@@ -22,33 +23,33 @@ CREATE TABLE IF NOT EXISTS hsync_meta (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hsync_shared_log (
     hlc         BLOB NOT NULL PRIMARY KEY,
+    seq         INTEGER NOT NULL,
     model       TEXT NOT NULL,
     record_id   BLOB NOT NULL,
     change_type INTEGER NOT NULL,
     data        BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS hsync_shared_log_seq ON hsync_shared_log (seq);
 CREATE TABLE IF NOT EXISTS hsync_tombstones (
     model     TEXT NOT NULL,
     record_id BLOB NOT NULL,
     hlc       BLOB NOT NULL,
+    owner     BLOB,
+    seq       INTEGER NOT NULL,
     PRIMARY KEY (model, record_id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hsync_peer_acks (
-    peer      BLOB NOT NULL PRIMARY KEY,
-    acked_hlc BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hsync_state_watermarks (
-    peer  BLOB NOT NULL,
-    owner BLOB NOT NULL,
-    model TEXT NOT NULL,
-    hlc   BLOB NOT NULL,
-    PRIMARY KEY (peer, owner, model)
+CREATE INDEX IF NOT EXISTS hsync_tombstones_seq ON hsync_tombstones (seq);
+CREATE TABLE IF NOT EXISTS hsync_peers (
+    peer             BLOB NOT NULL PRIMARY KEY,
+    paired           INTEGER NOT NULL DEFAULT 1,
+    received_through INTEGER NOT NULL DEFAULT 0,
+    acked_by_peer    INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hsync_backfill_checkpoints (
-    peer       BLOB NOT NULL,
-    model      TEXT NOT NULL,
-    checkpoint BLOB NOT NULL,
-    PRIMARY KEY (peer, model)
+    peer  BLOB NOT NULL,
+    phase TEXT NOT NULL,
+    seq   INTEGER NOT NULL,
+    PRIMARY KEY (peer, phase)
 ) WITHOUT ROWID;
 )sql";
 

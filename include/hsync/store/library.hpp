@@ -8,6 +8,7 @@
 // transaction commits, outside the lock, on the committing thread.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -21,8 +22,10 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include <boost/hana/for_each.hpp>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -245,43 +248,122 @@ public:
         std::lock_guard lock(mutex_);
         return stores_->log.fetch_range(from, to, limit);
     }
-    std::size_t prune_log_through(const hlc& through) {
-        return with_tx([&](transaction&) { return stores_->log.prune_through(through); });
+    // Removes the log entries this device stored up to `through` (its seq). Peers that
+    // still need older history get a snapshot of the shared tables instead.
+    std::size_t prune_log_through(std::uint64_t through) {
+        return with_tx([&](transaction&) {
+            const std::size_t removed = stores_->log.prune_through_seq(through);
+            if (through > log_floor_) {
+                log_floor_ = through;
+                save_meta_u64("log_floor", log_floor_);
+            }
+            return removed;
+        });
     }
     std::size_t log_size() {
         std::lock_guard lock(mutex_);
         return stores_->log.size();
     }
+    // The seq up to which the log was pruned: history at or below it is served as snapshots.
+    std::uint64_t log_floor() {
+        std::lock_guard lock(mutex_);
+        return log_floor_;
+    }
+    // The seq of the (n+1)-th oldest log entry, if the log holds that many.
+    std::optional<std::uint64_t> nth_oldest_log_seq(std::size_t n) {
+        std::lock_guard lock(mutex_);
+        return stores_->log.nth_oldest_seq(n);
+    }
+
+    // ---- this device's history, by sequence number ----------------------------------
+
+    // The seq of the last committed change: every row write, delete and log entry this
+    // device stores (its own or applied from peers) takes the next one.
+    std::uint64_t current_seq() {
+        std::lock_guard lock(mutex_);
+        return committed_seq_;
+    }
+
+    // Device-owned state of `model` (owned records and deletes) stored after `since`, in
+    // seq order. When has_more is false, the checkpoint is the current seq: the page
+    // covers everything of that model up to now.
+    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit) {
+        std::lock_guard lock(mutex_);
+        const std::uint64_t until = committed_seq_;
+        state_page page;
+        bool known = models::dispatch(model, [&](auto t) { page = state_changes_of<typename decltype(t)::type>(since, until, limit); });
+        if (!known) throw error(errc::unknown_model, "hsync: unknown model '" + detail::printable(model) + "'");
+        return page;
+    }
+
+    // Shared changes stored after `since`: log entries, or snapshots of the shared rows
+    // when the log was pruned past `since` or the caller is in the middle of a snapshot
+    // (once a catch-up starts on snapshots it must finish on them: the log no longer
+    // holds the inserts behind later updates).
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false) {
+        std::lock_guard lock(mutex_);
+        const std::uint64_t until = committed_seq_;
+        if (snapshot || since < log_floor_) {
+            shared_page page = shared_snapshot_page(since, until, limit);
+            page.snapshot_mode = true;
+            return page;
+        }
+        return shared_log_page(since, until, limit);
+    }
 
     // ---- per-peer bookkeeping -----------------------------------------------------
 
-    void acknowledge(const uuid& peer, const hlc& up_to) {
-        with_tx([&](transaction&) { stores_->peers.acknowledge(peer, up_to); });
+    void pair(const uuid& peer) {
+        with_tx([&](transaction&) { stores_->peers.pair(peer); });
     }
-    std::optional<hlc> acknowledged(const uuid& peer) {
+    void unpair(const uuid& peer) {
+        with_tx([&](transaction&) { stores_->peers.unpair(peer); });
+    }
+    std::vector<uuid> paired_peers() {
         std::lock_guard lock(mutex_);
-        return stores_->peers.acknowledged(peer);
+        return stores_->peers.paired();
     }
-    std::map<uuid, hlc> all_acknowledged() {
+    detail::peer_book::peer_record peer(const uuid& id) {
         std::lock_guard lock(mutex_);
-        return stores_->peers.all_acknowledged();
+        return stores_->peers.get(id);
     }
-    void set_watermark(const uuid& peer, const uuid& owner, std::string_view model, const hlc& mark) {
-        with_tx([&](transaction&) { stores_->peers.set_watermark(peer, owner, model, mark); });
+    // How far this device holds the peer's history (the peer's seq); only moves forward.
+    void set_received_through(const uuid& peer, std::uint64_t seq) {
+        with_tx([&](transaction&) { stores_->peers.set_received_through(peer, seq); });
     }
-    std::optional<hlc> watermark(const uuid& peer, const uuid& owner, std::string_view model) {
+    // How far the peer acknowledged this device's history (this device's seq).
+    void set_acked_by_peer(const uuid& peer, std::uint64_t seq) {
+        with_tx([&](transaction&) { stores_->peers.set_acked_by_peer(peer, seq); });
+    }
+    std::optional<std::uint64_t> min_acked_by_paired() {
         std::lock_guard lock(mutex_);
-        return stores_->peers.watermark(peer, owner, model);
+        return stores_->peers.min_acked_by_paired();
     }
-    void set_checkpoint(const uuid& peer, std::string_view model, const std::vector<std::uint8_t>& checkpoint) {
-        with_tx([&](transaction&) { stores_->peers.set_checkpoint(peer, model, checkpoint); });
+    void set_checkpoint(const uuid& peer, std::string_view phase, std::uint64_t seq) {
+        with_tx([&](transaction&) { stores_->peers.set_checkpoint(peer, phase, seq); });
     }
-    std::optional<std::vector<std::uint8_t>> checkpoint(const uuid& peer, std::string_view model) {
+    std::optional<std::uint64_t> checkpoint(const uuid& peer, std::string_view phase) {
         std::lock_guard lock(mutex_);
-        return stores_->peers.checkpoint(peer, model);
+        return stores_->peers.checkpoint(peer, phase);
     }
-    void clear_checkpoint(const uuid& peer, std::string_view model) {
-        with_tx([&](transaction&) { stores_->peers.clear_checkpoint(peer, model); });
+    void clear_checkpoints(const uuid& peer) {
+        with_tx([&](transaction&) { stores_->peers.clear_checkpoints(peer); });
+    }
+
+    // Applies snapshots of shared records (per-field last-writer-wins with each field's
+    // HLC), in one transaction, all or nothing.
+    apply_result apply(std::span<const shared_snapshot> records) {
+        return with_tx([&](transaction&) {
+            apply_result result;
+            for (std::size_t i : apply_order(records)) count(result, apply_snapshot_in_tx(records[i]));
+            // This device's log now lacks the entries behind these rows: serve its own
+            // history up to here as snapshots too.
+            if (seq_ > log_floor_) {
+                log_floor_ = seq_;
+                save_meta_u64("log_floor", log_floor_);
+            }
+            return result;
+        });
     }
 
 private:
@@ -350,6 +432,24 @@ private:
         q.exec();
     }
 
+    std::uint64_t load_meta_u64(const char* key) {
+        const auto bytes = load_meta(key);
+        std::uint64_t v = 0;
+        if (bytes && bytes->size() == 8) {
+            for (std::uint8_t b : *bytes) v = (v << 8) | b;
+        }
+        return v;
+    }
+
+    void save_meta_u64(const char* key, std::uint64_t v) {
+        std::array<std::uint8_t, 8> bytes{};
+        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+        detail::statement_use use(*save_meta_);
+        detail::bind_text(use.get(), 1, key);
+        detail::bind_bytes(use.get(), 2, bytes.data(), bytes.size());
+        use.step();
+    }
+
     void check_meta(const std::filesystem::path& path, const identity& id) {
         SQLite::Statement version(db_, "SELECT value FROM hsync_meta WHERE key = 'schema_version'");
         if (version.executeStep()) {
@@ -384,13 +484,15 @@ private:
             library_id_ = options_.library_id.value_or(uuid::v4());
             save_meta("library_id", library_id_.bytes());
         }
+        seq_ = committed_seq_ = load_meta_u64("seq");
+        log_floor_ = load_meta_u64("log_floor");
         if (auto stored = load_meta("hlc")) {
             if (auto h = detail::decode_hlc(stored->data(), static_cast<int>(stored->size()))) {
                 clock_ = hlc_clock(id.device_id, options_.physical, options_.clock, *h);
             }
         }
-        save_hlc_.emplace(
-            db_, "INSERT INTO hsync_meta (key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        save_meta_.emplace(
+            db_, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     }
 
     // ---- transactions -------------------------------------------------------------
@@ -443,11 +545,16 @@ private:
     pending_type commit_tx() {
         if (clock_dirty_) {
             const detail::hlc_bytes b = detail::encode_hlc(clock_.last());
-            detail::statement_use use(*save_hlc_);
-            detail::bind_hlc(use.get(), 1, b);
+            detail::statement_use use(*save_meta_);
+            detail::bind_text(use.get(), 1, "hlc");
+            detail::bind_hlc(use.get(), 2, b);
             use.step();
         }
+        if (seq_ != committed_seq_) save_meta_u64("seq", seq_);
         run(commit_);
+        pending_.outgoing.prev_seq = committed_seq_;
+        pending_.outgoing.seq = seq_;
+        committed_seq_ = seq_;
         depth_ = 0;
         clock_dirty_ = false;
         pending_type done = std::move(pending_);
@@ -468,8 +575,11 @@ private:
         }
         depth_ = 0;
         clock_dirty_ = false;
+        seq_ = committed_seq_;  // nothing of the transaction escaped
         pending_ = pending_type{};
     }
+
+    std::uint64_t next_seq() noexcept { return ++seq_; }
 
     hlc next_hlc() {
         clock_dirty_ = true;
@@ -565,7 +675,7 @@ private:
                           device_id().to_string() + ")");
         }
         const hlc version = next_hlc();
-        detail::stored_row<M> row{m, version, {}};
+        detail::stored_row<M> row{m, next_seq(), version, {}};
         store<M>().write(row);
         const change_type type = existing ? change_type::update : change_type::insert;
         announce(type, change_origin::local, id, m, version);
@@ -589,6 +699,7 @@ private:
 
         detail::stored_row<M> row;
         row.value = m;
+        row.seq = next_seq();
         if (existing) row.clocks = existing->clocks;
         hlc stamp{};
         if (any_synced) {
@@ -601,7 +712,7 @@ private:
         const change_type type = existing ? change_type::update : change_type::insert;
         if (any_synced) {
             shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, detail::fields_json(m, changed)};
-            stores_->log.append(entry);
+            stores_->log.append(entry, row.seq);
             if (wants_outgoing()) {
                 batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
             }
@@ -622,8 +733,9 @@ private:
             refuse<M>(errc::not_owner, id, "owned by device " + owner->to_string() + "; only the owning device removes it");
         }
         const hlc stamp = next_hlc();
+        const std::uint64_t seq = next_seq();
         store<M>().erase(id);
-        stores_->tombs.put(model_traits<M>::name, id, stamp);
+        stores_->tombs.put(model_traits<M>::name, id, stamp, owner, seq);
         if (owner) {
             if (wants_outgoing()) {
                 auto& batch = batch_for(pending_.outgoing.states, model_traits<M>::name);
@@ -632,7 +744,7 @@ private:
             }
         } else {
             shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, nlohmann::json::object()};
-            stores_->log.append(entry);
+            stores_->log.append(entry, seq);
             if (wants_outgoing()) batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
         }
         announce(change_type::remove, change_origin::local, id, existing->value, stamp);
@@ -700,7 +812,8 @@ private:
             }
             merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
             if (stores_->log.contains(e.stamp)) return false;  // seen before
-            stores_->log.append(e);  // kept so this device can serve it to others
+            const std::uint64_t seq = next_seq();
+            stores_->log.append(e, seq);  // kept so this device can serve it to others
 
             auto existing = store<M>().find(e.record);
             if (existing && owner_of(existing->value)) {
@@ -709,7 +822,7 @@ private:
             }
             if (e.type == change_type::remove) {
                 const auto tomb = stores_->tombs.find(traits::name, e.record);
-                stores_->tombs.put(traits::name, e.record, e.stamp);
+                stores_->tombs.put(traits::name, e.record, e.stamp, std::nullopt, seq);
                 if (!existing) return !tomb || *tomb < e.stamp;
                 store<M>().erase(e.record);
                 announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
@@ -733,6 +846,7 @@ private:
                 }
             });
             if (!won) return false;  // every field already has a later write
+            row.seq = seq;
             store<M>().write(row);
             announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
             return true;
@@ -785,7 +899,7 @@ private:
             }
             const auto tomb = stores_->tombs.find(traits::name, r.record);
             if (r.removed) {
-                stores_->tombs.put(traits::name, r.record, r.version);
+                stores_->tombs.put(traits::name, r.record, r.version, r.owner, next_seq());
                 if (!existing) return !tomb || *tomb < r.version;
                 store<M>().erase(r.record);
                 announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
@@ -802,9 +916,201 @@ private:
                     }
                 });
             }
-            detail::stored_row<M> row{std::move(incoming), r.version, {}};
+            detail::stored_row<M> row{std::move(incoming), next_seq(), r.version, {}};
             store<M>().write(row);
             announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
+            return true;
+        }
+    }
+
+    // ---- serving history by seq ------------------------------------------------------
+
+    // Items from several seq-ordered lists, each fetched with limit + 1, merged into one
+    // page of at most `limit`, such that the page holds every item with seq up to its
+    // checkpoint (a list that was cut caps the checkpoint at what it covers).
+    template <class Item>
+    struct seq_merge {
+        std::size_t limit;
+        std::uint64_t cap;
+        std::vector<std::pair<std::uint64_t, Item>> items;
+
+        template <class Raw, class Seq, class Convert>
+        void add(const std::vector<Raw>& raw, Seq seq_of, Convert convert) {
+            const std::size_t usable = std::min(raw.size(), limit);
+            if (raw.size() > limit) cap = std::min(cap, seq_of(raw[limit - 1]));
+            for (std::size_t i = 0; i < usable; ++i) {
+                if (auto item = convert(raw[i])) items.emplace_back(seq_of(raw[i]), std::move(*item));
+            }
+        }
+
+        // Items up to the checkpoint, in seq order; returns (checkpoint, has_more).
+        std::pair<std::uint64_t, bool> finish(std::uint64_t until, std::vector<Item>& out) {
+            std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            if (items.size() > limit) cap = std::min(cap, items[limit - 1].first);
+            for (auto& [seq, item] : items) {
+                if (seq <= cap) out.push_back(std::move(item));
+            }
+            return {cap, cap < until};
+        }
+    };
+
+    template <class M>
+    state_page state_changes_of(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        using traits = model_traits<M>;
+        state_page page;
+        if constexpr (traits::strategy == strategy::shared) {
+            throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) +
+                                                  "' is shared; its history is served as shared changes");
+        } else {
+            limit = std::max<std::size_t>(limit, 1);
+            seq_merge<std::variant<state_record, deleted_state>> merge{limit, until, {}};
+            merge.add(
+                store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
+                [&](const auto& r) -> std::optional<std::variant<state_record, deleted_state>> {
+                    const auto owner = owner_of(r.value);
+                    if (!owner || !r.version) return std::nullopt;  // a shared record of a mixed model
+                    return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, to_json(r.value)};
+                });
+            merge.add(
+                stores_->tombs.between(traits::name, since, until, limit + 1), [](const auto& t) { return t.seq; },
+                [&](const auto& t) -> std::optional<std::variant<state_record, deleted_state>> {
+                    if (!t.owner) return std::nullopt;
+                    return deleted_state{std::string(traits::name), t.record, *t.owner, t.stamp};
+                });
+            std::vector<std::variant<state_record, deleted_state>> items;
+            std::tie(page.checkpoint, page.has_more) = merge.finish(until, items);
+            for (auto& item : items) {
+                if (auto* r = std::get_if<state_record>(&item)) page.records.push_back(std::move(*r));
+                else page.deleted.push_back(std::move(std::get<deleted_state>(item)));
+            }
+        }
+        return page;
+    }
+
+    shared_page shared_log_page(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        limit = std::max<std::size_t>(limit, 1);
+        auto fetched = stores_->log.fetch_seq_between(since, until, limit + 1);
+        shared_page page;
+        seq_merge<shared_entry> merge{limit, until, {}};
+        std::vector<std::pair<std::uint64_t, shared_entry>> raw;
+        for (std::size_t i = 0; i < fetched.entries.size(); ++i) raw.emplace_back(fetched.seqs[i], std::move(fetched.entries[i]));
+        merge.add(raw, [](const auto& p) { return p.first; }, [](const auto& p) { return std::optional<shared_entry>(p.second); });
+        std::tie(page.checkpoint, page.has_more) = merge.finish(until, page.entries);
+        return page;
+    }
+
+    template <class M>
+    static shared_snapshot snapshot_of(const detail::stored_row<M>& row) {
+        using traits = model_traits<M>;
+        detail::field_mask<M> all{};
+        all.fill(true);
+        shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, detail::fields_json(row.value, all), {}};
+        detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+            if (row.clocks[k]) s.clocks.emplace_back(std::string(traits::field_names[decltype(index)::value]), *row.clocks[k]);
+        });
+        return s;
+    }
+
+    shared_page shared_snapshot_page(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        limit = std::max<std::size_t>(limit, 1);
+        shared_page page;
+        seq_merge<shared_snapshot> merge{limit, until, {}};
+        boost::hana::for_each(models::types, [&](auto t) {
+            using M = typename decltype(t)::type;
+            if constexpr (model_traits<M>::strategy != strategy::device_owned) {
+                merge.add(
+                    store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
+                    [](const auto& r) -> std::optional<shared_snapshot> {
+                        if (owner_of(r.value)) return std::nullopt;  // an owned record of a mixed model
+                        return snapshot_of(r);
+                    });
+                merge.add(
+                    stores_->tombs.between(model_traits<M>::name, since, until, limit + 1), [](const auto& e) { return e.seq; },
+                    [](const auto& e) -> std::optional<shared_snapshot> {
+                        if (e.owner) return std::nullopt;
+                        return shared_snapshot{std::string(model_traits<M>::name), e.record, true, e.stamp, nlohmann::json::object(), {}};
+                    });
+            }
+        });
+        std::tie(page.checkpoint, page.has_more) = merge.finish(until, page.snapshot);
+        return page;
+    }
+
+    bool apply_snapshot_in_tx(const shared_snapshot& snap) {
+        bool applied = false;
+        models::dispatch(snap.model, [&](auto t) { applied = apply_snapshot_to<typename decltype(t)::type>(snap); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_snapshot_to(const shared_snapshot& snap) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::device_owned) {
+            invalid("model '" + std::string(traits::name) + "' is device-owned; it has no shared snapshots");
+        } else {
+            if (snap.record.is_nil()) invalid("a snapshot of model '" + std::string(traits::name) + "' has a nil record id");
+            auto existing = store<M>().find(snap.record);
+            if (existing && owner_of(existing->value)) {
+                invalid(std::string(traits::name) + " " + snap.record.to_string() + " is device-owned; a snapshot cannot touch it");
+            }
+            if (snap.removed) {
+                if (!snap.data.is_object() || !snap.data.empty() || !snap.clocks.empty()) {
+                    invalid("a removed snapshot of model '" + std::string(traits::name) + "' carries fields");
+                }
+                merge_remote_hlc(snap.removed_at);
+                const bool moved = stores_->tombs.put(traits::name, snap.record, snap.removed_at, std::nullopt, next_seq());
+                if (existing) {
+                    store<M>().erase(snap.record);
+                    announce(change_type::remove, change_origin::remote, snap.record, existing->value, snap.removed_at);
+                    return true;
+                }
+                return moved;
+            }
+            M incoming{};
+            const detail::field_mask<M> mask = detail::read_fields(snap.data, incoming, false);
+            std::array<std::optional<hlc>, detail::stored_row<M>::clock_count> clocks{};
+            for (const auto& [field, stamp] : snap.clocks) {
+                bool matched = false;
+                detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+                    if (traits::field_names[decltype(index)::value] == field) {
+                        if (clocks[k]) invalid("a snapshot of model '" + std::string(traits::name) + "' repeats a clock");
+                        clocks[k] = stamp;
+                        matched = true;
+                    }
+                });
+                if (!matched) invalid("a snapshot of model '" + std::string(traits::name) + "' has a clock for an unknown field");
+            }
+            for (std::size_t k = 0; k < mask.size(); ++k) {
+                if (mask[k] != clocks[k].has_value()) {
+                    invalid("a snapshot of model '" + std::string(traits::name) + "' has a field without a clock or a clock without a field");
+                }
+            }
+            if (owner_of(incoming)) invalid("a snapshot of model '" + std::string(traits::name) + "' sets an owner");
+            for (const auto& c : clocks) {
+                if (c) merge_remote_hlc(*c);
+            }
+            if (stores_->tombs.find(traits::name, snap.record)) return false;  // deletes are final
+            detail::stored_row<M> row;
+            if (existing) {
+                row = std::move(*existing);
+            } else {
+                detail::get_field<traits::id_index>(row.value).value = snap.record;
+            }
+            bool won = false;
+            hlc newest{};
+            detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+                constexpr std::size_t i = decltype(index)::value;
+                if (clocks[k] && (!row.clocks[k] || *row.clocks[k] < *clocks[k])) {
+                    detail::get_field<i>(row.value) = std::move(detail::get_field<i>(incoming));
+                    row.clocks[k] = clocks[k];
+                    newest = std::max(newest, *clocks[k]);
+                    won = true;
+                }
+            });
+            if (!won) return false;
+            row.seq = next_seq();
+            store<M>().write(row);
+            announce(existing ? change_type::update : change_type::insert, change_origin::remote, snap.record, row.value, newest);
             return true;
         }
     }
@@ -827,13 +1133,16 @@ private:
     std::filesystem::path path_;
     uuid library_id_;
     std::optional<stores_type> stores_;
-    std::optional<detail::statement> save_hlc_;
+    std::optional<detail::statement> save_meta_;
     detail::statement begin_{db_, "BEGIN IMMEDIATE"};
     detail::statement commit_{db_, "COMMIT"};
 
     std::recursive_mutex mutex_;
     int depth_ = 0;
     bool clock_dirty_ = false;
+    std::uint64_t seq_ = 0;            // the last seq handed out
+    std::uint64_t committed_seq_ = 0;  // the last seq of a committed transaction
+    std::uint64_t log_floor_ = 0;      // the log was pruned up to here
     pending_type pending_;
     std::tuple<callbacks<Ms>...> callbacks_;
     std::shared_ptr<std::function<void(const outgoing_changes&)>> outgoing_handler_;

@@ -7,6 +7,8 @@
 // included: they are stored, just not sent), the record id as PRIMARY KEY, and hsync's
 // own columns:
 //   hsync_version          device-owned and mixed: the owner's HLC of the stored state
+//   hsync_seq              this device's sequence number of the row's last write, by
+//                          which peers page through what changed (indexed)
 //   hsync_clock_<field>    shared and mixed: the HLC of the field's last write
 
 #include <cstddef>
@@ -74,6 +76,7 @@ std::vector<column_def> model_columns() {
         // NULL for the shared records of a mixed model.
         cols.push_back(column_def{"hsync_version", sql_type::blob, true, false, "NULL"});
     }
+    cols.push_back(column_def{"hsync_seq", sql_type::integer, false, false, "0"});
     if constexpr (has_field_clocks<M>) {
         for (std::size_t i : clocked_indices<M>()) {
             cols.push_back(column_def{"hsync_clock_" + std::string(traits::field_names[i]), sql_type::blob, false,
@@ -122,8 +125,11 @@ inline void ensure_table(SQLite::Database& db, std::string_view table, const std
                                                info.getColumn(3).getInt() != 0, info.getColumn(5).getInt() != 0});
         }
     }
+    const std::string index = "CREATE INDEX IF NOT EXISTS " + quote_identifier("hsync_seq_" + std::string(table)) +
+                              " ON " + quote_identifier(table) + " (hsync_seq)";
     if (existing.empty()) {
         db.exec(create_table_sql(table, cols));
+        db.exec(index);
         return;
     }
     auto describe = [](std::string_view type, bool not_null) {
@@ -163,6 +169,7 @@ inline void ensure_table(SQLite::Database& db, std::string_view table, const std
         }
         db.exec("ALTER TABLE " + quote_identifier(table) + " ADD COLUMN " + column_sql(c));
     }
+    db.exec(index);
 }
 
 }  // namespace hsync::detail

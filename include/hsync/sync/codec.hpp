@@ -337,15 +337,16 @@ inline json to_json(const message& m, encoding enc) {
                         {"records", write_list(msg.records, [&](const auto& s) { return write_state(s, enc); })},
                         {"push", write_push(msg.push)}};
             } else if constexpr (std::is_same_v<T, state_request>) {
-                json j{{"models", msg.models}, {"since", msg.since}, {"until", msg.until}, {"limit", msg.limit}};
+                json j{{"models", msg.models}, {"since", msg.since}, {"limit", msg.limit}};
                 j["owner"] = msg.owner ? write_uuid(*msg.owner, enc) : json(nullptr);
                 return j;
             } else if constexpr (std::is_same_v<T, state_response>) {
                 return {{"model", msg.model},
                         {"records", write_list(msg.records, [&](const auto& s) { return write_state(s, enc); })},
                         {"deleted", write_list(msg.deleted,
-                                               [&](const deleted_record& d) {
-                                                   return json{{"record", write_uuid(d.record, enc)},
+                                               [&](const deleted_state& d) {
+                                                   return json{{"model", d.model},
+                                                               {"record", write_uuid(d.record, enc)},
                                                                {"owner", write_uuid(d.owner, enc)},
                                                                {"version", write_hlc(d.version, enc)}};
                                                })},
@@ -356,11 +357,11 @@ inline json to_json(const message& m, encoding enc) {
                 return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
                         {"push", write_push(msg.push)}};
             } else if constexpr (std::is_same_v<T, shared_change_request>) {
-                return {{"since", msg.since}, {"until", msg.until}, {"limit", msg.limit}};
+                return {{"since", msg.since}, {"limit", msg.limit}, {"snapshot", msg.snapshot}};
             } else if constexpr (std::is_same_v<T, shared_change_response>) {
                 return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
                         {"snapshot", write_list(msg.snapshot,
-                                                [&](const shared_snapshot_record& s) {
+                                                [&](const shared_snapshot& s) {
                                                     json clocks = json::array();
                                                     for (const auto& [field, stamp] : s.clocks) {
                                                         clocks.push_back(json::array({field, write_hlc(stamp, enc)}));
@@ -372,7 +373,7 @@ inline json to_json(const message& m, encoding enc) {
                                                                 {"data", s.data},
                                                                 {"clocks", clocks}};
                                                 })},
-                        {"has_more", msg.has_more}, {"checkpoint", msg.checkpoint}};
+                        {"snapshot_mode", msg.snapshot_mode}, {"has_more", msg.has_more}, {"checkpoint", msg.checkpoint}};
             } else if constexpr (std::is_same_v<T, ack_shared_changes>) {
                 return {{"from_device", write_uuid(msg.from_device, enc)}, {"up_to", msg.up_to}};
             } else if constexpr (std::is_same_v<T, heartbeat>) {
@@ -426,7 +427,6 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             const json& owner = r.at("owner");
             if (!owner.is_null()) q.owner = r.read_uuid(owner, "owner");
             q.since = r.u64("since");
-            q.until = r.u64("until");
             q.limit = r.u32("limit");
             if (q.limit > lim.max_request_limit) {
                 throw bad_field{decode_error::too_many, "StateRequest asks for " + std::to_string(q.limit) +
@@ -443,7 +443,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             s.records = read_list(r.array("records", lim.max_batch), read_state);
             s.deleted = read_list(r.array("deleted", lim.max_batch), [&](const json& d) {
                 object_reader dr(d, "deleted record");
-                deleted_record out{dr.id("record"), dr.id("owner"), dr.stamp("version")};
+                deleted_state out{dr.string("model"), dr.id("record"), dr.id("owner"), dr.stamp("version")};
                 dr.done();
                 return out;
             });
@@ -468,7 +468,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
         }
         case 7: {
             object_reader r(j, "SharedChangeRequest");
-            shared_change_request q{r.u64("since"), r.u64("until"), r.u32("limit")};
+            shared_change_request q{r.u64("since"), r.u32("limit"), r.boolean("snapshot")};
             if (q.limit > lim.max_request_limit) {
                 throw bad_field{decode_error::too_many, "SharedChangeRequest asks for " + std::to_string(q.limit) +
                                                             " entries, more than the limit of " +
@@ -483,7 +483,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             s.entries = read_list(r.array("entries", lim.max_batch), read_entry);
             s.snapshot = read_list(r.array("snapshot", lim.max_batch), [&](const json& item) {
                 object_reader sr(item, "snapshot record");
-                shared_snapshot_record out;
+                shared_snapshot out;
                 out.model = sr.string("model");
                 out.record = sr.id("record");
                 out.removed = sr.boolean("removed");
@@ -497,6 +497,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
                 sr.done();
                 return out;
             });
+            s.snapshot_mode = r.boolean("snapshot_mode");
             s.has_more = r.boolean("has_more");
             s.checkpoint = r.u64("checkpoint");
             r.done();
@@ -544,6 +545,7 @@ inline std::vector<std::string_view> models_named(const message& m) {
             if constexpr (std::is_same_v<T, state_response>) {
                 out.push_back(msg.model);
                 for (const auto& r : msg.records) out.push_back(r.model);
+                for (const auto& d : msg.deleted) out.push_back(d.model);
             }
             if constexpr (std::is_same_v<T, shared_change>) out.push_back(msg.entry.model);
             if constexpr (std::is_same_v<T, shared_change_batch> || std::is_same_v<T, shared_change_response>) {

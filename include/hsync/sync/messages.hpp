@@ -57,26 +57,19 @@ struct state_batch {
     push_position push;
 };
 
-// Device-owned state of `models` (all owners unless `owner` is given) with the server's
-// seq in (since, until], at most `limit` records.
+// Device-owned state of `models` (all owners unless `owner` is given) stored by the
+// server after its seq `since`, at most `limit` records and deletes.
 struct state_request {
     std::vector<std::string> models;
     std::optional<uuid> owner;
     std::uint64_t since = 0;  // the checkpoint: the requester holds everything up to here
-    std::uint64_t until = 0;  // the end of this catch-up round
     std::uint32_t limit = 1000;
-};
-
-struct deleted_record {
-    uuid record;
-    uuid owner;
-    hlc version;
 };
 
 struct state_response {
     std::string model;
     std::vector<state_record> records;
-    std::vector<deleted_record> deleted;
+    std::vector<deleted_state> deleted;
     bool has_more = false;
     std::uint64_t checkpoint = 0;  // resume after this seq
 };
@@ -93,24 +86,14 @@ struct shared_change_batch {
 
 struct shared_change_request {
     std::uint64_t since = 0;
-    std::uint64_t until = 0;
     std::uint32_t limit = 1000;
-};
-
-// A shared record in full, with the HLC of each field: what a snapshot sends when the
-// log no longer reaches back to the requester's checkpoint.
-struct shared_snapshot_record {
-    std::string model;
-    uuid record;
-    bool removed = false;
-    hlc removed_at{};
-    nlohmann::json data = nlohmann::json::object();
-    std::vector<std::pair<std::string, hlc>> clocks;
+    bool snapshot = false;  // continue a snapshot begun in an earlier page
 };
 
 struct shared_change_response {
-    std::vector<shared_entry> entries;             // from the log, or
-    std::vector<shared_snapshot_record> snapshot;  // rows, when the log was pruned
+    std::vector<shared_entry> entries;      // from the log, or
+    std::vector<shared_snapshot> snapshot;  // rows, when the log was pruned
+    bool snapshot_mode = false;
     bool has_more = false;
     std::uint64_t checkpoint = 0;
 };
