@@ -20,3 +20,4 @@
 
 #include <hsync/sync/codec.hpp>
 #include <hsync/sync/messages.hpp>
+#include <hsync/sync/engine.hpp>

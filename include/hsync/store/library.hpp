@@ -211,7 +211,30 @@ public:
     // The sync engine's hook: what each committed local transaction sends to peers.
     void on_outgoing(std::function<void(const outgoing_changes&)> handler) {
         std::lock_guard lock(mutex_);
-        outgoing_handler_ = std::make_shared<std::function<void(const outgoing_changes&)>>(std::move(handler));
+        outgoing_handler_ =
+            handler ? std::make_shared<std::function<void(const outgoing_changes&)>>(std::move(handler)) : nullptr;
+    }
+
+    // ---- the model list, for the sync engine ------------------------------------------
+
+    static constexpr auto model_types() { return models::types; }
+
+    // Model names in the order a batch applies them (required references first).
+    static std::vector<std::string_view> apply_order_names() {
+        std::vector<std::pair<std::size_t, std::string_view>> ranked{{models::template rank<Ms>(), model_traits<Ms>::name}...};
+        std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<std::string_view> out;
+        for (const auto& r : ranked) out.push_back(r.second);
+        return out;
+    }
+
+    // Whether records of the named model can be device-owned (device-owned or mixed).
+    static bool is_owned_model(std::string_view name) {
+        bool owned = false;
+        models::dispatch(name, [&](auto t) {
+            owned = model_traits<typename decltype(t)::type>::strategy != strategy::shared;
+        });
+        return owned;
     }
 
     // ---- remote changes -----------------------------------------------------------
@@ -581,6 +604,12 @@ private:
 
     std::uint64_t next_seq() noexcept { return ++seq_; }
 
+    // A tombstone, or a later one for the same record; takes a seq only when it writes.
+    bool put_tombstone(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner) {
+        if (const auto existing = stores_->tombs.find(model, record); existing && !(*existing < stamp)) return false;
+        return stores_->tombs.put(model, record, stamp, owner, next_seq());
+    }
+
     hlc next_hlc() {
         clock_dirty_ = true;
         return clock_.next();
@@ -812,18 +841,21 @@ private:
             }
             merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
             if (stores_->log.contains(e.stamp)) return false;  // seen before
-            const std::uint64_t seq = next_seq();
-            stores_->log.append(e, seq);  // kept so this device can serve it to others
 
             auto existing = store<M>().find(e.record);
             if (existing && owner_of(existing->value)) {
                 invalid(std::string(traits::name) + " " + e.record.to_string() +
                         " is device-owned; a shared change cannot touch it");
             }
+            // An entry that changes something is kept in the log, so that this device can
+            // serve it to others. One that changes nothing (every field it sets has a later
+            // write, or the record is deleted) is not: what dominates it is served instead,
+            // and logging it would make pruned history circulate again.
             if (e.type == change_type::remove) {
-                const auto tomb = stores_->tombs.find(traits::name, e.record);
-                stores_->tombs.put(traits::name, e.record, e.stamp, std::nullopt, seq);
-                if (!existing) return !tomb || *tomb < e.stamp;
+                const bool moved = put_tombstone(traits::name, e.record, e.stamp, std::nullopt);
+                if (!moved && !existing) return false;
+                stores_->log.append(e, moved ? seq_ : next_seq());
+                if (!existing) return true;
                 store<M>().erase(e.record);
                 announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
                 return true;
@@ -846,8 +878,9 @@ private:
                 }
             });
             if (!won) return false;  // every field already has a later write
-            row.seq = seq;
+            row.seq = next_seq();
             store<M>().write(row);
+            stores_->log.append(e, row.seq);
             announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
             return true;
         }
@@ -899,8 +932,8 @@ private:
             }
             const auto tomb = stores_->tombs.find(traits::name, r.record);
             if (r.removed) {
-                stores_->tombs.put(traits::name, r.record, r.version, r.owner, next_seq());
-                if (!existing) return !tomb || *tomb < r.version;
+                const bool moved = put_tombstone(traits::name, r.record, r.version, r.owner);
+                if (!existing) return moved;
                 store<M>().erase(r.record);
                 announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
                 return true;
@@ -1058,7 +1091,7 @@ private:
                     invalid("a removed snapshot of model '" + std::string(traits::name) + "' carries fields");
                 }
                 merge_remote_hlc(snap.removed_at);
-                const bool moved = stores_->tombs.put(traits::name, snap.record, snap.removed_at, std::nullopt, next_seq());
+                const bool moved = put_tombstone(traits::name, snap.record, snap.removed_at, std::nullopt);
                 if (existing) {
                     store<M>().erase(snap.record);
                     announce(change_type::remove, change_origin::remote, snap.record, existing->value, snap.removed_at);

@@ -1,0 +1,743 @@
+#pragma once
+// The sync engine: the protocol's logic as a deterministic core with no I/O. It takes
+// inputs — a connection up or down, a received frame body, the current time — and
+// produces outputs — frames to send, connections to close — and timer deadlines. The
+// network transport and the simulator both drive it. See docs/protocol.md.
+//
+// Not synchronized: one driver thread calls it. Local commits reach it through the
+// library's outgoing hook from any thread; those are queued under their own lock and
+// sent at the next tick.
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/hana/for_each.hpp>
+
+#include <hsync/core/error.hpp>
+#include <hsync/core/uuid.hpp>
+#include <hsync/model/traits.hpp>
+#include <hsync/store/change.hpp>
+#include <hsync/sync/codec.hpp>
+#include <hsync/sync/messages.hpp>
+
+namespace hsync::sync {
+
+using millis = std::chrono::milliseconds;
+
+enum class peer_state { disconnected, handshaking, backfilling, catching_up, ready };
+
+constexpr std::string_view to_string(peer_state s) noexcept {
+    switch (s) {
+        case peer_state::disconnected: return "disconnected";
+        case peer_state::handshaking: return "handshaking";
+        case peer_state::backfilling: return "backfilling";
+        case peer_state::catching_up: return "catching_up";
+        case peer_state::ready: return "ready";
+    }
+    return "unknown";
+}
+
+struct engine_options {
+    encoding wire = encoding::msgpack;
+    sync::limits limits{};
+    std::uint32_t page_size = 1000;              // records per catch-up page, asked and served
+    std::size_t batch_max = 1000;                // changes per live message
+    millis flush_interval{5};                    // how long local changes wait to be coalesced
+    millis heartbeat_interval{1000};
+    millis response_timeout{30000};
+    millis retry_base{250};
+    millis retry_max{30000};
+    std::size_t live_buffer_limit = 10'000;      // pushed changes held while catching up
+    std::size_t log_retention = 1'000'000;       // log entries kept for a peer that never acknowledges
+};
+
+struct peer_counters {
+    std::uint64_t frames_sent = 0;
+    std::uint64_t frames_received = 0;
+    std::uint64_t applied = 0;
+    std::uint64_t ignored = 0;
+    std::uint64_t refused = 0;       // changes or messages refused (authorization, malformed)
+    std::uint64_t pages_received = 0;
+    std::uint64_t pages_served = 0;
+    std::uint64_t pruned = 0;        // log entries pruned after this peer's acknowledgements
+    std::uint64_t errors_received = 0;
+};
+
+struct peer_status {
+    uuid peer;
+    peer_state state = peer_state::disconnected;
+    std::uint64_t received_through = 0;  // the peer's history held here (the peer's seq)
+    std::uint64_t peer_seq = 0;          // the newest seq the peer announced
+    std::string phase;                   // the catch-up phase: "shared" or a model name
+    double progress = 1.0;               // of the current catch-up round, 0 to 1
+    peer_counters counters;
+};
+
+// A frame to write to a peer's connection (length prefix included).
+struct outgoing_frame {
+    uuid peer;
+    std::vector<std::uint8_t> bytes;
+};
+
+struct close_request {
+    uuid peer;
+    std::string reason;
+};
+
+template <class Library>
+class engine {
+public:
+    explicit engine(Library& lib, engine_options options = {}) : lib_(lib), options_(std::move(options)) {
+        boost::hana::for_each(Library::model_types(), [&](auto t) {
+            using M = typename decltype(t)::type;
+            model_names_.push_back(model_traits<M>::name);
+        });
+        phases_.push_back("shared");
+        for (std::string_view name : Library::apply_order_names()) {
+            if (Library::is_owned_model(name)) phases_.push_back(std::string(name));
+        }
+        lib_.on_outgoing([this](const outgoing_changes& changes) {
+            std::lock_guard lock(local_mutex_);
+            local_.push_back(changes);
+        });
+    }
+
+    ~engine() { lib_.on_outgoing(nullptr); }
+
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    // ---- inputs -------------------------------------------------------------------
+
+    // A connection to `peer` is up (the transport authenticated it): say hello.
+    void connect(const uuid& peer, millis now) {
+        drop_output_for(peer);  // frames meant for an earlier connection
+        auto& p = peers_[peer];
+        p = peer_runtime{};
+        p.state = peer_state::handshaking;
+        p.connected_at = now;
+        p.next_heartbeat = now + options_.heartbeat_interval;
+        send(peer, hello{std::string(protocol_id), protocol_version, lib_.library_id(), lib_.device_id(),
+                         lib_.current_seq(), lib_.peer(peer).received_through});
+        notify(peer);
+    }
+
+    void disconnect(const uuid& peer, millis) {
+        auto it = peers_.find(peer);
+        if (it == peers_.end()) return;
+        drop_output_for(peer);
+        it->second.state = peer_state::disconnected;
+        it->second.awaiting = false;
+        it->second.buffered.clear();
+        notify(peer);
+    }
+
+    // One frame body read from `peer`'s connection.
+    void receive(const uuid& peer, std::span<const std::uint8_t> body, millis now) {
+        auto it = peers_.find(peer);
+        if (it == peers_.end() || it->second.state == peer_state::disconnected) return;
+        peer_runtime& p = it->second;
+        ++p.counters.frames_received;
+        decode_result decoded = decode(body, options_.wire, options_.limits, model_names_);
+        if (!decoded) {
+            ++p.counters.refused;
+            const auto& f = decoded.failure();
+            const bool unknown_model = f.code == decode_error::unknown_model;
+            send(peer, error_message{unknown_model ? error_code::unknown_model
+                                                   : (f.code == decode_error::unsupported_version ? error_code::unsupported_version
+                                                                                                  : error_code::bad_message),
+                                     std::string(to_string(f.code)) + ": " + f.detail});
+            // A peer that sends what is not a message is not worth a conversation.
+            if (!unknown_model) close(peer, "undecodable frame: " + std::string(to_string(f.code)));
+            return;
+        }
+        message& m = decoded.value();
+        if (p.state == peer_state::handshaking && !std::holds_alternative<hello>(m) &&
+            !std::holds_alternative<error_message>(m)) {
+            ++p.counters.refused;
+            send(peer, error_message{error_code::bad_message, "the first message must be Hello"});
+            close(peer, "no handshake");
+            return;
+        }
+        std::visit([&](auto& msg) { handle(peer, p, msg, now); }, m);
+        notify(peer);
+    }
+
+    // Timers: flushes coalesced local changes, sends heartbeats and acknowledgements,
+    // retries timed-out requests.
+    void tick(millis now) {
+        flush_local(now);
+        // New history here (applied from one peer, say) is announced to the others at
+        // once, so that they fetch it without waiting for the next heartbeat.
+        const std::uint64_t seq = lib_.current_seq();
+        const bool announce = seq > announced_seq_;
+        announced_seq_ = seq;
+        for (auto& [id, p] : peers_) {
+            if (p.state == peer_state::disconnected || p.state == peer_state::handshaking) continue;
+            if (announce || now >= p.next_heartbeat) {
+                send(id, heartbeat{seq});
+                p.next_heartbeat = now + options_.heartbeat_interval;
+            }
+            if (p.acked_sent < p.received_through) {
+                send(id, ack_shared_changes{lib_.device_id(), p.received_through});
+                p.acked_sent = p.received_through;
+            }
+            if (p.awaiting && now - p.request_sent >= options_.response_timeout) {
+                p.awaiting = false;
+                schedule_retry(p, now);
+            }
+            if (!p.awaiting && p.retry_at && now >= *p.retry_at) {
+                p.retry_at.reset();
+                request_next(id, p, now);
+            }
+        }
+    }
+
+    // ---- outputs ------------------------------------------------------------------
+
+    std::vector<outgoing_frame> take_output() { return std::exchange(output_, {}); }
+    std::vector<close_request> take_closes() { return std::exchange(closes_, {}); }
+
+    // When tick() next has something to do.
+    millis next_deadline(millis now) const {
+        millis next = now + options_.heartbeat_interval;
+        {
+            std::lock_guard lock(local_mutex_);
+            if (!local_.empty()) next = std::min(next, local_since_ + options_.flush_interval);
+        }
+        for (const auto& [id, p] : peers_) {
+            if (p.state == peer_state::disconnected) continue;
+            next = std::min(next, p.next_heartbeat);
+            if (p.awaiting) next = std::min(next, p.request_sent + options_.response_timeout);
+            if (p.retry_at) next = std::min(next, *p.retry_at);
+        }
+        return std::max(next, now);
+    }
+
+    // ---- observability --------------------------------------------------------------
+
+    peer_status status(const uuid& peer) const {
+        peer_status s;
+        s.peer = peer;
+        auto it = peers_.find(peer);
+        if (it == peers_.end()) return s;
+        const peer_runtime& p = it->second;
+        s.state = p.state;
+        s.received_through = p.received_through;
+        s.peer_seq = p.peer_seq;
+        s.counters = p.counters;
+        if (p.round_active) {
+            s.phase = phases_[p.phase];
+            const double span = p.round_target > p.round_start ? double(p.round_target - p.round_start) : 1.0;
+            const double within = std::clamp(double(p.phase_since > p.round_start ? p.phase_since - p.round_start : 0) / span, 0.0, 1.0);
+            s.progress = (double(p.phase) + within) / double(phases_.size());
+        }
+        return s;
+    }
+
+    // Called whenever a peer's status changes (state, a page applied, counters).
+    void on_status(std::function<void(const peer_status&)> callback) { status_callback_ = std::move(callback); }
+
+    const engine_options& options() const noexcept { return options_; }
+
+private:
+    struct peer_runtime {
+        peer_state state = peer_state::disconnected;
+        millis connected_at{};
+        millis next_heartbeat{};
+        std::uint64_t peer_seq = 0;
+        std::uint64_t received_through = 0;
+        std::uint64_t acked_sent = 0;
+        // the catch-up round
+        bool round_active = false;
+        bool need_round = false;
+        std::size_t phase = 0;
+        std::uint64_t phase_since = 0;
+        bool snapshot = false;
+        std::uint64_t round_start = 0;
+        std::uint64_t round_target = 0;
+        std::uint64_t round_floor = std::numeric_limits<std::uint64_t>::max();
+        bool awaiting = false;
+        millis request_sent{};
+        std::optional<millis> retry_at;
+        int failures = 0;
+        // live pushes
+        std::vector<message> buffered;
+        std::size_t buffered_changes = 0;
+        push_position push_open{};
+        std::vector<bool> push_seen;
+        peer_counters counters;
+    };
+
+    // ---- sending --------------------------------------------------------------------
+
+    void send(const uuid& peer, const message& m) {
+        output_.push_back(outgoing_frame{peer, encode_frame(m, options_.wire)});
+        auto it = peers_.find(peer);
+        if (it != peers_.end()) ++it->second.counters.frames_sent;
+    }
+
+    void drop_output_for(const uuid& peer) {
+        std::erase_if(output_, [&](const outgoing_frame& f) { return f.peer == peer; });
+    }
+
+    void close(const uuid& peer, std::string reason) {
+        closes_.push_back(close_request{peer, std::move(reason)});
+        auto it = peers_.find(peer);
+        if (it != peers_.end()) it->second.state = peer_state::disconnected;
+    }
+
+    void refuse(const uuid& peer, peer_runtime& p, error_code code, const std::string& why) {
+        ++p.counters.refused;
+        send(peer, error_message{code, why});
+    }
+
+    void notify(const uuid& peer) {
+        if (status_callback_) status_callback_(status(peer));
+    }
+
+    // ---- the handshake --------------------------------------------------------------
+
+    void handle(const uuid& peer, peer_runtime& p, hello& h, millis now) {
+        if (p.state != peer_state::handshaking) return refuse(peer, p, error_code::bad_message, "Hello was already received");
+        if (h.library != lib_.library_id()) {
+            send(peer, error_message{error_code::wrong_library, "this device syncs library " + lib_.library_id().to_string()});
+            close(peer, "another library");
+            return;
+        }
+        const auto record = lib_.peer(peer);
+        if (h.device != peer || !record.paired) {
+            send(peer, error_message{error_code::refused, "device " + h.device.to_string() + " is not paired here"});
+            close(peer, "not paired");
+            return;
+        }
+        p.peer_seq = h.seq;
+        p.received_through = record.received_through;
+        p.acked_sent = record.received_through;
+        if (h.received_from_you > record.acked_by_peer && h.received_from_you <= lib_.current_seq()) {
+            acknowledge(peer, p, h.received_from_you);
+        }
+        const bool interrupted = has_checkpoints(peer);
+        if (!interrupted && p.peer_seq <= p.received_through) {
+            p.state = peer_state::ready;  // nothing new over there
+            return;
+        }
+        p.state = p.received_through == 0 ? peer_state::backfilling : peer_state::catching_up;
+        start_round(peer, p, now);
+    }
+
+    bool has_checkpoints(const uuid& peer) {
+        for (const auto& phase : phases_) {
+            if (lib_.checkpoint(peer, phase)) return true;
+        }
+        return false;
+    }
+
+    // ---- catch-up rounds --------------------------------------------------------------
+
+    // A round walks the phases in order — the shared log (or snapshots), then each
+    // device-owned model in reference order — from the peer's checkpoint for that phase,
+    // or from what this device already holds. Each applied page records its checkpoint
+    // in the same transaction, so an interrupted round resumes where it stopped.
+    void start_round(const uuid& peer, peer_runtime& p, millis now) {
+        p.round_active = true;
+        p.need_round = false;
+        p.phase = 0;
+        p.round_start = p.received_through;
+        p.round_target = std::max(p.peer_seq, p.received_through);
+        p.round_floor = std::numeric_limits<std::uint64_t>::max();
+        begin_phase(peer, p);
+        request_next(peer, p, now);
+    }
+
+    void begin_phase(const uuid& peer, peer_runtime& p) {
+        p.phase_since = lib_.checkpoint(peer, phases_[p.phase]).value_or(p.received_through);
+        p.snapshot = false;
+    }
+
+    void request_next(const uuid& peer, peer_runtime& p, millis now) {
+        if (!p.round_active || p.state == peer_state::disconnected) return;
+        if (p.phase == 0) {
+            send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot});
+        } else {
+            send(peer, state_request{{phases_[p.phase]}, std::nullopt, p.phase_since, options_.page_size});
+        }
+        p.awaiting = true;
+        p.request_sent = now;
+    }
+
+    void schedule_retry(peer_runtime& p, millis now) {
+        ++p.failures;
+        auto delay = options_.retry_base * (1 << std::min(p.failures, 16));
+        if (delay > options_.retry_max) delay = options_.retry_max;
+        p.retry_at = now + delay;
+    }
+
+    // Applies a page and records the phase checkpoint in one transaction.
+    template <class Apply>
+    bool apply_page(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, Apply&& apply) {
+        try {
+            lib_.with_tx([&](auto&) {
+                const apply_result r = apply();
+                p.counters.applied += r.applied;
+                p.counters.ignored += r.ignored;
+                lib_.set_checkpoint(peer, phases_[p.phase], checkpoint);
+            });
+            return true;
+        } catch (const error& e) {
+            p.awaiting = false;
+            refuse(peer, p, error_code::invalid_change, e.what());
+            return false;
+        }
+    }
+
+    void page_done(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, bool has_more, bool snapshot, millis now) {
+        ++p.counters.pages_received;
+        p.awaiting = false;
+        p.failures = 0;
+        p.phase_since = checkpoint;
+        p.snapshot = snapshot;
+        if (has_more) {
+            request_next(peer, p, now);
+            return;
+        }
+        p.round_floor = std::min(p.round_floor, checkpoint);
+        if (++p.phase < phases_.size()) {
+            begin_phase(peer, p);
+            request_next(peer, p, now);
+            return;
+        }
+        finish_round(peer, p, now);
+    }
+
+    void finish_round(const uuid& peer, peer_runtime& p, millis now) {
+        p.round_active = false;
+        const std::uint64_t through = p.round_floor;
+        lib_.with_tx([&](auto&) {
+            lib_.set_received_through(peer, through);
+            lib_.clear_checkpoints(peer);
+        });
+        p.received_through = std::max(p.received_through, through);
+        p.state = peer_state::ready;
+        send(peer, ack_shared_changes{lib_.device_id(), p.received_through});
+        p.acked_sent = p.received_through;
+        // What arrived live meanwhile, in order; a gap or an overflow means another round.
+        std::vector<message> buffered = std::exchange(p.buffered, {});
+        p.buffered_changes = 0;
+        for (auto& m : buffered) {
+            std::visit([&](auto& msg) { handle(peer, p, msg, now); }, m);
+        }
+        if (p.need_round || p.peer_seq > p.received_through) start_round(peer, p, now);
+    }
+
+    bool expecting(peer_runtime& p, bool shared_phase) const {
+        return p.round_active && p.awaiting && (p.phase == 0) == shared_phase;
+    }
+
+    void handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) {
+        if (!expecting(p, true)) return refuse(peer, p, error_code::bad_message, "unexpected SharedChangeResponse");
+        if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
+            return refuse(peer, p, error_code::bad_message, "a SharedChangeResponse that does not advance");
+        }
+        const bool ok = apply_page(peer, p, r.checkpoint, [&] {
+            apply_result total;
+            if (!r.entries.empty()) add(total, lib_.apply(std::span<const shared_entry>(r.entries)));
+            if (!r.snapshot.empty()) add(total, lib_.apply(std::span<const shared_snapshot>(r.snapshot)));
+            return total;
+        });
+        if (ok) page_done(peer, p, r.checkpoint, r.has_more, r.snapshot_mode, now);
+        else schedule_retry(p, now);
+    }
+
+    void handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) {
+        if (!expecting(p, false) || r.model != phases_[p.phase]) {
+            return refuse(peer, p, error_code::bad_message, "unexpected StateResponse");
+        }
+        if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
+            return refuse(peer, p, error_code::bad_message, "a StateResponse that does not advance");
+        }
+        std::vector<state_record> records = std::move(r.records);
+        for (const auto& d : r.deleted) {
+            records.push_back(state_record{d.model, d.record, d.owner, d.version, true, nlohmann::json::object()});
+        }
+        for (const auto& rec : records) {
+            if (rec.model != r.model) return refuse(peer, p, error_code::bad_message, "a StateResponse mixes models");
+        }
+        // Relayed state is accepted from any paired peer: the library still checks that
+        // each version was stamped by the record's owner and never reverts newer state.
+        const bool ok = apply_page(peer, p, r.checkpoint, [&] { return lib_.apply(std::span<const state_record>(records)); });
+        if (ok) page_done(peer, p, r.checkpoint, r.has_more, false, now);
+        else schedule_retry(p, now);
+    }
+
+    static void add(apply_result& total, const apply_result& r) {
+        total.applied += r.applied;
+        total.ignored += r.ignored;
+    }
+
+    // ---- serving ------------------------------------------------------------------------
+
+    void handle(const uuid& peer, peer_runtime& p, shared_change_request& q, millis) {
+        const std::uint32_t limit = std::min(q.limit, options_.page_size);
+        shared_page page = lib_.shared_changes(q.since, std::max<std::uint32_t>(limit, 1), q.snapshot);
+        ++p.counters.pages_served;
+        served_.emplace_back(peer, "shared", q.since);
+        send(peer, shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
+                                          page.has_more, page.checkpoint});
+    }
+
+    void handle(const uuid& peer, peer_runtime& p, state_request& q, millis) {
+        if (q.models.size() != 1) {
+            return refuse(peer, p, error_code::limit_exceeded, "a StateRequest names exactly one model");
+        }
+        const std::string& model = q.models.front();
+        if (!Library::is_owned_model(model)) {
+            return refuse(peer, p, error_code::bad_message, "model '" + model + "' has no device-owned state");
+        }
+        const std::uint32_t limit = std::min(q.limit, options_.page_size);
+        state_page page = lib_.state_changes(model, q.since, std::max<std::uint32_t>(limit, 1));
+        if (q.owner) {
+            std::erase_if(page.records, [&](const state_record& r) { return r.owner != *q.owner; });
+            std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
+        }
+        ++p.counters.pages_served;
+        served_.emplace_back(peer, model, q.since);
+        send(peer, state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint});
+    }
+
+public:
+    // Every (peer, phase, since) this engine served a page for, in order: lets a test
+    // prove a resumed backfill transfers each page at most once.
+    const std::vector<std::tuple<uuid, std::string, std::uint64_t>>& served_pages() const noexcept { return served_; }
+
+private:
+    // ---- live changes ---------------------------------------------------------------
+
+    template <class Push>
+    void live(const uuid& peer, peer_runtime& p, Push& push, const push_position& pos, millis now) {
+        if (p.state != peer_state::ready) {
+            // Held until the round ends; past the bound the buffer is dropped and another
+            // round fetches the same changes, so nothing is lost.
+            if (p.buffered_changes + changes_in(push) > options_.live_buffer_limit) {
+                p.buffered.clear();
+                p.buffered_changes = 0;
+                p.need_round = true;
+            } else {
+                p.buffered_changes += changes_in(push);
+                p.buffered.emplace_back(std::move(push));
+            }
+            return;
+        }
+        apply_result r;
+        try {
+            r = apply_live(push);
+        } catch (const error& e) {
+            return refuse(peer, p, error_code::invalid_change, e.what());
+        }
+        p.counters.applied += r.applied;
+        p.counters.ignored += r.ignored;
+        track_push(peer, p, pos, now);
+    }
+
+    // Advances the cursor when a whole push that starts where the cursor is has arrived;
+    // anything else (a gap, a lost or repeated part) asks for a round instead.
+    void track_push(const uuid& peer, peer_runtime& p, const push_position& pos, millis now) {
+        p.peer_seq = std::max(p.peer_seq, pos.seq);
+        if (pos.prev_seq != p.received_through) {
+            if (pos.seq > p.received_through && !p.round_active) start_round(peer, p, now);
+            return;
+        }
+        if (p.push_open.prev_seq != pos.prev_seq || p.push_open.seq != pos.seq || p.push_open.parts != pos.parts ||
+            p.push_seen.size() != pos.parts) {
+            p.push_open = pos;
+            p.push_seen.assign(pos.parts, false);
+        }
+        p.push_seen[pos.part] = true;
+        if (std::all_of(p.push_seen.begin(), p.push_seen.end(), [](bool b) { return b; })) {
+            lib_.set_received_through(peer, pos.seq);
+            p.received_through = pos.seq;
+            p.push_seen.clear();
+            p.push_open = {};
+        }
+    }
+
+    static std::size_t changes_in(const state_change&) { return 1; }
+    static std::size_t changes_in(const state_batch& b) { return b.records.size(); }
+    static std::size_t changes_in(const shared_change&) { return 1; }
+    static std::size_t changes_in(const shared_change_batch& b) { return b.entries.size(); }
+
+    apply_result apply_live(const state_change& c) { return lib_.apply(c.record); }
+    apply_result apply_live(const state_batch& b) { return lib_.apply(std::span<const state_record>(b.records)); }
+    apply_result apply_live(const shared_change& c) { return lib_.apply(c.entry); }
+    apply_result apply_live(const shared_change_batch& b) { return lib_.apply(std::span<const shared_entry>(b.entries)); }
+
+    // A live state change is accepted only from the record's owner.
+    bool from_owner(const uuid& peer, peer_runtime& p, const std::vector<const state_record*>& records) {
+        for (const auto* r : records) {
+            if (r->owner != peer) {
+                refuse(peer, p, error_code::refused,
+                       "a live state of " + r->model + " " + r->record.to_string() + " must come from its owner " +
+                           r->owner.to_string());
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void handle(const uuid& peer, peer_runtime& p, state_change& c, millis now) {
+        if (from_owner(peer, p, {&c.record})) live(peer, p, c, c.push, now);
+    }
+    void handle(const uuid& peer, peer_runtime& p, state_batch& b, millis now) {
+        std::vector<const state_record*> records;
+        for (const auto& r : b.records) records.push_back(&r);
+        if (b.owner != peer) return refuse(peer, p, error_code::refused, "a live StateBatch must come from its owner");
+        if (from_owner(peer, p, records)) live(peer, p, b, b.push, now);
+    }
+    void handle(const uuid& peer, peer_runtime& p, shared_change& c, millis now) { live(peer, p, c, c.push, now); }
+    void handle(const uuid& peer, peer_runtime& p, shared_change_batch& b, millis now) { live(peer, p, b, b.push, now); }
+
+    // ---- acknowledgements, heartbeats, errors -------------------------------------------
+
+    void handle(const uuid& peer, peer_runtime& p, ack_shared_changes& a, millis) {
+        if (a.from_device != peer) return refuse(peer, p, error_code::refused, "an acknowledgement for another device");
+        if (a.up_to > lib_.current_seq()) return refuse(peer, p, error_code::bad_message, "an acknowledgement of the future");
+        acknowledge(peer, p, a.up_to);
+    }
+
+    // Records the acknowledgement and prunes the log up to what every paired peer holds;
+    // past the retention cap, the oldest entries go anyway and a peer that lags that far
+    // behind is served snapshots instead.
+    void acknowledge(const uuid& peer, peer_runtime& p, std::uint64_t up_to) {
+        lib_.set_acked_by_peer(peer, up_to);
+        std::size_t pruned = 0;
+        if (auto floor = lib_.min_acked_by_paired(); floor && *floor > lib_.log_floor()) {
+            pruned += lib_.prune_log_through(*floor);
+        }
+        const std::size_t size = lib_.log_size();
+        if (size > options_.log_retention) {
+            if (auto cut = lib_.nth_oldest_log_seq(size - options_.log_retention - 1)) pruned += lib_.prune_log_through(*cut);
+        }
+        p.counters.pruned += pruned;
+    }
+
+    void handle(const uuid& peer, peer_runtime& p, heartbeat& h, millis now) {
+        p.peer_seq = std::max(p.peer_seq, h.seq);
+        if (p.state == peer_state::ready && !p.round_active && p.peer_seq > p.received_through) {
+            p.state = peer_state::catching_up;
+            start_round(peer, p, now);
+        }
+    }
+
+    void handle(const uuid&, peer_runtime& p, error_message&, millis now) {
+        ++p.counters.errors_received;
+        if (p.awaiting) {  // the request failed: try again later
+            p.awaiting = false;
+            schedule_retry(p, now);
+        }
+    }
+
+    // ---- local changes ------------------------------------------------------------------
+
+    // Coalesces committed local transactions into as few messages as the batch size
+    // allows, one push per run of consecutive transactions, and sends them to every
+    // ready peer.
+    void flush_local(millis now) {
+        std::vector<outgoing_changes> pending;
+        {
+            std::lock_guard lock(local_mutex_);
+            if (local_.empty()) return;
+            if (!local_started_) {
+                local_started_ = true;
+                local_since_ = now;
+            }
+            std::size_t count = 0;
+            for (const auto& o : local_) {
+                for (const auto& b : o.states) count += b.records.size();
+                for (const auto& b : o.shared) count += b.entries.size();
+            }
+            if (now - local_since_ < options_.flush_interval && count < options_.batch_max) return;
+            pending = std::exchange(local_, {});
+            local_started_ = false;
+        }
+        std::size_t start = 0;
+        while (start < pending.size()) {
+            std::size_t end = start + 1;
+            while (end < pending.size() && pending[end].prev_seq == pending[end - 1].seq) ++end;
+            send_push(std::span<const outgoing_changes>(pending.data() + start, end - start));
+            start = end;
+        }
+    }
+
+    void send_push(std::span<const outgoing_changes> run) {
+        std::vector<message> messages;
+        std::map<std::string, std::vector<state_record>> states;
+        std::vector<shared_entry> shared;
+        for (const auto& o : run) {
+            for (const auto& b : o.states) {
+                auto& list = states[b.model];
+                list.insert(list.end(), b.records.begin(), b.records.end());
+            }
+            for (const auto& b : o.shared) shared.insert(shared.end(), b.entries.begin(), b.entries.end());
+        }
+        for (auto& [model, records] : states) {
+            for (std::size_t i = 0; i < records.size(); i += options_.batch_max) {
+                const std::size_t n = std::min(options_.batch_max, records.size() - i);
+                messages.push_back(state_batch{model, lib_.device_id(),
+                                               std::vector<state_record>(records.begin() + static_cast<std::ptrdiff_t>(i),
+                                                                         records.begin() + static_cast<std::ptrdiff_t>(i + n)),
+                                               {}});
+            }
+        }
+        for (std::size_t i = 0; i < shared.size(); i += options_.batch_max) {
+            const std::size_t n = std::min(options_.batch_max, shared.size() - i);
+            messages.push_back(shared_change_batch{std::vector<shared_entry>(shared.begin() + static_cast<std::ptrdiff_t>(i),
+                                                                             shared.begin() + static_cast<std::ptrdiff_t>(i + n)),
+                                                   {}});
+        }
+        const auto parts = static_cast<std::uint32_t>(messages.size());
+        for (std::uint32_t k = 0; k < parts; ++k) {
+            const push_position pos{run.front().prev_seq, run.back().seq, k, parts};
+            std::visit(
+                [&](auto& msg) {
+                    if constexpr (requires { msg.push; }) msg.push = pos;
+                },
+                messages[k]);
+        }
+        for (auto& [id, p] : peers_) {
+            if (p.state != peer_state::ready) continue;
+            for (const auto& m : messages) send(id, m);
+        }
+    }
+
+    Library& lib_;
+    engine_options options_;
+    std::vector<std::string_view> model_names_;
+    std::vector<std::string> phases_;
+    std::map<uuid, peer_runtime> peers_;
+    std::vector<outgoing_frame> output_;
+    std::vector<close_request> closes_;
+    std::vector<std::tuple<uuid, std::string, std::uint64_t>> served_;
+    std::function<void(const peer_status&)> status_callback_;
+
+    std::uint64_t announced_seq_ = 0;
+
+    mutable std::mutex local_mutex_;
+    std::vector<outgoing_changes> local_;
+    bool local_started_ = false;
+    millis local_since_{};
+};
+
+}  // namespace hsync::sync

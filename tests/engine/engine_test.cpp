@@ -1,0 +1,331 @@
+// The sync engine, driven through real frames between real library files: real-time
+// sync, concurrent edits, offline catch-up, backfill with an interruption, relay, log
+// pruning, restart, and what a misbehaving peer gets.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <set>
+
+#include "engine/mesh.hpp"
+#include "support/error_code.hpp"
+
+using namespace hsync_test;
+using namespace photos;
+using hsync::sync::peer_state;
+
+namespace {
+
+Entry make_entry(const device_node& owner, const Location& loc, std::string name) {
+    Entry e;
+    e.uuid = hsync::record_id::generate();
+    e.device = hsync::owner_id{owner.id.device_id};
+    e.location = loc.uuid;
+    e.name = std::move(name);
+    e.size = 1234;
+    return e;
+}
+
+// A bit of every seed model, owned by `n` where the model is device-owned.
+void commit_every_model(device_node& n, const std::string& tag) {
+    const hsync::owner_id me{n.id.device_id};
+    Device d{hsync::record_id::generate(), me, "laptop-" + tag, "linux"};
+    Volume v{hsync::record_id::generate(), me, "disk-" + tag, "/mnt/" + tag};
+    Location l = make_location(n.id.device_id, "/photos/" + tag);
+    l.volume = v.uuid;
+    const Entry e = make_entry(n, l, "img-" + tag + ".jpg");
+    Album a{hsync::record_id::generate(), "album-" + tag};
+    a.cover = e.uuid;
+    n.lib->with_tx([&](auto& t) {
+        t.commit(d);
+        t.commit(v);
+        t.commit(l);
+        t.commit(e);
+        t.commit(make_tag("tag-" + tag));
+        t.commit(a);
+        t.commit(UserMetadata{hsync::record_id::generate(), me, e.uuid, "mine"});
+        t.commit(UserMetadata{hsync::record_id::generate(), std::nullopt, e.uuid, "ours"});
+    });
+}
+
+}  // namespace
+
+TEST_CASE("two devices sync every seed model in real time", "[engine]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    net.connect(a, b);
+    net.settle();
+    REQUIRE(a.status_of(b).state == peer_state::ready);
+    REQUIRE(b.status_of(a).state == peer_state::ready);
+
+    commit_every_model(a, "a");
+    commit_every_model(b, "b");
+    net.settle();
+    REQUIRE(a.lib->all<Entry>().size() == 2);
+    REQUIRE(b.lib->all<UserMetadata>().size() == 4);
+    REQUIRE(synced_view(*a.lib) == synced_view(*b.lib));
+
+    // Edits and deletes follow.
+    Tag t = a.lib->query<Tag>("WHERE canonical_name = ?", "tag-b").at(0);
+    t.color = "green";
+    a.lib->commit(t);
+    const Location theirs = b.lib->all<Location>().front();
+    b.lib->remove<Location>(theirs.uuid.value == b.lib->query<Location>("WHERE device = ?", b.id.device_id).at(0).uuid.value
+                                ? theirs.uuid.value
+                                : b.lib->query<Location>("WHERE device = ?", b.id.device_id).at(0).uuid.value);
+    net.settle();
+    REQUIRE(b.lib->get<Tag>(t.uuid)->color == "green");
+    REQUIRE(a.lib->all<Location>().size() == 1);
+    REQUIRE(synced_view(*a.lib) == synced_view(*b.lib));
+    // Live changes went as pushes, not as full catch-up rounds.
+    REQUIRE(b.status_of(a).received_through == a.lib->current_seq());
+}
+
+TEST_CASE("concurrent edits of one shared record merge per field; a delete beats an older update", "[engine]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    net.connect(a, b);
+    Tag x = make_tag("x");
+    Tag y = make_tag("y");
+    a.lib->commit(x);
+    a.lib->commit(y);
+    net.settle();
+    net.disconnect(a, b);
+
+    Tag x_on_a = *a.lib->get<Tag>(x.uuid);
+    x_on_a.color = "red";
+    a.lib->commit(x_on_a);
+    Tag x_on_b = *b.lib->get<Tag>(x.uuid);
+    x_on_b.display_name = "Ex";
+    b.lib->commit(x_on_b);
+    Tag y_on_b = *b.lib->get<Tag>(y.uuid);
+    y_on_b.color = "blue";
+    b.lib->commit(y_on_b);        // an update of y on b...
+    a.lib->remove<Tag>(y.uuid);   // ...concurrent with (and later than) its delete on a
+
+    net.connect(a, b);
+    net.settle();
+    for (auto* n : {&a, &b}) {
+        const auto merged = n->lib->get<Tag>(x.uuid);
+        REQUIRE(merged->color == "red");
+        REQUIRE(merged->display_name == "Ex");
+        REQUIRE_FALSE(n->lib->get<Tag>(y.uuid));
+    }
+    REQUIRE(synced_view(*a.lib) == synced_view(*b.lib));
+}
+
+TEST_CASE("a device offline during many commits and deletes catches up on reconnect", "[engine]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    net.connect(a, b);
+    net.settle();
+    net.disconnect(a, b);
+
+    std::vector<Tag> tags;
+    std::vector<Location> locations;
+    for (int i = 0; i < 300; ++i) tags.push_back(make_tag("t" + std::to_string(i)));
+    for (int i = 0; i < 200; ++i) locations.push_back(make_location(a.id.device_id, "/l" + std::to_string(i)));
+    a.lib->commit_batch(tags);
+    a.lib->commit_batch(locations);
+    for (int i = 0; i < 100; ++i) {
+        tags[static_cast<std::size_t>(i)].search_weight = i;
+        a.lib->commit(tags[static_cast<std::size_t>(i)]);
+    }
+    for (int i = 250; i < 300; ++i) a.lib->remove<Tag>(tags[static_cast<std::size_t>(i)].uuid);
+    for (int i = 0; i < 30; ++i) a.lib->remove<Location>(locations[static_cast<std::size_t>(i)].uuid);
+    net.settle();  // nothing crosses a cut link
+    REQUIRE(b.lib->all<Tag>().empty());
+
+    net.connect(a, b);
+    net.settle();
+    REQUIRE(b.status_of(a).state == peer_state::ready);
+    REQUIRE(b.lib->all<Tag>().size() == 250);
+    REQUIRE(b.lib->all<Location>().size() == 170);
+    REQUIRE(b.lib->get<Tag>(tags[42].uuid)->search_weight == 42);
+    REQUIRE(synced_view(*a.lib) == synced_view(*b.lib));
+}
+
+TEST_CASE("a new device backfills 100,000 entries, resuming after an interruption without refetching a page", "[engine]") {
+    auto options = mesh::test_options();
+    options.page_size = 1000;
+    mesh net(options);
+    device_node& a = net.add("a");
+    const Location loc = make_location(a.id.device_id, "/big");
+    std::vector<Entry> entries;
+    entries.reserve(100'000);
+    for (int i = 0; i < 100'000; ++i) entries.push_back(make_entry(a, loc, "f" + std::to_string(i)));
+    a.lib->with_tx([&](auto& t) {
+        t.commit(loc);
+        a.lib->commit_batch(entries);
+    });
+    for (int i = 0; i < 50; ++i) a.lib->commit(make_tag("t" + std::to_string(i)));
+
+    device_node& b = net.add("b");
+    std::vector<double> progress;
+    b.engine->on_status([&](const hsync::sync::peer_status& s) {
+        if (s.state == peer_state::backfilling) progress.push_back(s.progress);
+    });
+    net.connect(a, b);
+    // Half-way through the entries, the link drops and b restarts.
+    while (b.status_of(a).counters.applied < 50'000) net.step();
+    const auto pages_before = b.status_of(a).counters.pages_received;
+    const auto resume_at = b.lib->checkpoint(a.id.device_id, "entry");
+    REQUIRE(resume_at);
+    net.stop(b);
+    net.start(b);
+    REQUIRE(b.lib->all<Entry>().size() >= 50'000);
+    net.connect(a, b);
+    net.settle();
+    REQUIRE(b.lib->all<Entry>().size() == 100'000);
+    REQUIRE(b.lib->all<Tag>().size() == 50);
+    REQUIRE(b.status_of(a).state == peer_state::ready);
+    REQUIRE(synced_view(*a.lib) == synced_view(*b.lib));
+    // Every page was served once: the resumed backfill started at its checkpoint. The
+    // one page that was in flight when the link dropped (never received) is the only
+    // one asked for again.
+    std::set<std::pair<std::string, std::uint64_t>> seen;
+    std::size_t entry_pages = 0;
+    for (const auto& [peer, phase, since] : a.engine->served_pages()) {
+        if (peer != b.id.device_id || phase != "entry") continue;
+        ++entry_pages;
+        if (!seen.emplace(phase, since).second) REQUIRE(since == *resume_at);
+    }
+    REQUIRE(entry_pages >= 100);
+    REQUIRE(entry_pages <= 102);
+    REQUIRE(pages_before > 0);
+    REQUIRE_FALSE(progress.empty());
+    REQUIRE(std::is_sorted(progress.begin(), progress.end()));
+}
+
+TEST_CASE("data reaches a device through a middle one", "[engine]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    device_node& c = net.add("c");
+    net.connect(a, b);
+    net.connect(b, c);  // a and c never talk
+    net.settle();
+    commit_every_model(a, "a");
+    net.settle();
+    REQUIRE(c.lib->all<Entry>().size() == 1);
+    REQUIRE(c.lib->all<Tag>().size() == 1);
+    REQUIRE(synced_view(*a.lib) == synced_view(*c.lib));
+
+    Tag t = c.lib->all<Tag>().front();
+    t.color = "from c";
+    c.lib->commit(t);
+    net.settle();
+    REQUIRE(a.lib->get<Tag>(t.uuid)->color == "from c");
+}
+
+TEST_CASE("the log is pruned only once every paired peer has acknowledged it", "[engine]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    device_node& c = net.add("c");
+    net.connect(a, b);
+    for (int i = 0; i < 20; ++i) a.lib->commit(make_tag("t" + std::to_string(i)));
+    net.settle();
+    REQUIRE(b.lib->all<Tag>().size() == 20);
+    REQUIRE(a.lib->log_size() == 20);  // c has acknowledged nothing: everything stays
+
+    net.connect(a, c);
+    net.settle();
+    REQUIRE(c.lib->all<Tag>().size() == 20);
+    REQUIRE(a.lib->log_size() == 0);  // b and c both hold all of it
+    REQUIRE(a.status_of(c).counters.pruned + a.status_of(b).counters.pruned == 20);
+}
+
+TEST_CASE("a peer that never acknowledges holds pruning back only up to the retention cap", "[engine]") {
+    auto options = mesh::test_options();
+    options.log_retention = 10;
+    mesh net(options);
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    device_node& late = net.add("late");
+    net.connect(a, b);
+    for (int i = 0; i < 30; ++i) a.lib->commit(make_tag("t" + std::to_string(i)));
+    net.settle();
+    REQUIRE(a.lib->log_size() <= 10);
+    // The late device still gets everything: from snapshots where the log was pruned.
+    net.connect(a, late);
+    net.settle();
+    REQUIRE(late.lib->all<Tag>().size() == 30);
+    REQUIRE(synced_view(*a.lib) == synced_view(*late.lib));
+}
+
+TEST_CASE("a restarted device resumes where it stopped, without a full backfill", "[engine]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    net.connect(a, b);
+    for (int i = 0; i < 200; ++i) a.lib->commit(make_location(a.id.device_id, "/l" + std::to_string(i)));
+    net.settle();
+    const std::uint64_t held = b.lib->peer(a.id.device_id).received_through;
+    REQUIRE(held == a.lib->current_seq());
+
+    net.stop(b);
+    for (int i = 0; i < 5; ++i) a.lib->commit(make_tag("while away " + std::to_string(i)));
+    const std::size_t served_before = a.engine->served_pages().size();
+    net.start(b);
+    net.connect(a, b);
+    net.settle();
+    REQUIRE(b.lib->all<Tag>().size() == 5);
+    REQUIRE(b.lib->all<Location>().size() == 200);
+    for (std::size_t i = served_before; i < a.engine->served_pages().size(); ++i) {
+        REQUIRE(std::get<2>(a.engine->served_pages()[i]) >= held);  // never from the start again
+    }
+}
+
+TEST_CASE("a live state for another device's record is refused; garbage closes the connection", "[engine]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    device_node& c = net.add("c");
+    net.connect(a, b);
+    net.connect(b, c);
+    const Location loc = make_location(a.id.device_id, "/a");
+    a.lib->commit(loc);
+    net.settle();
+    REQUIRE(c.lib->get<Location>(loc.uuid));
+
+    // b forges a live change of a's location.
+    Location forged = loc;
+    forged.path = "/forged";
+    hsync::state_record r{"location", loc.uuid.value, a.id.device_id,
+                          hsync::hlc{a.lib->last_hlc().millis + 1, 0, a.id.device_id}, false, hsync::to_json(forged)};
+    const auto frame = hsync::sync::encode(hsync::sync::state_batch{"location", a.id.device_id, {r}, {0, 0, 0, 1}});
+    const auto refused_before = c.status_of(b).counters.refused;
+    c.engine->receive(b.id.device_id, frame, net.now());
+    REQUIRE(c.status_of(b).counters.refused == refused_before + 1);
+    REQUIRE(c.lib->get<Location>(loc.uuid)->path == "/a");
+    const auto replies = c.engine->take_output();
+    REQUIRE(replies.size() == 1);
+    hsync::sync::frame_reader reader;
+    reader.feed(replies[0].bytes);
+    const auto reply = hsync::sync::decode(*reader.next());
+    REQUIRE(std::get<hsync::sync::error_message>(reply.value()).code == hsync::sync::error_code::refused);
+
+    const std::vector<std::uint8_t> garbage{0xc1, 0x00, 0x13};
+    c.engine->receive(b.id.device_id, garbage, net.now());
+    const auto closes = c.engine->take_closes();
+    REQUIRE(closes.size() == 1);
+    REQUIRE(closes[0].peer == b.id.device_id);
+    REQUIRE(c.status_of(b).state == peer_state::disconnected);
+}
+
+TEST_CASE("an unpaired device or another library is turned away at the handshake", "[engine]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    b.lib->unpair(a.id.device_id);
+    net.connect(a, b);
+    net.settle();
+    REQUIRE(b.status_of(a).state == peer_state::disconnected);
+    REQUIRE(a.lib->all<Tag>().empty());
+    a.lib->commit(make_tag("private"));
+    net.settle();
+    REQUIRE(b.lib->all<Tag>().empty());
+}
