@@ -1102,7 +1102,9 @@ private:
             M incoming{};
             const detail::field_mask<M> mask = detail::read_fields(snap.data, incoming, false);
             std::array<std::optional<hlc>, detail::stored_row<M>::clock_count> clocks{};
-            for (const auto& [field, stamp] : snap.clocks) {
+            for (const auto& clock : snap.clocks) {
+                const std::string& field = clock.first;  // not a structured binding: clang 14 cannot capture those
+                const hlc& stamp = clock.second;
                 bool matched = false;
                 detail::for_each_clocked<M>([&](std::size_t k, auto index) {
                     if (traits::field_names[decltype(index)::value] == field) {
