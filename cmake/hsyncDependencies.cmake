@@ -7,10 +7,11 @@ find_package(nlohmann_json 3.11 REQUIRED)
 find_package(SQLiteCpp REQUIRED)
 find_package(Asio 1.22 REQUIRED MODULE)
 find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
 
 function(hsync_link_dependencies target)
     target_link_libraries(${target} INTERFACE
-        Boost::headers nlohmann_json::nlohmann_json SQLiteCpp Asio::Asio Threads::Threads)
+        Boost::headers nlohmann_json::nlohmann_json SQLiteCpp Asio::Asio OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
     # Asio 1.22 does not detect coroutine support on clang 14 with libstdc++.
     target_compile_definitions(${target} INTERFACE
         $<$<CXX_COMPILER_ID:Clang>:ASIO_HAS_CO_AWAIT=1>)

@@ -21,3 +21,7 @@
 #include <hsync/sync/codec.hpp>
 #include <hsync/sync/messages.hpp>
 #include <hsync/sync/engine.hpp>
+
+#include <hsync/net/device_id.hpp>
+#include <hsync/net/identity.hpp>
+#include <hsync/net/tls.hpp>

@@ -47,6 +47,8 @@ enum class errc {
     schema_too_new,      // the database was written by a newer hsync
     wrong_device,        // the database belongs to another device
     storage,             // SQLite reported an error
+    invalid_device_id,   // text that is not a device id
+    identity,            // a device key or certificate that cannot be created or read
 };
 
 constexpr std::string_view to_string(errc code) noexcept {
@@ -66,6 +68,8 @@ constexpr std::string_view to_string(errc code) noexcept {
         case errc::schema_too_new: return "schema_too_new";
         case errc::wrong_device: return "wrong_device";
         case errc::storage: return "storage";
+        case errc::invalid_device_id: return "invalid_device_id";
+        case errc::identity: return "identity";
     }
     return "unknown";
 }
@@ -6139,4 +6143,382 @@ private:
 
 }  // namespace hsync::sync
 // ---- end hsync/sync/engine.hpp ----
+
+
+// ---- begin hsync/net/device_id.hpp ----
+// The id of a device as people see and compare it: the SHA-256 of the device
+// certificate's public key, in base32, in four groups of 13 characters each followed by
+// a check character (Luhn mod 32), shown as eight blocks of seven:
+//
+//   MFZWI3D-BONSGYC-YLTMRWG-C43ENR5-QXGZDMM-FZWI3DP-BONSGYY-LTMRWAD
+//
+// A mistyped character is caught by the check characters. The library's device uuid
+// (the owner of everything the device owns) is derived from the same hash.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+
+namespace hsync::net {
+
+class device_id {
+public:
+    using hash_type = std::array<std::uint8_t, 32>;
+
+    device_id() = default;
+    explicit device_id(const hash_type& hash) : hash_(hash) {}
+
+    const hash_type& hash() const noexcept { return hash_; }
+
+    // The uuid this device owns records under: the first 16 bytes of the hash, marked as
+    // an RFC 9562 version 8 (custom) uuid.
+    uuid as_uuid() const noexcept {
+        uuid::bytes_type b{};
+        std::copy(hash_.begin(), hash_.begin() + 16, b.begin());
+        b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x80);
+        b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);
+        return uuid{b};
+    }
+
+    std::string to_string() const {
+        const std::string plain = base32(hash_);  // 52 characters
+        std::string checked;
+        for (std::size_t g = 0; g < 4; ++g) {
+            const std::string_view group = std::string_view(plain).substr(g * 13, 13);
+            checked += group;
+            checked.push_back(luhn32(group));
+        }
+        std::string out;
+        for (std::size_t i = 0; i < checked.size(); ++i) {
+            if (i && i % 7 == 0) out.push_back('-');
+            out.push_back(checked[i]);
+        }
+        return out;
+    }
+
+    // Accepts the text form with or without dashes or spaces, in either case.
+    static std::optional<device_id> try_parse(std::string_view text) {
+        std::string chars;
+        for (char c : text) {
+            if (c == '-' || c == ' ') continue;
+            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+            chars.push_back(c);
+        }
+        if (chars.size() != 56) return std::nullopt;
+        std::string plain;
+        for (std::size_t g = 0; g < 4; ++g) {
+            const std::string_view group = std::string_view(chars).substr(g * 14, 13);
+            for (char c : group) {
+                if (value_of(c) < 0) return std::nullopt;
+            }
+            if (chars[g * 14 + 13] != luhn32(group)) return std::nullopt;
+            plain += group;
+        }
+        hash_type hash{};
+        std::uint32_t buffer = 0;
+        int bits = 0;
+        std::size_t out = 0;
+        for (char c : plain) {
+            buffer = (buffer << 5) | static_cast<std::uint32_t>(value_of(c));
+            bits += 5;
+            if (bits >= 8) {
+                bits -= 8;
+                if (out < hash.size()) hash[out++] = static_cast<std::uint8_t>(buffer >> bits);
+            }
+        }
+        if (out != hash.size()) return std::nullopt;
+        return device_id{hash};
+    }
+
+    static device_id parse(std::string_view text) {
+        if (auto id = try_parse(text)) return *id;
+        throw error(errc::invalid_device_id,
+                    "hsync: '" + detail::printable(text, 80) +
+                        "' is not a device id (56 base32 characters in eight blocks of seven, with check "
+                        "characters); check it for a typo");
+    }
+
+    friend bool operator==(const device_id&, const device_id&) = default;
+    friend auto operator<=>(const device_id&, const device_id&) = default;
+
+private:
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+    static int value_of(char c) noexcept {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= '2' && c <= '7') return c - '2' + 26;
+        return -1;
+    }
+
+    static std::string base32(const hash_type& bytes) {
+        std::string out;
+        std::uint32_t buffer = 0;
+        int bits = 0;
+        for (std::uint8_t b : bytes) {
+            buffer = (buffer << 8) | b;
+            bits += 8;
+            while (bits >= 5) {
+                bits -= 5;
+                out.push_back(alphabet[(buffer >> bits) & 31]);
+            }
+        }
+        if (bits > 0) out.push_back(alphabet[(buffer << (5 - bits)) & 31]);
+        return out;
+    }
+
+    // Luhn mod N over the base32 alphabet.
+    static char luhn32(std::string_view group) noexcept {
+        int factor = 1;
+        int sum = 0;
+        for (char c : group) {
+            int addend = factor * value_of(c);
+            factor = factor == 2 ? 1 : 2;
+            addend = addend / 32 + addend % 32;
+            sum += addend;
+        }
+        return alphabet[(32 - sum % 32) % 32];
+    }
+
+    hash_type hash_{};
+};
+
+}  // namespace hsync::net
+// ---- end hsync/net/device_id.hpp ----
+
+// ---- begin hsync/net/identity.hpp ----
+// A device's identity: an Ed25519 key pair and a self-signed certificate, created on
+// first use and kept beside the library (the key readable by its owner only). The
+// device id is the SHA-256 of the certificate's public key (net/device_id.hpp); TLS
+// peers are accepted by that hash alone (pinning), so no certificate authority exists.
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+
+namespace hsync::net {
+
+namespace detail {
+
+struct openssl_free {
+    void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
+    void operator()(X509* p) const noexcept { X509_free(p); }
+    void operator()(BIO* p) const noexcept { BIO_free(p); }
+};
+template <class T>
+using openssl_ptr = std::unique_ptr<T, openssl_free>;
+
+[[noreturn]] inline void identity_error(const std::string& what) { throw error(errc::identity, "hsync: " + what); }
+
+inline std::string read_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) identity_error("cannot read " + file.string());
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Writes a new file with the given mode, failing if it exists (two processes creating
+// an identity at once must not overwrite each other's key).
+inline void write_new_file(const std::filesystem::path& file, const std::string& content, mode_t mode) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) identity_error("cannot create " + file.string() + ": " + std::strerror(errno));
+    std::size_t written = 0;
+    while (written < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+        if (n <= 0) {
+            ::close(fd);
+            identity_error("cannot write " + file.string());
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    ::fsync(fd);
+    ::close(fd);
+}
+
+}  // namespace detail
+
+// The id of the device that owns a certificate: SHA-256 of its SubjectPublicKeyInfo.
+inline device_id id_of_certificate(X509* cert) {
+    EVP_PKEY* key = X509_get0_pubkey(cert);
+    if (key == nullptr) detail::identity_error("a certificate without a public key");
+    unsigned char* der = nullptr;
+    const int n = i2d_PUBKEY(key, &der);
+    if (n <= 0) detail::identity_error("cannot encode a public key");
+    device_id::hash_type hash{};
+    unsigned int len = 0;
+    const int ok = EVP_Digest(der, static_cast<std::size_t>(n), hash.data(), &len, EVP_sha256(), nullptr);
+    OPENSSL_free(der);
+    if (!ok || len != hash.size()) detail::identity_error("cannot hash a public key");
+    return device_id{hash};
+}
+
+class device_identity {
+public:
+    // The identity kept in `key_file` and `cert_file`, created there if neither exists.
+    static device_identity load_or_create(const std::filesystem::path& key_file, const std::filesystem::path& cert_file) {
+        const bool has_key = std::filesystem::exists(key_file);
+        const bool has_cert = std::filesystem::exists(cert_file);
+        if (!has_key && !has_cert) create(key_file, cert_file);
+        else if (has_key != has_cert) {
+            detail::identity_error("found " + (has_key ? key_file : cert_file).string() + " without " +
+                                   (has_key ? cert_file : key_file).string() +
+                                   "; restore the missing file, or remove both to make a new identity (the device "
+                                   "will then have a new id and must be paired again)");
+        }
+        return load(key_file, cert_file);
+    }
+
+    // The identity kept beside a library file: <library>.key and <library>.crt.
+    static device_identity beside(const std::filesystem::path& library_file) {
+        return load_or_create(library_file.string() + ".key", library_file.string() + ".crt");
+    }
+
+    const device_id& id() const noexcept { return id_; }
+    // What hsync::library needs: the device uuid derived from the id.
+    hsync::identity library_identity() const { return hsync::identity{id_.as_uuid()}; }
+    const std::string& certificate_pem() const noexcept { return cert_pem_; }
+    const std::string& private_key_pem() const noexcept { return key_pem_; }
+
+private:
+    static void create(const std::filesystem::path& key_file, const std::filesystem::path& cert_file) {
+        detail::openssl_ptr<EVP_PKEY> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+        if (!key) detail::identity_error("cannot generate an Ed25519 key");
+        detail::openssl_ptr<X509> cert(X509_new());
+        X509_set_version(cert.get(), 2);
+        // A random serial: certificates are only ever compared by their public key.
+        unsigned char serial[16];
+        const auto id = uuid::v4();
+        std::memcpy(serial, id.bytes().data(), sizeof serial);
+        serial[0] &= 0x7f;
+        BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+        BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+        BN_free(bn);
+        X509_gmtime_adj(X509_getm_notBefore(cert.get()), -24 * 3600);
+        X509_gmtime_adj(X509_getm_notAfter(cert.get()), 100L * 365 * 24 * 3600);
+        X509_NAME* name = X509_get_subject_name(cert.get());
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("hsync"), -1, -1, 0);
+        X509_set_issuer_name(cert.get(), name);
+        X509_set_pubkey(cert.get(), key.get());
+        if (X509_sign(cert.get(), key.get(), nullptr) <= 0) detail::identity_error("cannot sign the device certificate");
+
+        auto pem = [](auto write) {
+            detail::openssl_ptr<BIO> bio(BIO_new(BIO_s_mem()));
+            write(bio.get());
+            char* data = nullptr;
+            const long n = BIO_get_mem_data(bio.get(), &data);
+            return std::string(data, static_cast<std::size_t>(n));
+        };
+        const std::string key_pem =
+            pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr); });
+        const std::string cert_pem = pem([&](BIO* b) { PEM_write_bio_X509(b, cert.get()); });
+        detail::write_new_file(key_file, key_pem, 0600);
+        detail::write_new_file(cert_file, cert_pem, 0644);
+    }
+
+    static device_identity load(const std::filesystem::path& key_file, const std::filesystem::path& cert_file) {
+        struct stat st {};
+        if (::stat(key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+            detail::identity_error(key_file.string() + " can be read by other users; make it private with `chmod 600 " +
+                                   key_file.string() + "`");
+        }
+        device_identity out;
+        out.key_pem_ = detail::read_file(key_file);
+        out.cert_pem_ = detail::read_file(cert_file);
+        detail::openssl_ptr<BIO> key_bio(BIO_new_mem_buf(out.key_pem_.data(), static_cast<int>(out.key_pem_.size())));
+        detail::openssl_ptr<EVP_PKEY> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+        if (!key) detail::identity_error(key_file.string() + " does not hold a private key");
+        detail::openssl_ptr<BIO> cert_bio(BIO_new_mem_buf(out.cert_pem_.data(), static_cast<int>(out.cert_pem_.size())));
+        detail::openssl_ptr<X509> cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+        if (!cert) detail::identity_error(cert_file.string() + " does not hold a certificate");
+        if (X509_check_private_key(cert.get(), key.get()) != 1) {
+            detail::identity_error(key_file.string() + " and " + cert_file.string() + " do not belong together");
+        }
+        out.id_ = id_of_certificate(cert.get());
+        return out;
+    }
+
+    device_id id_;
+    std::string key_pem_;
+    std::string cert_pem_;
+};
+
+}  // namespace hsync::net
+// ---- end hsync/net/identity.hpp ----
+
+// ---- begin hsync/net/tls.hpp ----
+// TLS contexts for device connections: TLS 1.3 only, both sides present their device
+// certificate, and a peer is accepted when the hash of its certificate's public key is
+// a paired device id — there is no certificate authority, the pairing is the trust.
+
+#include <functional>
+#include <string>
+
+#include <asio/ssl.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+
+namespace hsync::net {
+
+// Decides whether a device may connect; called during the handshake with the device id
+// computed from the peer's certificate.
+using pairing_check = std::function<bool(const device_id&)>;
+
+// A context for one side of device connections. `paired` is consulted on every
+// handshake, so pairing changes apply to the next connection.
+inline asio::ssl::context make_tls_context(const device_identity& self, pairing_check paired, bool server) {
+    asio::ssl::context ctx(server ? asio::ssl::context::tls_server : asio::ssl::context::tls_client);
+    SSL_CTX* native = ctx.native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
+    SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION);
+    ctx.use_certificate(asio::buffer(self.certificate_pem()), asio::ssl::context::pem);
+    ctx.use_private_key(asio::buffer(self.private_key_pem()), asio::ssl::context::pem);
+    ctx.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    ctx.set_verify_callback([paired = std::move(paired)](bool, asio::ssl::verify_context& vc) {
+        // The certificate is self-signed by design, so OpenSSL's own verdict is ignored;
+        // only the leaf matters and it must be a paired device.
+        X509_STORE_CTX* store = vc.native_handle();
+        if (X509_STORE_CTX_get_error_depth(store) != 0) return true;
+        X509* cert = X509_STORE_CTX_get_current_cert(store);
+        if (cert == nullptr) return false;
+        try {
+            return paired(id_of_certificate(cert));
+        } catch (...) {
+            return false;
+        }
+    });
+    return ctx;
+}
+
+// The device id of the peer of an established TLS stream.
+template <class Stream>
+device_id peer_device_id(Stream& stream) {
+    X509* cert = SSL_get0_peer_certificate(stream.native_handle());
+    if (cert == nullptr) throw error(errc::identity, "hsync: the peer presented no certificate");
+    return id_of_certificate(cert);
+}
+
+}  // namespace hsync::net
+// ---- end hsync/net/tls.hpp ----
 // ---- end hsync/hsync.hpp ----

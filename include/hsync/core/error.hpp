@@ -23,6 +23,8 @@ enum class errc {
     schema_too_new,      // the database was written by a newer hsync
     wrong_device,        // the database belongs to another device
     storage,             // SQLite reported an error
+    invalid_device_id,   // text that is not a device id
+    identity,            // a device key or certificate that cannot be created or read
 };
 
 constexpr std::string_view to_string(errc code) noexcept {
@@ -42,6 +44,8 @@ constexpr std::string_view to_string(errc code) noexcept {
         case errc::schema_too_new: return "schema_too_new";
         case errc::wrong_device: return "wrong_device";
         case errc::storage: return "storage";
+        case errc::invalid_device_id: return "invalid_device_id";
+        case errc::identity: return "identity";
     }
     return "unknown";
 }
