@@ -25,3 +25,5 @@
 #include <hsync/net/device_id.hpp>
 #include <hsync/net/identity.hpp>
 #include <hsync/net/tls.hpp>
+#include <hsync/net/pairing.hpp>
+#include <hsync/net/node.hpp>

@@ -5511,8 +5511,13 @@ public:
             if (Library::is_owned_model(name)) phases_.push_back(std::string(name));
         }
         lib_.on_outgoing([this](const outgoing_changes& changes) {
-            std::lock_guard lock(local_mutex_);
-            local_.push_back(changes);
+            std::function<void()> wake;
+            {
+                std::lock_guard lock(local_mutex_);
+                local_.push_back(changes);
+                wake = wake_;
+            }
+            if (wake) wake();
         });
     }
 
@@ -5607,6 +5612,10 @@ public:
         }
     }
 
+    // Sends coalesced local changes now, without waiting for the flush interval (a clean
+    // shutdown does this before closing connections).
+    void flush(millis now) { flush_local(now, true); }
+
     // ---- outputs ------------------------------------------------------------------
 
     std::vector<outgoing_frame> take_output() { return std::exchange(output_, {}); }
@@ -5647,6 +5656,13 @@ public:
             s.progress = (double(p.phase) + within) / double(phases_.size());
         }
         return s;
+    }
+
+    // Called on the committing thread after each local commit, so that a driver sleeping
+    // until next_deadline() can wake up and tick() (the transport posts to its executor).
+    void on_local_change(std::function<void()> wake) {
+        std::lock_guard lock(local_mutex_);
+        wake_ = std::move(wake);
     }
 
     // Called whenever a peer's status changes (state, a page applied, counters).
@@ -6055,7 +6071,7 @@ private:
     // Coalesces committed local transactions into as few messages as the batch size
     // allows, one push per run of consecutive transactions, and sends them to every
     // ready peer.
-    void flush_local(millis now) {
+    void flush_local(millis now, bool force = false) {
         std::vector<outgoing_changes> pending;
         {
             std::lock_guard lock(local_mutex_);
@@ -6069,7 +6085,7 @@ private:
                 for (const auto& b : o.states) count += b.records.size();
                 for (const auto& b : o.shared) count += b.entries.size();
             }
-            if (now - local_since_ < options_.flush_interval && count < options_.batch_max) return;
+            if (!force && now - local_since_ < options_.flush_interval && count < options_.batch_max) return;
             pending = std::exchange(local_, {});
             local_started_ = false;
         }
@@ -6137,6 +6153,7 @@ private:
 
     mutable std::mutex local_mutex_;
     std::vector<outgoing_changes> local_;
+    std::function<void()> wake_;
     bool local_started_ = false;
     millis local_since_{};
 };
@@ -6521,4 +6538,622 @@ device_id peer_device_id(Stream& stream) {
 
 }  // namespace hsync::net
 // ---- end hsync/net/tls.hpp ----
+
+// ---- begin hsync/net/pairing.hpp ----
+// Pairing: the devices a library syncs with, by device id. The full 256-bit ids are kept
+// in the library's file (table hsync_paired_devices), beside the library's own peer
+// bookkeeping keyed by each device's uuid, and written in one transaction with it. TLS
+// accepts a peer only when the hash of its certificate's public key is listed here.
+
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+
+namespace hsync::net {
+
+namespace detail {
+
+inline void ensure_pairing_table(SQLite::Database& db) {
+    db.exec("CREATE TABLE IF NOT EXISTS hsync_paired_devices (device_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID");
+}
+
+}  // namespace detail
+
+// Adds `peer` to the library's paired devices; its connections are accepted from then on.
+template <class Library>
+void pair(Library& lib, const device_id& peer) {
+    if (peer.as_uuid() == lib.device_id()) {
+        throw error(errc::invalid_device_id, "hsync: " + peer.to_string() + " is this device's own id; pair the other device's id");
+    }
+    lib.with_tx([&](auto& tx) {
+        detail::ensure_pairing_table(tx.database());
+        SQLite::Statement insert(tx.database(), "INSERT OR IGNORE INTO hsync_paired_devices (device_id) VALUES (?)");
+        insert.bind(1, peer.to_string());
+        insert.exec();
+        lib.pair(peer.as_uuid());
+    });
+}
+
+// Removes `peer`: its connections are refused from the next handshake on, and it no
+// longer holds back the pruning of the log.
+template <class Library>
+void unpair(Library& lib, const device_id& peer) {
+    lib.with_tx([&](auto& tx) {
+        detail::ensure_pairing_table(tx.database());
+        SQLite::Statement erase(tx.database(), "DELETE FROM hsync_paired_devices WHERE device_id = ?");
+        erase.bind(1, peer.to_string());
+        erase.exec();
+        lib.unpair(peer.as_uuid());
+    });
+}
+
+template <class Library>
+std::vector<device_id> paired_devices(Library& lib) {
+    return lib.with_tx([&](auto& tx) {
+        detail::ensure_pairing_table(tx.database());
+        SQLite::Statement select(tx.database(), "SELECT device_id FROM hsync_paired_devices ORDER BY device_id");
+        std::vector<device_id> out;
+        while (select.executeStep()) {
+            if (auto id = device_id::try_parse(select.getColumn(0).getString())) out.push_back(*id);
+        }
+        return out;
+    });
+}
+
+// Whether a device presenting `peer`'s certificate may connect: its full id is paired,
+// and the library still counts its uuid as a paired peer.
+template <class Library>
+bool is_paired(Library& lib, const device_id& peer) {
+    return lib.with_tx([&](auto& tx) {
+        detail::ensure_pairing_table(tx.database());
+        SQLite::Statement find(tx.database(), "SELECT 1 FROM hsync_paired_devices WHERE device_id = ?");
+        find.bind(1, peer.to_string());
+        return find.executeStep() && lib.peer(peer.as_uuid()).paired;
+    });
+}
+
+}  // namespace hsync::net
+// ---- end hsync/net/pairing.hpp ----
+
+// ---- begin hsync/net/node.hpp ----
+// hsync::net::node<Library>: the sync engine over real sockets. It listens for paired
+// devices, dials the addresses the application gives it, authenticates every connection
+// with mutual TLS 1.3 against the paired device ids, and moves length-prefixed frames
+// between the sockets and the sans-I/O engine. See docs/networking.md.
+//
+// Threads: the node runs its own I/O thread between start() and stop(); the engine is
+// only ever called on it. The library may be used from any thread meanwhile: a local
+// commit wakes the node, which sends it within the engine's flush interval.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/ssl.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+
+namespace hsync::net {
+
+using sync::millis;
+
+// Where a peer listens. Addresses are the application's to know: hsync assumes no
+// discovery service.
+struct peer_address {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+struct node_options {
+    // The port to accept paired devices on: 0 picks a free one (see node::port()),
+    // nullopt accepts none (the node only dials).
+    std::optional<std::uint16_t> listen_port = 0;
+    std::string listen_address = "0.0.0.0";
+    std::vector<peer_address> peers;             // dialed, and redialed whenever the connection ends
+    sync::engine_options engine{};
+    millis handshake_timeout{10'000};            // TCP connect and TLS handshake
+    millis send_timeout{30'000};                 // one write to a peer
+    millis idle_timeout{15'000};                 // nothing received (the engine sends heartbeats every second)
+    millis frame_timeout{30'000};                // a frame begun and not finished: a trickling peer
+    millis reconnect_base{250};                  // first redial delay; doubles per failure, with jitter
+    millis reconnect_max{30'000};
+    millis shutdown_timeout{5'000};              // stop() waits this long for queues to drain
+    std::size_t send_queue_limit = 64u << 20;    // bytes queued for one peer: reading from it pauses above,
+                                                 // and the connection is dropped at twice as much
+    std::size_t max_connections_per_address = 16;
+    std::function<void(const std::string&)> log;  // one line per connection event; none by default
+};
+
+template <class Library>
+class node {
+public:
+    node(Library& lib, const device_identity& self, node_options options = {})
+        : lib_(lib),
+          self_(self),
+          options_(std::move(options)),
+          engine_(lib, options_.engine),
+          server_tls_(make_tls_context(self_, paired_only(), true)),
+          client_tls_(make_tls_context(self_, paired_only(), false)),
+          tick_timer_(io_),
+          acceptor_(io_),
+          jitter_(std::random_device{}()) {
+        if (self_.id().as_uuid() != lib_.device_id()) {
+            throw error(errc::wrong_device, "hsync: the library is open as device " + lib_.device_id().to_string() +
+                                                " but the node's identity is device " + self_.id().to_string() +
+                                                "; open the library with device_identity::library_identity()");
+        }
+        engine_.on_local_change([this] { asio::post(io_, [this] { tick_timer_.cancel(); }); });
+        engine_.on_status([this](const sync::peer_status& s) {
+            if (status_callback_) status_callback_(s);
+        });
+    }
+
+    ~node() { stop(); }
+
+    node(const node&) = delete;
+    node& operator=(const node&) = delete;
+
+    // Binds the listener (throws when the port is taken) and starts the I/O thread.
+    void start() {
+        if (thread_.joinable()) throw error(errc::storage, "hsync: node::start() was called twice");
+        if (options_.listen_port) {
+            asio::ip::tcp::endpoint at(asio::ip::make_address(options_.listen_address), *options_.listen_port);
+            acceptor_.open(at.protocol());
+            acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+            acceptor_.bind(at);
+            acceptor_.listen();
+            port_ = acceptor_.local_endpoint().port();
+            asio::co_spawn(io_, accept_loop(), asio::detached);
+        }
+        for (const auto& address : options_.peers) asio::co_spawn(io_, dial_loop(address), asio::detached);
+        asio::co_spawn(io_, tick_loop(), asio::detached);
+        thread_ = std::thread([this] { io_.run(); });
+    }
+
+    // Sends what is queued (local commits not yet flushed included), closes every
+    // connection and stops the I/O thread. Waits at most shutdown_timeout for slow peers.
+    void stop() {
+        if (!thread_.joinable()) return;
+        std::promise<void> done;
+        auto finished = done.get_future();
+        asio::post(io_, [this, &done] { asio::co_spawn(io_, shutdown(std::move(done)), asio::detached); });
+        // Every coroutine ends once its connection is closed and run() returns; a stuck
+        // one is not allowed to hold the caller.
+        if (finished.wait_for(options_.shutdown_timeout + millis(2000)) != std::future_status::ready ||
+            io_wait_for_exit()) {
+            io_.stop();
+        }
+        thread_.join();
+    }
+
+    // The port the node listens on (after start()).
+    std::uint16_t port() const noexcept { return port_; }
+    const device_id& id() const noexcept { return self_.id(); }
+    sync::engine<Library>& engine() noexcept { return engine_; }
+
+    // The status of every peer this node has talked to since it started. Safe from any
+    // thread; blocks until the I/O thread answers.
+    std::vector<sync::peer_status> status() {
+        auto read = [this] {
+            std::vector<sync::peer_status> out;
+            for (const auto& peer : seen_) out.push_back(engine_.status(peer));
+            return out;
+        };
+        if (!thread_.joinable() || std::this_thread::get_id() == thread_.get_id()) return read();
+        std::packaged_task<std::vector<sync::peer_status>()> task(read);
+        auto result = task.get_future();
+        asio::post(io_, [&task] { task(); });
+        return result.get();
+    }
+
+    // Called on the I/O thread whenever a peer's status changes. Set before start().
+    void on_status(std::function<void(const sync::peer_status&)> callback) { status_callback_ = std::move(callback); }
+
+    // Connections currently authenticated (for tests and status displays).
+    std::size_t connected_peers() {
+        std::packaged_task<std::size_t()> task([this] { return by_peer_.size(); });
+        auto result = task.get_future();
+        if (!thread_.joinable()) return by_peer_.size();
+        asio::post(io_, [&task] { task(); });
+        return result.get();
+    }
+
+private:
+    using tcp = asio::ip::tcp;
+    using steady = std::chrono::steady_clock;
+
+    struct connection {
+        connection(tcp::socket socket, asio::ssl::context& tls, bool dialed_by_me)
+            : stream(std::move(socket), tls), dialed(dialed_by_me), wake(stream.get_executor()),
+              room(stream.get_executor()), watchdog(stream.get_executor()) {}
+
+        asio::ssl::stream<tcp::socket> stream;
+        bool dialed;                       // this device dialed it
+        std::string remote;                // address:port, for logs
+        asio::ip::address remote_ip;
+        std::optional<uuid> peer;          // set once authenticated
+        std::deque<std::vector<std::uint8_t>> queue;
+        std::size_t queued_bytes = 0;
+        asio::steady_timer wake;           // the writer waits on it for frames
+        asio::steady_timer room;           // the reader waits on it for the queue to drain
+        asio::steady_timer watchdog;
+        bool closing = false;              // flush the queue, then close
+        bool closed = false;
+        bool writing = false;
+        std::size_t partial_frame = 0;     // bytes of an unfinished frame held
+        millis started{}, last_read{}, last_frame{}, write_started{}, closing_since{};
+    };
+    using connection_ptr = std::shared_ptr<connection>;
+
+    pairing_check paired_only() {
+        // Called during TLS handshakes, on the I/O thread.
+        return [this](const device_id& peer) { return is_paired(lib_, peer); };
+    }
+
+    millis now() const { return std::chrono::duration_cast<millis>(steady::now() - epoch_); }
+
+    void log(const std::string& line) {
+        if (options_.log) options_.log(line);
+    }
+
+    // ---- the engine's clock and outputs --------------------------------------------------
+
+    asio::awaitable<void> tick_loop() {
+        while (!stopping_) {
+            const millis t = now();
+            engine_.tick(t);
+            pump();
+            tick_timer_.expires_at(epoch_ + engine_.next_deadline(t));
+            asio::error_code ec;
+            co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+    }
+
+    // Routes what the engine produced: frames to their connection's queue, closes.
+    void pump() {
+        for (auto& frame : engine_.take_output()) {
+            auto it = by_peer_.find(frame.peer);
+            if (it == by_peer_.end()) continue;  // gone: the peer catches up from the database later
+            enqueue(it->second, std::move(frame.bytes));
+        }
+        for (auto& request : engine_.take_closes()) {
+            auto it = by_peer_.find(request.peer);
+            if (it == by_peer_.end()) continue;
+            log("closing " + it->second->remote + ": " + request.reason);
+            close_gracefully(it->second);
+        }
+    }
+
+    void enqueue(const connection_ptr& c, std::vector<std::uint8_t> bytes) {
+        if (c->closed) return;
+        c->queued_bytes += bytes.size();
+        c->queue.push_back(std::move(bytes));
+        if (c->queued_bytes > 2 * options_.send_queue_limit) {
+            abort(c, "its send queue overflowed (" + std::to_string(c->queued_bytes) + " bytes)");
+            return;
+        }
+        c->wake.cancel();
+    }
+
+    void close_gracefully(const connection_ptr& c) {
+        if (c->closing || c->closed) return;
+        c->closing = true;
+        c->closing_since = now();
+        c->wake.cancel();
+    }
+
+    // Drops a connection at once; its coroutines see the cancelled operations and end.
+    void abort(const connection_ptr& c, const std::string& why) {
+        if (c->closed) return;
+        c->closed = true;
+        log("dropping " + c->remote + ": " + why);
+        asio::error_code ignored;
+        c->stream.lowest_layer().cancel(ignored);
+        c->stream.lowest_layer().close(ignored);
+        c->wake.cancel();
+        c->room.cancel();
+        c->watchdog.cancel();
+    }
+
+    // ---- connections ------------------------------------------------------------------
+
+    asio::awaitable<void> accept_loop() {
+        while (!stopping_) {
+            asio::error_code ec;
+            tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) continue;
+            asio::ip::address from = socket.remote_endpoint(ec).address();
+            if (ec) continue;
+            const auto same = std::count_if(live_.begin(), live_.end(), [&](const connection_ptr& c) { return c->remote_ip == from; });
+            if (static_cast<std::size_t>(same) >= options_.max_connections_per_address) {
+                log("refusing a connection from " + from.to_string() + ": too many from that address");
+                socket.close(ec);
+                continue;
+            }
+            auto c = std::make_shared<connection>(std::move(socket), server_tls_, false);
+            asio::co_spawn(io_, run(c, std::nullopt), asio::detached);
+        }
+    }
+
+    asio::awaitable<void> dial_loop(peer_address address) {
+        int failures = 0;
+        std::optional<uuid> known;
+        asio::steady_timer wait(io_);
+        dial_timers_.insert(&wait);
+        while (!stopping_) {
+            if (known && by_peer_.count(*known)) {
+                // That peer is connected (it dialed us): look again later.
+                failures = 0;
+            } else {
+                auto c = std::make_shared<connection>(tcp::socket(io_), client_tls_, true);
+                const bool authenticated = co_await run(c, address);
+                if (c->peer) known = c->peer;
+                failures = authenticated ? 0 : failures + 1;
+            }
+            if (stopping_) break;
+            const auto ceiling = std::min<std::int64_t>(options_.reconnect_max.count(),
+                                                        options_.reconnect_base.count() << std::min(failures, 20));
+            std::uniform_int_distribution<std::int64_t> spread(ceiling / 2, std::max<std::int64_t>(ceiling, 1));
+            wait.expires_after(millis(spread(jitter_)));
+            asio::error_code ec;
+            co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        dial_timers_.erase(&wait);
+    }
+
+    // One connection, from TCP connect (when dialing) to close. Returns whether it got
+    // past authentication.
+    asio::awaitable<bool> run(connection_ptr c, std::optional<peer_address> dial) {
+        c->started = c->last_read = c->last_frame = now();
+        live_.insert(c);
+        asio::co_spawn(io_, watch(c), asio::detached);
+        bool authenticated = false;
+        try {
+            asio::error_code ec;
+            if (dial) {
+                tcp::resolver resolver(io_);
+                auto endpoints = co_await resolver.async_resolve(dial->host, std::to_string(dial->port),
+                                                                 asio::redirect_error(asio::use_awaitable, ec));
+                if (ec) throw asio::system_error(ec);
+                if (c->closed) throw asio::system_error(asio::error::operation_aborted);
+                co_await asio::async_connect(c->stream.lowest_layer(), endpoints, asio::use_awaitable);
+            }
+            if (c->closed) throw asio::system_error(asio::error::operation_aborted);
+            const auto remote = c->stream.lowest_layer().remote_endpoint();
+            c->remote_ip = remote.address();
+            c->remote = remote.address().to_string() + ":" + std::to_string(remote.port());
+            c->stream.lowest_layer().set_option(tcp::no_delay(true));
+            co_await c->stream.async_handshake(dial ? asio::ssl::stream_base::client : asio::ssl::stream_base::server,
+                                               asio::use_awaitable);
+            const uuid peer = peer_device_id(c->stream).as_uuid();
+            if (!c->closed && adopt(c, peer)) {
+                authenticated = true;
+                co_await serve(c, peer);
+            }
+        } catch (const std::exception& e) {
+            if (!c->closed) abort(c, std::string(dial ? "dial " + dial->host + ":" + std::to_string(dial->port) + " failed: "
+                                                      : "handshake failed: ") +
+                                         e.what());
+        }
+        release(c);
+        co_return authenticated;
+    }
+
+    // Registers an authenticated connection, one per peer: when both devices dialed each
+    // other, both keep the connection dialed by the device with the smaller id; a newer
+    // connection in the same direction replaces an older one (the old one is stale).
+    bool adopt(const connection_ptr& c, const uuid& peer) {
+        c->peer = peer;
+        auto it = by_peer_.find(peer);
+        if (it != by_peer_.end()) {
+            const connection_ptr& old = it->second;
+            const bool winner_dialed_by_me = lib_.device_id() < peer;
+            const bool keep_new = old->dialed == c->dialed || c->dialed == winner_dialed_by_me;
+            if (!keep_new) {
+                abort(c, "a duplicate of the connection to this device");
+                return false;
+            }
+            engine_.disconnect(peer, now());
+            abort(old, "replaced by a newer connection from the same device");
+            by_peer_.erase(it);
+        }
+        by_peer_[peer] = c;
+        seen_.insert(peer);
+        log("connected to " + c->remote + " (" + (c->dialed ? "dialed" : "accepted") + ")");
+        engine_.connect(peer, now());
+        pump();
+        return true;
+    }
+
+    void release(const connection_ptr& c) {
+        if (!c->closed) abort(c, "closed");
+        live_.erase(c);
+        if (c->peer) {
+            auto it = by_peer_.find(*c->peer);
+            if (it != by_peer_.end() && it->second == c) {
+                by_peer_.erase(it);
+                engine_.disconnect(*c->peer, now());
+                pump();
+            }
+        }
+    }
+
+    // Reads frames into the engine until the connection ends; a writer runs beside it.
+    asio::awaitable<void> serve(connection_ptr c, uuid peer) {
+        asio::co_spawn(io_, write_loop(c), asio::detached);
+        sync::frame_reader reader(options_.engine.limits.max_frame);
+        std::vector<std::uint8_t> buffer(64u << 10);
+        while (!c->closed) {
+            // Back-pressure: a peer that does not read what it asked for gets no more answers.
+            while (!c->closed && c->queued_bytes > options_.send_queue_limit) {
+                c->room.expires_at(steady::time_point::max());
+                asio::error_code ec;
+                co_await c->room.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
+            asio::error_code ec;
+            const std::size_t n = co_await c->stream.async_read_some(asio::buffer(buffer),
+                                                                     asio::redirect_error(asio::use_awaitable, ec));
+            if (ec || c->closed) break;
+            c->last_read = now();
+            reader.feed(std::span<const std::uint8_t>(buffer.data(), n));
+            while (auto body = reader.next()) {
+                c->last_frame = now();
+                engine_.receive(peer, *body, now());
+                pump();
+                if (c->closed) co_return;
+            }
+            c->partial_frame = reader.buffered();
+            if (reader.failed()) {
+                // A length beyond the limit: the stream cannot be resynchronized.
+                engine_.disconnect(peer, now());
+                enqueue(c, sync::encode_frame(sync::error_message{sync::error_code::bad_frame,
+                                                                  "a frame longer than " +
+                                                                      std::to_string(options_.engine.limits.max_frame) +
+                                                                      " bytes"},
+                                              options_.engine.wire));
+                log("closing " + c->remote + ": it announced a frame over the limit");
+                close_gracefully(c);
+                break;
+            }
+        }
+        // Let the writer flush (an Error, or what shutdown queued) before the socket goes.
+        while (c->closing && !c->closed) {
+            c->room.expires_at(steady::time_point::max());
+            asio::error_code ec;
+            co_await c->room.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+    }
+
+    asio::awaitable<void> write_loop(connection_ptr c) {
+        std::vector<std::uint8_t> chunk;
+        while (!c->closed) {
+            if (c->queue.empty()) {
+                if (c->closing) break;
+                c->wake.expires_at(steady::time_point::max());
+                asio::error_code ec;
+                co_await c->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                continue;
+            }
+            // Several frames per write: fewer TLS records and system calls under load.
+            chunk.clear();
+            while (!c->queue.empty() && chunk.size() < (256u << 10)) {
+                chunk.insert(chunk.end(), c->queue.front().begin(), c->queue.front().end());
+                c->queue.pop_front();
+            }
+            c->writing = true;
+            c->write_started = now();
+            asio::error_code ec;
+            co_await asio::async_write(c->stream, asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+            c->writing = false;
+            if (ec) {
+                abort(c, "write failed: " + ec.message());
+                co_return;
+            }
+            c->queued_bytes -= std::min(c->queued_bytes, chunk.size());
+            c->room.cancel();
+        }
+        if (c->closing && !c->closed) {
+            asio::error_code ignored;
+            c->stream.lowest_layer().shutdown(tcp::socket::shutdown_send, ignored);
+            abort(c, "closed after flushing");
+        }
+    }
+
+    // Enforces the timeouts of one connection.
+    asio::awaitable<void> watch(connection_ptr c) {
+        const millis step = std::max(millis(10), std::min({options_.handshake_timeout, options_.send_timeout,
+                                                           options_.idle_timeout, options_.frame_timeout}) / 4);
+        while (!c->closed) {
+            c->watchdog.expires_after(step);
+            asio::error_code ec;
+            co_await c->watchdog.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (c->closed) break;
+            const millis t = now();
+            if (!c->peer && t - c->started > options_.handshake_timeout) abort(c, "the handshake timed out");
+            else if (c->writing && t - c->write_started > options_.send_timeout) abort(c, "a send timed out");
+            else if (c->closing && t - c->closing_since > options_.send_timeout) abort(c, "closing timed out");
+            else if (c->peer && t - c->last_read > options_.idle_timeout) abort(c, "it went silent");
+            else if (c->partial_frame > 0 && t - c->last_frame > options_.frame_timeout) abort(c, "a frame trickled in too slowly");
+        }
+    }
+
+    bool io_wait_for_exit() {
+        const auto deadline = steady::now() + millis(2000);
+        while (!io_.stopped() && steady::now() < deadline) std::this_thread::sleep_for(millis(1));
+        return !io_.stopped();
+    }
+
+    asio::awaitable<void> shutdown(std::promise<void> done) {
+        stopping_ = true;
+        asio::error_code ignored;
+        acceptor_.close(ignored);
+        for (auto* timer : dial_timers_) timer->cancel();
+        tick_timer_.cancel();
+        engine_.flush(now());
+        pump();
+        for (const auto& c : live_) {
+            if (c->peer) close_gracefully(c);
+            else abort(c, "shutting down");
+        }
+        const millis deadline = now() + options_.shutdown_timeout;
+        asio::steady_timer wait(io_);
+        while (!live_.empty() && now() < deadline) {
+            wait.expires_after(millis(5));
+            co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+        }
+        for (const auto& c : std::vector<connection_ptr>(live_.begin(), live_.end())) abort(c, "shutting down");
+        done.set_value();
+    }
+
+    Library& lib_;
+    device_identity self_;
+    node_options options_;
+    sync::engine<Library> engine_;
+    asio::io_context io_;
+    asio::ssl::context server_tls_;
+    asio::ssl::context client_tls_;
+    asio::steady_timer tick_timer_;
+    tcp::acceptor acceptor_;
+    std::thread thread_;
+    std::atomic<std::uint16_t> port_{0};
+    bool stopping_ = false;
+    const steady::time_point epoch_ = steady::now();
+    std::mt19937_64 jitter_;
+    std::map<uuid, connection_ptr> by_peer_;
+    std::set<connection_ptr> live_;
+    std::set<uuid> seen_;
+    std::set<asio::steady_timer*> dial_timers_;
+    std::function<void(const sync::peer_status&)> status_callback_;
+};
+
+}  // namespace hsync::net
+// ---- end hsync/net/node.hpp ----
 // ---- end hsync/hsync.hpp ----

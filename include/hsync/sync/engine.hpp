@@ -110,8 +110,13 @@ public:
             if (Library::is_owned_model(name)) phases_.push_back(std::string(name));
         }
         lib_.on_outgoing([this](const outgoing_changes& changes) {
-            std::lock_guard lock(local_mutex_);
-            local_.push_back(changes);
+            std::function<void()> wake;
+            {
+                std::lock_guard lock(local_mutex_);
+                local_.push_back(changes);
+                wake = wake_;
+            }
+            if (wake) wake();
         });
     }
 
@@ -206,6 +211,10 @@ public:
         }
     }
 
+    // Sends coalesced local changes now, without waiting for the flush interval (a clean
+    // shutdown does this before closing connections).
+    void flush(millis now) { flush_local(now, true); }
+
     // ---- outputs ------------------------------------------------------------------
 
     std::vector<outgoing_frame> take_output() { return std::exchange(output_, {}); }
@@ -246,6 +255,13 @@ public:
             s.progress = (double(p.phase) + within) / double(phases_.size());
         }
         return s;
+    }
+
+    // Called on the committing thread after each local commit, so that a driver sleeping
+    // until next_deadline() can wake up and tick() (the transport posts to its executor).
+    void on_local_change(std::function<void()> wake) {
+        std::lock_guard lock(local_mutex_);
+        wake_ = std::move(wake);
     }
 
     // Called whenever a peer's status changes (state, a page applied, counters).
@@ -654,7 +670,7 @@ private:
     // Coalesces committed local transactions into as few messages as the batch size
     // allows, one push per run of consecutive transactions, and sends them to every
     // ready peer.
-    void flush_local(millis now) {
+    void flush_local(millis now, bool force = false) {
         std::vector<outgoing_changes> pending;
         {
             std::lock_guard lock(local_mutex_);
@@ -668,7 +684,7 @@ private:
                 for (const auto& b : o.states) count += b.records.size();
                 for (const auto& b : o.shared) count += b.entries.size();
             }
-            if (now - local_since_ < options_.flush_interval && count < options_.batch_max) return;
+            if (!force && now - local_since_ < options_.flush_interval && count < options_.batch_max) return;
             pending = std::exchange(local_, {});
             local_started_ = false;
         }
@@ -736,6 +752,7 @@ private:
 
     mutable std::mutex local_mutex_;
     std::vector<outgoing_changes> local_;
+    std::function<void()> wake_;
     bool local_started_ = false;
     millis local_since_{};
 };

@@ -1,0 +1,396 @@
+// The transport between real processes: each device is its own process (tests/net/
+// device_process.cpp) with its own library file, listening on loopback, talking TLS 1.3
+// with pinned certificates. The test drives them by commands and reads their databases.
+#include <hsync/hsync.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "support/process.hpp"
+#include "support/seed_library.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace std::chrono_literals;
+using hsync_test::child_process;
+using asio::ip::tcp;
+
+namespace {
+
+struct device {
+    std::filesystem::path db;
+    std::unique_ptr<child_process> process;
+    std::uint16_t port = 0;
+    std::string id;
+
+    std::string ask(const std::string& command, const std::string& prefix = "ok") { return process->ask(command, prefix); }
+
+    // A number from a "key=value" field of the status line for `peer`.
+    std::uint64_t status_field(const std::string& peer_id, const std::string& key) {
+        process->send("status");
+        const std::string peer_uuid = hsync::net::device_id::parse(peer_id).as_uuid().to_string();
+        std::uint64_t value = 0;
+        for (;;) {
+            auto line = process->read_line(10s);
+            REQUIRE(line);
+            if (*line == "ok") return value;
+            if (line->rfind("peer " + peer_uuid, 0) != 0) continue;
+            const auto at = line->find(" " + key + "=");
+            REQUIRE(at != std::string::npos);
+            value = std::stoull(line->substr(at + key.size() + 2));
+        }
+    }
+
+    std::string peer_state(const std::string& peer_id) {
+        process->send("status");
+        const std::string peer_uuid = hsync::net::device_id::parse(peer_id).as_uuid().to_string();
+        std::string state = "unknown";
+        for (;;) {
+            auto line = process->read_line(10s);
+            REQUIRE(line);
+            if (*line == "ok") return state;
+            if (line->rfind("peer " + peer_uuid, 0) == 0) {
+                std::istringstream in(*line);
+                std::string word, uuid;
+                in >> word >> uuid >> state;
+            }
+        }
+    }
+
+    std::size_t connected() {
+        process->send("status");
+        for (;;) {
+            auto line = process->read_line(10s);
+            REQUIRE(line);
+            if (line->rfind("connected ", 0) == 0) {
+                const std::size_t n = std::stoul(line->substr(10));
+                REQUIRE(process->read_line(10s) == std::optional<std::string>("ok"));
+                return n;
+            }
+        }
+    }
+
+    std::int64_t count(const std::string& key) {
+        const std::string line = ask("counts");
+        const auto at = line.find(key + "=");
+        REQUIRE(at != std::string::npos);
+        return std::stoll(line.substr(at + key.size() + 1));
+    }
+};
+
+class cluster {
+public:
+    device& start(const std::string& name, const std::vector<const device*>& dial = {}, std::uint16_t port = 0) {
+        auto& d = devices_[name];
+        d.db = dir_ / (name + ".db");
+        launch(d, dial, port);
+        return d;
+    }
+
+    // Starts a stopped device again on the same file and port.
+    void restart(device& d, const std::vector<const device*>& dial = {}) { launch(d, dial, d.port); }
+
+    const std::filesystem::path& dir() const { return dir_.path(); }
+    const hsync::uuid& library() const { return library_; }
+
+private:
+    void launch(device& d, const std::vector<const device*>& dial, std::uint16_t port) {
+        std::vector<std::string> argv{HSYNC_TEST_DEVICE, "--db", d.db.string(), "--library", library_.to_string(),
+                                      "--port", std::to_string(port)};
+        for (const device* other : dial) {
+            argv.push_back("--peer");
+            argv.push_back("127.0.0.1:" + std::to_string(other->port));
+        }
+        d.process = std::make_unique<child_process>(argv);
+        const auto ready = d.process->read_line(30s);
+        REQUIRE(ready);
+        REQUIRE(ready->rfind("ready ", 0) == 0);
+        std::istringstream in(ready->substr(6));
+        in >> d.port >> d.id;
+    }
+
+    hsync_test::temp_dir dir_;
+    hsync::uuid library_ = hsync::uuid::v4();
+    std::map<std::string, device> devices_;
+};
+
+void pair(device& a, device& b) {
+    a.ask("pair " + b.id);
+    b.ask("pair " + a.id);
+}
+
+std::string dump_of(const device& d) {
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return hsync_test::dump_library(d.db);
+        } catch (const std::exception&) {
+            if (attempt > 50) throw;  // the file is busy now and then: its device is writing
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+}
+
+// Waits until every device's database holds the same data; false after the timeout.
+bool converged(const std::vector<const device*>& devices, std::chrono::seconds timeout = 60s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const std::string first = dump_of(*devices.front());
+        bool same = true;
+        for (std::size_t i = 1; i < devices.size() && same; ++i) same = dump_of(*devices[i]) == first;
+        if (same) return true;
+        std::this_thread::sleep_for(100ms);
+    }
+    return false;
+}
+
+// What a client that is not a paired device gets from a listening device: whether its
+// TLS handshake completed, and the application bytes it read before the connection ended.
+struct probe_result {
+    bool connected = false;
+    bool handshake_ok = false;
+    std::vector<std::uint8_t> received;  // application data (TLS) or raw bytes (plain TCP)
+    bool closed_by_device = false;
+};
+
+using client_context_factory = std::function<asio::ssl::context()>;
+
+// Connects to `port`, optionally over TLS, sends `payload`, and reads until the device
+// closes the connection or `timeout` passes.
+probe_result probe(std::uint16_t port, const std::optional<client_context_factory>& tls,
+                   const std::vector<std::uint8_t>& payload, std::chrono::milliseconds timeout = 8s) {
+    probe_result result;
+    asio::io_context io;
+    std::optional<asio::ssl::context> ctx;
+    if (tls) ctx.emplace((*tls)());
+    auto task = [&]() -> asio::awaitable<void> {
+        tcp::socket socket(io);
+        asio::error_code ec;
+        co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port},
+                                      asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        result.connected = true;
+        std::array<std::uint8_t, 4096> buffer{};
+        if (ctx) {
+            asio::ssl::stream<tcp::socket> stream(std::move(socket), *ctx);
+            co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) {
+                result.closed_by_device = true;
+                co_return;
+            }
+            result.handshake_ok = true;
+            co_await asio::async_write(stream, asio::buffer(payload), asio::redirect_error(asio::use_awaitable, ec));
+            for (;;) {
+                const std::size_t n =
+                    co_await stream.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+                result.received.insert(result.received.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+                if (ec) break;
+            }
+        } else {
+            co_await asio::async_write(socket, asio::buffer(payload), asio::redirect_error(asio::use_awaitable, ec));
+            for (;;) {
+                const std::size_t n =
+                    co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+                result.received.insert(result.received.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+                if (ec) break;
+            }
+        }
+        result.closed_by_device = true;
+    };
+    asio::co_spawn(io, task(), asio::detached);
+    io.run_for(timeout);
+    return result;
+}
+
+client_context_factory client_with(const hsync::net::device_identity& self) {
+    return [&self] { return hsync::net::make_tls_context(self, [](const hsync::net::device_id&) { return true; }, false); };
+}
+
+std::vector<std::uint8_t> hello_frame_claiming(const device& claimed, const hsync::uuid& library) {
+    const auto id = hsync::net::device_id::parse(claimed.id).as_uuid();
+    return hsync::sync::encode_frame(hsync::sync::hello{std::string(hsync::sync::protocol_id), hsync::sync::protocol_version,
+                                                        library, id, 0, 0});
+}
+
+// The sync messages in `bytes` (whole frames only).
+std::vector<hsync::sync::message> messages_in(const std::vector<std::uint8_t>& bytes) {
+    hsync::sync::frame_reader reader;
+    reader.feed(bytes);
+    std::vector<hsync::sync::message> out;
+    while (auto body = reader.next()) {
+        auto decoded = hsync::sync::decode(*body);
+        if (decoded) out.push_back(decoded.value());
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("two device processes converge on every seed model over TLS; a third joins and backfills", "[net]") {
+    cluster c;
+    device& a = c.start("a");
+    device& b = c.start("b", {&a});
+    pair(a, b);
+    a.ask("tags 40 a");
+    b.ask("tags 40 b");
+    a.ask("files 300");
+    b.ask("files 300");
+    REQUIRE(converged({&a, &b}));
+    REQUIRE(b.count("tags") == 80);
+    REQUIRE(b.count("entries") == 600);
+
+    // One shared record edited on both devices at once: each field keeps its last writer.
+    a.ask("color a-1 red");
+    b.ask("display a-1 Sunset");
+    // Deletes made on one device reach the other.
+    b.ask("delete-tags a-2 1");
+    REQUIRE(converged({&a, &b}));
+    REQUIRE(a.ask("tag a-1") == "ok color=red display=Sunset");
+    REQUIRE(b.ask("tag a-1") == "ok color=red display=Sunset");
+    REQUIRE(a.count("tags") == 79);
+
+    // A new device pairs with one of them only, and gets everything through it.
+    device& n = c.start("new", {&a});
+    pair(a, n);
+    REQUIRE(converged({&a, &b, &n}));
+    REQUIRE(n.count("entries") == 600);
+    REQUIRE(n.status_field(a.id, "pages") > 0);
+    // ... and what it writes reaches the device it never talked to.
+    n.ask("tags 3 newcomer");
+    REQUIRE(converged({&a, &b, &n}));
+    REQUIRE(b.count("tags") == 82);
+}
+
+TEST_CASE("a device killed with SIGKILL mid-backfill resumes from its checkpoint when restarted", "[net]") {
+    cluster c;
+    device& a = c.start("a");
+    constexpr int entries = 20000;
+    a.ask("files " + std::to_string(entries));
+    device& b = c.start("b", {&a});
+    pair(a, b);
+    // Kill it once part of the backfill has landed.
+    std::int64_t held = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while ((held = b.count("entries")) < 8000 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    b.process->kill();
+    INFO("entries held when killed: " << held);
+    REQUIRE(held >= 8000);
+    REQUIRE(held < entries);
+
+    a.ask("tags 20 while-away");
+    a.ask("delete-tags while-away 5");
+    c.restart(b, {&a});
+    REQUIRE(converged({&a, &b}));
+    REQUIRE(b.count("entries") == entries);
+    REQUIRE(b.count("tags") == 15);
+    // The second run fetched only what was missing: the entry pages not yet held (plus
+    // the one cut short), and one page for each of the other phases (shared, 5 models).
+    const auto missing_pages = static_cast<std::uint64_t>((entries - held + 499) / 500 + 1);
+    const std::uint64_t pages = b.status_field(a.id, "pages");
+    INFO("pages after restart: " << pages << "; entry pages missing: " << missing_pages << " of " << entries / 500);
+    REQUIRE(pages <= missing_pages + 6);
+    REQUIRE(b.peer_state(a.id) == "ready");
+}
+
+TEST_CASE("unpaired devices, wrong certificates and plain TCP are refused before any data", "[net]") {
+    cluster c;
+    device& a = c.start("a");
+    device& b = c.start("b", {&a});
+    pair(a, b);
+    a.ask("tags 10 a");
+    REQUIRE(converged({&a, &b}));
+    const std::string before = dump_of(a);
+
+    SECTION("an unpaired device process gets nothing, however long it tries") {
+        device& stranger = c.start("stranger", {&a});
+        stranger.ask("pair " + a.id);  // it trusts a; a does not trust it
+        std::this_thread::sleep_for(1500ms);
+        REQUIRE(stranger.count("tags") == 0);
+        REQUIRE(stranger.connected() == 0);
+        REQUIRE(a.connected() == 1);
+    }
+    SECTION("a client with another certificate, claiming to be a paired device, is refused in the handshake") {
+        const auto impostor = hsync::net::device_identity::beside(c.dir() / "impostor.db");
+        const auto r = probe(a.port, client_with(impostor), hello_frame_claiming(b, c.library()));
+        REQUIRE(r.connected);
+        REQUIRE(r.closed_by_device);
+        REQUIRE(messages_in(r.received).empty());  // not one sync message came back
+    }
+    SECTION("a client without a certificate is refused") {
+        const auto r = probe(a.port,
+                             client_context_factory([] {
+                                 asio::ssl::context ctx(asio::ssl::context::tls_client);
+                                 SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_3_VERSION);
+                                 ctx.set_verify_mode(asio::ssl::verify_none);
+                                 return ctx;
+                             }),
+                             hello_frame_claiming(b, c.library()));
+        REQUIRE(r.connected);
+        REQUIRE(r.closed_by_device);
+        REQUIRE(messages_in(r.received).empty());
+    }
+    SECTION("a plain TCP client sending a Hello frame gets no frame back") {
+        const auto r = probe(a.port, std::nullopt, hello_frame_claiming(b, c.library()));
+        REQUIRE(r.connected);
+        REQUIRE(r.closed_by_device);
+        // At most a TLS alert (record type 21), never an hsync frame.
+        REQUIRE((r.received.empty() || r.received.front() == 21));
+    }
+    REQUIRE(dump_of(a) == before);
+    // The paired device is unaffected.
+    b.ask("tags 2 after");
+    REQUIRE(converged({&a, &b}));
+    REQUIRE(a.count("tags") == 12);
+}
+
+TEST_CASE("a connection sending random bytes or a 4 GiB length prefix is dropped; the others go on", "[net]") {
+    cluster c;
+    device& a = c.start("a");
+    device& b = c.start("b", {&a});
+    pair(a, b);
+    REQUIRE(converged({&a, &b}));
+    std::mt19937 random(7);
+    std::vector<std::uint8_t> noise(64 * 1024);
+    for (auto& byte : noise) byte = static_cast<std::uint8_t>(random());
+
+    SECTION("random bytes instead of a TLS handshake") {
+        const auto r = probe(a.port, std::nullopt, noise);
+        REQUIRE(r.closed_by_device);
+    }
+    // A paired device that misbehaves after the handshake.
+    const auto rogue = hsync::net::device_identity::beside(c.dir() / "rogue.db");
+    a.ask("pair " + rogue.id().to_string());
+    SECTION("a 4 GiB length prefix: an Error, then the connection closes") {
+        const auto r = probe(a.port, client_with(rogue), {0xff, 0xff, 0xff, 0xff, 1, 2, 3});
+        REQUIRE(r.handshake_ok);
+        REQUIRE(r.closed_by_device);
+        // The device's Hello (sent as soon as TLS is up), then the Error, and nothing else.
+        const auto answers = messages_in(r.received);
+        REQUIRE(answers.size() == 2);
+        REQUIRE(std::holds_alternative<hsync::sync::hello>(answers.front()));
+        REQUIRE(std::holds_alternative<hsync::sync::error_message>(answers.back()));
+        REQUIRE(std::get<hsync::sync::error_message>(answers.back()).code == hsync::sync::error_code::bad_frame);
+    }
+    SECTION("random frame bodies: an Error, then the connection closes") {
+        std::vector<std::uint8_t> frame;
+        hsync::sync::append_frame(frame, std::span<const std::uint8_t>(noise.data(), 1000));
+        const auto r = probe(a.port, client_with(rogue), frame);
+        REQUIRE(r.handshake_ok);
+        REQUIRE(r.closed_by_device);
+        const auto answers = messages_in(r.received);
+        REQUIRE(!answers.empty());
+        REQUIRE(std::holds_alternative<hsync::sync::error_message>(answers.back()));
+    }
+    // The paired device was never disturbed.
+    a.ask("tags 5 still");
+    REQUIRE(converged({&a, &b}));
+    REQUIRE(b.count("tags") == 5);
+    REQUIRE(a.connected() == 1);
+}
