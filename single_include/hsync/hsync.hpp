@@ -2872,7 +2872,8 @@ struct model_list {
     static consteval bool acyclic() { return ((rank<Ms>() != no_rank) && ...); }
 
     static constexpr bool valid = [] {
-        static_assert(sizeof...(Ms) > 0, "hsync: a library needs at least one model: hsync::library<ModelA, ModelB>");
+        // hsync::library<> (no models) is allowed: it opens any library file for hsync's
+        // own bookkeeping (pairing, status, the log), as the command-line tool does.
         static_assert(distinct_types(), "hsync: a model is listed twice in hsync::library<...>; list each model once");
         static_assert(distinct_names(),
                       "hsync: two models of this library have the same sync name; give one of them "
@@ -5770,6 +5771,9 @@ private:
     // or from what this device already holds. Each applied page records its checkpoint
     // in the same transaction, so an interrupted round resumes where it stopped.
     void start_round(const uuid& peer, peer_runtime& p, millis now) {
+        // A round started from ready (a gap in the pushes, news in a heartbeat) is a
+        // catch-up: pushes wait in the buffer until it ends, and the status says so.
+        if (p.state == peer_state::ready) p.state = peer_state::catching_up;
         p.round_active = true;
         p.need_round = false;
         p.phase = 0;

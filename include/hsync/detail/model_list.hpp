@@ -95,7 +95,8 @@ struct model_list {
     static consteval bool acyclic() { return ((rank<Ms>() != no_rank) && ...); }
 
     static constexpr bool valid = [] {
-        static_assert(sizeof...(Ms) > 0, "hsync: a library needs at least one model: hsync::library<ModelA, ModelB>");
+        // hsync::library<> (no models) is allowed: it opens any library file for hsync's
+        // own bookkeeping (pairing, status, the log), as the command-line tool does.
         static_assert(distinct_types(), "hsync: a model is listed twice in hsync::library<...>; list each model once");
         static_assert(distinct_names(),
                       "hsync: two models of this library have the same sync name; give one of them "

@@ -369,6 +369,9 @@ private:
     // or from what this device already holds. Each applied page records its checkpoint
     // in the same transaction, so an interrupted round resumes where it stopped.
     void start_round(const uuid& peer, peer_runtime& p, millis now) {
+        // A round started from ready (a gap in the pushes, news in a heartbeat) is a
+        // catch-up: pushes wait in the buffer until it ends, and the status says so.
+        if (p.state == peer_state::ready) p.state = peer_state::catching_up;
         p.round_active = true;
         p.need_round = false;
         p.phase = 0;
