@@ -27,3 +27,8 @@
 #include <hsync/net/tls.hpp>
 #include <hsync/net/pairing.hpp>
 #include <hsync/net/node.hpp>
+
+// Testing support for applications: the deterministic simulator on their own models.
+#include <hsync/testing/random.hpp>
+#include <hsync/testing/random_model.hpp>
+#include <hsync/testing/simulator.hpp>
