@@ -172,6 +172,16 @@ struct child {
         const std::string data = line + "\n";
         if (::write(in, data.data(), data.size()) < 0) std::perror("write");
     }
+    // Takes in the device's status and progress lines printed so far.
+    void read(int wait_ms) {
+        for (const auto& line : lines(wait_ms)) {
+            std::istringstream in(line);
+            std::string word;
+            in >> word;
+            if (word == "status") in >> state >> progress >> applied;
+            if (word == "committed") committed = true;
+        }
+    }
     // Reads what the device printed so far; returns complete lines.
     std::vector<std::string> lines(int wait_ms) {
         pollfd p{out, POLLIN, 0};
@@ -316,15 +326,7 @@ int run_parent(const settings& s) {
     bool converged = false;
     auto next_check = std::chrono::steady_clock::now();
     while (!converged && std::chrono::steady_clock::now() < deadline) {
-        for (auto& c : children) {
-            for (const auto& line : c.lines(10)) {
-                std::istringstream in(line);
-                std::string word;
-                in >> word;
-                if (word == "status") in >> c.state >> c.progress >> c.applied;
-                if (word == "committed") c.committed = true;
-            }
-        }
+        for (auto& c : children) c.read(10);
         draw(children, tty);
         if (std::chrono::steady_clock::now() < next_check) continue;
         next_check = std::chrono::steady_clock::now() + 250ms;
@@ -345,14 +347,7 @@ int run_parent(const settings& s) {
             // A file busy for a moment: look again next time.
         }
     }
-    for (auto& c : children) {
-        for (const auto& line : c.lines(50)) {
-            std::istringstream in(line);
-            std::string word;
-            in >> word;
-            if (word == "status") in >> c.state >> c.progress >> c.applied;
-        }
-    }
+    for (auto& c : children) c.read(50);
     draw(children, tty);
     for (auto& c : children) c.send("quit");
     for (auto& c : children) ::waitpid(c.pid, nullptr, 0);

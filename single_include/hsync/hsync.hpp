@@ -5022,11 +5022,16 @@ private:
 inline json write_push(const push_position& p) {
     return json{{"prev_seq", p.prev_seq}, {"seq", p.seq}, {"part", p.part}, {"parts", p.parts}};
 }
+inline constexpr std::uint32_t max_push_parts = 1u << 16;
+
 inline push_position read_push(const json& j) {
     object_reader r(j, "push");
     push_position p{r.u64("prev_seq"), r.u64("seq"), r.u32("part"), r.u32("parts")};
     r.done();
     if (p.parts == 0 || p.part >= p.parts) throw bad_field{decode_error::wrong_type, "push part out of range"};
+    // A push is split into batches: more parts than that would only be a way to make
+    // the receiver allocate.
+    if (p.parts > max_push_parts) throw bad_field{decode_error::too_many, "a push in more than 65536 parts"};
     return p;
 }
 
@@ -5464,6 +5469,7 @@ struct engine_options {
     millis retry_max{30000};
     std::size_t live_buffer_limit = 10'000;      // pushed changes held while catching up
     std::size_t log_retention = 1'000'000;       // log entries kept for a peer that never acknowledges
+    bool record_served_pages = false;            // keep served_pages() (tests: each page served at most once)
 };
 
 struct peer_counters {
@@ -5593,8 +5599,22 @@ public:
         const bool announce = seq > announced_seq_;
         announced_seq_ = seq;
         for (auto& [id, p] : peers_) {
-            if (p.state == peer_state::disconnected || p.state == peer_state::handshaking) continue;
+            if (p.state == peer_state::disconnected) continue;
+            if (p.state == peer_state::handshaking) {
+                // A peer that never says Hello is not kept waiting for.
+                if (now - p.connected_at >= options_.response_timeout) {
+                    send(id, error_message{error_code::bad_message, "no Hello within the response timeout"});
+                    close(id, "no Hello");
+                }
+                continue;
+            }
             if (announce || now >= p.next_heartbeat) {
+                // Unpairing takes effect on a live connection too, at the next heartbeat.
+                if (!lib_.peer(id).paired) {
+                    send(id, error_message{error_code::refused, "this device is no longer paired here"});
+                    close(id, "unpaired");
+                    continue;
+                }
                 send(id, heartbeat{seq});
                 p.next_heartbeat = now + options_.heartbeat_interval;
             }
@@ -5631,6 +5651,10 @@ public:
         }
         for (const auto& [id, p] : peers_) {
             if (p.state == peer_state::disconnected) continue;
+            if (p.state == peer_state::handshaking) {
+                next = std::min(next, p.connected_at + options_.response_timeout);
+                continue;
+            }
             next = std::min(next, p.next_heartbeat);
             if (p.awaiting) next = std::min(next, p.request_sent + options_.response_timeout);
             if (p.retry_at) next = std::min(next, *p.retry_at);
@@ -5915,7 +5939,7 @@ private:
         const std::uint32_t limit = std::min(q.limit, options_.page_size);
         shared_page page = lib_.shared_changes(q.since, std::max<std::uint32_t>(limit, 1), q.snapshot);
         ++p.counters.pages_served;
-        served_.emplace_back(peer, "shared", q.since);
+        if (options_.record_served_pages) served_.emplace_back(peer, "shared", q.since);
         send(peer, shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
                                           page.has_more, page.checkpoint});
     }
@@ -5935,13 +5959,14 @@ private:
             std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
         }
         ++p.counters.pages_served;
-        served_.emplace_back(peer, model, q.since);
+        if (options_.record_served_pages) served_.emplace_back(peer, model, q.since);
         send(peer, state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint});
     }
 
 public:
-    // Every (peer, phase, since) this engine served a page for, in order: lets a test
-    // prove a resumed backfill transfers each page at most once.
+    // Every (peer, phase, since) this engine served a page for, in order, when
+    // engine_options::record_served_pages is set: lets a test prove a resumed backfill
+    // transfers each page at most once.
     const std::vector<std::tuple<uuid, std::string, std::uint64_t>>& served_pages() const noexcept { return served_; }
 
 private:
@@ -5996,9 +6021,10 @@ private:
     }
 
     static std::size_t changes_in(const state_change&) { return 1; }
-    static std::size_t changes_in(const state_batch& b) { return b.records.size(); }
+    // A message counts at least one, so that empty batches cannot be buffered without bound.
+    static std::size_t changes_in(const state_batch& b) { return std::max<std::size_t>(1, b.records.size()); }
     static std::size_t changes_in(const shared_change&) { return 1; }
-    static std::size_t changes_in(const shared_change_batch& b) { return b.entries.size(); }
+    static std::size_t changes_in(const shared_change_batch& b) { return std::max<std::size_t>(1, b.entries.size()); }
 
     apply_result apply_live(const state_change& c) { return lib_.apply(c.record); }
     apply_result apply_live(const state_batch& b) { return lib_.apply(std::span<const state_record>(b.records)); }
@@ -6044,8 +6070,11 @@ private:
     void acknowledge(const uuid& peer, peer_runtime& p, std::uint64_t up_to) {
         lib_.set_acked_by_peer(peer, up_to);
         std::size_t pruned = 0;
-        if (auto floor = lib_.min_acked_by_paired(); floor && *floor > lib_.log_floor()) {
-            pruned += lib_.prune_log_through(*floor);
+        // Whatever the log still holds at or below the floor goes — compared with the
+        // oldest entry, not with log_floor(): applying snapshots raises that floor
+        // without removing the entries below it.
+        if (auto floor = lib_.min_acked_by_paired()) {
+            if (auto oldest = lib_.nth_oldest_log_seq(0); oldest && *oldest <= *floor) pruned += lib_.prune_log_through(*floor);
         }
         const std::size_t size = lib_.log_size();
         if (size > options_.log_retention) {
@@ -6564,6 +6593,11 @@ inline void ensure_pairing_table(SQLite::Database& db) {
     db.exec("CREATE TABLE IF NOT EXISTS hsync_paired_devices (device_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID");
 }
 
+template <class Library>
+void ensure_pairing_table(Library& lib) {
+    lib.with_tx([&](auto& tx) { ensure_pairing_table(tx.database()); });
+}
+
 }  // namespace detail
 
 // Adds `peer` to the library's paired devices; its connections are accepted from then on.
@@ -6608,11 +6642,11 @@ std::vector<device_id> paired_devices(Library& lib) {
 }
 
 // Whether a device presenting `peer`'s certificate may connect: its full id is paired,
-// and the library still counts its uuid as a paired peer.
+// and the library still counts its uuid as a paired peer. The table must exist
+// (pair(), paired_devices() or a node create it).
 template <class Library>
 bool is_paired(Library& lib, const device_id& peer) {
     return lib.with_tx([&](auto& tx) {
-        detail::ensure_pairing_table(tx.database());
         SQLite::Statement find(tx.database(), "SELECT 1 FROM hsync_paired_devices WHERE device_id = ?");
         find.bind(1, peer.to_string());
         return find.executeStep() && lib.peer(peer.as_uuid()).paired;
@@ -6642,6 +6676,7 @@ bool is_paired(Library& lib, const device_id& peer) {
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -6714,20 +6749,34 @@ public:
                                                 " but the node's identity is device " + self_.id().to_string() +
                                                 "; open the library with device_identity::library_identity()");
         }
-        engine_.on_local_change([this] { asio::post(io_, [this] { tick_timer_.cancel(); }); });
+        engine_.on_local_change([this, wake = wake_] {
+            std::lock_guard lock(wake->mutex);
+            if (wake->on) asio::post(io_, [this] { tick_timer_.cancel(); });
+        });
+        detail::ensure_pairing_table(lib_);
         engine_.on_status([this](const sync::peer_status& s) {
             if (status_callback_) status_callback_(s);
         });
     }
 
-    ~node() { stop(); }
+    ~node() {
+        {
+            std::lock_guard lock(wake_->mutex);
+            wake_->on = false;
+        }
+        stop();
+    }
 
     node(const node&) = delete;
     node& operator=(const node&) = delete;
 
     // Binds the listener (throws when the port is taken) and starts the I/O thread.
     void start() {
-        if (thread_.joinable()) throw error(errc::storage, "hsync: node::start() was called twice");
+        if (started_) {
+            throw error(errc::storage, "hsync: node::start() was called twice; a stopped node does not restart, "
+                                       "make a new one");
+        }
+        started_ = true;
         if (options_.listen_port) {
             asio::ip::tcp::endpoint at(asio::ip::make_address(options_.listen_address), *options_.listen_port);
             acceptor_.open(at.protocol());
@@ -6746,6 +6795,14 @@ public:
     // connection and stops the I/O thread. Waits at most shutdown_timeout for slow peers.
     void stop() {
         if (!thread_.joinable()) return;
+        if (std::this_thread::get_id() == thread_.get_id()) {
+            throw error(errc::storage, "hsync: node::stop() was called from the node's own thread (a callback); "
+                                       "call it from another thread");
+        }
+        {
+            std::lock_guard lock(wake_->mutex);
+            wake_->on = false;
+        }
         std::promise<void> done;
         auto finished = done.get_future();
         asio::post(io_, [this, &done] { asio::co_spawn(io_, shutdown(std::move(done)), asio::detached); });
@@ -6764,18 +6821,13 @@ public:
     sync::engine<Library>& engine() noexcept { return engine_; }
 
     // The status of every peer this node has talked to since it started. Safe from any
-    // thread; blocks until the I/O thread answers.
+    // thread, callbacks included.
     std::vector<sync::peer_status> status() {
-        auto read = [this] {
+        return on_io_thread([this] {
             std::vector<sync::peer_status> out;
             for (const auto& peer : seen_) out.push_back(engine_.status(peer));
             return out;
-        };
-        if (!thread_.joinable() || std::this_thread::get_id() == thread_.get_id()) return read();
-        std::packaged_task<std::vector<sync::peer_status>()> task(read);
-        auto result = task.get_future();
-        asio::post(io_, [&task] { task(); });
-        return result.get();
+        });
     }
 
     // Called on the I/O thread whenever a peer's status changes. Set before start().
@@ -6783,11 +6835,7 @@ public:
 
     // Connections currently authenticated (for tests and status displays).
     std::size_t connected_peers() {
-        std::packaged_task<std::size_t()> task([this] { return by_peer_.size(); });
-        auto result = task.get_future();
-        if (!thread_.joinable()) return by_peer_.size();
-        asio::post(io_, [&task] { task(); });
-        return result.get();
+        return on_io_thread([this] { return by_peer_.size(); });
     }
 
 private:
@@ -6809,6 +6857,7 @@ private:
         asio::steady_timer wake;           // the writer waits on it for frames
         asio::steady_timer room;           // the reader waits on it for the queue to drain
         asio::steady_timer watchdog;
+        tcp::resolver resolver{stream.get_executor()};
         bool closing = false;              // flush the queue, then close
         bool closed = false;
         bool writing = false;
@@ -6824,6 +6873,21 @@ private:
 
     millis now() const { return std::chrono::duration_cast<millis>(steady::now() - epoch_); }
 
+    // Runs f where the engine may be touched: here when this is the I/O thread or the
+    // thread is not running, else on the I/O thread, waiting for the answer (at most the
+    // shutdown timeout: a stopping node answers from here once its thread is done).
+    template <class F>
+    auto on_io_thread(F f) -> decltype(f()) {
+        if (!thread_.joinable() || std::this_thread::get_id() == thread_.get_id()) return f();
+        auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
+        auto result = task->get_future();
+        asio::post(io_, [task] { (*task)(); });
+        if (result.wait_for(options_.shutdown_timeout) != std::future_status::ready) {
+            throw error(errc::storage, "hsync: the node's I/O thread did not answer (is it stopping?)");
+        }
+        return result.get();
+    }
+
     void log(const std::string& line) {
         if (options_.log) options_.log(line);
     }
@@ -6833,9 +6897,16 @@ private:
     asio::awaitable<void> tick_loop() {
         while (!stopping_) {
             const millis t = now();
-            engine_.tick(t);
-            pump();
-            tick_timer_.expires_at(epoch_ + engine_.next_deadline(t));
+            millis next = t + millis(100);
+            try {
+                engine_.tick(t);
+                pump();
+                next = engine_.next_deadline(t);
+            } catch (const std::exception& e) {
+                // A busy or failing database must not end syncing for good: try again soon.
+                log(std::string("tick failed, retrying: ") + e.what());
+            }
+            tick_timer_.expires_at(epoch_ + next);
             asio::error_code ec;
             co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
@@ -6882,6 +6953,7 @@ private:
         asio::error_code ignored;
         c->stream.lowest_layer().cancel(ignored);
         c->stream.lowest_layer().close(ignored);
+        c->resolver.cancel();
         c->wake.cancel();
         c->room.cancel();
         c->watchdog.cancel();
@@ -6893,7 +6965,14 @@ private:
         while (!stopping_) {
             asio::error_code ec;
             tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) continue;
+            if (ec) {
+                if (ec == asio::error::operation_aborted || stopping_) continue;
+                // Out of descriptors, say: wait a little rather than spin.
+                log("accept failed: " + ec.message());
+                asio::steady_timer pause(io_, millis(100));
+                co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                continue;
+            }
             asio::ip::address from = socket.remote_endpoint(ec).address();
             if (ec) continue;
             const auto same = std::count_if(live_.begin(), live_.end(), [&](const connection_ptr& c) { return c->remote_ip == from; });
@@ -6920,7 +6999,10 @@ private:
                 auto c = std::make_shared<connection>(tcp::socket(io_), client_tls_, true);
                 const bool authenticated = co_await run(c, address);
                 if (c->peer) known = c->peer;
-                failures = authenticated ? 0 : failures + 1;
+                // Only a session that lasted resets the backoff: a peer that accepts TLS and
+                // then turns the session away (another library, say) is not redialed at once.
+                const bool lasted = authenticated && now() - c->started >= std::max(options_.idle_timeout, millis(1000));
+                failures = lasted ? 0 : failures + 1;
             }
             if (stopping_) break;
             const auto ceiling = std::min<std::int64_t>(options_.reconnect_max.count(),
@@ -6943,9 +7025,8 @@ private:
         try {
             asio::error_code ec;
             if (dial) {
-                tcp::resolver resolver(io_);
-                auto endpoints = co_await resolver.async_resolve(dial->host, std::to_string(dial->port),
-                                                                 asio::redirect_error(asio::use_awaitable, ec));
+                auto endpoints = co_await c->resolver.async_resolve(dial->host, std::to_string(dial->port),
+                                                                    asio::redirect_error(asio::use_awaitable, ec));
                 if (ec) throw asio::system_error(ec);
                 if (c->closed) throw asio::system_error(asio::error::operation_aborted);
                 co_await asio::async_connect(c->stream.lowest_layer(), endpoints, asio::use_awaitable);
@@ -7017,10 +7098,13 @@ private:
         std::vector<std::uint8_t> buffer(64u << 10);
         while (!c->closed) {
             // Back-pressure: a peer that does not read what it asked for gets no more answers.
-            while (!c->closed && c->queued_bytes > options_.send_queue_limit) {
-                c->room.expires_at(steady::time_point::max());
-                asio::error_code ec;
-                co_await c->room.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (!c->closed && c->queued_bytes > options_.send_queue_limit) {
+                while (!c->closed && c->queued_bytes > options_.send_queue_limit) {
+                    c->room.expires_at(steady::time_point::max());
+                    asio::error_code ec;
+                    co_await c->room.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                }
+                c->last_read = c->last_frame = now();  // the pause was ours, not the peer's silence
             }
             asio::error_code ec;
             const std::size_t n = co_await c->stream.async_read_some(asio::buffer(buffer),
@@ -7104,6 +7188,7 @@ private:
             if (!c->peer && t - c->started > options_.handshake_timeout) abort(c, "the handshake timed out");
             else if (c->writing && t - c->write_started > options_.send_timeout) abort(c, "a send timed out");
             else if (c->closing && t - c->closing_since > options_.send_timeout) abort(c, "closing timed out");
+            else if (c->queued_bytes > options_.send_queue_limit) continue;  // not reading it: see serve()
             else if (c->peer && t - c->last_read > options_.idle_timeout) abort(c, "it went silent");
             else if (c->partial_frame > 0 && t - c->last_frame > options_.frame_timeout) abort(c, "a frame trickled in too slowly");
         }
@@ -7140,13 +7225,21 @@ private:
     Library& lib_;
     device_identity self_;
     node_options options_;
+    asio::io_context io_;  // before engine_: destroyed after it
+    // Commits wake the I/O thread from any thread; stop() switches that off first. Shared,
+    // so that a commit racing the node's destruction finds it switched off, not freed.
+    struct wake_switch {
+        std::mutex mutex;
+        bool on = true;
+    };
+    std::shared_ptr<wake_switch> wake_ = std::make_shared<wake_switch>();
     sync::engine<Library> engine_;
-    asio::io_context io_;
     asio::ssl::context server_tls_;
     asio::ssl::context client_tls_;
     asio::steady_timer tick_timer_;
     tcp::acceptor acceptor_;
     std::thread thread_;
+    bool started_ = false;
     std::atomic<std::uint16_t> port_{0};
     bool stopping_ = false;
     const steady::time_point epoch_ = steady::now();

@@ -38,6 +38,7 @@ public:
         hsync::sync::engine_options o;
         o.heartbeat_interval = millis(50);
         o.page_size = 500;
+        o.record_served_pages = true;
         return o;
     }
 

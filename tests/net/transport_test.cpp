@@ -177,7 +177,17 @@ probe_result probe(std::uint16_t port, const std::optional<client_context_factor
                                       asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
         result.connected = true;
-        std::array<std::uint8_t, 4096> buffer{};
+        // Sends the payload, then reads until the device ends the connection.
+        auto exchange = [&](auto& stream) -> asio::awaitable<void> {
+            std::array<std::uint8_t, 4096> buffer{};
+            co_await asio::async_write(stream, asio::buffer(payload), asio::redirect_error(asio::use_awaitable, ec));
+            for (;;) {
+                const std::size_t n =
+                    co_await stream.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+                result.received.insert(result.received.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+                if (ec) break;
+            }
+        };
         if (ctx) {
             asio::ssl::stream<tcp::socket> stream(std::move(socket), *ctx);
             co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
@@ -186,21 +196,9 @@ probe_result probe(std::uint16_t port, const std::optional<client_context_factor
                 co_return;
             }
             result.handshake_ok = true;
-            co_await asio::async_write(stream, asio::buffer(payload), asio::redirect_error(asio::use_awaitable, ec));
-            for (;;) {
-                const std::size_t n =
-                    co_await stream.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
-                result.received.insert(result.received.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
-                if (ec) break;
-            }
+            co_await exchange(stream);
         } else {
-            co_await asio::async_write(socket, asio::buffer(payload), asio::redirect_error(asio::use_awaitable, ec));
-            for (;;) {
-                const std::size_t n =
-                    co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
-                result.received.insert(result.received.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
-                if (ec) break;
-            }
+            co_await exchange(socket);
         }
         result.closed_by_device = true;
     };

@@ -18,6 +18,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -97,20 +98,34 @@ public:
                                                 " but the node's identity is device " + self_.id().to_string() +
                                                 "; open the library with device_identity::library_identity()");
         }
-        engine_.on_local_change([this] { asio::post(io_, [this] { tick_timer_.cancel(); }); });
+        engine_.on_local_change([this, wake = wake_] {
+            std::lock_guard lock(wake->mutex);
+            if (wake->on) asio::post(io_, [this] { tick_timer_.cancel(); });
+        });
+        detail::ensure_pairing_table(lib_);
         engine_.on_status([this](const sync::peer_status& s) {
             if (status_callback_) status_callback_(s);
         });
     }
 
-    ~node() { stop(); }
+    ~node() {
+        {
+            std::lock_guard lock(wake_->mutex);
+            wake_->on = false;
+        }
+        stop();
+    }
 
     node(const node&) = delete;
     node& operator=(const node&) = delete;
 
     // Binds the listener (throws when the port is taken) and starts the I/O thread.
     void start() {
-        if (thread_.joinable()) throw error(errc::storage, "hsync: node::start() was called twice");
+        if (started_) {
+            throw error(errc::storage, "hsync: node::start() was called twice; a stopped node does not restart, "
+                                       "make a new one");
+        }
+        started_ = true;
         if (options_.listen_port) {
             asio::ip::tcp::endpoint at(asio::ip::make_address(options_.listen_address), *options_.listen_port);
             acceptor_.open(at.protocol());
@@ -129,6 +144,14 @@ public:
     // connection and stops the I/O thread. Waits at most shutdown_timeout for slow peers.
     void stop() {
         if (!thread_.joinable()) return;
+        if (std::this_thread::get_id() == thread_.get_id()) {
+            throw error(errc::storage, "hsync: node::stop() was called from the node's own thread (a callback); "
+                                       "call it from another thread");
+        }
+        {
+            std::lock_guard lock(wake_->mutex);
+            wake_->on = false;
+        }
         std::promise<void> done;
         auto finished = done.get_future();
         asio::post(io_, [this, &done] { asio::co_spawn(io_, shutdown(std::move(done)), asio::detached); });
@@ -147,18 +170,13 @@ public:
     sync::engine<Library>& engine() noexcept { return engine_; }
 
     // The status of every peer this node has talked to since it started. Safe from any
-    // thread; blocks until the I/O thread answers.
+    // thread, callbacks included.
     std::vector<sync::peer_status> status() {
-        auto read = [this] {
+        return on_io_thread([this] {
             std::vector<sync::peer_status> out;
             for (const auto& peer : seen_) out.push_back(engine_.status(peer));
             return out;
-        };
-        if (!thread_.joinable() || std::this_thread::get_id() == thread_.get_id()) return read();
-        std::packaged_task<std::vector<sync::peer_status>()> task(read);
-        auto result = task.get_future();
-        asio::post(io_, [&task] { task(); });
-        return result.get();
+        });
     }
 
     // Called on the I/O thread whenever a peer's status changes. Set before start().
@@ -166,11 +184,7 @@ public:
 
     // Connections currently authenticated (for tests and status displays).
     std::size_t connected_peers() {
-        std::packaged_task<std::size_t()> task([this] { return by_peer_.size(); });
-        auto result = task.get_future();
-        if (!thread_.joinable()) return by_peer_.size();
-        asio::post(io_, [&task] { task(); });
-        return result.get();
+        return on_io_thread([this] { return by_peer_.size(); });
     }
 
 private:
@@ -192,6 +206,7 @@ private:
         asio::steady_timer wake;           // the writer waits on it for frames
         asio::steady_timer room;           // the reader waits on it for the queue to drain
         asio::steady_timer watchdog;
+        tcp::resolver resolver{stream.get_executor()};
         bool closing = false;              // flush the queue, then close
         bool closed = false;
         bool writing = false;
@@ -207,6 +222,21 @@ private:
 
     millis now() const { return std::chrono::duration_cast<millis>(steady::now() - epoch_); }
 
+    // Runs f where the engine may be touched: here when this is the I/O thread or the
+    // thread is not running, else on the I/O thread, waiting for the answer (at most the
+    // shutdown timeout: a stopping node answers from here once its thread is done).
+    template <class F>
+    auto on_io_thread(F f) -> decltype(f()) {
+        if (!thread_.joinable() || std::this_thread::get_id() == thread_.get_id()) return f();
+        auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
+        auto result = task->get_future();
+        asio::post(io_, [task] { (*task)(); });
+        if (result.wait_for(options_.shutdown_timeout) != std::future_status::ready) {
+            throw error(errc::storage, "hsync: the node's I/O thread did not answer (is it stopping?)");
+        }
+        return result.get();
+    }
+
     void log(const std::string& line) {
         if (options_.log) options_.log(line);
     }
@@ -216,9 +246,16 @@ private:
     asio::awaitable<void> tick_loop() {
         while (!stopping_) {
             const millis t = now();
-            engine_.tick(t);
-            pump();
-            tick_timer_.expires_at(epoch_ + engine_.next_deadline(t));
+            millis next = t + millis(100);
+            try {
+                engine_.tick(t);
+                pump();
+                next = engine_.next_deadline(t);
+            } catch (const std::exception& e) {
+                // A busy or failing database must not end syncing for good: try again soon.
+                log(std::string("tick failed, retrying: ") + e.what());
+            }
+            tick_timer_.expires_at(epoch_ + next);
             asio::error_code ec;
             co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
@@ -265,6 +302,7 @@ private:
         asio::error_code ignored;
         c->stream.lowest_layer().cancel(ignored);
         c->stream.lowest_layer().close(ignored);
+        c->resolver.cancel();
         c->wake.cancel();
         c->room.cancel();
         c->watchdog.cancel();
@@ -276,7 +314,14 @@ private:
         while (!stopping_) {
             asio::error_code ec;
             tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) continue;
+            if (ec) {
+                if (ec == asio::error::operation_aborted || stopping_) continue;
+                // Out of descriptors, say: wait a little rather than spin.
+                log("accept failed: " + ec.message());
+                asio::steady_timer pause(io_, millis(100));
+                co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                continue;
+            }
             asio::ip::address from = socket.remote_endpoint(ec).address();
             if (ec) continue;
             const auto same = std::count_if(live_.begin(), live_.end(), [&](const connection_ptr& c) { return c->remote_ip == from; });
@@ -303,7 +348,10 @@ private:
                 auto c = std::make_shared<connection>(tcp::socket(io_), client_tls_, true);
                 const bool authenticated = co_await run(c, address);
                 if (c->peer) known = c->peer;
-                failures = authenticated ? 0 : failures + 1;
+                // Only a session that lasted resets the backoff: a peer that accepts TLS and
+                // then turns the session away (another library, say) is not redialed at once.
+                const bool lasted = authenticated && now() - c->started >= std::max(options_.idle_timeout, millis(1000));
+                failures = lasted ? 0 : failures + 1;
             }
             if (stopping_) break;
             const auto ceiling = std::min<std::int64_t>(options_.reconnect_max.count(),
@@ -326,9 +374,8 @@ private:
         try {
             asio::error_code ec;
             if (dial) {
-                tcp::resolver resolver(io_);
-                auto endpoints = co_await resolver.async_resolve(dial->host, std::to_string(dial->port),
-                                                                 asio::redirect_error(asio::use_awaitable, ec));
+                auto endpoints = co_await c->resolver.async_resolve(dial->host, std::to_string(dial->port),
+                                                                    asio::redirect_error(asio::use_awaitable, ec));
                 if (ec) throw asio::system_error(ec);
                 if (c->closed) throw asio::system_error(asio::error::operation_aborted);
                 co_await asio::async_connect(c->stream.lowest_layer(), endpoints, asio::use_awaitable);
@@ -400,10 +447,13 @@ private:
         std::vector<std::uint8_t> buffer(64u << 10);
         while (!c->closed) {
             // Back-pressure: a peer that does not read what it asked for gets no more answers.
-            while (!c->closed && c->queued_bytes > options_.send_queue_limit) {
-                c->room.expires_at(steady::time_point::max());
-                asio::error_code ec;
-                co_await c->room.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (!c->closed && c->queued_bytes > options_.send_queue_limit) {
+                while (!c->closed && c->queued_bytes > options_.send_queue_limit) {
+                    c->room.expires_at(steady::time_point::max());
+                    asio::error_code ec;
+                    co_await c->room.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                }
+                c->last_read = c->last_frame = now();  // the pause was ours, not the peer's silence
             }
             asio::error_code ec;
             const std::size_t n = co_await c->stream.async_read_some(asio::buffer(buffer),
@@ -487,6 +537,7 @@ private:
             if (!c->peer && t - c->started > options_.handshake_timeout) abort(c, "the handshake timed out");
             else if (c->writing && t - c->write_started > options_.send_timeout) abort(c, "a send timed out");
             else if (c->closing && t - c->closing_since > options_.send_timeout) abort(c, "closing timed out");
+            else if (c->queued_bytes > options_.send_queue_limit) continue;  // not reading it: see serve()
             else if (c->peer && t - c->last_read > options_.idle_timeout) abort(c, "it went silent");
             else if (c->partial_frame > 0 && t - c->last_frame > options_.frame_timeout) abort(c, "a frame trickled in too slowly");
         }
@@ -523,13 +574,21 @@ private:
     Library& lib_;
     device_identity self_;
     node_options options_;
+    asio::io_context io_;  // before engine_: destroyed after it
+    // Commits wake the I/O thread from any thread; stop() switches that off first. Shared,
+    // so that a commit racing the node's destruction finds it switched off, not freed.
+    struct wake_switch {
+        std::mutex mutex;
+        bool on = true;
+    };
+    std::shared_ptr<wake_switch> wake_ = std::make_shared<wake_switch>();
     sync::engine<Library> engine_;
-    asio::io_context io_;
     asio::ssl::context server_tls_;
     asio::ssl::context client_tls_;
     asio::steady_timer tick_timer_;
     tcp::acceptor acceptor_;
     std::thread thread_;
+    bool started_ = false;
     std::atomic<std::uint16_t> port_{0};
     bool stopping_ = false;
     const steady::time_point epoch_ = steady::now();

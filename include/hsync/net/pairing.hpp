@@ -20,6 +20,11 @@ inline void ensure_pairing_table(SQLite::Database& db) {
     db.exec("CREATE TABLE IF NOT EXISTS hsync_paired_devices (device_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID");
 }
 
+template <class Library>
+void ensure_pairing_table(Library& lib) {
+    lib.with_tx([&](auto& tx) { ensure_pairing_table(tx.database()); });
+}
+
 }  // namespace detail
 
 // Adds `peer` to the library's paired devices; its connections are accepted from then on.
@@ -64,11 +69,11 @@ std::vector<device_id> paired_devices(Library& lib) {
 }
 
 // Whether a device presenting `peer`'s certificate may connect: its full id is paired,
-// and the library still counts its uuid as a paired peer.
+// and the library still counts its uuid as a paired peer. The table must exist
+// (pair(), paired_devices() or a node create it).
 template <class Library>
 bool is_paired(Library& lib, const device_id& peer) {
     return lib.with_tx([&](auto& tx) {
-        detail::ensure_pairing_table(tx.database());
         SQLite::Statement find(tx.database(), "SELECT 1 FROM hsync_paired_devices WHERE device_id = ?");
         find.bind(1, peer.to_string());
         return find.executeStep() && lib.peer(peer.as_uuid()).paired;

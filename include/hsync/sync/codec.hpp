@@ -264,11 +264,16 @@ private:
 inline json write_push(const push_position& p) {
     return json{{"prev_seq", p.prev_seq}, {"seq", p.seq}, {"part", p.part}, {"parts", p.parts}};
 }
+inline constexpr std::uint32_t max_push_parts = 1u << 16;
+
 inline push_position read_push(const json& j) {
     object_reader r(j, "push");
     push_position p{r.u64("prev_seq"), r.u64("seq"), r.u32("part"), r.u32("parts")};
     r.done();
     if (p.parts == 0 || p.part >= p.parts) throw bad_field{decode_error::wrong_type, "push part out of range"};
+    // A push is split into batches: more parts than that would only be a way to make
+    // the receiver allocate.
+    if (p.parts > max_push_parts) throw bad_field{decode_error::too_many, "a push in more than 65536 parts"};
     return p;
 }
 

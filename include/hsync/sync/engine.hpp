@@ -62,6 +62,7 @@ struct engine_options {
     millis retry_max{30000};
     std::size_t live_buffer_limit = 10'000;      // pushed changes held while catching up
     std::size_t log_retention = 1'000'000;       // log entries kept for a peer that never acknowledges
+    bool record_served_pages = false;            // keep served_pages() (tests: each page served at most once)
 };
 
 struct peer_counters {
@@ -191,8 +192,22 @@ public:
         const bool announce = seq > announced_seq_;
         announced_seq_ = seq;
         for (auto& [id, p] : peers_) {
-            if (p.state == peer_state::disconnected || p.state == peer_state::handshaking) continue;
+            if (p.state == peer_state::disconnected) continue;
+            if (p.state == peer_state::handshaking) {
+                // A peer that never says Hello is not kept waiting for.
+                if (now - p.connected_at >= options_.response_timeout) {
+                    send(id, error_message{error_code::bad_message, "no Hello within the response timeout"});
+                    close(id, "no Hello");
+                }
+                continue;
+            }
             if (announce || now >= p.next_heartbeat) {
+                // Unpairing takes effect on a live connection too, at the next heartbeat.
+                if (!lib_.peer(id).paired) {
+                    send(id, error_message{error_code::refused, "this device is no longer paired here"});
+                    close(id, "unpaired");
+                    continue;
+                }
                 send(id, heartbeat{seq});
                 p.next_heartbeat = now + options_.heartbeat_interval;
             }
@@ -229,6 +244,10 @@ public:
         }
         for (const auto& [id, p] : peers_) {
             if (p.state == peer_state::disconnected) continue;
+            if (p.state == peer_state::handshaking) {
+                next = std::min(next, p.connected_at + options_.response_timeout);
+                continue;
+            }
             next = std::min(next, p.next_heartbeat);
             if (p.awaiting) next = std::min(next, p.request_sent + options_.response_timeout);
             if (p.retry_at) next = std::min(next, *p.retry_at);
@@ -513,7 +532,7 @@ private:
         const std::uint32_t limit = std::min(q.limit, options_.page_size);
         shared_page page = lib_.shared_changes(q.since, std::max<std::uint32_t>(limit, 1), q.snapshot);
         ++p.counters.pages_served;
-        served_.emplace_back(peer, "shared", q.since);
+        if (options_.record_served_pages) served_.emplace_back(peer, "shared", q.since);
         send(peer, shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
                                           page.has_more, page.checkpoint});
     }
@@ -533,13 +552,14 @@ private:
             std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
         }
         ++p.counters.pages_served;
-        served_.emplace_back(peer, model, q.since);
+        if (options_.record_served_pages) served_.emplace_back(peer, model, q.since);
         send(peer, state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint});
     }
 
 public:
-    // Every (peer, phase, since) this engine served a page for, in order: lets a test
-    // prove a resumed backfill transfers each page at most once.
+    // Every (peer, phase, since) this engine served a page for, in order, when
+    // engine_options::record_served_pages is set: lets a test prove a resumed backfill
+    // transfers each page at most once.
     const std::vector<std::tuple<uuid, std::string, std::uint64_t>>& served_pages() const noexcept { return served_; }
 
 private:
@@ -594,9 +614,10 @@ private:
     }
 
     static std::size_t changes_in(const state_change&) { return 1; }
-    static std::size_t changes_in(const state_batch& b) { return b.records.size(); }
+    // A message counts at least one, so that empty batches cannot be buffered without bound.
+    static std::size_t changes_in(const state_batch& b) { return std::max<std::size_t>(1, b.records.size()); }
     static std::size_t changes_in(const shared_change&) { return 1; }
-    static std::size_t changes_in(const shared_change_batch& b) { return b.entries.size(); }
+    static std::size_t changes_in(const shared_change_batch& b) { return std::max<std::size_t>(1, b.entries.size()); }
 
     apply_result apply_live(const state_change& c) { return lib_.apply(c.record); }
     apply_result apply_live(const state_batch& b) { return lib_.apply(std::span<const state_record>(b.records)); }
@@ -642,8 +663,11 @@ private:
     void acknowledge(const uuid& peer, peer_runtime& p, std::uint64_t up_to) {
         lib_.set_acked_by_peer(peer, up_to);
         std::size_t pruned = 0;
-        if (auto floor = lib_.min_acked_by_paired(); floor && *floor > lib_.log_floor()) {
-            pruned += lib_.prune_log_through(*floor);
+        // Whatever the log still holds at or below the floor goes — compared with the
+        // oldest entry, not with log_floor(): applying snapshots raises that floor
+        // without removing the entries below it.
+        if (auto floor = lib_.min_acked_by_paired()) {
+            if (auto oldest = lib_.nth_oldest_log_seq(0); oldest && *oldest <= *floor) pruned += lib_.prune_log_through(*floor);
         }
         const std::size_t size = lib_.log_size();
         if (size > options_.log_retention) {
