@@ -18,6 +18,7 @@
 #include "support/process.hpp"
 #include "support/seed_library.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tls_client.hpp"
 
 using namespace std::chrono_literals;
 using hsync_test::child_process;
@@ -151,82 +152,20 @@ bool converged(const std::vector<const device*>& devices, std::chrono::seconds t
     return false;
 }
 
-// What a client that is not a paired device gets from a listening device: whether its
-// TLS handshake completed, and the application bytes it read before the connection ended.
-struct probe_result {
-    bool connected = false;
-    bool handshake_ok = false;
-    std::vector<std::uint8_t> received;  // application data (TLS) or raw bytes (plain TCP)
-    bool closed_by_device = false;
-};
-
-using client_context_factory = std::function<asio::ssl::context()>;
+using hsync_test::client_with;
+using hsync_test::messages_in;
 
 // Connects to `port`, optionally over TLS, sends `payload`, and reads until the device
 // closes the connection or `timeout` passes.
-probe_result probe(std::uint16_t port, const std::optional<client_context_factory>& tls,
-                   const std::vector<std::uint8_t>& payload, std::chrono::milliseconds timeout = 8s) {
-    probe_result result;
-    asio::io_context io;
-    std::optional<asio::ssl::context> ctx;
-    if (tls) ctx.emplace((*tls)());
-    auto task = [&]() -> asio::awaitable<void> {
-        tcp::socket socket(io);
-        asio::error_code ec;
-        co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port},
-                                      asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return;
-        result.connected = true;
-        // Sends the payload, then reads until the device ends the connection.
-        auto exchange = [&](auto& stream) -> asio::awaitable<void> {
-            std::array<std::uint8_t, 4096> buffer{};
-            co_await asio::async_write(stream, asio::buffer(payload), asio::redirect_error(asio::use_awaitable, ec));
-            for (;;) {
-                const std::size_t n =
-                    co_await stream.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
-                result.received.insert(result.received.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
-                if (ec) break;
-            }
-        };
-        if (ctx) {
-            asio::ssl::stream<tcp::socket> stream(std::move(socket), *ctx);
-            co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) {
-                result.closed_by_device = true;
-                co_return;
-            }
-            result.handshake_ok = true;
-            co_await exchange(stream);
-        } else {
-            co_await exchange(socket);
-        }
-        result.closed_by_device = true;
-    };
-    asio::co_spawn(io, task(), asio::detached);
-    io.run_for(timeout);
-    return result;
-}
-
-client_context_factory client_with(const hsync::net::device_identity& self) {
-    return [&self] { return hsync::net::make_tls_context(self, [](const hsync::net::device_id&) { return true; }, false); };
+hsync_test::session_result probe(std::uint16_t port, const std::optional<hsync_test::client_context_factory>& tls,
+                                 const std::vector<std::uint8_t>& payload, std::chrono::milliseconds timeout = 8s) {
+    return hsync_test::run_session(port, tls, {{payload}}, timeout);
 }
 
 std::vector<std::uint8_t> hello_frame_claiming(const device& claimed, const hsync::uuid& library) {
     const auto id = hsync::net::device_id::parse(claimed.id).as_uuid();
     return hsync::sync::encode_frame(hsync::sync::hello{std::string(hsync::sync::protocol_id), hsync::sync::protocol_version,
                                                         library, id, 0, 0});
-}
-
-// The sync messages in `bytes` (whole frames only).
-std::vector<hsync::sync::message> messages_in(const std::vector<std::uint8_t>& bytes) {
-    hsync::sync::frame_reader reader;
-    reader.feed(bytes);
-    std::vector<hsync::sync::message> out;
-    while (auto body = reader.next()) {
-        auto decoded = hsync::sync::decode(*body);
-        if (decoded) out.push_back(decoded.value());
-    }
-    return out;
 }
 
 }  // namespace
@@ -323,7 +262,7 @@ TEST_CASE("unpaired devices, wrong certificates and plain TCP are refused before
     }
     SECTION("a client without a certificate is refused") {
         const auto r = probe(a.port,
-                             client_context_factory([] {
+                             hsync_test::client_context_factory([] {
                                  asio::ssl::context ctx(asio::ssl::context::tls_client);
                                  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_3_VERSION);
                                  ctx.set_verify_mode(asio::ssl::verify_none);
