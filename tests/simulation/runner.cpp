@@ -77,6 +77,7 @@ int main(int argc, char** argv) try {
             }
         }
         if (base.trace) std::cout << r.trace;
+        if (runs % 1000 == 0) std::cout << "... " << runs << " seeds run, " << failing.size() << " failing" << std::endl;
         messages += r.messages;
         commits += r.commits;
         crashes += r.crashes;

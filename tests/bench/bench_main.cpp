@@ -1,0 +1,346 @@
+// hsync_bench: hsync against the hand-written SQLite code that has the same effect, on
+// the same rows, in the same run, alternating, median of the runs. The baseline writes
+// into a copy of the very tables hsync created (same schema, same indexes, same WAL and
+// synchronous settings, the same MessagePack payloads) with prepared statements reused
+// and one transaction per commit — the limit hsync is measured against.
+//
+//   hsync_bench [--runs 5] [--scale 1.0] [--full]      prints a Markdown table
+//
+// --full uses synchronous=FULL (the default of hsync libraries); without it both sides
+// run with NORMAL, so that the figures measure code rather than fsync.
+#include <hsync/hsync.hpp>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "support/seed_library.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace hsync_test;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+struct settings {
+    int runs = 5;
+    double scale = 1.0;
+    bool full = false;
+};
+
+const hsync::identity me{hsync::uuid::parse("11111111-2222-4333-8444-555555555555")};
+const hsync::uuid remote_device = hsync::uuid::parse("99999999-8888-4777-8666-555555555555");
+
+hsync::library_options lib_options(const settings& s) {
+    hsync::library_options o;
+    o.sync = s.full ? hsync::durability::full : hsync::durability::normal;
+    return o;
+}
+
+// An empty library file made by hsync: both sides start from a copy of it.
+std::filesystem::path empty_library(const temp_dir& dir, const settings& s) {
+    const auto file = dir / "empty.db";
+    if (!std::filesystem::exists(file)) {
+        seed_library lib(file, me, lib_options(s));
+        lib.pair(remote_device);
+    }
+    return file;
+}
+
+std::filesystem::path fresh_copy(const temp_dir& dir, const settings& s, const std::string& name) {
+    const auto target = dir / name;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(target.string() + suffix);
+    std::filesystem::copy_file(empty_library(dir, s), target);
+    return target;
+}
+
+// ---- the hand-written side ------------------------------------------------------------
+
+struct baseline_db {
+    SQLite::Database db;
+    std::uint64_t seq = 0;
+    std::uint64_t counter = 0;
+
+    baseline_db(const std::filesystem::path& file, const settings& s)
+        : db(file.string(), SQLite::OPEN_READWRITE) {
+        db.exec("PRAGMA journal_mode = WAL");
+        db.exec(s.full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    }
+
+    // A 24-byte HLC, ordered like hsync's: 48-bit ms, 16-bit counter, device.
+    std::array<std::uint8_t, 24> next_hlc() {
+        std::array<std::uint8_t, 24> out{};
+        const std::uint64_t word = (1'700'000'000'000ULL << 16) | ++counter;
+        for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(word >> (56 - 8 * i));
+        std::copy(me.device_id.bytes().begin(), me.device_id.bytes().end(), out.begin() + 8);
+        return out;
+    }
+};
+
+// Insert-or-update of a whole tag row with its field clocks, and its log entry, and the
+// persisted sequence and clock: what one shared commit stores.
+struct shared_commit_baseline {
+    baseline_db& b;
+    SQLite::Statement upsert, log, meta;
+
+    explicit shared_commit_baseline(baseline_db& base)
+        : b(base),
+          upsert(b.db,
+                 "INSERT INTO tag (uuid, canonical_name, display_name, color, search_weight, hsync_seq, "
+                 "hsync_clock_canonical_name, hsync_clock_display_name, hsync_clock_color, hsync_clock_search_weight) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uuid) DO UPDATE SET canonical_name = excluded.canonical_name, "
+                 "display_name = excluded.display_name, color = excluded.color, search_weight = excluded.search_weight, "
+                 "hsync_seq = excluded.hsync_seq, hsync_clock_canonical_name = excluded.hsync_clock_canonical_name, "
+                 "hsync_clock_display_name = excluded.hsync_clock_display_name, hsync_clock_color = excluded.hsync_clock_color, "
+                 "hsync_clock_search_weight = excluded.hsync_clock_search_weight"),
+          log(b.db, "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, 'tag', ?, 1, ?)"),
+          meta(b.db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value") {}
+
+    void write(const photos::Tag& t) {
+        const auto stamp = b.next_hlc();
+        const std::uint64_t seq = ++b.seq;
+        const auto& id = t.uuid.value.bytes();
+        upsert.bind(1, id.data(), 16);
+        upsert.bind(2, t.canonical_name);
+        if (t.display_name) upsert.bind(3, *t.display_name);
+        else upsert.bind(3);
+        if (t.color) upsert.bind(4, *t.color);
+        else upsert.bind(4);
+        upsert.bind(5, t.search_weight);
+        upsert.bind(6, static_cast<std::int64_t>(seq));
+        for (int i = 7; i <= 10; ++i) upsert.bind(i, stamp.data(), 24);
+        upsert.exec();
+        upsert.reset();
+        const nlohmann::json fields{{"canonical_name", t.canonical_name},
+                                    {"color", t.color ? nlohmann::json(*t.color) : nlohmann::json()},
+                                    {"display_name", t.display_name ? nlohmann::json(*t.display_name) : nlohmann::json()},
+                                    {"search_weight", t.search_weight}};
+        const auto data = nlohmann::json::to_msgpack(fields);
+        log.bind(1, stamp.data(), 24);
+        log.bind(2, static_cast<std::int64_t>(seq));
+        log.bind(3, id.data(), 16);
+        log.bind(4, data.data(), static_cast<int>(data.size()));
+        log.exec();
+        log.reset();
+        persist(seq, stamp);
+    }
+
+    void persist(std::uint64_t seq, const std::array<std::uint8_t, 24>& stamp) {
+        std::array<std::uint8_t, 8> s{};
+        for (int i = 0; i < 8; ++i) s[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq >> (56 - 8 * i));
+        meta.bind(1, "seq");
+        meta.bind(2, s.data(), 8);
+        meta.exec();
+        meta.reset();
+        meta.bind(1, "hlc");
+        meta.bind(2, stamp.data(), 24);
+        meta.exec();
+        meta.reset();
+    }
+};
+
+// Insert-or-update of a whole location row with its version: one device-owned commit.
+struct owned_commit_baseline {
+    baseline_db& b;
+    SQLite::Statement upsert;
+    shared_commit_baseline clock;  // for persist()
+
+    explicit owned_commit_baseline(baseline_db& base)
+        : b(base),
+          upsert(b.db,
+                 "INSERT INTO location (uuid, device, volume, name, path, index_mode, total_file_count, scan_state, "
+                 "hsync_version, hsync_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uuid) DO UPDATE SET "
+                 "volume = excluded.volume, name = excluded.name, path = excluded.path, index_mode = excluded.index_mode, "
+                 "total_file_count = excluded.total_file_count, hsync_version = excluded.hsync_version, "
+                 "hsync_seq = excluded.hsync_seq"),
+          clock(base) {}
+
+    void write(const photos::Location& l) {
+        const auto stamp = b.next_hlc();
+        const std::uint64_t seq = ++b.seq;
+        upsert.bind(1, l.uuid.value.bytes().data(), 16);
+        upsert.bind(2, l.device.value.bytes().data(), 16);
+        upsert.bind(3);
+        upsert.bind(4);
+        upsert.bind(5, l.path);
+        upsert.bind(6, l.index_mode);
+        upsert.bind(7, static_cast<std::int64_t>(l.total_file_count));
+        upsert.bind(8, l.scan_state.get());
+        upsert.bind(9, stamp.data(), 24);
+        upsert.bind(10, static_cast<std::int64_t>(seq));
+        upsert.exec();
+        upsert.reset();
+        clock.persist(seq, stamp);
+    }
+};
+
+// ---- timing ---------------------------------------------------------------------------
+
+double seconds_of(const std::function<void()>& f) {
+    const auto start = clock_type::now();
+    f();
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+struct row {
+    std::string workload;
+    std::size_t rows;
+    double hsync_s, baseline_s;
+    std::string goal;
+};
+
+// Runs both sides `runs` times, alternating, each on a fresh copy of the empty library.
+row compare(const settings& s, const temp_dir& dir, const std::string& name, std::size_t rows, const std::string& goal,
+            const std::function<void(const std::filesystem::path&)>& with_hsync,
+            const std::function<void(const std::filesystem::path&)>& by_hand) {
+    std::vector<double> h, b;
+    for (int r = 0; r < s.runs; ++r) {
+        const auto hf = fresh_copy(dir, s, "h.db");
+        h.push_back(seconds_of([&] { with_hsync(hf); }));
+        const auto bf = fresh_copy(dir, s, "b.db");
+        b.push_back(seconds_of([&] { by_hand(bf); }));
+    }
+    return row{name, rows, median(h), median(b), goal};
+}
+
+photos::Tag tag_number(std::size_t i) {
+    photos::Tag t{hsync::record_id{hsync::uuid::v7()}, "tag-" + std::to_string(i)};
+    t.color = "orange";
+    return t;
+}
+
+photos::Location location_number(std::size_t i) {
+    photos::Location l{hsync::record_id{hsync::uuid::v7()}, hsync::owner_id{me.device_id}};
+    l.path = "/photos/" + std::to_string(i);
+    return l;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    settings s;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--runs" && i + 1 < argc) s.runs = std::max(1, std::stoi(argv[++i]));
+        else if (a == "--scale" && i + 1 < argc) s.scale = std::stod(argv[++i]);
+        else if (a == "--full") s.full = true;
+        else throw std::runtime_error("unknown option " + a + " (see the comment at the top of bench_main.cpp)");
+    }
+    temp_dir dir;
+    const auto n = [&](std::size_t count) { return std::max<std::size_t>(1, static_cast<std::size_t>(double(count) * s.scale)); };
+    std::vector<row> rows;
+
+    // 1. one shared record per transaction
+    {
+        const std::size_t count = n(20'000);
+        std::vector<photos::Tag> tags;
+        for (std::size_t i = 0; i < count; ++i) tags.push_back(tag_number(i));
+        rows.push_back(compare(
+            s, dir, "commit one shared record per transaction", count, "<= 1.10",
+            [&](const auto& f) {
+                seed_library lib(f, me, lib_options(s));
+                for (const auto& t : tags) lib.commit(t);
+            },
+            [&](const auto& f) {
+                baseline_db b(f, s);
+                shared_commit_baseline w(b);
+                for (const auto& t : tags) {
+                    SQLite::Transaction tx(b.db, SQLite::TransactionBehavior::IMMEDIATE);
+                    w.write(t);
+                    tx.commit();
+                }
+            }));
+    }
+    // 2. one device-owned record per transaction
+    {
+        const std::size_t count = n(20'000);
+        std::vector<photos::Location> locations;
+        for (std::size_t i = 0; i < count; ++i) locations.push_back(location_number(i));
+        rows.push_back(compare(
+            s, dir, "commit one device-owned record per transaction", count, "<= 1.10",
+            [&](const auto& f) {
+                seed_library lib(f, me, lib_options(s));
+                for (const auto& l : locations) lib.commit(l);
+            },
+            [&](const auto& f) {
+                baseline_db b(f, s);
+                owned_commit_baseline w(b);
+                for (const auto& l : locations) {
+                    SQLite::Transaction tx(b.db, SQLite::TransactionBehavior::IMMEDIATE);
+                    w.write(l);
+                    tx.commit();
+                }
+            }));
+    }
+    // 3. commit_batch, shared and device-owned
+    {
+        const std::size_t count = n(100'000);
+        std::vector<photos::Tag> tags;
+        std::vector<photos::Location> locations;
+        for (std::size_t i = 0; i < count; ++i) tags.push_back(tag_number(i));
+        for (std::size_t i = 0; i < count; ++i) locations.push_back(location_number(i));
+        rows.push_back(compare(
+            s, dir, "commit_batch of shared records", count, "<= 1.10",
+            [&](const auto& f) {
+                seed_library lib(f, me, lib_options(s));
+                lib.commit_batch(tags);
+            },
+            [&](const auto& f) {
+                baseline_db b(f, s);
+                shared_commit_baseline w(b);
+                SQLite::Transaction tx(b.db, SQLite::TransactionBehavior::IMMEDIATE);
+                for (const auto& t : tags) w.write(t);
+                tx.commit();
+            }));
+        rows.push_back(compare(
+            s, dir, "commit_batch of device-owned records", count, "<= 1.10",
+            [&](const auto& f) {
+                seed_library lib(f, me, lib_options(s));
+                lib.commit_batch(locations);
+            },
+            [&](const auto& f) {
+                baseline_db b(f, s);
+                owned_commit_baseline w(b);
+                SQLite::Transaction tx(b.db, SQLite::TransactionBehavior::IMMEDIATE);
+                for (const auto& l : locations) w.write(l);
+                tx.commit();
+            }));
+    }
+    // 4. wire bytes per change: a batch of shared changes against the raw field values
+    std::size_t wire = 0, raw = 0;
+    {
+        std::vector<hsync::shared_entry> entries;
+        for (std::size_t i = 0; i < 1000; ++i) {
+            const auto t = tag_number(i);
+            entries.push_back(hsync::shared_entry{hsync::hlc{1'700'000'000'000, static_cast<std::uint16_t>(i), me.device_id},
+                                                  "tag", t.uuid, hsync::change_type::insert, hsync::to_json(t)});
+            raw += 16 + t.canonical_name.size() + t.color->size() + sizeof t.search_weight;  // id and the values set
+        }
+        wire = hsync::sync::encode_frame(hsync::sync::shared_change_batch{entries, {0, 1000, 0, 1}}).size();
+    }
+
+    std::printf("| workload | rows | hsync (s) | baseline (s) | ratio | hsync rows/s | goal |\n|---|---|---|---|---|---|---|\n");
+    for (const auto& r : rows) {
+        std::printf("| %s | %zu | %.3f | %.3f | %.2f | %.0f | %s |\n", r.workload.c_str(), r.rows, r.hsync_s, r.baseline_s,
+                    r.hsync_s / r.baseline_s, double(r.rows) / r.hsync_s, r.goal.c_str());
+    }
+    std::printf("| wire bytes per shared change (MessagePack, batch of 1000) | 1000 | %.1f B | %.1f B raw values | %.2f | | <= 1.30 |\n",
+                double(wire) / 1000, double(raw) / 1000, double(wire) / double(raw));
+    std::printf("\nsynchronous = %s, %d runs each (median), alternating\n", s.full ? "FULL" : "NORMAL", s.runs);
+    return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "hsync_bench: %s\n", e.what());
+    return 1;
+}
