@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -204,16 +205,104 @@ struct row {
 // Runs both sides `runs` times, alternating, each on a fresh copy of the empty library.
 row compare(const settings& s, const temp_dir& dir, const std::string& name, std::size_t rows, const std::string& goal,
             const std::function<void(const std::filesystem::path&)>& with_hsync,
-            const std::function<void(const std::filesystem::path&)>& by_hand) {
+            const std::function<void(const std::filesystem::path&)>& by_hand,
+            const std::optional<std::filesystem::path>& start_from = std::nullopt) {
+    const auto copy = [&](const std::string& to) {
+        if (!start_from) return fresh_copy(dir, s, to);
+        const auto target = dir / to;
+        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(target.string() + suffix);
+        std::filesystem::copy_file(*start_from, target);
+        return target;
+    };
     std::vector<double> h, b;
     for (int r = 0; r < s.runs; ++r) {
-        const auto hf = fresh_copy(dir, s, "h.db");
+        const auto hf = copy("h.db");
         h.push_back(seconds_of([&] { with_hsync(hf); }));
-        const auto bf = fresh_copy(dir, s, "b.db");
+        const auto bf = copy("b.db");
         b.push_back(seconds_of([&] { by_hand(bf); }));
     }
     return row{name, rows, median(h), median(b), goal};
 }
+
+// Applies frames of shared changes by hand: decode, compare each field's HLC with the
+// stored one, upsert what is newer, log what changed; one transaction per frame.
+struct apply_baseline {
+    baseline_db& b;
+    SQLite::Statement find, upsert, log;
+    shared_commit_baseline meta;
+
+    explicit apply_baseline(baseline_db& base)
+        : b(base),
+          find(b.db, "SELECT hsync_clock_canonical_name, hsync_clock_display_name, hsync_clock_color, hsync_clock_search_weight, "
+                     "canonical_name, display_name, color, search_weight FROM tag WHERE uuid = ?"),
+          upsert(b.db, "INSERT OR REPLACE INTO tag (uuid, canonical_name, display_name, color, search_weight, hsync_seq, "
+                       "hsync_clock_canonical_name, hsync_clock_display_name, hsync_clock_color, hsync_clock_search_weight) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          log(b.db, "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(hlc) DO NOTHING"),
+          meta(base) {}
+
+    void frame(const std::vector<std::uint8_t>& body) {
+        const auto envelope = nlohmann::json::from_msgpack(body);
+        SQLite::Transaction tx(b.db, SQLite::TransactionBehavior::IMMEDIATE);
+        std::array<std::uint8_t, 24> newest{};
+        static constexpr const char* fields[] = {"canonical_name", "display_name", "color", "search_weight"};
+        for (const auto& e : envelope.at("body").at("entries")) {
+            const auto& stamp = e.at("hlc").get_binary();
+            const auto& id = e.at("record").get_binary();
+            const auto& data = e.at("data");
+            find.bind(1, id.data(), 16);
+            std::array<std::vector<std::uint8_t>, 4> clocks;
+            nlohmann::json current = nlohmann::json::object();
+            const bool exists = find.executeStep();
+            if (exists) {
+                for (int i = 0; i < 4; ++i) {
+                    const auto col = find.getColumn(i);
+                    const auto* p = static_cast<const std::uint8_t*>(col.getBlob());
+                    clocks[static_cast<std::size_t>(i)].assign(p, p + col.getBytes());
+                    const auto value = find.getColumn(4 + i);
+                    current[fields[i]] = value.isNull() ? nlohmann::json() : i == 3 ? nlohmann::json(value.getInt()) : nlohmann::json(value.getString());
+                }
+            }
+            find.reset();
+            bool changed = false;
+            nlohmann::json row = current;
+            for (int i = 0; i < 4; ++i) {
+                if (!data.contains(fields[i])) continue;
+                auto& clock = clocks[static_cast<std::size_t>(i)];
+                if (!clock.empty() && !std::lexicographical_compare(clock.begin(), clock.end(), stamp.begin(), stamp.end())) continue;
+                row[fields[i]] = data[fields[i]];
+                clock.assign(stamp.begin(), stamp.end());
+                changed = true;
+            }
+            if (!changed) continue;
+            const std::uint64_t seq = ++b.seq;
+            upsert.bind(1, id.data(), 16);
+            upsert.bind(2, row.value("canonical_name", std::string()));
+            for (int i = 1; i < 3; ++i) {
+                if (row[fields[i]].is_string()) upsert.bind(2 + i, row[fields[i]].get<std::string>());
+                else upsert.bind(2 + i);
+            }
+            upsert.bind(5, row.value("search_weight", 100));
+            upsert.bind(6, static_cast<std::int64_t>(seq));
+            for (int i = 0; i < 4; ++i) upsert.bind(7 + i, clocks[static_cast<std::size_t>(i)].data(), static_cast<int>(clocks[static_cast<std::size_t>(i)].size()));
+            upsert.exec();
+            upsert.reset();
+            const auto payload = nlohmann::json::to_msgpack(data);
+            log.bind(1, stamp.data(), 24);
+            log.bind(2, static_cast<std::int64_t>(seq));
+            log.bind(3, "tag");
+            log.bind(4, id.data(), 16);
+            log.bind(5, e.at("change").get<int>());
+            log.bind(6, payload.data(), static_cast<int>(payload.size()));
+            log.exec();
+            log.reset();
+            std::copy(stamp.begin(), stamp.end(), newest.begin());
+        }
+        meta.persist(b.seq, newest);
+        tx.commit();
+    }
+};
 
 photos::Tag tag_number(std::size_t i) {
     photos::Tag t{hsync::record_id{hsync::uuid::v7()}, "tag-" + std::to_string(i)};
@@ -318,7 +407,54 @@ int main(int argc, char** argv) try {
                 tx.commit();
             }));
     }
-    // 4. wire bytes per change: a batch of shared changes against the raw field values
+    // 4. applying remote shared changes, frames of 1,000, 30% older than what is stored
+    {
+        const std::size_t count = std::max<std::size_t>(1000, n(100'000) / 1000 * 1000);
+        const std::size_t stale = count * 3 / 10;
+        std::vector<hsync::shared_entry> entries, newer;
+        for (std::size_t i = 0; i < count; ++i) {
+            const auto t = tag_number(i);
+            const hsync::hlc at{1'700'000'000'000 + i / 60000, static_cast<std::uint16_t>(i % 60000), remote_device};
+            auto data = hsync::to_json(t);
+            data.erase("uuid");
+            entries.push_back(hsync::shared_entry{at, "tag", t.uuid, hsync::change_type::insert, data});
+            if (i < stale) {  // the library already holds a newer write of these
+                const hsync::hlc later{1'700'000'100'000 + i / 60000, static_cast<std::uint16_t>(i % 60000), remote_device};
+                newer.push_back(hsync::shared_entry{later, "tag", t.uuid, hsync::change_type::insert, data});
+            }
+        }
+        std::vector<std::vector<std::uint8_t>> frames;
+        for (std::size_t i = 0; i < count; i += 1000) {
+            std::vector<hsync::shared_entry> part(entries.begin() + static_cast<std::ptrdiff_t>(i),
+                                                  entries.begin() + static_cast<std::ptrdiff_t>(i + 1000));
+            frames.push_back(hsync::sync::encode(hsync::sync::shared_change_batch{std::move(part), {}}));
+        }
+        const auto start = dir / "apply-start.db";
+        std::filesystem::copy_file(empty_library(dir, s), start);
+        {
+            seed_library lib(start, me, lib_options(s));
+            lib.apply(std::span<const hsync::shared_entry>(newer));
+        }
+        const std::vector<std::string_view> models{"tag"};
+        rows.push_back(compare(
+            s, dir, "apply remote shared changes (decode, per-field LWW, upsert), frames of 1000, 30% stale", count, "<= 1.25",
+            [&](const auto& f) {
+                seed_library lib(f, me, lib_options(s));
+                for (const auto& body : frames) {
+                    auto decoded = hsync::sync::decode(body, hsync::sync::encoding::msgpack, {}, models);
+                    const auto& batch = std::get<hsync::sync::shared_change_batch>(decoded.value());
+                    lib.apply(std::span<const hsync::shared_entry>(batch.entries));
+                }
+            },
+            [&](const auto& f) {
+                baseline_db b(f, s);
+                b.seq = 1'000'000;  // after the pre-applied history
+                apply_baseline w(b);
+                for (const auto& body : frames) w.frame(body);
+            },
+            start));
+    }
+    // 5. wire bytes per change: a batch of shared changes against the raw field values
     std::size_t wire = 0, raw = 0;
     {
         std::vector<hsync::shared_entry> entries;

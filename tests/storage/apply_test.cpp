@@ -301,3 +301,28 @@ TEST_CASE("received shared changes are kept in the log and update the clock", "[
     REQUIRE(log[0].stamp == stamp);
     REQUIRE(stamp < d.b.last_hlc());
 }
+
+TEST_CASE("a batch refused half-way leaves the clock where the file has it, across a restart too", "[storage]") {
+    temp_dir dir;
+    const hsync::identity me{hsync::uuid::v4()};
+    const hsync::uuid peer = hsync::uuid::v4();
+    const auto now = hsync::system_clock_millis();
+    hsync::hlc before;
+    auto entry_at = [&](std::uint64_t ms) {
+        const Tag t = make_tag("t" + std::to_string(ms));
+        auto data = hsync::to_json(t);
+        data.erase("uuid");
+        return hsync::shared_entry{hsync::hlc{ms, 0, peer}, "tag", t.uuid, hsync::change_type::insert, data};
+    };
+    {
+        seed_library lib(dir / "a.db", me);
+        before = lib.last_hlc();
+        // The first entry moves the clock ahead (within the drift); the second is beyond it.
+        const std::vector<hsync::shared_entry> batch{entry_at(now + 60'000), entry_at(now + 3'600'000)};
+        REQUIRE(code_of([&] { lib.apply(std::span<const hsync::shared_entry>(batch)); }) == hsync::errc::clock_drift);
+        REQUIRE(lib.last_hlc() == before);
+        REQUIRE(lib.all<Tag>().empty());
+    }
+    seed_library again(dir / "a.db", me);
+    REQUIRE(again.last_hlc() == before);
+}

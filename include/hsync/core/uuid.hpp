@@ -32,7 +32,11 @@ public:
     template <class Generator>
         requires std::invocable<Generator&>
     static uuid v4(Generator& next_u64) {
-        uuid u = from_two_words(next_u64(), next_u64());
+        // Two statements: the order of a call's arguments is the compiler's choice, and a
+        // seeded generator must give the same uuid with every compiler.
+        const std::uint64_t high = next_u64();
+        const std::uint64_t low = next_u64();
+        uuid u = from_two_words(high, low);
         u.set_version_and_variant(4);
         return u;
     }
@@ -45,7 +49,9 @@ public:
     template <class Generator>
         requires std::invocable<Generator&>
     static uuid v7(std::uint64_t unix_ms, Generator& next_u64) {
-        uuid u = from_two_words(next_u64(), next_u64());
+        const std::uint64_t high = next_u64();
+        const std::uint64_t low = next_u64();
+        uuid u = from_two_words(high, low);
         for (int i = 0; i < 6; ++i) {
             u.bytes_[static_cast<std::size_t>(i)] =
                 static_cast<std::uint8_t>(unix_ms >> (40 - 8 * i));

@@ -143,6 +143,7 @@ public:
         if (depth_ > 0) return nested_tx(fn, t);
         run(begin_);
         depth_ = 1;
+        clock_at_begin_ = clock_.last();
         if constexpr (std::is_void_v<result_type>) {
             pending_type done;
             try {
@@ -599,6 +600,11 @@ private:
         depth_ = 0;
         clock_dirty_ = false;
         seq_ = committed_seq_;  // nothing of the transaction escaped
+        // Nor did its timestamps: the clock goes back to where the file has it, so that
+        // it never reads later than what a restart would resume from.
+        if (clock_.last() != clock_at_begin_) {
+            clock_ = hlc_clock(clock_.device(), options_.physical, options_.clock, clock_at_begin_);
+        }
         pending_ = pending_type{};
     }
 
@@ -1177,6 +1183,7 @@ private:
     bool clock_dirty_ = false;
     std::uint64_t seq_ = 0;            // the last seq handed out
     std::uint64_t committed_seq_ = 0;  // the last seq of a committed transaction
+    hlc clock_at_begin_{};             // the clock when the open transaction began
     std::uint64_t log_floor_ = 0;      // the log was pruned up to here
     pending_type pending_;
     std::tuple<callbacks<Ms>...> callbacks_;

@@ -57,7 +57,10 @@ void random_value(T& v, sim_random& rng, const known_records& known) {
         v = static_cast<T>(rng.below(1 << 20)) / T(8);
     } else if constexpr (std::is_same_v<T, std::string>) {
         static constexpr std::string_view words[] = {"sunset", "beach", "family", "work", "café", "2024", "raw", "best"};
-        v = std::string(words[rng.below(std::size(words))]) + "-" + std::to_string(rng.below(1000));
+        // One draw per statement: the order of operands is the compiler's choice.
+        const std::string_view word = words[rng.below(std::size(words))];
+        const std::uint64_t number = rng.below(1000);
+        v = std::string(word) + "-" + std::to_string(number);
     } else if constexpr (std::is_same_v<T, std::vector<std::byte>> || std::is_same_v<T, std::vector<std::uint8_t>>) {
         v.resize(static_cast<std::size_t>(rng.below(33)));
         for (auto& b : v) b = static_cast<typename T::value_type>(rng.below(256));
