@@ -223,7 +223,11 @@ public:
     template <class Generator>
         requires std::invocable<Generator&>
     static uuid v4(Generator& next_u64) {
-        uuid u = from_two_words(next_u64(), next_u64());
+        // Two statements: the order of a call's arguments is the compiler's choice, and a
+        // seeded generator must give the same uuid with every compiler.
+        const std::uint64_t high = next_u64();
+        const std::uint64_t low = next_u64();
+        uuid u = from_two_words(high, low);
         u.set_version_and_variant(4);
         return u;
     }
@@ -236,7 +240,9 @@ public:
     template <class Generator>
         requires std::invocable<Generator&>
     static uuid v7(std::uint64_t unix_ms, Generator& next_u64) {
-        uuid u = from_two_words(next_u64(), next_u64());
+        const std::uint64_t high = next_u64();
+        const std::uint64_t low = next_u64();
+        uuid u = from_two_words(high, low);
         for (int i = 0; i < 6; ++i) {
             u.bytes_[static_cast<std::size_t>(i)] =
                 static_cast<std::uint8_t>(unix_ms >> (40 - 8 * i));
@@ -3477,6 +3483,7 @@ public:
         if (depth_ > 0) return nested_tx(fn, t);
         run(begin_);
         depth_ = 1;
+        clock_at_begin_ = clock_.last();
         if constexpr (std::is_void_v<result_type>) {
             pending_type done;
             try {
@@ -3933,6 +3940,11 @@ private:
         depth_ = 0;
         clock_dirty_ = false;
         seq_ = committed_seq_;  // nothing of the transaction escaped
+        // Nor did its timestamps: the clock goes back to where the file has it, so that
+        // it never reads later than what a restart would resume from.
+        if (clock_.last() != clock_at_begin_) {
+            clock_ = hlc_clock(clock_.device(), options_.physical, options_.clock, clock_at_begin_);
+        }
         pending_ = pending_type{};
     }
 
@@ -4511,6 +4523,7 @@ private:
     bool clock_dirty_ = false;
     std::uint64_t seq_ = 0;            // the last seq handed out
     std::uint64_t committed_seq_ = 0;  // the last seq of a committed transaction
+    hlc clock_at_begin_{};             // the clock when the open transaction began
     std::uint64_t log_floor_ = 0;      // the log was pruned up to here
     pending_type pending_;
     std::tuple<callbacks<Ms>...> callbacks_;
@@ -7372,7 +7385,10 @@ void random_value(T& v, sim_random& rng, const known_records& known) {
         v = static_cast<T>(rng.below(1 << 20)) / T(8);
     } else if constexpr (std::is_same_v<T, std::string>) {
         static constexpr std::string_view words[] = {"sunset", "beach", "family", "work", "café", "2024", "raw", "best"};
-        v = std::string(words[rng.below(std::size(words))]) + "-" + std::to_string(rng.below(1000));
+        // One draw per statement: the order of operands is the compiler's choice.
+        const std::string_view word = words[rng.below(std::size(words))];
+        const std::uint64_t number = rng.below(1000);
+        v = std::string(word) + "-" + std::to_string(number);
     } else if constexpr (std::is_same_v<T, std::vector<std::byte>> || std::is_same_v<T, std::vector<std::uint8_t>>) {
         v.resize(static_cast<std::size_t>(rng.below(33)));
         for (auto& b : v) b = static_cast<typename T::value_type>(rng.below(256));
