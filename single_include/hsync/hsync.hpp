@@ -7355,16 +7355,6 @@ using known_records = std::function<const std::vector<uuid>&(std::string_view mo
 namespace detail {
 
 template <class T>
-struct is_time_point : std::false_type {};
-template <class D>
-struct is_time_point<std::chrono::time_point<std::chrono::system_clock, D>> : std::true_type {};
-
-template <class T>
-struct is_ref : std::false_type {};
-template <class M>
-struct is_ref<ref<M>> : std::true_type {};
-
-template <class T>
 void random_value(T& v, sim_random& rng, const known_records& known) {
     if constexpr (is_optional_v<T>) {
         if (rng.chance(0.25)) {
@@ -7394,10 +7384,10 @@ void random_value(T& v, sim_random& rng, const known_records& known) {
         for (auto& b : v) b = static_cast<typename T::value_type>(rng.below(256));
     } else if constexpr (std::is_same_v<T, uuid>) {
         v = uuid::v4(rng);
-    } else if constexpr (is_ref<T>::value) {
+    } else if constexpr (is_ref_v<T>) {
         const auto& ids = known(model_traits<typename T::model_type>::name);
         v = ids.empty() ? uuid::v4(rng) : ids[static_cast<std::size_t>(rng.below(ids.size()))];
-    } else if constexpr (is_time_point<T>::value) {
+    } else if constexpr (hsync::detail::is_time_point<T>::value) {
         v = T(std::chrono::duration_cast<typename T::duration>(std::chrono::seconds(1'600'000'000 + rng.below(100'000'000))));
     } else {
         static_assert(std::is_void_v<T>, "hsync: the simulator has no random values for this field type");
