@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/session_apply.hpp"
 #include "support/seed_library.hpp"
 #include "support/temp_dir.hpp"
 
@@ -304,6 +305,15 @@ struct apply_baseline {
     }
 };
 
+// hsync's stored form of a clock: the packed 64-bit word big-endian, then the device.
+std::array<std::uint8_t, 24> clock_blob(const hsync::hlc& h) {
+    std::array<std::uint8_t, 24> out{};
+    const std::uint64_t word = h.packed();
+    for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(word >> (56 - 8 * i));
+    std::copy(h.device.bytes().begin(), h.device.bytes().end(), out.begin() + 8);
+    return out;
+}
+
 photos::Tag tag_number(std::size_t i) {
     photos::Tag t{hsync::record_id{hsync::uuid::v7()}, "tag-" + std::to_string(i)};
     t.color = "orange";
@@ -412,8 +422,10 @@ int main(int argc, char** argv) try {
         const std::size_t count = std::max<std::size_t>(1000, n(100'000) / 1000 * 1000);
         const std::size_t stale = count * 3 / 10;
         std::vector<hsync::shared_entry> entries, newer;
+        std::vector<photos::Tag> tags;
         for (std::size_t i = 0; i < count; ++i) {
             const auto t = tag_number(i);
+            tags.push_back(t);
             const hsync::hlc at{1'700'000'000'000 + i / 60000, static_cast<std::uint16_t>(i % 60000), remote_device};
             auto data = hsync::to_json(t);
             data.erase("uuid");
@@ -436,16 +448,17 @@ int main(int argc, char** argv) try {
             lib.apply(std::span<const hsync::shared_entry>(newer));
         }
         const std::vector<std::string_view> models{"tag"};
+        const auto hsync_apply = [&](const std::filesystem::path& f) {
+            seed_library lib(f, me, lib_options(s));
+            for (const auto& body : frames) {
+                auto decoded = hsync::sync::decode(body, hsync::sync::encoding::msgpack, {}, models);
+                const auto& batch = std::get<hsync::sync::shared_change_batch>(decoded.value());
+                lib.apply(std::span<const hsync::shared_entry>(batch.entries));
+            }
+        };
         rows.push_back(compare(
             s, dir, "apply remote shared changes (decode, per-field LWW, upsert), frames of 1000, 30% stale", count, "<= 1.25",
-            [&](const auto& f) {
-                seed_library lib(f, me, lib_options(s));
-                for (const auto& body : frames) {
-                    auto decoded = hsync::sync::decode(body, hsync::sync::encoding::msgpack, {}, models);
-                    const auto& batch = std::get<hsync::sync::shared_change_batch>(decoded.value());
-                    lib.apply(std::span<const hsync::shared_entry>(batch.entries));
-                }
-            },
+            hsync_apply,
             [&](const auto& f) {
                 baseline_db b(f, s);
                 b.seq = 1'000'000;  // after the pre-applied history
@@ -453,6 +466,50 @@ int main(int argc, char** argv) try {
                 for (const auto& body : frames) w.frame(body);
             },
             start));
+
+        // The same changes as changesets of SQLite's session extension, recorded (untimed)
+        // by inserting the rows, with their clocks, into a scratch copy of the tables.
+        std::vector<hsync_bench::changeset> sets;
+        {
+            hsync_bench::sqlite_handle scratch(fresh_copy(dir, s, "scratch.db"));
+            for (std::size_t i = 0; i < count; i += 1000) {
+                sets.push_back(hsync_bench::record_changeset(scratch, "tag", [&](sqlite3* db) {
+                    sqlite3_stmt* insert = nullptr;
+                    hsync_bench::check(sqlite3_prepare_v2(db,
+                        "INSERT INTO tag (uuid, canonical_name, display_name, color, search_weight, hsync_seq, "
+                        "hsync_clock_canonical_name, hsync_clock_display_name, hsync_clock_color, hsync_clock_search_weight) "
+                        "VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?6, ?6, ?6)", -1, &insert, nullptr), db, "prepare");
+                    for (std::size_t k = i; k < i + 1000; ++k) {
+                        const auto& t = tags[k];
+                        const auto stamp = clock_blob(entries[k].stamp);
+                        sqlite3_bind_blob(insert, 1, t.uuid.value.bytes().data(), 16, SQLITE_TRANSIENT);
+                        sqlite3_bind_text(insert, 2, t.canonical_name.c_str(), -1, SQLITE_TRANSIENT);
+                        sqlite3_bind_text(insert, 3, t.color->c_str(), -1, SQLITE_TRANSIENT);
+                        sqlite3_bind_int(insert, 4, t.search_weight);
+                        sqlite3_bind_int64(insert, 5, static_cast<sqlite3_int64>(k + 1));
+                        sqlite3_bind_blob(insert, 6, stamp.data(), 24, SQLITE_TRANSIENT);
+                        if (sqlite3_step(insert) != SQLITE_DONE) hsync_bench::check(SQLITE_ERROR, db, "insert");
+                        sqlite3_reset(insert);
+                    }
+                    sqlite3_finalize(insert);
+                }));
+            }
+        }
+        std::size_t replaced = 0, kept = 0;
+        rows.push_back(compare(
+            s, dir, "the same apply against SQLite's session extension (changeset_apply_v2, LWW per row, no log)", count,
+            "hsync faster (< 1)", hsync_apply,
+            [&](const auto& f) {
+                const auto lww = hsync_bench::apply_changesets(f, sets, "tag", "hsync_clock_canonical_name", s.full);
+                replaced = lww.replaced;
+                kept = lww.kept;
+            },
+            start));
+        // The baseline must do the work: every stale row kept, none of the others in conflict.
+        if (kept != stale || replaced != 0) {
+            throw std::runtime_error("session baseline: " + std::to_string(kept) + " rows kept and " + std::to_string(replaced) +
+                                     " replaced; expected " + std::to_string(stale) + " and 0");
+        }
     }
     // 5. wire bytes per change: a batch of shared changes against the raw field values
     std::size_t wire = 0, raw = 0;
