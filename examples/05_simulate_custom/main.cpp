@@ -1,7 +1,10 @@
-// The deterministic simulator on an application's own models: every seed runs real
-// library files and real sync engines of several devices through lost, duplicated and
-// reordered messages, partitions, crashes and clock skew, then checks that they all
-// converged on what the writes that returned make of the data.
+// 05_simulate_custom: the deterministic simulator on an application's own models. Every
+// seed runs real library files and real sync engines of several devices through lost,
+// duplicated and reordered messages, partitions, crashes and clock skew, then checks that
+// they all converged on what the writes that returned make of the data (docs/testing.md).
+//
+//   cmake --build build --target hsync_example_05_simulate_custom
+//   build/examples/hsync_example_05_simulate_custom 20     # seeds 1 to 20
 #include <hsync/hsync.hpp>
 
 #include <cstdio>
