@@ -511,6 +511,35 @@ int main(int argc, char** argv) try {
                                      " replaced; expected " + std::to_string(stale) + " and 0");
         }
     }
+    // 6. throughput against batch size: shared records committed in transactions of
+    // 1 to 10,000 records (the chart of docs/benchmarks.md)
+    std::vector<std::pair<std::size_t, row>> sweep;
+    {
+        const std::size_t count = n(20'000);
+        std::vector<photos::Tag> tags;
+        for (std::size_t i = 0; i < count; ++i) tags.push_back(tag_number(i));
+        for (const std::size_t batch : {1, 10, 100, 1000, 10'000}) {
+            const auto total = std::max(batch, count / batch * batch);
+            while (tags.size() < total) tags.push_back(tag_number(tags.size()));
+            const std::span<const photos::Tag> all(tags.data(), total);
+            sweep.emplace_back(batch, compare(
+                s, dir, "batch of " + std::to_string(batch), total, "",
+                [&](const auto& f) {
+                    seed_library lib(f, me, lib_options(s));
+                    for (std::size_t i = 0; i < total; i += batch) lib.commit_batch(all.subspan(i, batch));
+                },
+                [&](const auto& f) {
+                    baseline_db b(f, s);
+                    shared_commit_baseline w(b);
+                    for (std::size_t i = 0; i < total; i += batch) {
+                        SQLite::Transaction tx(b.db, SQLite::TransactionBehavior::IMMEDIATE);
+                        for (const auto& t : all.subspan(i, batch)) w.write(t);
+                        tx.commit();
+                    }
+                }));
+        }
+    }
+
     // 5. wire bytes per change: a batch of shared changes against the raw field values
     std::size_t wire = 0, raw = 0;
     {
@@ -532,6 +561,12 @@ int main(int argc, char** argv) try {
     std::printf("| wire bytes per shared change (MessagePack, batch of 1000) | 1000 | %.1f B | %.1f B raw values | %.2f | | <= 1.30 |\n",
                 double(wire) / 1000, double(raw) / 1000, double(wire) / double(raw));
     std::printf("\nsynchronous = %s, %d runs each (median), alternating\n", s.full ? "FULL" : "NORMAL", s.runs);
+    std::printf("\nShared records committed in transactions of different sizes (rows per second):\n\n"
+                "| records per transaction | rows | hsync rows/s | baseline rows/s | ratio |\n|---|---|---|---|---|\n");
+    for (const auto& [batch, r] : sweep) {
+        std::printf("| %zu | %zu | %.0f | %.0f | %.2f |\n", batch, r.rows, double(r.rows) / r.hsync_s,
+                    double(r.rows) / r.baseline_s, r.hsync_s / r.baseline_s);
+    }
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "hsync_bench: %s\n", e.what());
