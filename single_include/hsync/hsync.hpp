@@ -3457,8 +3457,8 @@ public:
         with_tx([&](transaction&) { remove_in_tx<M>(id); });
     }
 
-    // Many records, of one model or several (a range of std::variant is not needed:
-    // call it once per model inside with_tx), in one transaction.
+    // Many records of one model, in one transaction. For records of several models in
+    // one transaction, commit each inside with_tx.
     template <class Range>
     void commit_batch(const Range& records) {
         with_tx([&](transaction&) {
