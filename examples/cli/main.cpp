@@ -66,14 +66,19 @@ command_line parse(int argc, char** argv) {
     return c;
 }
 
-// The library file as the device that owns it. A file that hsync has not created yet is
-// created, owned by the identity beside it.
+// The library file as the device that owns it. The tool never creates one: a new file
+// would get a random library id, and the devices of the user's library would refuse it.
 struct opened {
     hsync::net::device_identity self;
     std::unique_ptr<any_library> lib;
 };
 
 opened open(const std::string& file) {
+    if (!std::filesystem::exists(file)) {
+        throw std::runtime_error("hsync: there is no library file at " + file +
+                                 "; the application creates it, with its library id: open it there first "
+                                 "(`hsync id` works before that)");
+    }
     auto self = hsync::net::device_identity::beside(file);
     return opened{self, std::make_unique<any_library>(file, self.library_identity())};
 }

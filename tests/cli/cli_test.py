@@ -69,6 +69,10 @@ with tempfile.TemporaryDirectory() as d:
     hsync("pair", "remove", other, "--library", db)
     check("pair remove empties the list", hsync("pair", "list", "--library", db).strip() == "")
     check("status says how to pair", "hsync pair add" in hsync("status", "--library", db))
+    missing = str(Path(d) / "not-yet.db")
+    check("a missing library file is not created",
+          "no library file" in hsync("pair", "add", other, "--library", missing, expect=1)
+          and not Path(missing).exists())
 
 print(f"{checks - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)
