@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds hsync_bench optimized and runs it: hsync against hand-written SQLite on the same
-# rows in the same run. Writes docs/benchmarks.md (the machine, the versions, the table).
+# Builds the benchmarks optimized and runs them: hsync against hand-written SQLite on the
+# same rows in the same run, the network workloads between device processes, and the
+# compile time of the single header. Writes docs/benchmarks.md (the machine, the
+# versions, the tables) and docs/benchmarks-batch.svg (the chart).
 #
-#   ./tools/bench.sh                 the default sizes, 5 runs each
-#   ./tools/bench.sh --scale 0.1     smaller, for a quick look; other options go to hsync_bench
+#   ./tools/bench.sh                 the default sizes: 5 runs each, 1M-entry backfill
+#   ./tools/bench.sh --quick         a tenth of the sizes, one run, for a quick look
+#   ./tools/bench.sh --runs 3        other options go to hsync_bench
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,11 +14,48 @@ cd "$root"
 source tools/deps.sh
 hsync_install_deps
 
+local_args=("$@")
+net_args=()
+if [ "${1:-}" = "--quick" ]; then
+    local_args=(--runs 1 --scale 0.1)
+    net_args=(--entries 100000 --samples 200)
+fi
+
 build=build/bench
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSYNC_BUILD_TESTS=ON -DHSYNC_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$build" --target hsync_bench
-table=$("$build/tests/hsync_bench" "$@")
+cmake --build "$build" --target hsync_bench hsync_bench_net
+
+echo "bench.sh: commits and apply (hsync_bench ${local_args[*]})"
+table=$("$build/tests/hsync_bench" "${local_args[@]}")
 echo "$table"
+python3 tools/bench_chart.py docs/benchmarks-batch.svg <<<"$table"
+
+echo "bench.sh: backfill and latency (hsync_bench_net ${net_args[*]})"
+net_table=$("$build/tests/hsync_bench_net" "${net_args[@]}")
+echo "$net_table"
+
+# Compile time: a TU with the single header and a library of the seven seed models
+# against a TU of only the #include lines of the single header. Wall-clock seconds of
+# one g++ run each, at -O0 and -O2.
+echo "bench.sh: compile time"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+{ grep '^#include <' single_include/hsync/hsync.hpp | sort -u; echo 'int main() { return 0; }'; } >"$scratch/deps_only.cpp"
+compile_seconds() {
+    local start end
+    start=$(date +%s.%N)
+    g++ -std=c++20 "$@" -I single_include -I examples -c -o "$scratch/out.o"
+    end=$(date +%s.%N)
+    python3 -c "print(f'{$end - $start:.1f}')"
+}
+compile_table="| translation unit | g++ -O0 (s) | g++ -O2 (s) |
+|---|---|---|"
+tu=tests/bench/compile_time/with_hsync.cpp
+compile_table+="
+| single header, a library of the seven seed models and its \`hsync::net::node\` (\`$tu\`) | $(compile_seconds -O0 "$tu") | $(compile_seconds -O2 "$tu") |
+| the same without the node: the library alone (\`-DHSYNC_COMPILE_TIME_NO_NODE\`) | $(compile_seconds -O0 -DHSYNC_COMPILE_TIME_NO_NODE "$tu") | $(compile_seconds -O2 -DHSYNC_COMPILE_TIME_NO_NODE "$tu") |
+| only the dependencies: the single header's \`#include\` lines | $(compile_seconds -O0 "$scratch/deps_only.cpp") | $(compile_seconds -O2 "$scratch/deps_only.cpp") |"
+echo "$compile_table"
 
 {
     echo "# Benchmarks"
@@ -23,18 +63,28 @@ echo "$table"
     echo "hsync against the hand-written SQLite code with the same effect, on the same rows, in"
     echo "the same process run, alternating; medians. The baseline writes into a copy of the"
     echo "tables hsync created (same schema and indexes, same WAL and \`synchronous\` settings,"
-    echo "the same MessagePack payloads), with prepared statements reused. Source:"
-    echo "\`tests/bench/bench_main.cpp\`."
+    echo "the same MessagePack payloads), with prepared statements reused. Sources:"
+    echo "\`tests/bench/bench_main.cpp\`, \`tests/bench/session_apply.hpp\`, \`tests/bench/bench_net.cpp\`."
     echo
     echo "Produced by \`./tools/bench.sh $*\` on $(date -u +%Y-%m-%d):"
     echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'),"
-    echo "$(g++ --version | head -1), SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || echo "$(dpkg-query -W -f='${Version}' libsqlite3-dev)")."
+    echo "$(g++ --version | head -1), SQLite $(dpkg-query -W -f='${Version}' libsqlite3-dev 2>/dev/null || echo unknown)."
     echo
-    echo "$table"
+    echo "## Commits and apply"
+    echo
+    echo "$table" | sed 's/^\(Shared records committed in transactions.*\)$/\1\n\n![rows per second against records per transaction](benchmarks-batch.svg)/'
+    echo
+    echo "## Between two processes over TLS on loopback"
+    echo
+    echo "$net_table"
+    echo
+    echo "## Compile time"
+    echo
+    echo "$compile_table"
 } > docs/benchmarks.md.new
 # Keep the hand-written part of the page (after the marker) across runs.
 if [ -f docs/benchmarks.md ] && grep -q '^<!-- notes -->' docs/benchmarks.md; then
     { echo; sed -n '/^<!-- notes -->/,$p' docs/benchmarks.md; } >> docs/benchmarks.md.new
 fi
 mv docs/benchmarks.md.new docs/benchmarks.md
-echo "bench.sh: wrote docs/benchmarks.md"
+echo "bench.sh: wrote docs/benchmarks.md and docs/benchmarks-batch.svg"

@@ -59,7 +59,10 @@ int main() {
     Shelf novels{hsync::record_id::generate(), "Novels"};
     Book dune{hsync::record_id::generate(), hsync::owner_id{laptop_id.device_id}, novels.uuid, "Dune", 120,
               "/home/me/books/dune.epub"};
-    laptop.with_tx([&](auto& tx) { tx.commit(novels), tx.commit(dune); });
+    laptop.with_tx([&](auto& tx) {
+        tx.commit(novels);
+        tx.commit(dune);
+    });
 
     const Book there = *phone.get<Book>(dune.uuid);
     Shelf shelf = *phone.get<Shelf>(there.shelf.id);  // the ref, resolved on the phone
@@ -72,7 +75,10 @@ int main() {
 
     novels.name = "Science fiction";  // the laptop renames the shelf and reads on
     dune.page = 200;
-    laptop.with_tx([&](auto& tx) { tx.commit(novels), tx.commit(dune); });
+    laptop.with_tx([&](auto& tx) {
+        tx.commit(novels);
+        tx.commit(dune);
+    });
     const Book now = *phone.get<Book>(dune.uuid);
     shelf = *phone.get<Shelf>(now.shelf.id);
     std::printf("phone: %s, page %d, on shelf %s, %s there\n", now.title.c_str(), now.page, shelf.name.c_str(),
