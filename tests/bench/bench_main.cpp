@@ -518,7 +518,7 @@ int main(int argc, char** argv) try {
         const std::size_t count = n(20'000);
         std::vector<photos::Tag> tags;
         for (std::size_t i = 0; i < count; ++i) tags.push_back(tag_number(i));
-        for (const std::size_t batch : {1, 10, 100, 1000, 10'000}) {
+        for (const std::size_t batch : std::initializer_list<std::size_t>{1, 10, 100, 1000, 10'000}) {
             const auto total = std::max(batch, count / batch * batch);
             while (tags.size() < total) tags.push_back(tag_number(tags.size()));
             const std::span<const photos::Tag> all(tags.data(), total);
