@@ -5739,8 +5739,10 @@ private:
 
     // ---- sending --------------------------------------------------------------------
 
-    void send(const uuid& peer, const message& m) {
-        output_.push_back(outgoing_frame{peer, encode_frame(m, options_.wire)});
+    void send(const uuid& peer, const message& m) { send_frame(peer, encode_frame(m, options_.wire)); }
+
+    void send_frame(const uuid& peer, std::vector<std::uint8_t> frame) {
+        output_.push_back(outgoing_frame{peer, std::move(frame)});
         auto it = peers_.find(peer);
         if (it != peers_.end()) ++it->second.counters.frames_sent;
     }
@@ -5949,12 +5951,32 @@ private:
     // ---- serving ------------------------------------------------------------------------
 
     void handle(const uuid& peer, peer_runtime& p, shared_change_request& q, millis) {
-        const std::uint32_t limit = std::min(q.limit, options_.page_size);
-        shared_page page = lib_.shared_changes(q.since, std::max<std::uint32_t>(limit, 1), q.snapshot);
+        send_page(peer, q.limit, [&](std::uint32_t limit) {
+            shared_page page = lib_.shared_changes(q.since, limit, q.snapshot);
+            return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
+                                          page.has_more, page.checkpoint};
+        });
         ++p.counters.pages_served;
         if (options_.record_served_pages) served_.emplace_back(peer, "shared", q.since);
-        send(peer, shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
-                                          page.has_more, page.checkpoint});
+    }
+
+    // Sends the page `make(limit)` builds, with fewer records when its frame would
+    // exceed the frame limit: a page of large records must not be one a peer refuses
+    // (which would stall its catch-up for good). A single record is sent as it is.
+    template <class Make>
+    void send_page(const uuid& peer, std::uint32_t asked, Make&& make) {
+        std::uint32_t limit = std::max<std::uint32_t>(std::min(asked, options_.page_size), 1);
+        for (;;) {
+            auto frame = encode_frame(message{make(limit)}, options_.wire);
+            if (fits(frame) || limit == 1) return send_frame(peer, std::move(frame));
+            // Shrink in proportion to the excess, at least by half.
+            const double share = double(options_.limits.max_frame) / double(frame.size());
+            limit = std::max<std::uint32_t>(1, std::min<std::uint32_t>(limit / 2, static_cast<std::uint32_t>(limit * share)));
+        }
+    }
+
+    bool fits(const std::vector<std::uint8_t>& frame) const noexcept {
+        return frame.size() <= options_.limits.max_frame + 4;  // the body and its length prefix
     }
 
     void handle(const uuid& peer, peer_runtime& p, state_request& q, millis) {
@@ -5965,15 +5987,16 @@ private:
         if (!Library::is_owned_model(model)) {
             return refuse(peer, p, error_code::bad_message, "model '" + model + "' has no device-owned state");
         }
-        const std::uint32_t limit = std::min(q.limit, options_.page_size);
-        state_page page = lib_.state_changes(model, q.since, std::max<std::uint32_t>(limit, 1));
-        if (q.owner) {
-            std::erase_if(page.records, [&](const state_record& r) { return r.owner != *q.owner; });
-            std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
-        }
+        send_page(peer, q.limit, [&](std::uint32_t limit) {
+            state_page page = lib_.state_changes(model, q.since, limit);
+            if (q.owner) {
+                std::erase_if(page.records, [&](const state_record& r) { return r.owner != *q.owner; });
+                std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
+            }
+            return state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint};
+        });
         ++p.counters.pages_served;
         if (options_.record_served_pages) served_.emplace_back(peer, model, q.since);
-        send(peer, state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint});
     }
 
 public:
@@ -6179,9 +6202,17 @@ private:
                 },
                 messages[k]);
         }
+        // A push with a frame over the limit is not sent at all: the peers see the new
+        // sequence number (announced at the next tick) and fetch the changes in pages,
+        // which send_page() keeps within the limit.
+        std::vector<std::vector<std::uint8_t>> frames;
+        for (const auto& m : messages) {
+            frames.push_back(encode_frame(m, options_.wire));
+            if (!fits(frames.back())) return;
+        }
         for (auto& [id, p] : peers_) {
             if (p.state != peer_state::ready) continue;
-            for (const auto& m : messages) send(id, m);
+            for (const auto& f : frames) send_frame(id, f);
         }
     }
 

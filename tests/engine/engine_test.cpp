@@ -199,6 +199,54 @@ TEST_CASE("a new device backfills 100,000 entries, resuming after an interruptio
     REQUIRE(std::is_sorted(progress.begin(), progress.end()));
 }
 
+TEST_CASE("records too large to travel together are sent in pages and pushes that fit a frame", "[engine]") {
+    // 24 shared tags and 24 device-owned entries of 64 KiB each: a page or a push of all
+    // of them would be 1.5 MiB, over the 1 MiB a peer accepts in one frame here.
+    auto options = mesh::test_options();
+    options.page_size = 1000;
+    options.limits.max_frame = std::size_t{1} << 20;
+    mesh net(options);
+    device_node& a = net.add("a");
+    const std::string big(std::size_t{64} << 10, 'x');
+    const Location loc = make_location(a.id.device_id, "/big");
+    const auto commit_big = [&](const std::string& prefix) {
+        std::vector<Tag> tags;
+        std::vector<Entry> entries;
+        for (int i = 0; i < 24; ++i) {
+            Tag t = make_tag(prefix + std::to_string(i));
+            t.display_name = big;
+            tags.push_back(std::move(t));
+            entries.push_back(make_entry(a, loc, prefix + std::to_string(i) + big));
+        }
+        a.lib->with_tx([&](auto& t) {
+            t.commit(loc);
+            a.lib->commit_batch(tags);
+            a.lib->commit_batch(entries);
+        });
+    };
+    device_node& b = net.add("b");
+    net.connect(a, b);
+    net.settle();
+    commit_big("pushed-");  // too large for one push: b fetches the changes in pages instead
+    net.settle();
+    REQUIRE(b.lib->all<Tag>().size() == 24);
+    REQUIRE(b.lib->all<Entry>().size() == 24);
+
+    commit_big("more-");
+    device_node& c = net.add("c");  // a new device: a backfill of pages too large at 1,000 records
+    net.connect(a, c);
+    net.settle();
+    REQUIRE(c.lib->all<Tag>().size() == 48);
+    REQUIRE(c.lib->all<Entry>().size() == 48);
+    REQUIRE(c.status_of(a).counters.pages_received >= 4);  // each phase in at least two pages
+    for (device_node* n : {&b, &c}) {
+        REQUIRE(synced_view(*a.lib) == synced_view(*n->lib));
+        REQUIRE(n->status_of(a).state == peer_state::ready);
+        REQUIRE(n->status_of(a).counters.refused == 0);
+        REQUIRE(a.status_of(*n).counters.errors_received == 0);
+    }
+}
+
 TEST_CASE("data reaches a device through a middle one", "[engine]") {
     mesh net;
     device_node& a = net.add("a");
