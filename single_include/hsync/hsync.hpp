@@ -49,6 +49,7 @@ enum class errc {
     storage,             // SQLite reported an error
     invalid_device_id,   // text that is not a device id
     identity,            // a device key or certificate that cannot be created or read
+    record_too_large,    // a record whose synced fields could not travel to peers
 };
 
 constexpr std::string_view to_string(errc code) noexcept {
@@ -70,6 +71,7 @@ constexpr std::string_view to_string(errc code) noexcept {
         case errc::storage: return "storage";
         case errc::invalid_device_id: return "invalid_device_id";
         case errc::identity: return "identity";
+        case errc::record_too_large: return "record_too_large";
     }
     return "unknown";
 }
@@ -3203,6 +3205,67 @@ private:
 }  // namespace hsync::detail
 // ---- end hsync/detail/peer_book.hpp ----
 
+// ---- begin hsync/detail/record_size.hpp ----
+// How large a record is on the wire, checked when it is committed. A peer refuses a
+// string or blob over 4 MiB and a frame over 16 MiB (sync::limits), and a record it
+// refuses would stop its catch-up at that record for good. So a record that could never
+// be sent is refused here, where the application can still do something about it.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+
+namespace hsync::detail {
+
+// One string or blob field: the peers' limit on one string or binary value.
+inline constexpr std::size_t max_synced_field_bytes = std::size_t{4} << 20;
+// All the synced fields of a record: half the frame limit, leaving room for the rest of
+// a message and for the JSON encoding of the wire.
+inline constexpr std::size_t max_synced_record_bytes = std::size_t{8} << 20;
+
+// The bytes of a field's value that grow with it: strings and blobs; 0 for the rest.
+template <class F>
+std::size_t variable_bytes(const F& value) {
+    if constexpr (is_optional_v<F>) {
+        return value ? variable_bytes(*value) : 0;
+    } else if constexpr (requires { value.size(); value.data(); }) {
+        return value.size() * sizeof(*value.data());
+    } else {
+        return 0;
+    }
+}
+
+// Throws record_too_large, naming the field, if M's synced fields cannot travel.
+template <class M>
+void check_record_size(const M& m, const uuid& id) {
+    using traits = model_traits<M>;
+    std::size_t total = 0;
+    for_each_field_index<M>([&](auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        if constexpr (!is_local_v<field_type_t<M, i>>) {
+            const std::size_t bytes = variable_bytes(get_field<i>(m));
+            if (bytes > max_synced_field_bytes) {
+                throw error(errc::record_too_large,
+                            "hsync: " + std::string(traits::name) + " " + id.to_string() + ": field '" +
+                                std::string(traits::field_names[i]) + "' holds " + std::to_string(bytes) +
+                                " bytes; a synced string or blob may hold at most 4 MiB. Keep large content "
+                                "outside the record (a file, referred to by path or hash) or in a local<> field");
+            }
+            total += bytes;
+        }
+    });
+    if (total > max_synced_record_bytes) {
+        throw error(errc::record_too_large,
+                    "hsync: " + std::string(traits::name) + " " + id.to_string() + ": its synced fields hold " +
+                        std::to_string(total) + " bytes; a record may hold at most 8 MiB to travel in one message. "
+                        "Keep large content outside the record or in local<> fields");
+    }
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/record_size.hpp ----
+
 // ---- begin hsync/detail/tombstones.hpp ----
 // Tombstones: the ids of deleted records, with the HLC of the delete. Deletes are final:
 // a record id that has a tombstone never comes back, from any change, in any order.
@@ -4020,6 +4083,7 @@ private:
         if (id.is_nil()) {
             refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
         }
+        detail::check_record_size(m, id);
         if (stores_->tombs.find(model_traits<M>::name, id)) {
             refuse<M>(errc::record_deleted, id,
                       "this record was deleted, and deletes are final; commit a new record with a new id");
@@ -5607,10 +5671,16 @@ public:
     void tick(millis now) {
         flush_local(now);
         // New history here (applied from one peer, say) is announced to the others at
-        // once, so that they fetch it without waiting for the next heartbeat.
-        const std::uint64_t seq = lib_.current_seq();
+        // once, so that they fetch it without waiting for the next heartbeat. Local
+        // changes still waiting to be pushed are not announced yet: a peer would fetch
+        // them by catch-up, then get them again in the push.
+        std::uint64_t seq = lib_.current_seq();
+        {
+            std::lock_guard lock(local_mutex_);
+            if (!local_.empty()) seq = std::min(seq, local_.front().prev_seq);
+        }
         const bool announce = seq > announced_seq_;
-        announced_seq_ = seq;
+        announced_seq_ = std::max(announced_seq_, seq);
         for (auto& [id, p] : peers_) {
             if (p.state == peer_state::disconnected) continue;
             if (p.state == peer_state::handshaking) {

@@ -199,6 +199,24 @@ TEST_CASE("a new device backfills 100,000 entries, resuming after an interruptio
     REQUIRE(std::is_sorted(progress.begin(), progress.end()));
 }
 
+TEST_CASE("a local commit reaches a connected peer once, in its push, not also by catch-up", "[engine]") {
+    mesh net;  // the default flush_interval: a commit waits 5 ms to be coalesced
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    net.connect(a, b);
+    net.settle();
+    const auto before = b.status_of(a).counters;
+    for (int i = 0; i < 5; ++i) {
+        a.lib->commit(make_tag("once-" + std::to_string(i)));
+        net.settle();
+    }
+    const auto after = b.status_of(a).counters;
+    REQUIRE(b.lib->all<Tag>().size() == 5);
+    REQUIRE(after.applied - before.applied == 5);
+    REQUIRE(after.ignored == before.ignored);                // nothing arrived twice
+    REQUIRE(after.pages_received == before.pages_received);  // and no catch-up was needed
+}
+
 TEST_CASE("records too large to travel together are sent in pages and pushes that fit a frame", "[engine]") {
     // 24 shared tags and 24 device-owned entries of 64 KiB each: a page or a push of all
     // of them would be 1.5 MiB, over the 1 MiB a peer accepts in one frame here.

@@ -247,6 +247,48 @@ TEST_CASE("a value SQLite cannot hold is refused and nothing is written", "[stor
     REQUIRE_FALSE(f.lib.get<Volume>(v.uuid));
 }
 
+TEST_CASE("a record too large to travel to peers is refused and nothing is written", "[storage]") {
+    fixture f;
+    const std::string four_mib(std::size_t{4} << 20, 'x');
+    Tag t = make_tag("big");
+    t.display_name = four_mib;  // exactly the limit of one field: accepted
+    f.lib.commit(t);
+    REQUIRE(f.lib.get<Tag>(t.uuid)->display_name->size() == four_mib.size());
+    const auto log_before = f.lib.log_size();
+
+    t.display_name = four_mib + "y";  // one byte over
+    hsync::errc code{};
+    try {
+        f.lib.commit(t);
+    } catch (const hsync::error& e) {
+        code = e.code();
+        REQUIRE_THAT(e.what(), Catch::Contains("field 'display_name' holds 4194305 bytes") &&
+                                   Catch::Contains("at most 4 MiB") && Catch::StartsWith("hsync: tag "));
+    }
+    REQUIRE(code == hsync::errc::record_too_large);
+
+    Tag three = make_tag(std::string(std::size_t{3} << 20, 'a'));  // 3 x 3 MiB: each field fits, the record does not
+    three.display_name = std::string(std::size_t{3} << 20, 'b');
+    three.color = std::string(std::size_t{3} << 20, 'c');
+    REQUIRE(code_of([&] { f.lib.commit(three); }) == hsync::errc::record_too_large);
+
+    Location mine = make_location(f.me.device_id, std::string(std::size_t{5} << 20, '/'));  // device-owned too
+    REQUIRE(code_of([&] { f.lib.commit_batch(std::vector{make_location(f.me.device_id, "/ok"), mine}); }) ==
+            hsync::errc::record_too_large);
+
+    // Nothing of the refused commits was written, logged or sent.
+    REQUIRE(f.lib.get<Tag>(t.uuid)->display_name->size() == four_mib.size());
+    REQUIRE_FALSE(f.lib.get<Tag>(three.uuid));
+    REQUIRE(f.lib.all<Location>().empty());
+    REQUIRE(f.lib.log_size() == log_before);
+    REQUIRE(f.outgoing.size() == 1);
+
+    Location local_big = make_location(f.me.device_id, "/local");
+    local_big.scan_state = std::string(std::size_t{5} << 20, 's');  // local fields never travel: no limit
+    f.lib.commit(local_big);
+    REQUIRE(f.lib.get<Location>(local_big.uuid)->scan_state->size() == std::size_t{5} << 20);
+}
+
 TEST_CASE("commits from several threads are all kept, each with its own HLC", "[storage]") {
     fixture f;
     constexpr int threads = 4;

@@ -25,6 +25,7 @@ enum class errc {
     storage,             // SQLite reported an error
     invalid_device_id,   // text that is not a device id
     identity,            // a device key or certificate that cannot be created or read
+    record_too_large,    // a record whose synced fields could not travel to peers
 };
 
 constexpr std::string_view to_string(errc code) noexcept {
@@ -46,6 +47,7 @@ constexpr std::string_view to_string(errc code) noexcept {
         case errc::storage: return "storage";
         case errc::invalid_device_id: return "invalid_device_id";
         case errc::identity: return "identity";
+        case errc::record_too_large: return "record_too_large";
     }
     return "unknown";
 }

@@ -41,6 +41,7 @@
 #include <hsync/detail/model_store.hpp>
 #include <hsync/detail/peer_book.hpp>
 #include <hsync/detail/printable.hpp>
+#include <hsync/detail/record_size.hpp>
 #include <hsync/detail/sqlite_codec.hpp>
 #include <hsync/detail/statement.hpp>
 #include <hsync/detail/tombstones.hpp>
@@ -680,6 +681,7 @@ private:
         if (id.is_nil()) {
             refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
         }
+        detail::check_record_size(m, id);
         if (stores_->tombs.find(model_traits<M>::name, id)) {
             refuse<M>(errc::record_deleted, id,
                       "this record was deleted, and deletes are final; commit a new record with a new id");

@@ -187,10 +187,16 @@ public:
     void tick(millis now) {
         flush_local(now);
         // New history here (applied from one peer, say) is announced to the others at
-        // once, so that they fetch it without waiting for the next heartbeat.
-        const std::uint64_t seq = lib_.current_seq();
+        // once, so that they fetch it without waiting for the next heartbeat. Local
+        // changes still waiting to be pushed are not announced yet: a peer would fetch
+        // them by catch-up, then get them again in the push.
+        std::uint64_t seq = lib_.current_seq();
+        {
+            std::lock_guard lock(local_mutex_);
+            if (!local_.empty()) seq = std::min(seq, local_.front().prev_seq);
+        }
         const bool announce = seq > announced_seq_;
-        announced_seq_ = seq;
+        announced_seq_ = std::max(announced_seq_, seq);
         for (auto& [id, p] : peers_) {
             if (p.state == peer_state::disconnected) continue;
             if (p.state == peer_state::handshaking) {
