@@ -5539,7 +5539,8 @@ struct engine_options {
     sync::limits limits{};
     std::uint32_t page_size = 1000;              // records per catch-up page, asked and served
     std::size_t batch_max = 1000;                // changes per live message
-    millis flush_interval{5};                    // how long local changes wait to be coalesced
+    millis flush_interval{5};                    // local changes pushed at most once per interval: the
+                                                 // first after a quiet spell at once, the rest coalesced
     millis heartbeat_interval{1000};
     millis response_timeout{30000};
     millis retry_base{250};
@@ -5730,7 +5731,7 @@ public:
         millis next = now + options_.heartbeat_interval;
         {
             std::lock_guard lock(local_mutex_);
-            if (!local_.empty()) next = std::min(next, local_since_ + options_.flush_interval);
+            if (!local_.empty()) next = std::min(next, quiet_since_flush(now) ? now : *last_flush_ + options_.flush_interval);
         }
         for (const auto& [id, p] : peers_) {
             if (p.state == peer_state::disconnected) continue;
@@ -6210,23 +6211,23 @@ private:
     // Coalesces committed local transactions into as few messages as the batch size
     // allows, one push per run of consecutive transactions, and sends them to every
     // ready peer.
+    bool quiet_since_flush(millis now) const { return !last_flush_ || now - *last_flush_ >= options_.flush_interval; }
+
     void flush_local(millis now, bool force = false) {
         std::vector<outgoing_changes> pending;
         {
             std::lock_guard lock(local_mutex_);
             if (local_.empty()) return;
-            if (!local_started_) {
-                local_started_ = true;
-                local_since_ = now;
-            }
             std::size_t count = 0;
             for (const auto& o : local_) {
                 for (const auto& b : o.states) count += b.records.size();
                 for (const auto& b : o.shared) count += b.entries.size();
             }
-            if (!force && now - local_since_ < options_.flush_interval && count < options_.batch_max) return;
+            // The first change after a quiet spell leaves at once; the ones that follow
+            // within flush_interval wait and leave together.
+            if (!force && !quiet_since_flush(now) && count < options_.batch_max) return;
             pending = std::exchange(local_, {});
-            local_started_ = false;
+            last_flush_ = now;
         }
         std::size_t start = 0;
         while (start < pending.size()) {
@@ -6301,8 +6302,7 @@ private:
     mutable std::mutex local_mutex_;
     std::vector<outgoing_changes> local_;
     std::function<void()> wake_;
-    bool local_started_ = false;
-    millis local_since_{};
+    std::optional<millis> last_flush_;  // when local changes were last pushed
 };
 
 }  // namespace hsync::sync

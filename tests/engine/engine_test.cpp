@@ -199,22 +199,32 @@ TEST_CASE("a new device backfills 100,000 entries, resuming after an interruptio
     REQUIRE(std::is_sorted(progress.begin(), progress.end()));
 }
 
-TEST_CASE("a local commit reaches a connected peer once, in its push, not also by catch-up", "[engine]") {
-    mesh net;  // the default flush_interval: a commit waits 5 ms to be coalesced
+TEST_CASE("local commits reach a connected peer once: the first at once, the next ones coalesced", "[engine]") {
+    auto options = mesh::test_options();
+    options.flush_interval = millis(20);  // four steps of the mesh
+    mesh net(options);
     device_node& a = net.add("a");
     device_node& b = net.add("b");
     net.connect(a, b);
     net.settle();
     const auto before = b.status_of(a).counters;
-    for (int i = 0; i < 5; ++i) {
+    std::vector<millis> arrived;  // when each tag reached b
+    b.lib->on<Tag>([&](const hsync::change<Tag>&) { arrived.push_back(net.now()); });
+    std::vector<millis> committed;
+    for (int i = 0; i < 6; ++i) {  // a commit every step: the first leaves at once, the rest wait
+        committed.push_back(net.now());
         a.lib->commit(make_tag("once-" + std::to_string(i)));
-        net.settle();
+        net.step();
     }
+    net.settle();
     const auto after = b.status_of(a).counters;
-    REQUIRE(b.lib->all<Tag>().size() == 5);
-    REQUIRE(after.applied - before.applied == 5);
-    REQUIRE(after.ignored == before.ignored);                // nothing arrived twice
-    REQUIRE(after.pages_received == before.pages_received);  // and no catch-up was needed
+    REQUIRE(b.lib->all<Tag>().size() == 6);
+    REQUIRE(after.applied - before.applied == 6);
+    REQUIRE(arrived.size() == 6);
+    REQUIRE(arrived[0] - committed[0] <= millis(5));        // after a quiet spell: the next tick
+    REQUIRE(arrived[1] - committed[1] <= millis(25));       // coalesced: the interval and a step
+    REQUIRE(arrived[1] == arrived[2]);                      // together, in one push
+    REQUIRE(after.ignored == before.ignored);           // nothing arrived twice
 }
 
 TEST_CASE("records too large to travel together are sent in pages and pushes that fit a frame", "[engine]") {
