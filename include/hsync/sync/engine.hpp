@@ -371,6 +371,9 @@ private:
         p.peer_seq = h.seq;
         p.received_through = record.received_through;
         p.acked_sent = record.received_through;
+        // Our Hello told the seq of its moment; commits since then were not pushed to a
+        // handshaking peer. A heartbeat at the next tick tells it where we are now.
+        p.next_heartbeat = now;
         if (h.received_from_you > record.acked_by_peer && h.received_from_you <= lib_.current_seq()) {
             acknowledge(peer, p, h.received_from_you);
         }
