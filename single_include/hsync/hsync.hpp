@@ -3207,7 +3207,7 @@ private:
 
 // ---- begin hsync/detail/record_size.hpp ----
 // How large a record is on the wire, checked when it is committed. A peer refuses a
-// string or blob over 4 MiB and a frame over 16 MiB (sync::limits), and a record it
+// string or blob over 4 MiB and a frame over 16 MiB (wire_limits.hpp), and a record it
 // refuses would stop its catch-up at that record for good. So a record that could never
 // be sent is refused here, where the application can still do something about it.
 
@@ -3216,13 +3216,28 @@ private:
 #include <string>
 
 
+// ---- begin hsync/detail/wire_limits.hpp ----
+// The default limits of the wire, shared by the decoder that enforces them
+// (sync::limits, detail::sax_limits) and the commit path that keeps every record within
+// them (detail::check_record_size), so that the two cannot drift apart.
+
+#include <cstddef>
+
+namespace hsync::detail {
+
+inline constexpr std::size_t wire_max_frame = std::size_t{16} << 20;   // bytes in one frame body
+inline constexpr std::size_t wire_max_string = std::size_t{4} << 20;   // bytes in one string or blob
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/wire_limits.hpp ----
+
 namespace hsync::detail {
 
 // One string or blob field: the peers' limit on one string or binary value.
-inline constexpr std::size_t max_synced_field_bytes = std::size_t{4} << 20;
+inline constexpr std::size_t max_synced_field_bytes = wire_max_string;
 // All the synced fields of a record: half the frame limit, leaving room for the rest of
 // a message and for the JSON encoding of the wire.
-inline constexpr std::size_t max_synced_record_bytes = std::size_t{8} << 20;
+inline constexpr std::size_t max_synced_record_bytes = wire_max_frame / 2;
 
 // The bytes of a field's value that grow with it: strings and blobs; 0 for the rest.
 template <class F>
@@ -4633,11 +4648,12 @@ private:
 
 #include <nlohmann/json.hpp>
 
+
 namespace hsync::detail {
 
 struct sax_limits {
     std::size_t max_depth = 16;
-    std::size_t max_string = 4u << 20;      // bytes in one string or binary value
+    std::size_t max_string = wire_max_string;  // bytes in one string or binary value
     std::size_t max_elements = 1u << 20;    // values in the whole document
 };
 
@@ -4865,9 +4881,9 @@ enum class encoding { msgpack, json };
 
 // Every count, size and depth a peer controls, capped (docs/protocol.md lists them).
 struct limits {
-    std::size_t max_frame = 16u << 20;       // bytes in one frame body
+    std::size_t max_frame = detail::wire_max_frame;    // bytes in one frame body
     std::size_t max_depth = 16;              // nesting of a message
-    std::size_t max_string = 4u << 20;       // bytes in one string or blob
+    std::size_t max_string = detail::wire_max_string;  // bytes in one string or blob
     std::size_t max_batch = 10'000;          // records or entries in one message
     std::uint32_t max_request_limit = 10'000;  // page size a peer may ask for
     std::size_t max_models = 256;            // models named in one request
@@ -6211,11 +6227,11 @@ private:
 
     // ---- local changes ------------------------------------------------------------------
 
+    bool quiet_since_flush(millis now) const { return !last_flush_ || now - *last_flush_ >= options_.flush_interval; }
+
     // Coalesces committed local transactions into as few messages as the batch size
     // allows, one push per run of consecutive transactions, and sends them to every
     // ready peer.
-    bool quiet_since_flush(millis now) const { return !last_flush_ || now - *last_flush_ >= options_.flush_interval; }
-
     void flush_local(millis now, bool force = false) {
         std::vector<outgoing_changes> pending;
         {

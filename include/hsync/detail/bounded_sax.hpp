@@ -14,11 +14,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <hsync/detail/wire_limits.hpp>
+
 namespace hsync::detail {
 
 struct sax_limits {
     std::size_t max_depth = 16;
-    std::size_t max_string = 4u << 20;      // bytes in one string or binary value
+    std::size_t max_string = wire_max_string;  // bytes in one string or binary value
     std::size_t max_elements = 1u << 20;    // values in the whole document
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // How large a record is on the wire, checked when it is committed. A peer refuses a
-// string or blob over 4 MiB and a frame over 16 MiB (sync::limits), and a record it
+// string or blob over 4 MiB and a frame over 16 MiB (wire_limits.hpp), and a record it
 // refuses would stop its catch-up at that record for good. So a record that could never
 // be sent is refused here, where the application can still do something about it.
 
@@ -11,15 +11,16 @@
 #include <hsync/core/error.hpp>
 #include <hsync/core/uuid.hpp>
 #include <hsync/detail/reflect.hpp>
+#include <hsync/detail/wire_limits.hpp>
 #include <hsync/model/traits.hpp>
 
 namespace hsync::detail {
 
 // One string or blob field: the peers' limit on one string or binary value.
-inline constexpr std::size_t max_synced_field_bytes = std::size_t{4} << 20;
+inline constexpr std::size_t max_synced_field_bytes = wire_max_string;
 // All the synced fields of a record: half the frame limit, leaving room for the rest of
 // a message and for the JSON encoding of the wire.
-inline constexpr std::size_t max_synced_record_bytes = std::size_t{8} << 20;
+inline constexpr std::size_t max_synced_record_bytes = wire_max_frame / 2;
 
 // The bytes of a field's value that grow with it: strings and blobs; 0 for the rest.
 template <class F>

@@ -21,6 +21,7 @@
 #include <hsync/detail/bounded_sax.hpp>
 #include <hsync/detail/printable.hpp>
 #include <hsync/detail/sqlite_codec.hpp>
+#include <hsync/detail/wire_limits.hpp>
 #include <hsync/store/change.hpp>
 #include <hsync/sync/messages.hpp>
 
@@ -30,9 +31,9 @@ enum class encoding { msgpack, json };
 
 // Every count, size and depth a peer controls, capped (docs/protocol.md lists them).
 struct limits {
-    std::size_t max_frame = 16u << 20;       // bytes in one frame body
+    std::size_t max_frame = detail::wire_max_frame;    // bytes in one frame body
     std::size_t max_depth = 16;              // nesting of a message
-    std::size_t max_string = 4u << 20;       // bytes in one string or blob
+    std::size_t max_string = detail::wire_max_string;  // bytes in one string or blob
     std::size_t max_batch = 10'000;          // records or entries in one message
     std::uint32_t max_request_limit = 10'000;  // page size a peer may ask for
     std::size_t max_models = 256;            // models named in one request

@@ -727,11 +727,11 @@ private:
 
     // ---- local changes ------------------------------------------------------------------
 
+    bool quiet_since_flush(millis now) const { return !last_flush_ || now - *last_flush_ >= options_.flush_interval; }
+
     // Coalesces committed local transactions into as few messages as the batch size
     // allows, one push per run of consecutive transactions, and sends them to every
     // ready peer.
-    bool quiet_since_flush(millis now) const { return !last_flush_ || now - *last_flush_ >= options_.flush_interval; }
-
     void flush_local(millis now, bool force = false) {
         std::vector<outgoing_changes> pending;
         {
