@@ -26,6 +26,9 @@ enum class errc {
     invalid_device_id,   // text that is not a device id
     identity,            // a device key or certificate that cannot be created or read
     record_too_large,    // a record whose synced fields could not travel to peers
+    library_in_use,      // another process (or library object) has the library file open to write
+    stale_copy,          // a commit from a copy read so long ago that its edits cannot be told apart
+    read_only,           // a write to a library opened read-only
 };
 
 constexpr std::string_view to_string(errc code) noexcept {
@@ -48,6 +51,9 @@ constexpr std::string_view to_string(errc code) noexcept {
         case errc::invalid_device_id: return "invalid_device_id";
         case errc::identity: return "identity";
         case errc::record_too_large: return "record_too_large";
+        case errc::library_in_use: return "library_in_use";
+        case errc::stale_copy: return "stale_copy";
+        case errc::read_only: return "read_only";
     }
     return "unknown";
 }

@@ -1,7 +1,8 @@
 #pragma once
-// Per-field changes of shared records: which clocked fields differ between two versions
-// of a record, their JSON, and the strict reading of the fields a remote change sets.
-// "Clocked" fields are the synced fields but the id (store/schema.hpp).
+// Per-field changes of records: which clocked fields differ between two versions of a
+// record, an edit from an old copy merged onto the stored record, the fields' JSON, and
+// the strict reading of the fields a remote change sets. "Clocked" fields are the synced
+// fields but the id (store/schema.hpp).
 
 #include <array>
 #include <cstddef>
@@ -49,6 +50,25 @@ bool local_fields_differ(const M& before, const M& after) {
         }
     });
     return differ;
+}
+
+// An edit of a copy read earlier, merged onto the record as it is now: each field the
+// copy changed from `base` (the version it was read from) takes the copy's value; every
+// other field keeps `current`'s, so a later write by a peer, or by this device elsewhere,
+// is not undone. Returns whether the result equals the copy.
+template <class M>
+bool merge_edit(const M& base, const M& copy, M& current) {
+    bool equals_copy = true;
+    for_each_field_index<M>([&](auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        const auto& edited = get_field<i>(copy);
+        if (!(edited == get_field<i>(base))) {
+            get_field<i>(current) = edited;
+        } else if (!(get_field<i>(current) == edited)) {
+            equals_copy = false;
+        }
+    });
+    return equals_copy;
 }
 
 template <class M>

@@ -103,14 +103,18 @@ public:
     }
 
     // Rows matching an SQL tail ("WHERE ... ORDER BY ..."), with its parameters bound
-    // by `bind(sqlite3_stmt*)`.
-    template <class Bind>
-    std::vector<M> select(std::string_view tail, Bind&& bind) {
+    // by `bind(sqlite3_stmt*)`; `seen(M&, seq)` is called on each with its row's seq.
+    template <class Bind, class Seen>
+    std::vector<M> select(std::string_view tail, Bind&& bind, Seen&& seen) {
         statement stmt(db_, select_prefix_ + " " + std::string(tail));
         statement_use use(stmt);
         bind(use.get());
         std::vector<M> out;
-        while (use.step()) out.push_back(std::move(read_row(use.get()).value));
+        while (use.step()) {
+            auto row = read_row(use.get());
+            seen(row.value, row.seq);
+            out.push_back(std::move(row.value));
+        }
         return out;
     }
 

@@ -9,6 +9,7 @@
 
 #include <compare>
 #include <concepts>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <type_traits>
@@ -18,14 +19,34 @@
 
 namespace hsync {
 
-struct record_id {
+namespace detail {
+struct read_mark;
+}
+
+class record_id {
+public:
     uuid value{};
+
+    constexpr record_id() noexcept = default;
+    constexpr record_id(const uuid& id) noexcept : value(id) {}  // NOLINT: implicit on purpose
 
     // A new, time-ordered id.
     static record_id generate() { return record_id{uuid::v7()}; }
 
     constexpr operator const uuid&() const noexcept { return value; }  // NOLINT: transparent
-    friend constexpr auto operator<=>(const record_id&, const record_id&) noexcept = default;
+    // Ids compare by value alone: the read mark below is not part of the identity.
+    friend constexpr bool operator==(const record_id& a, const record_id& b) noexcept { return a.value == b.value; }
+    friend constexpr auto operator<=>(const record_id& a, const record_id& b) noexcept { return a.value <=> b.value; }
+
+private:
+    friend struct detail::read_mark;
+    // Which stored version of the record this copy was read from: the library that
+    // handed it out and the version's seq there (0: a record the application built).
+    // Never stored or sent; commit uses it to write only the fields the application
+    // changed since the read (docs/storage.md, "Editing a copy"). Mutable, because a
+    // commit that wrote the copy as it is moves the copy on to the version it made.
+    mutable std::uint64_t read_from_ = 0;
+    mutable std::uint64_t read_version_ = 0;
 };
 
 struct owner_id {

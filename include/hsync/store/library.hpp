@@ -41,6 +41,7 @@
 #include <hsync/detail/model_store.hpp>
 #include <hsync/detail/peer_book.hpp>
 #include <hsync/detail/printable.hpp>
+#include <hsync/detail/read_mark.hpp>
 #include <hsync/detail/record_size.hpp>
 #include <hsync/detail/sqlite_codec.hpp>
 #include <hsync/detail/statement.hpp>
@@ -48,6 +49,8 @@
 #include <hsync/model/json.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/store/change.hpp>
+#include <hsync/store/detail/library_lock.hpp>
+#include <hsync/store/detail/read_versions.hpp>
 #include <hsync/store/internal_tables.hpp>
 #include <hsync/store/options.hpp>
 
@@ -79,10 +82,15 @@ public:
         library& lib_;
     };
 
+    // Opens (or creates) the library file and takes its lock for the life of this object:
+    // a second opener, in this process or another, gets errc::library_in_use. With
+    // options.read_only, opens an existing file to look at, without the lock.
     library(const std::filesystem::path& path, const identity& id, library_options options = {})
         : options_(std::move(options)),
-          db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX),
-          clock_(id.device_id, options_.physical, options_.clock) {
+          lock_(lock_for(path, options_)),
+          db_(open_database(path, options_)),
+          clock_(id.device_id, options_.physical, options_.clock),
+          read_versions_(options_.read_version_memory) {
         if (id.device_id.is_nil()) {
             throw error(errc::wrong_device, "hsync: the identity's device id is nil; give each device a unique id");
         }
@@ -95,6 +103,7 @@ public:
     const uuid& device_id() const noexcept { return clock_.device(); }
     const uuid& library_id() const noexcept { return library_id_; }
     const std::filesystem::path& path() const noexcept { return path_; }
+    bool read_only() const noexcept { return options_.read_only; }
 
     hlc last_hlc() {
         std::lock_guard lock(mutex_);
@@ -106,9 +115,45 @@ public:
     // Device-owned records: upsert the row stamped with this device's HLC. Shared
     // records: log the fields that differ from the stored row under a new HLC. A
     // mixed record takes the path of its owner field. One transaction.
+    //
+    // A copy read from this library (get, all, query, an event) remembers the version it
+    // was read from: committing it writes only the fields changed since that read, and
+    // every other field keeps its stored value, even if a peer (or this device) changed
+    // it after the read. A record the application built itself is written whole.
     template <class M>
     void commit(const M& m) {
-        with_tx([&](transaction&) { commit_in_tx(m); });
+        std::uint64_t made = 0;
+        const bool outermost = with_tx([&](transaction&) {
+            made = commit_in_tx(m);
+            return depth_ == 1;
+        });
+        if (outermost) remark(m, made);
+    }
+
+    // Reads the record, lets fn change it and commits the change, in one transaction:
+    // nothing can change the record in between. Returns the record as committed. Throws
+    // errc::not_found for an unknown id, errc::record_deleted for a deleted record.
+    template <class M, class F>
+    M update(const uuid& id, F&& fn) {
+        static_assert(std::is_invocable_v<F&, M&>, "hsync: update<M>(id, fn): fn must take an M& to change");
+        std::uint64_t made = 0;
+        std::optional<M> result;
+        const bool outermost = with_tx([&](transaction&) {
+            auto current = get<M>(id);
+            if (!current) {
+                if (stores_->tombs.find(model_traits<M>::name, id)) {
+                    refuse<M>(errc::record_deleted, id, "this record was deleted, and deletes are final");
+                }
+                refuse<M>(errc::not_found, id, "no such record to update");
+            }
+            fn(*current);
+            if (!(id_of(*current) == id)) refuse<M>(errc::invalid_change, id, "update's function changed the record id");
+            made = commit_in_tx(*current);
+            result = std::move(current);
+            return depth_ == 1;
+        });
+        if (outermost) remark(*result, made);
+        return std::move(*result);
     }
 
     // Deletes a record: a tombstone (and a log entry for a shared record). Deletes are
@@ -122,9 +167,14 @@ public:
     // one transaction, commit each inside with_tx.
     template <class Range>
     void commit_batch(const Range& records) {
-        with_tx([&](transaction&) {
-            for (const auto& m : records) commit_in_tx(m);
+        std::vector<std::uint64_t> made;
+        const bool outermost = with_tx([&](transaction&) {
+            for (const auto& m : records) made.push_back(commit_in_tx(m));
+            return depth_ == 1;
         });
+        if (!outermost) return;
+        std::size_t i = 0;
+        for (const auto& m : records) remark(m, made[i++]);
     }
 
     template <class M, class Range>
@@ -177,6 +227,7 @@ public:
         std::lock_guard lock(mutex_);
         auto row = store<M>().find(id);
         if (!row) return std::nullopt;
+        mark_read(row->value, row->seq);
         return std::move(row->value);
     }
 
@@ -190,10 +241,13 @@ public:
     template <class M, class... Args>
     std::vector<M> query(const std::string& tail, const Args&... args) {
         std::lock_guard lock(mutex_);
-        return store<M>().select(tail, [&]([[maybe_unused]] sqlite3_stmt* s) {
-            int index = 1;
-            (bind_parameter(s, index++, args), ...);
-        });
+        return store<M>().select(
+            tail,
+            [&]([[maybe_unused]] sqlite3_stmt* s) {
+                int index = 1;
+                (bind_parameter(s, index++, args), ...);
+            },
+            [&](M& m, std::uint64_t version) { mark_read(m, version); });
     }
 
     // ---- events -------------------------------------------------------------------
@@ -418,8 +472,27 @@ private:
 
     // ---- opening ------------------------------------------------------------------
 
+    static std::optional<detail::library_lock> lock_for(const std::filesystem::path& path, const library_options& options) {
+        if (options.read_only) return std::nullopt;
+        return std::optional<detail::library_lock>(std::in_place, path);
+    }
+
+    static SQLite::Database open_database(const std::filesystem::path& path, const library_options& options) {
+        if (options.read_only && !std::filesystem::exists(path)) {
+            throw error(errc::not_found, "hsync: there is no library file at " + path.string() + " to open read-only");
+        }
+        try {
+            return SQLite::Database(path.string(), (options.read_only ? SQLite::OPEN_READONLY
+                                                                      : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
+                                                       SQLite::OPEN_FULLMUTEX);
+        } catch (const SQLite::Exception& e) {
+            throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
+        }
+    }
+
     void open(const std::filesystem::path& path, const identity& id) {
         path_ = path;
+        if (options_.read_only) return open_read_only(path, id);
         try {
             db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
             const std::string mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
@@ -436,6 +509,23 @@ private:
             setup.commit();
         } catch (const SQLite::Exception& e) {
             throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
+        }
+    }
+
+    // A look at a file another process may be writing: nothing is created or written.
+    void open_read_only(const std::filesystem::path& path, const identity& id) {
+        try {
+            db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
+            if (!db_.tableExists("hsync_meta")) {
+                throw error(errc::schema_mismatch, "hsync: " + path.string() +
+                                                       " is not an hsync library (no hsync_meta table); open it "
+                                                       "once to write before opening it read-only");
+            }
+            SQLite::Transaction look(db_, SQLite::TransactionBehavior::DEFERRED);
+            check_meta(path, id);
+            stores_.emplace(db_);
+        } catch (const SQLite::Exception& e) {
+            throw error(errc::storage, "hsync: cannot open " + path.string() + " read-only: " + e.what());
         }
     }
 
@@ -601,6 +691,7 @@ private:
         depth_ = 0;
         clock_dirty_ = false;
         seq_ = committed_seq_;  // nothing of the transaction escaped
+        read_versions_.forget_after(committed_seq_);
         // Nor did its timestamps: the clock goes back to where the file has it, so that
         // it never reads later than what a restart would resume from.
         if (clock_.last() != clock_at_begin_) {
@@ -631,7 +722,14 @@ private:
     void announce(change_type type, change_origin origin, const uuid& id, const M& value, const hlc& stamp) {
         const auto& slot = std::get<callbacks<M>>(callbacks_);
         if (!slot || slot->empty()) return;
-        pending_.events.emplace_back([subscribers = slot, c = change<M>{type, origin, record_id{id}, value, stamp}] {
+        change<M> c{type, origin, record_id{id}, value, stamp};
+        // The value of an insert or update is the version just written (seq_): a handler
+        // may keep it and commit an edit of it later.
+        if (type != change_type::remove) {
+            detail::read_mark::set(detail::get_field<model_traits<M>::id_index>(*c.value), serial_, seq_);
+            read_versions_.note_read(seq_);
+        }
+        pending_.events.emplace_back([subscribers = slot, c = std::move(c)] {
             for (const auto& cb : *subscribers) cb(c);
         });
     }
@@ -674,9 +772,12 @@ private:
         throw error(code, "hsync: " + std::string(model_traits<M>::name) + " " + id.to_string() + ": " + what);
     }
 
+    // Returns the seq of the version the record now has when that version equals m (so
+    // that m can be marked as read from it), 0 otherwise.
     template <class M>
-    void commit_in_tx(const M& m) {
+    std::uint64_t commit_in_tx(const M& m) {
         static_assert(models::template contains<M>, "hsync: commit: M is not a model of this library; add it to hsync::library<...>");
+        require_writable("commit");
         const uuid& id = id_of(m);
         if (id.is_nil()) {
             refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
@@ -687,16 +788,74 @@ private:
                       "this record was deleted, and deletes are final; commit a new record with a new id");
         }
         auto existing = store<M>().find(id);
-        const auto owner = owner_of(m);
+        bool whole = true;
+        const std::optional<M> merged = existing ? merge_onto_stored(m, *existing, whole) : std::nullopt;
+        const M& record = merged ? *merged : m;
+        const auto owner = owner_of(record);
         if (existing && owner_of(existing->value) != owner) {
             refuse<M>(errc::not_owner, id,
                       "a record's owner never changes (stored: " + owner_text(owner_of(existing->value)) +
                           ", committed: " + owner_text(owner) + ")");
         }
-        if (owner) {
-            commit_owned(m, id, *owner, existing);
-        } else {
-            commit_shared(m, id, existing);
+        const std::uint64_t made = owner ? commit_owned(record, id, *owner, existing) : commit_shared(record, id, existing);
+        return whole ? made : 0;
+    }
+
+    // The edit of a copy read from an older version than the stored one, merged onto the
+    // stored record; nullopt when the copy is of the stored version or was not read from
+    // this library (then it is written as it is). `whole` tells whether the merge kept
+    // every field of the copy.
+    template <class M>
+    std::optional<M> merge_onto_stored(const M& m, const detail::stored_row<M>& stored, bool& whole) {
+        const auto mark = detail::read_mark::of(detail::get_field<model_traits<M>::id_index>(m));
+        if (mark.library != serial_ || mark.version == stored.seq) return std::nullopt;
+        const M* base = read_versions_.template find<M>(id_of(m), mark.version);
+        if (!base) {
+            refuse<M>(errc::stale_copy, id_of(m),
+                      "this copy was read from version " + std::to_string(mark.version) +
+                          " of the record, which was written since and is no longer kept "
+                          "(library_options::read_version_memory), so hsync cannot tell which fields you "
+                          "changed. Read the record again and redo the edit, or edit with update<M>()");
+        }
+        M merged = stored.value;
+        whole = detail::merge_edit(*base, m, merged);
+        return merged;
+    }
+
+    // A copy handed out: mark it as read from `version`, unless that version is not
+    // committed yet (a read inside a transaction after writing the record), which may
+    // never exist.
+    template <class M>
+    void mark_read(M& m, std::uint64_t version) {
+        const auto& id = detail::get_field<model_traits<M>::id_index>(m);
+        if (version > committed_seq_) {
+            detail::read_mark::set(id, 0, 0);
+            return;
+        }
+        detail::read_mark::set(id, serial_, version);
+        read_versions_.note_read(seq_);
+    }
+
+    // After a commit that returned: the application's copy is now of the version it made.
+    template <class M>
+    void remark(const M& m, std::uint64_t made) {
+        if (made == 0) return;
+        std::lock_guard lock(mutex_);
+        detail::read_mark::set(detail::get_field<model_traits<M>::id_index>(m), serial_, made);
+        read_versions_.note_read(made);
+    }
+
+    // A stored version about to be overwritten: kept while a copy of it may be out.
+    template <class M>
+    void keep_superseded(const detail::stored_row<M>& row) {
+        read_versions_.superseded(id_of(row.value), row.seq, row.value);
+    }
+
+    void require_writable(const char* what) const {
+        if (options_.read_only) {
+            throw error(errc::read_only, "hsync: " + std::string(what) + ": " + path_.string() +
+                                             " is open read-only (library_options::read_only); open it "
+                                             "without that option, in the one process that writes it");
         }
     }
 
@@ -705,7 +864,7 @@ private:
     }
 
     template <class M>
-    void commit_owned(const M& m, const uuid& id, const uuid& owner, const std::optional<detail::stored_row<M>>& existing) {
+    std::uint64_t commit_owned(const M& m, const uuid& id, const uuid& owner, const std::optional<detail::stored_row<M>>& existing) {
         if (owner != device_id()) {
             refuse<M>(errc::not_owner, id,
                       "owned by device " + owner.to_string() + "; only the owning device commits it (this is " +
@@ -713,6 +872,7 @@ private:
         }
         const hlc version = next_hlc();
         detail::stored_row<M> row{m, next_seq(), version, {}};
+        if (existing) keep_superseded(*existing);
         store<M>().write(row);
         const change_type type = existing ? change_type::update : change_type::insert;
         announce(type, change_origin::local, id, m, version);
@@ -721,10 +881,11 @@ private:
             batch.owner = owner;
             batch.records.push_back(state_record{std::string(model_traits<M>::name), id, owner, version, false, to_json(m)});
         }
+        return row.seq;
     }
 
     template <class M>
-    void commit_shared(const M& m, const uuid& id, const std::optional<detail::stored_row<M>>& existing) {
+    std::uint64_t commit_shared(const M& m, const uuid& id, const std::optional<detail::stored_row<M>>& existing) {
         detail::field_mask<M> changed{};
         if (existing) {
             changed = detail::changed_fields(existing->value, m);
@@ -732,12 +893,15 @@ private:
             changed.fill(true);
         }
         const bool any_synced = std::find(changed.begin(), changed.end(), true) != changed.end();
-        if (!any_synced && existing && !detail::local_fields_differ(existing->value, m)) return;  // nothing to do
+        if (!any_synced && existing && !detail::local_fields_differ(existing->value, m)) return existing->seq;  // nothing to do
 
         detail::stored_row<M> row;
         row.value = m;
         row.seq = next_seq();
-        if (existing) row.clocks = existing->clocks;
+        if (existing) {
+            row.clocks = existing->clocks;
+            keep_superseded(*existing);
+        }
         hlc stamp{};
         if (any_synced) {
             stamp = next_hlc();
@@ -755,11 +919,13 @@ private:
             }
         }
         announce(type, change_origin::local, id, m, stamp);
+        return row.seq;
     }
 
     template <class M>
     void remove_in_tx(const uuid& id) {
         static_assert(models::template contains<M>, "hsync: remove: M is not a model of this library; add it to hsync::library<...>");
+        require_writable("remove");
         auto existing = store<M>().find(id);
         if (!existing) {
             if (stores_->tombs.find(model_traits<M>::name, id)) return;  // already deleted
@@ -872,6 +1038,7 @@ private:
 
             detail::stored_row<M> row;
             if (existing) {
+                keep_superseded(*existing);
                 row = std::move(*existing);
             } else {
                 detail::get_field<traits::id_index>(row.value).value = e.record;
@@ -957,6 +1124,7 @@ private:
                     }
                 });
             }
+            if (existing) keep_superseded(*existing);
             detail::stored_row<M> row{std::move(incoming), next_seq(), r.version, {}};
             store<M>().write(row);
             announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
@@ -1135,6 +1303,7 @@ private:
             if (stores_->tombs.find(traits::name, snap.record)) return false;  // deletes are final
             detail::stored_row<M> row;
             if (existing) {
+                keep_superseded(*existing);
                 row = std::move(*existing);
             } else {
                 detail::get_field<traits::id_index>(row.value).value = snap.record;
@@ -1171,13 +1340,16 @@ private:
     }
 
     library_options options_;
+    std::optional<detail::library_lock> lock_;  // before db_: taken before the file is opened, released after it is closed
     SQLite::Database db_;
     hlc_clock clock_;
+    const std::uint64_t serial_ = detail::read_mark::next_library_serial();  // names this object in read marks
+    detail::read_versions<Ms...> read_versions_;
     std::filesystem::path path_;
     uuid library_id_;
     std::optional<stores_type> stores_;
     std::optional<detail::statement> save_meta_;
-    detail::statement begin_{db_, "BEGIN IMMEDIATE"};
+    detail::statement begin_{db_, options_.read_only ? "BEGIN" : "BEGIN IMMEDIATE"};
     detail::statement commit_{db_, "COMMIT"};
 
     std::recursive_mutex mutex_;

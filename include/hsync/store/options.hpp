@@ -2,6 +2,7 @@
 // How a library is opened: the device it runs on and the knobs of its database.
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 
 #include <hsync/core/hlc.hpp>
@@ -31,6 +32,14 @@ struct library_options {
     // The library's id for a new database file; a random one when not given. An
     // existing file keeps the id it was created with.
     std::optional<uuid> library_id;
+    // Open to look, not to write: no lock is taken, so this works while the application
+    // that owns the file runs; every write throws errc::read_only. The file must exist.
+    bool read_only = false;
+    // How many bytes of replaced record versions the library keeps, so that a commit from
+    // a copy read before a newer write changes only what the application changed
+    // (docs/storage.md, "Editing a copy"). A commit from a copy older than what is kept
+    // throws errc::stale_copy. 0 keeps none.
+    std::size_t read_version_memory = 4u << 20;
 };
 
 }  // namespace hsync

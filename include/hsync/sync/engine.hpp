@@ -83,9 +83,15 @@ struct peer_status {
     peer_state state = peer_state::disconnected;
     std::uint64_t received_through = 0;  // the peer's history held here (the peer's seq)
     std::uint64_t peer_seq = 0;          // the newest seq the peer announced
+    std::uint64_t acked_through = 0;     // this device's history the peer holds (this device's seq)
+    std::uint64_t local_seq = 0;         // this device's newest seq, when the status was taken
     std::string phase;                   // the catch-up phase: "shared" or a model name
     double progress = 1.0;               // of the current catch-up round, 0 to 1
     peer_counters counters;
+
+    // The peer has acknowledged everything this device had when the status was taken:
+    // each change made here (and each one received here) is stored on the peer.
+    bool peer_has_all() const noexcept { return acked_through >= local_seq; }
 };
 
 // A frame to write to a peer's connection (length prefix included).
@@ -103,6 +109,10 @@ template <class Library>
 class engine {
 public:
     explicit engine(Library& lib, engine_options options = {}) : lib_(lib), options_(std::move(options)) {
+        if (lib_.read_only()) {
+            throw error(errc::read_only, "hsync: " + lib_.path().string() +
+                                             " is open read-only; a library that syncs is opened to write");
+        }
         boost::hana::for_each(Library::model_types(), [&](auto t) {
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
@@ -273,6 +283,8 @@ public:
         s.state = p.state;
         s.received_through = p.received_through;
         s.peer_seq = p.peer_seq;
+        s.acked_through = p.acked_through;
+        s.local_seq = lib_.current_seq();
         s.counters = p.counters;
         if (p.round_active) {
             s.phase = phases_[p.phase];
@@ -303,6 +315,7 @@ private:
         std::uint64_t peer_seq = 0;
         std::uint64_t received_through = 0;
         std::uint64_t acked_sent = 0;
+        std::uint64_t acked_through = 0;  // what the peer acknowledged of this device's history
         // the catch-up round
         bool round_active = false;
         bool need_round = false;
@@ -371,6 +384,7 @@ private:
         p.peer_seq = h.seq;
         p.received_through = record.received_through;
         p.acked_sent = record.received_through;
+        p.acked_through = record.acked_by_peer;
         // Our Hello told the seq of its moment; commits since then were not pushed to a
         // handshaking peer. A heartbeat at the next tick tells it where we are now.
         p.next_heartbeat = now;
@@ -695,6 +709,7 @@ private:
     // behind is served snapshots instead.
     void acknowledge(const uuid& peer, peer_runtime& p, std::uint64_t up_to) {
         lib_.set_acked_by_peer(peer, up_to);
+        p.acked_through = std::max(p.acked_through, up_to);
         std::size_t pruned = 0;
         // Whatever the log still holds at or below the floor goes — compared with the
         // oldest entry, not with log_floor(): applying snapshots raises that floor
