@@ -6,41 +6,12 @@
 #include "support/error_code.hpp"
 #include "support/seed_library.hpp"
 #include "support/temp_dir.hpp"
+#include "support/two_devices.hpp"
 
 using namespace hsync_test;
 using namespace photos;
 
 namespace {
-
-// Two devices, each with its own library file, exchanging what they commit by hand.
-struct two_devices {
-    temp_dir dir;
-    hsync::identity a_id{hsync::uuid::v4()};
-    hsync::identity b_id{hsync::uuid::v4()};
-    seed_library a{dir / "a.db", a_id};
-    seed_library b{dir / "b.db", b_id};
-    std::vector<hsync::outgoing_changes> from_a, from_b;
-
-    two_devices() {
-        a.on_outgoing([this](const hsync::outgoing_changes& o) { from_a.push_back(o); });
-        b.on_outgoing([this](const hsync::outgoing_changes& o) { from_b.push_back(o); });
-    }
-
-    static hsync::apply_result deliver(seed_library& to, std::vector<hsync::outgoing_changes>& queue) {
-        hsync::apply_result total;
-        for (const auto& o : queue) {
-            for (const auto& batch : o.states) add(total, to.apply(std::span<const hsync::state_record>(batch.records)));
-            for (const auto& batch : o.shared) add(total, to.apply(std::span<const hsync::shared_entry>(batch.entries)));
-        }
-        queue.clear();
-        return total;
-    }
-    static void add(hsync::apply_result& total, const hsync::apply_result& r) {
-        total.applied += r.applied;
-        total.ignored += r.ignored;
-    }
-};
-
 
 hsync::state_record state_of(const Location& l, const hsync::hlc& version) {
     return hsync::state_record{"location", l.uuid.value, l.device.value, version, false, hsync::to_json(l)};
