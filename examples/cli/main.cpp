@@ -7,7 +7,9 @@
 //   hsync log    --library FILE [--last N] recent shared changes
 //
 // It opens the file as hsync::library<> (no models: it touches only hsync's own tables),
-// so it works on the database of any application while that application runs.
+// so it works on the database of any application. `status`, `log` and `pair list` open it
+// read-only and work while the application runs; `pair add|remove` write, and get
+// errc::library_in_use while the application holds the library.
 #include <hsync/hsync.hpp>
 
 #include <iostream>
@@ -73,14 +75,16 @@ struct opened {
     std::unique_ptr<any_library> lib;
 };
 
-opened open(const std::string& file) {
+opened open(const std::string& file, bool read_only) {
     if (!std::filesystem::exists(file)) {
         throw std::runtime_error("hsync: there is no library file at " + file +
                                  "; the application creates it, with its library id: open it there first "
                                  "(`hsync id` works before that)");
     }
     auto self = hsync::net::device_identity::beside(file);
-    return opened{self, std::make_unique<any_library>(file, self.library_identity())};
+    hsync::library_options options;
+    options.read_only = read_only;
+    return opened{self, std::make_unique<any_library>(file, self.library_identity(), options)};
 }
 
 std::string id_of_peer(const std::vector<hsync::net::device_id>& paired, const hsync::uuid& peer) {
@@ -147,7 +151,7 @@ int run(const command_line& c) {
         return 0;
     }
     if (w[0] == "pair" && w.size() >= 2) {
-        auto o = open(c.library);
+        auto o = open(c.library, w[1] == "list");
         if (w[1] == "list" && w.size() == 2) {
             for (const auto& id : hsync::net::paired_devices(*o.lib)) std::cout << id.to_string() << "\n";
             return 0;
@@ -165,11 +169,11 @@ int run(const command_line& c) {
         }
     }
     if (w[0] == "status" && w.size() == 1) {
-        auto o = open(c.library);
+        auto o = open(c.library, true);
         return run_status(*o.lib, o.self);
     }
     if (w[0] == "log" && w.size() == 1) {
-        auto o = open(c.library);
+        auto o = open(c.library, true);
         return run_log(*o.lib, c.last);
     }
     throw usage_error("unknown command '" + w[0] + (w.size() > 1 ? " " + w[1] : std::string()) + "'");

@@ -4,9 +4,14 @@
 // "error"). Commands:
 //   pair ID | tags N PREFIX | color NAME VALUE | display NAME VALUE | delete-tags PREFIX K
 //   files N | status | counts | quit
+//   hold NAME            reads tag NAME into a copy kept in memory (a form on screen)
+//   held-color NAME V    sets the kept copy's color and commits that copy
+//   peers-have-all       "ok yes" when every peer acknowledged all of this device's history
 #include <hsync/hsync.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -102,6 +107,7 @@ int main(int argc, char** argv) try {
     node.start();
     std::cout << "ready " << node.port() << " " << self.id().to_string() << std::endl;
 
+    std::map<std::string, photos::Tag> held;
     std::string line;
     while (std::getline(std::cin, line)) {
         std::istringstream in(line);
@@ -133,6 +139,26 @@ int main(int argc, char** argv) try {
                 if (found.empty()) throw std::runtime_error("no tag " + name);
                 std::cout << "ok color=" << found.front().color.value_or("-")
                           << " display=" << found.front().display_name.value_or("-") << std::endl;
+                continue;
+            } else if (command == "hold") {
+                std::string name;
+                in >> name;
+                auto found = lib.query<photos::Tag>("WHERE canonical_name = ?", name);
+                if (found.empty()) throw std::runtime_error("no tag " + name);
+                held[name] = found.front();
+            } else if (command == "held-color") {
+                std::string name, value;
+                in >> name >> value;
+                auto it = held.find(name);
+                if (it == held.end()) throw std::runtime_error("no copy of " + name + " is held");
+                it->second.color = value;
+                lib.commit(it->second);
+            } else if (command == "peers-have-all") {
+                const auto peers = node.status();
+                const bool all = !peers.empty() && std::all_of(peers.begin(), peers.end(), [](const auto& s) {
+                    return s.state == hsync::sync::peer_state::ready && s.peer_has_all();
+                });
+                std::cout << "ok " << (all ? "yes" : "no") << std::endl;
                 continue;
             } else if (command == "delete-tags") {
                 std::string prefix;

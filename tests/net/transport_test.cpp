@@ -331,3 +331,71 @@ TEST_CASE("a connection sending random bytes or a 4 GiB length prefix is dropped
     REQUIRE(b.count("tags") == 5);
     REQUIRE(a.connected() == 1);
 }
+
+namespace {
+
+// Waits until `d`'s peers all acknowledged everything `d` holds (peer status, not data).
+bool peers_have_all(device& d, std::chrono::seconds timeout = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (d.ask("peers-have-all") == "ok yes") return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("a commit from a copy read before a peer's edit keeps the peer's edit, across processes", "[net][edit]") {
+    cluster c;
+    device& a = c.start("a");
+    device& b = c.start("b", {&a});
+    pair(a, b);
+    a.ask("tags 3 track");
+    REQUIRE(peers_have_all(a));
+
+    a.ask("hold track-1");              // device a shows the record in a form
+    b.ask("display track-1 Remaster");  // device b changes another field meanwhile
+    REQUIRE(peers_have_all(b));         // ... and a has it: acknowledged, not guessed from data
+    REQUIRE(a.ask("tag track-1") == "ok color=- display=Remaster");
+    a.ask("held-color track-1 gold");   // the user saves the form on a
+    REQUIRE(converged({&a, &b}));
+    REQUIRE(a.ask("tag track-1") == "ok color=gold display=Remaster");
+    REQUIRE(b.ask("tag track-1") == "ok color=gold display=Remaster");
+
+    // A copy of a record a peer deleted since: the commit is refused, the delete stays.
+    a.ask("hold track-2");
+    b.ask("delete-tags track-2 1");
+    REQUIRE(peers_have_all(b));
+    const std::string refused = a.ask("held-color track-2 red", "error");
+    REQUIRE(refused.find("deleted") != std::string::npos);
+    REQUIRE(converged({&a, &b}));
+    REQUIRE(a.count("tags") == 2);
+    REQUIRE(b.count("tags") == 2);
+}
+
+TEST_CASE("a second process on a library in use is refused, and the first goes on syncing", "[net][lock]") {
+    cluster c;
+    device& a = c.start("a");
+    device& b = c.start("b", {&a});
+    pair(a, b);
+    a.ask("tags 5 before");
+    REQUIRE(converged({&a, &b}));
+
+    child_process second({HSYNC_TEST_DEVICE, "--db", a.db.string(), "--library", c.library().to_string(), "--port", "0"});
+    const auto answer = second.read_line(30s);
+    REQUIRE(answer);
+    INFO(*answer);
+    REQUIRE(answer->rfind("error ", 0) == 0);
+    REQUIRE(answer->find("in use") != std::string::npos);
+    REQUIRE(answer->find(a.db.string()) != std::string::npos);
+    REQUIRE(answer->find("pid ") != std::string::npos);
+    REQUIRE(second.wait() == 1);
+
+    a.ask("tags 5 after");
+    b.ask("tags 2 from-b");
+    REQUIRE(converged({&a, &b}));
+    REQUIRE(a.count("tags") == 12);
+    REQUIRE(peers_have_all(a));
+    REQUIRE(peers_have_all(b));
+}

@@ -58,7 +58,11 @@ void unpair(Library& lib, const device_id& peer) {
 template <class Library>
 std::vector<device_id> paired_devices(Library& lib) {
     return lib.with_tx([&](auto& tx) {
-        detail::ensure_pairing_table(tx.database());
+        if (lib.read_only()) {
+            if (!tx.database().tableExists("hsync_paired_devices")) return std::vector<device_id>{};
+        } else {
+            detail::ensure_pairing_table(tx.database());
+        }
         SQLite::Statement select(tx.database(), "SELECT device_id FROM hsync_paired_devices ORDER BY device_id");
         std::vector<device_id> out;
         while (select.executeStep()) {
