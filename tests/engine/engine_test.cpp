@@ -405,3 +405,40 @@ TEST_CASE("an unpaired device or another library is turned away at the handshake
     net.settle();
     REQUIRE(b.lib->all<Tag>().empty());
 }
+
+TEST_CASE("an edit from a copy read before a peer's change keeps that change on every device", "[engine][edit]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    device_node& c = net.add("c");
+    net.connect(a, b);
+    net.connect(b, c);
+    Tag track = make_tag("track");
+    a.lib->commit(track);
+    net.settle();
+
+    Tag form = *a.lib->get<Tag>(track.uuid);  // a reads the record
+    b.lib->update<Tag>(track.uuid, [](Tag& t) { t.display_name = "tags from b"; });
+    net.settle();                              // b's change reaches a (and c)
+    REQUIRE(a.status_of(b).peer_has_all());
+    REQUIRE(b.status_of(a).peer_has_all());
+    form.color = "artist from a";              // a commits an edit of another field from its copy
+    a.lib->commit(form);
+    net.settle();
+
+    for (device_node* n : {&a, &b, &c}) {
+        const auto stored = n->lib->get<Tag>(track.uuid);
+        REQUIRE(stored->display_name == "tags from b");
+        REQUIRE(stored->color == "artist from a");
+    }
+    REQUIRE(synced_view(*a.lib) == synced_view(*c.lib));
+
+    // A copy of a record a peer then deleted: the commit is refused and the delete stays.
+    Tag doomed = *a.lib->get<Tag>(track.uuid);
+    c.lib->remove<Tag>(track.uuid);
+    net.settle();
+    doomed.color = "too late";
+    REQUIRE(code_of([&] { a.lib->commit(doomed); }) == hsync::errc::record_deleted);
+    net.settle();
+    for (device_node* n : {&a, &b, &c}) REQUIRE_FALSE(n->lib->get<Tag>(track.uuid));
+}
