@@ -4,8 +4,8 @@
 //   hsync_simulate --seed 42 --trace                               one seed, its whole trace
 //   --twice              run each seed twice and require the same trace hash
 //   --no-faults          the same workloads on a perfect network
-//   --break forget-clock a deliberately broken rule (test-only), with --expect-failures
-//                        to pass only when the simulator catches it
+//   --break RULE         a deliberately broken rule (test-only: forget-clock, forget-read),
+//                        with --expect-failures to pass only when the simulator catches it
 #include <hsync/hsync.hpp>
 #include <hsync/testing/simulator.hpp>
 
@@ -38,6 +38,7 @@ int main(int argc, char** argv) try {
     range seeds, devices{3, 3};
     hsync::testing::sim_options base;
     bool twice = false, expect_failures = false;
+    std::string broken_name;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -53,8 +54,14 @@ int main(int argc, char** argv) try {
         else if (a == "--expect-failures") expect_failures = true;
         else if (a == "--break") {
             const std::string rule = value();
-            if (rule != "forget-clock") throw std::runtime_error("unknown rule to break: " + rule + " (known: forget-clock)");
-            base.broken = hsync::testing::broken_rule::forget_clock_on_restart;
+            if (rule == "forget-clock") {
+                base.broken = hsync::testing::broken_rule::forget_clock_on_restart;
+            } else if (rule == "forget-read") {
+                base.broken = hsync::testing::broken_rule::copies_forget_their_read;
+            } else {
+                throw std::runtime_error("unknown rule to break: " + rule + " (known: forget-clock, forget-read)");
+            }
+            broken_name = rule;
         } else {
             throw std::runtime_error("unknown option " + a + " (see the comment at the top of runner.cpp)");
         }
@@ -62,7 +69,7 @@ int main(int argc, char** argv) try {
 
     std::vector<std::uint64_t> failing;
     std::vector<std::int64_t> convergence;
-    std::uint64_t messages = 0, commits = 0, crashes = 0, runs = 0;
+    std::uint64_t messages = 0, commits = 0, copy_edits = 0, crashes = 0, runs = 0;
     for (std::uint64_t seed = seeds.lo; seed <= seeds.hi; ++seed) {
         hsync::testing::sim_options o = base;
         o.seed = seed;
@@ -81,13 +88,14 @@ int main(int argc, char** argv) try {
         messages += r.messages;
         commits += r.commits;
         crashes += r.crashes;
+        copy_edits += r.copy_edits;
         if (r.convergence.count() >= 0) convergence.push_back(r.convergence.count());
         if (!r.ok()) {
             failing.push_back(seed);
             std::cout << "seed " << seed << " FAILED (" << o.devices << " devices; " << r.faults.describe(1000.0 / double(o.step.count())) << "):\n";
             for (const auto& f : r.failures) std::cout << "  " << f << "\n";
             std::cout << "  replay: hsync_simulate --seed " << seed << " --devices " << o.devices << " --steps " << o.steps
-                      << (base.broken != hsync::testing::broken_rule::none ? " --break forget-clock" : "") << " --trace\n";
+                      << (broken_name.empty() ? "" : " --break " + broken_name) << " --trace\n";
         } else if (seeds.lo == seeds.hi) {
             std::cout << "seed " << seed << " passed: trace hash " << r.trace_hash << "\n";
         }
@@ -97,7 +105,7 @@ int main(int argc, char** argv) try {
     const auto worst = convergence.empty() ? -1 : convergence.back();
     std::cout << "seeds run " << runs << ", failures " << failing.size() << ", convergence after healing: median "
               << median << " ms, worst " << worst << " ms (virtual), messages " << messages << ", commits " << commits
-              << ", crashes " << crashes << "\n";
+              << " (" << copy_edits << " edits of copies read earlier), crashes " << crashes << "\n";
     if (expect_failures) {
         std::cout << (failing.empty() ? "the broken rule went unnoticed\n" : "the broken rule was caught\n");
         return failing.empty() ? 1 : 0;

@@ -46,6 +46,10 @@ enum class broken_rule {
     // A restarted device forgets its persisted clock, and its physical clock has stepped
     // back: its HLC goes backwards and older writes can win.
     forget_clock_on_restart,
+    // The application's copies lose the version they were read from (as if the library
+    // diffed a commit against the stored row): an edit of an old copy writes back the
+    // fields it did not touch, undoing later writes.
+    copies_forget_their_read,
 };
 
 // How hard each fault hits in one run; drawn from the seed ("swarm" testing: each run
@@ -108,6 +112,7 @@ struct sim_result {
     std::uint64_t messages = 0;         // frames delivered
     std::uint64_t commits = 0;          // local writes that returned
     std::uint64_t refused_commits = 0;  // local writes refused (a record deleted meanwhile, say)
+    std::uint64_t copy_edits = 0;       // commits of an edit of a copy read earlier (that returned)
     std::uint64_t crashes = 0;
     std::uint64_t trace_hash = 0;
     std::string trace;                  // when sim_options::trace
@@ -237,6 +242,9 @@ private:
         std::int64_t skew = 0;        // ms added to the virtual clock for this device
         millis restart_at{};
         std::optional<hlc> last_hlc;  // the newest HLC seen, across restarts
+        // Copies the application read earlier and will commit an edit of later (a form
+        // left open): by model name, the record as read. Lost in a crash, like the app's.
+        std::map<std::string, std::shared_ptr<void>, std::less<>> held;
     };
 
     struct link_state {
@@ -360,6 +368,7 @@ private:
         }
         d.engine.reset();
         d.lib.reset();
+        d.held.clear();
         d.alive = false;
         d.restart_at = now_ + down_for;
         ++result_.crashes;
@@ -535,7 +544,8 @@ private:
     }
 
     // One random write of model M on device d: a new record, an update of some fields of
-    // a known one this device may write, or a delete.
+    // a known one this device may write, an edit of a copy read some time earlier, or a
+    // delete.
     template <class M>
     void write(device& d) {
         using traits = model_traits<M>;
@@ -560,6 +570,16 @@ private:
                 }
                 randomize_fields(m, rng_, lookup);
                 commit(d, m, std::optional<M>());
+            } else if (op < 75 && d.held.count(model)) {
+                auto copy = std::static_pointer_cast<M>(d.held.find(model)->second);
+                d.held.erase(model);
+                commit_edit_of(d, *copy);
+            } else if (op < 75) {
+                const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
+                if (auto copy = d.lib->template get<M>(id)) {
+                    d.held[model] = std::make_shared<M>(std::move(*copy));
+                    note(d.name + " reads " + model + " " + id.to_string() + " into a form");
+                }
             } else if (op < 85) {
                 const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
                 std::optional<M> before = d.lib->template get<M>(id);
@@ -609,6 +629,47 @@ private:
         const nlohmann::json old = before ? hsync::to_json(*before) : nlohmann::json::object();
         for (const auto& [field, value] : now.items()) {
             if (before && old.contains(field) && old[field] == value) continue;
+            auto& slot = o.fields[field];
+            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
+        }
+    }
+
+    // The application edits 1-2 fields of a copy it read earlier and commits it. What the
+    // writes that returned make of the record: the fields it changed take this commit's
+    // HLC where they differ from the device's row (shared), or are the owner's new state
+    // on top of its row (device-owned); the fields it did not change are not written.
+    template <class M>
+    void commit_edit_of(device& d, const M& read) {
+        using traits = model_traits<M>;
+        const std::string model(traits::name);
+        const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(read)).value;
+        const known_records lookup = [this](std::string_view m) -> const std::vector<uuid>& { return known(m); };
+        M edited = read;  // a copy keeps the mark of the version it was read from
+        if (options_.broken == broken_rule::copies_forget_their_read) {
+            hsync::detail::get_field<traits::id_index>(edited) = record_id{id};
+        }
+        randomize_fields(edited, rng_, lookup, 1 + rng_.below(2));
+        const std::optional<M> current = d.lib->template get<M>(id);
+        d.lib->commit(edited);
+        const hlc stamp = d.lib->last_hlc();
+        after_commit(d, "commit an edit of an earlier copy of " + model + " " + id.to_string());
+        ++result_.copy_edits;
+        if (!current) {
+            fail(model + " " + id.to_string() + ": a commit of a deleted record returned");
+            return;
+        }
+        auto& o = oracle_[{model, id}];
+        const nlohmann::json base = hsync::to_json(read), mine = hsync::to_json(edited), row = hsync::to_json(*current);
+        if (o.owner) {
+            nlohmann::json state = row;
+            for (const auto& [field, value] : mine.items()) {
+                if (base[field] != value) state[field] = value;
+            }
+            o.state = state;
+            return;
+        }
+        for (const auto& [field, value] : mine.items()) {
+            if (base[field] == value || row[field] == value) continue;
             auto& slot = o.fields[field];
             if (!slot.first || *slot.first < stamp) slot = {stamp, value};
         }
