@@ -442,3 +442,19 @@ TEST_CASE("an edit from a copy read before a peer's change keeps that change on 
     net.settle();
     for (device_node* n : {&a, &b, &c}) REQUIRE_FALSE(n->lib->get<Tag>(track.uuid));
 }
+
+TEST_CASE("a transaction of more changes than a push holds reaches the peer in pages", "[engine]") {
+    mesh net;
+    device_node& a = net.add("a");
+    device_node& b = net.add("b");
+    net.connect(a, b);
+    net.settle();
+    std::vector<Tag> many;
+    for (std::size_t i = 0; i < hsync::max_pushed_changes + 500; ++i) many.push_back(make_tag("bulk-" + std::to_string(i)));
+    a.lib->commit_batch(many);
+    a.lib->commit(make_tag("just after"));  // a small transaction right behind it is not lost either
+    net.settle();
+    REQUIRE(b.lib->all<Tag>().size() == many.size() + 1);
+    REQUIRE(b.status_of(a).received_through == a.lib->current_seq());
+    REQUIRE(a.status_of(b).peer_has_all());
+}

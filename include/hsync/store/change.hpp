@@ -2,6 +2,7 @@
 // What a library reports and exchanges: typed change events for the application, and
 // the records of changes the sync engine sends to peers and applies from them.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -107,12 +108,18 @@ struct shared_batch {
     std::string model;
     std::vector<shared_entry> entries;
 };
+// The most changes of one transaction that are held in memory to be pushed to peers; a
+// larger transaction (a big import) is announced without them, and peers fetch it from the
+// database in pages, so that its memory stays bounded.
+inline constexpr std::size_t max_pushed_changes = 10'000;
+
 struct outgoing_changes {
     std::uint64_t prev_seq = 0;  // this device's committed seq before the transaction
     std::uint64_t seq = 0;       // and after it
     std::vector<state_batch> states;
     std::vector<shared_batch> shared;
-    bool empty() const noexcept { return states.empty() && shared.empty(); }
+    bool too_many = false;       // over max_pushed_changes: the lists are empty, peers fetch the changes
+    bool empty() const noexcept { return states.empty() && shared.empty() && !too_many; }
 };
 
 // The outcome of applying remote changes.

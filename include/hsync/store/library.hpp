@@ -734,7 +734,19 @@ private:
         });
     }
 
-    bool wants_outgoing() const noexcept { return outgoing_handler_ != nullptr; }
+    // Whether the transaction's changes are collected for the engine to push: not when no
+    // engine listens, nor past max_pushed_changes (then peers fetch them in pages).
+    bool wants_outgoing() noexcept {
+        if (!outgoing_handler_ || pending_.outgoing.too_many) return false;
+        std::size_t count = 0;
+        for (const auto& b : pending_.outgoing.states) count += b.records.size();
+        for (const auto& b : pending_.outgoing.shared) count += b.entries.size();
+        if (count < max_pushed_changes) return true;
+        pending_.outgoing.states.clear();
+        pending_.outgoing.shared.clear();
+        pending_.outgoing.too_many = true;
+        return false;
+    }
 
     template <class Batch>
     static Batch& batch_for(std::vector<Batch>& batches, std::string_view model) {

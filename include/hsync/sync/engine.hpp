@@ -763,10 +763,19 @@ private:
             pending = std::exchange(local_, {});
             last_flush_ = now;
         }
+        const bool anyone = std::any_of(peers_.begin(), peers_.end(), [](const auto& p) { return p.second.state == peer_state::ready; });
+        if (!anyone) return;  // peers that connect later catch up from the database
+        // Runs of consecutive transactions go as one push each. A transaction with too many
+        // changes to hold (outgoing_changes::too_many) is not pushed: it ends a run, and
+        // peers fetch it in pages after the next announcement.
         std::size_t start = 0;
         while (start < pending.size()) {
+            if (pending[start].too_many) {
+                ++start;
+                continue;
+            }
             std::size_t end = start + 1;
-            while (end < pending.size() && pending[end].prev_seq == pending[end - 1].seq) ++end;
+            while (end < pending.size() && !pending[end].too_many && pending[end].prev_seq == pending[end - 1].seq) ++end;
             send_push(std::span<const outgoing_changes>(pending.data() + start, end - start));
             start = end;
         }
