@@ -50,6 +50,9 @@ enum class errc {
     invalid_device_id,   // text that is not a device id
     identity,            // a device key or certificate that cannot be created or read
     record_too_large,    // a record whose synced fields could not travel to peers
+    library_in_use,      // another process (or library object) has the library file open to write
+    stale_copy,          // a commit from a copy read so long ago that its edits cannot be told apart
+    read_only,           // a write to a library opened read-only
 };
 
 constexpr std::string_view to_string(errc code) noexcept {
@@ -72,6 +75,9 @@ constexpr std::string_view to_string(errc code) noexcept {
         case errc::invalid_device_id: return "invalid_device_id";
         case errc::identity: return "identity";
         case errc::record_too_large: return "record_too_large";
+        case errc::library_in_use: return "library_in_use";
+        case errc::stale_copy: return "stale_copy";
+        case errc::read_only: return "read_only";
     }
     return "unknown";
 }
@@ -569,6 +575,7 @@ private:
 
 #include <compare>
 #include <concepts>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <type_traits>
@@ -577,14 +584,34 @@ private:
 
 namespace hsync {
 
-struct record_id {
+namespace detail {
+struct read_mark;
+}
+
+class record_id {
+public:
     uuid value{};
+
+    constexpr record_id() noexcept = default;
+    constexpr record_id(const uuid& id) noexcept : value(id) {}  // NOLINT: implicit on purpose
 
     // A new, time-ordered id.
     static record_id generate() { return record_id{uuid::v7()}; }
 
     constexpr operator const uuid&() const noexcept { return value; }  // NOLINT: transparent
-    friend constexpr auto operator<=>(const record_id&, const record_id&) noexcept = default;
+    // Ids compare by value alone: the read mark below is not part of the identity.
+    friend constexpr bool operator==(const record_id& a, const record_id& b) noexcept { return a.value == b.value; }
+    friend constexpr auto operator<=>(const record_id& a, const record_id& b) noexcept { return a.value <=> b.value; }
+
+private:
+    friend struct detail::read_mark;
+    // Which stored version of the record this copy was read from: the library that
+    // handed it out and the version's seq there (0: a record the application built).
+    // Never stored or sent; commit uses it to write only the fields the application
+    // changed since the read (docs/storage.md, "Editing a copy"). Mutable, because a
+    // commit that wrote the copy as it is moves the copy on to the version it made.
+    mutable std::uint64_t read_from_ = 0;
+    mutable std::uint64_t read_version_ = 0;
 };
 
 struct owner_id {
@@ -1816,6 +1843,7 @@ M from_json(const nlohmann::json& data) {
 // What a library reports and exchanges: typed change events for the application, and
 // the records of changes the sync engine sends to peers and applies from them.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -1918,12 +1946,18 @@ struct shared_batch {
     std::string model;
     std::vector<shared_entry> entries;
 };
+// The most changes of one transaction that are held in memory to be pushed to peers; a
+// larger transaction (a big import) is announced without them, and peers fetch it from the
+// database in pages, so that its memory stays bounded.
+inline constexpr std::size_t max_pushed_changes = 10'000;
+
 struct outgoing_changes {
     std::uint64_t prev_seq = 0;  // this device's committed seq before the transaction
     std::uint64_t seq = 0;       // and after it
     std::vector<state_batch> states;
     std::vector<shared_batch> shared;
-    bool empty() const noexcept { return states.empty() && shared.empty(); }
+    bool too_many = false;       // over max_pushed_changes: the lists are empty, peers fetch the changes
+    bool empty() const noexcept { return states.empty() && shared.empty() && !too_many; }
 };
 
 // The outcome of applying remote changes.
@@ -2513,9 +2547,10 @@ private:
 // ---- end hsync/detail/change_log.hpp ----
 
 // ---- begin hsync/detail/field_changes.hpp ----
-// Per-field changes of shared records: which clocked fields differ between two versions
-// of a record, their JSON, and the strict reading of the fields a remote change sets.
-// "Clocked" fields are the synced fields but the id (store/schema.hpp).
+// Per-field changes of records: which clocked fields differ between two versions of a
+// record, an edit from an old copy merged onto the stored record, the fields' JSON, and
+// the strict reading of the fields a remote change sets. "Clocked" fields are the synced
+// fields but the id (store/schema.hpp).
 
 #include <array>
 #include <cstddef>
@@ -2729,6 +2764,25 @@ bool local_fields_differ(const M& before, const M& after) {
         }
     });
     return differ;
+}
+
+// An edit of a copy read earlier, merged onto the record as it is now: each field the
+// copy changed from `base` (the version it was read from) takes the copy's value; every
+// other field keeps `current`'s, so a later write by a peer, or by this device elsewhere,
+// is not undone. Returns whether the result equals the copy.
+template <class M>
+bool merge_edit(const M& base, const M& copy, M& current) {
+    bool equals_copy = true;
+    for_each_field_index<M>([&](auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        const auto& edited = get_field<i>(copy);
+        if (!(edited == get_field<i>(base))) {
+            get_field<i>(current) = edited;
+        } else if (!(get_field<i>(current) == edited)) {
+            equals_copy = false;
+        }
+    });
+    return equals_copy;
 }
 
 template <class M>
@@ -2997,14 +3051,18 @@ public:
     }
 
     // Rows matching an SQL tail ("WHERE ... ORDER BY ..."), with its parameters bound
-    // by `bind(sqlite3_stmt*)`.
-    template <class Bind>
-    std::vector<M> select(std::string_view tail, Bind&& bind) {
+    // by `bind(sqlite3_stmt*)`; `seen(M&, seq)` is called on each with its row's seq.
+    template <class Bind, class Seen>
+    std::vector<M> select(std::string_view tail, Bind&& bind, Seen&& seen) {
         statement stmt(db_, select_prefix_ + " " + std::string(tail));
         statement_use use(stmt);
         bind(use.get());
         std::vector<M> out;
-        while (use.step()) out.push_back(std::move(read_row(use.get()).value));
+        while (use.step()) {
+            auto row = read_row(use.get());
+            seen(row.value, row.seq);
+            out.push_back(std::move(row.value));
+        }
         return out;
     }
 
@@ -3205,6 +3263,38 @@ private:
 }  // namespace hsync::detail
 // ---- end hsync/detail/peer_book.hpp ----
 
+// ---- begin hsync/detail/read_mark.hpp ----
+// The read mark a record_id carries: which library handed the copy out, and which stored
+// version of the record (its seq there) the copy was read from. Only the library sets
+// and reads it; see record_id in model/markers.hpp.
+
+#include <atomic>
+#include <cstdint>
+
+
+namespace hsync::detail {
+
+struct read_mark {
+    std::uint64_t library = 0;  // 0: not read from any library
+    std::uint64_t version = 0;  // the seq of the version read
+
+    static read_mark of(const record_id& id) noexcept { return {id.read_from_, id.read_version_}; }
+    static void set(const record_id& id, std::uint64_t library, std::uint64_t version) noexcept {
+        id.read_from_ = library;
+        id.read_version_ = version;
+    }
+
+    // A number for each library object of the process, never 0 and never reused, so a
+    // copy read from one library is not taken for a version of another.
+    static std::uint64_t next_library_serial() noexcept {
+        static std::atomic<std::uint64_t> serial{0};
+        return ++serial;
+    }
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/read_mark.hpp ----
+
 // ---- begin hsync/detail/record_size.hpp ----
 // How large a record is on the wire, checked when it is committed. A peer refuses a
 // string or blob over 4 MiB and a frame over 16 MiB (wire_limits.hpp), and a record it
@@ -3375,6 +3465,202 @@ private:
 }  // namespace hsync::detail
 // ---- end hsync/detail/tombstones.hpp ----
 
+// ---- begin hsync/store/detail/library_lock.hpp ----
+// One process at a time writes a library file: an exclusive lock (flock) on a file beside
+// it, "<library>.lock", held for the life of the library object and released by the OS
+// when the process ends, however it ends. The lock file holds the holder's pid, for the
+// error a second opener gets. Readers that open the library read-only take no lock.
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+
+namespace hsync::detail {
+
+class library_lock {
+public:
+    explicit library_lock(const std::filesystem::path& library) : path_(lock_path(library)) {
+        fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) {
+            throw error(errc::storage, "hsync: cannot create the lock file " + path_.string() + ": " +
+                                           std::strerror(errno) + "; the library's folder must be writable");
+        }
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            const std::string holder = read_holder();
+            ::close(fd_);
+            if (err != EWOULDBLOCK) {
+                throw error(errc::storage, "hsync: cannot lock " + path_.string() + ": " + std::strerror(err));
+            }
+            throw error(errc::library_in_use,
+                        "hsync: " + library.string() + " is in use by another " +
+                            (holder.empty() ? std::string("process or library object")
+                                            : "process (pid " + holder + ") or library object") +
+                            "; one process at a time opens a library to write. Close the other one, "
+                            "or open this one read-only (library_options::read_only) to look at it");
+        }
+        const std::string pid = std::to_string(::getpid()) + "\n";
+        if (::ftruncate(fd_, 0) == 0) {
+            [[maybe_unused]] const auto written = ::pwrite(fd_, pid.data(), pid.size(), 0);
+        }
+    }
+
+    ~library_lock() {
+        if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays, so no one races its removal
+    }
+
+    library_lock(const library_lock&) = delete;
+    library_lock& operator=(const library_lock&) = delete;
+
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+    // "<library>.lock", beside the file a symbolic link points to, so that every name of
+    // one file takes one lock.
+    static std::filesystem::path lock_path(const std::filesystem::path& library) {
+        std::error_code ec;
+        std::filesystem::path resolved = std::filesystem::weakly_canonical(library, ec);
+        if (ec) resolved = std::filesystem::absolute(library);
+        resolved += ".lock";
+        return resolved;
+    }
+
+private:
+    // The pid the holder wrote, digits only ("" when there is none yet).
+    std::string read_holder() const {
+        char buf[32] = {};
+        const auto n = ::pread(fd_, buf, sizeof buf - 1, 0);
+        std::string pid;
+        for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) pid.push_back(buf[i]);
+        return pid;
+    }
+
+    std::filesystem::path path_;
+    int fd_ = -1;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/library_lock.hpp ----
+
+// ---- begin hsync/store/detail/read_versions.hpp ----
+// Versions of records that copies handed out may have been read from, kept after a newer
+// write replaced them, so that a commit from an old copy can tell which fields the
+// application changed (a three-way merge against the version it read). Bounded in bytes:
+// the oldest versions go first. See docs/storage.md, "Editing a copy".
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <tuple>
+#include <utility>
+
+
+namespace hsync::detail {
+
+template <class... Ms>
+class read_versions {
+public:
+    explicit read_versions(std::size_t budget_bytes) : budget_(budget_bytes) {}
+
+    // A copy may have been handed out while the library stood at `position` (its seq).
+    void note_read(std::uint64_t position) noexcept {
+        if (position > last_read_) last_read_ = position;
+    }
+
+    // Version `version` of a record is being replaced: keep it if a copy of it may be out
+    // (a read happened since it was written).
+    template <class M>
+    void superseded(const uuid& id, std::uint64_t version, const M& value) {
+        if (budget_ == 0 || last_read_ < version) return;
+        const std::size_t bytes = size_of(value);
+        if (bytes > budget_) return;
+        auto [it, added] = versions<M>().insert_or_assign(key{id, version}, value);
+        (void)it;
+        if (added) {
+            order_.push_back(entry{index_of<M>(), id, version, bytes});
+            bytes_ += bytes;
+        }
+        while (bytes_ > budget_) evict_oldest();
+    }
+
+    template <class M>
+    const M* find(const uuid& id, std::uint64_t version) const {
+        const auto& map = std::get<std::map<key, M>>(maps_);
+        const auto it = map.find(key{id, version});
+        return it == map.end() ? nullptr : &it->second;
+    }
+
+    // A transaction was rolled back: versions written in it (seq above `committed`) never
+    // existed, and their seqs will be handed out again.
+    void forget_after(std::uint64_t committed) {
+        std::erase_if(order_, [&](const entry& e) {
+            if (e.version <= committed) return false;
+            erase(e);
+            return true;
+        });
+    }
+
+    std::size_t bytes() const noexcept { return bytes_; }
+    std::size_t size() const noexcept { return order_.size(); }
+
+private:
+    using key = std::pair<uuid, std::uint64_t>;
+    struct entry {
+        std::size_t model;
+        uuid id;
+        std::uint64_t version;
+        std::size_t bytes;
+    };
+
+    template <class M>
+    std::map<key, M>& versions() {
+        return std::get<std::map<key, M>>(maps_);
+    }
+
+    template <class M>
+    static constexpr std::size_t index_of() {
+        std::size_t i = 0, found = 0;
+        ((std::is_same_v<M, Ms> ? (found = i, ++i) : ++i), ...);
+        return found;
+    }
+
+    // What a kept version costs: the object and the heap bytes of its strings and blobs,
+    // plus the map node.
+    template <class M>
+    static std::size_t size_of(const M& m) {
+        std::size_t bytes = sizeof(M) + sizeof(key) + 4 * sizeof(void*);
+        for_each_field_index<M>([&](auto index) { bytes += variable_bytes(get_field<decltype(index)::value>(m)); });
+        return bytes;
+    }
+
+    void erase(const entry& e) {
+        std::size_t i = 0;
+        ((i++ == e.model ? (void)std::get<std::map<key, Ms>>(maps_).erase(key{e.id, e.version}) : (void)0), ...);
+        bytes_ -= e.bytes;
+    }
+
+    void evict_oldest() {
+        erase(order_.front());
+        order_.pop_front();
+    }
+
+    std::size_t budget_;
+    std::size_t bytes_ = 0;
+    std::uint64_t last_read_ = 0;
+    std::deque<entry> order_;
+    std::tuple<std::map<key, Ms>...> maps_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/read_versions.hpp ----
+
 // ---- begin hsync/store/internal_tables.hpp ----
 // hsync's own tables, in the library's one database file. HLCs are stored as the
 // 24-byte big-endian encoding of detail::encode_hlc, so that SQLite orders them as HLCs.
@@ -3436,6 +3722,7 @@ CREATE TABLE IF NOT EXISTS hsync_backfill_checkpoints (
 // How a library is opened: the device it runs on and the knobs of its database.
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 
 
@@ -3463,6 +3750,14 @@ struct library_options {
     // The library's id for a new database file; a random one when not given. An
     // existing file keeps the id it was created with.
     std::optional<uuid> library_id;
+    // Open to look, not to write: no lock is taken, so this works while the application
+    // that owns the file runs; every write throws errc::read_only. The file must exist.
+    bool read_only = false;
+    // How many bytes of replaced record versions the library keeps, so that a commit from
+    // a copy read before a newer write changes only what the application changed
+    // (docs/storage.md, "Editing a copy"). A commit from a copy older than what is kept
+    // throws errc::stale_copy. 0 keeps none.
+    std::size_t read_version_memory = 4u << 20;
 };
 
 }  // namespace hsync
@@ -3496,10 +3791,15 @@ public:
         library& lib_;
     };
 
+    // Opens (or creates) the library file and takes its lock for the life of this object:
+    // a second opener, in this process or another, gets errc::library_in_use. With
+    // options.read_only, opens an existing file to look at, without the lock.
     library(const std::filesystem::path& path, const identity& id, library_options options = {})
         : options_(std::move(options)),
-          db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX),
-          clock_(id.device_id, options_.physical, options_.clock) {
+          lock_(lock_for(path, options_)),
+          db_(open_database(path, options_)),
+          clock_(id.device_id, options_.physical, options_.clock),
+          read_versions_(options_.read_version_memory) {
         if (id.device_id.is_nil()) {
             throw error(errc::wrong_device, "hsync: the identity's device id is nil; give each device a unique id");
         }
@@ -3512,6 +3812,7 @@ public:
     const uuid& device_id() const noexcept { return clock_.device(); }
     const uuid& library_id() const noexcept { return library_id_; }
     const std::filesystem::path& path() const noexcept { return path_; }
+    bool read_only() const noexcept { return options_.read_only; }
 
     hlc last_hlc() {
         std::lock_guard lock(mutex_);
@@ -3523,9 +3824,45 @@ public:
     // Device-owned records: upsert the row stamped with this device's HLC. Shared
     // records: log the fields that differ from the stored row under a new HLC. A
     // mixed record takes the path of its owner field. One transaction.
+    //
+    // A copy read from this library (get, all, query, an event) remembers the version it
+    // was read from: committing it writes only the fields changed since that read, and
+    // every other field keeps its stored value, even if a peer (or this device) changed
+    // it after the read. A record the application built itself is written whole.
     template <class M>
     void commit(const M& m) {
-        with_tx([&](transaction&) { commit_in_tx(m); });
+        std::uint64_t made = 0;
+        const bool outermost = with_tx([&](transaction&) {
+            made = commit_in_tx(m);
+            return depth_ == 1;
+        });
+        if (outermost) remark(m, made);
+    }
+
+    // Reads the record, lets fn change it and commits the change, in one transaction:
+    // nothing can change the record in between. Returns the record as committed. Throws
+    // errc::not_found for an unknown id, errc::record_deleted for a deleted record.
+    template <class M, class F>
+    M update(const uuid& id, F&& fn) {
+        static_assert(std::is_invocable_v<F&, M&>, "hsync: update<M>(id, fn): fn must take an M& to change");
+        std::uint64_t made = 0;
+        std::optional<M> result;
+        const bool outermost = with_tx([&](transaction&) {
+            auto current = get<M>(id);
+            if (!current) {
+                if (stores_->tombs.find(model_traits<M>::name, id)) {
+                    refuse<M>(errc::record_deleted, id, "this record was deleted, and deletes are final");
+                }
+                refuse<M>(errc::not_found, id, "no such record to update");
+            }
+            fn(*current);
+            if (!(id_of(*current) == id)) refuse<M>(errc::invalid_change, id, "update's function changed the record id");
+            made = commit_in_tx(*current);
+            result = std::move(current);
+            return depth_ == 1;
+        });
+        if (outermost) remark(*result, made);
+        return std::move(*result);
     }
 
     // Deletes a record: a tombstone (and a log entry for a shared record). Deletes are
@@ -3539,9 +3876,14 @@ public:
     // one transaction, commit each inside with_tx.
     template <class Range>
     void commit_batch(const Range& records) {
-        with_tx([&](transaction&) {
-            for (const auto& m : records) commit_in_tx(m);
+        std::vector<std::uint64_t> made;
+        const bool outermost = with_tx([&](transaction&) {
+            for (const auto& m : records) made.push_back(commit_in_tx(m));
+            return depth_ == 1;
         });
+        if (!outermost) return;
+        std::size_t i = 0;
+        for (const auto& m : records) remark(m, made[i++]);
     }
 
     template <class M, class Range>
@@ -3594,6 +3936,7 @@ public:
         std::lock_guard lock(mutex_);
         auto row = store<M>().find(id);
         if (!row) return std::nullopt;
+        mark_read(row->value, row->seq);
         return std::move(row->value);
     }
 
@@ -3607,10 +3950,13 @@ public:
     template <class M, class... Args>
     std::vector<M> query(const std::string& tail, const Args&... args) {
         std::lock_guard lock(mutex_);
-        return store<M>().select(tail, [&]([[maybe_unused]] sqlite3_stmt* s) {
-            int index = 1;
-            (bind_parameter(s, index++, args), ...);
-        });
+        return store<M>().select(
+            tail,
+            [&]([[maybe_unused]] sqlite3_stmt* s) {
+                int index = 1;
+                (bind_parameter(s, index++, args), ...);
+            },
+            [&](M& m, std::uint64_t version) { mark_read(m, version); });
     }
 
     // ---- events -------------------------------------------------------------------
@@ -3835,8 +4181,27 @@ private:
 
     // ---- opening ------------------------------------------------------------------
 
+    static std::optional<detail::library_lock> lock_for(const std::filesystem::path& path, const library_options& options) {
+        if (options.read_only) return std::nullopt;
+        return std::optional<detail::library_lock>(std::in_place, path);
+    }
+
+    static SQLite::Database open_database(const std::filesystem::path& path, const library_options& options) {
+        if (options.read_only && !std::filesystem::exists(path)) {
+            throw error(errc::not_found, "hsync: there is no library file at " + path.string() + " to open read-only");
+        }
+        try {
+            return SQLite::Database(path.string(), (options.read_only ? SQLite::OPEN_READONLY
+                                                                      : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
+                                                       SQLite::OPEN_FULLMUTEX);
+        } catch (const SQLite::Exception& e) {
+            throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
+        }
+    }
+
     void open(const std::filesystem::path& path, const identity& id) {
         path_ = path;
+        if (options_.read_only) return open_read_only(path, id);
         try {
             db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
             const std::string mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
@@ -3853,6 +4218,23 @@ private:
             setup.commit();
         } catch (const SQLite::Exception& e) {
             throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
+        }
+    }
+
+    // A look at a file another process may be writing: nothing is created or written.
+    void open_read_only(const std::filesystem::path& path, const identity& id) {
+        try {
+            db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
+            if (!db_.tableExists("hsync_meta")) {
+                throw error(errc::schema_mismatch, "hsync: " + path.string() +
+                                                       " is not an hsync library (no hsync_meta table); open it "
+                                                       "once to write before opening it read-only");
+            }
+            SQLite::Transaction look(db_, SQLite::TransactionBehavior::DEFERRED);
+            check_meta(path, id);
+            stores_.emplace(db_);
+        } catch (const SQLite::Exception& e) {
+            throw error(errc::storage, "hsync: cannot open " + path.string() + " read-only: " + e.what());
         }
     }
 
@@ -4018,6 +4400,7 @@ private:
         depth_ = 0;
         clock_dirty_ = false;
         seq_ = committed_seq_;  // nothing of the transaction escaped
+        read_versions_.forget_after(committed_seq_);
         // Nor did its timestamps: the clock goes back to where the file has it, so that
         // it never reads later than what a restart would resume from.
         if (clock_.last() != clock_at_begin_) {
@@ -4048,12 +4431,31 @@ private:
     void announce(change_type type, change_origin origin, const uuid& id, const M& value, const hlc& stamp) {
         const auto& slot = std::get<callbacks<M>>(callbacks_);
         if (!slot || slot->empty()) return;
-        pending_.events.emplace_back([subscribers = slot, c = change<M>{type, origin, record_id{id}, value, stamp}] {
+        change<M> c{type, origin, record_id{id}, value, stamp};
+        // The value of an insert or update is the version just written (seq_): a handler
+        // may keep it and commit an edit of it later.
+        if (type != change_type::remove) {
+            detail::read_mark::set(detail::get_field<model_traits<M>::id_index>(*c.value), serial_, seq_);
+            read_versions_.note_read(seq_);
+        }
+        pending_.events.emplace_back([subscribers = slot, c = std::move(c)] {
             for (const auto& cb : *subscribers) cb(c);
         });
     }
 
-    bool wants_outgoing() const noexcept { return outgoing_handler_ != nullptr; }
+    // Whether the transaction's changes are collected for the engine to push: not when no
+    // engine listens, nor past max_pushed_changes (then peers fetch them in pages).
+    bool wants_outgoing() noexcept {
+        if (!outgoing_handler_ || pending_.outgoing.too_many) return false;
+        std::size_t count = 0;
+        for (const auto& b : pending_.outgoing.states) count += b.records.size();
+        for (const auto& b : pending_.outgoing.shared) count += b.entries.size();
+        if (count < max_pushed_changes) return true;
+        pending_.outgoing.states.clear();
+        pending_.outgoing.shared.clear();
+        pending_.outgoing.too_many = true;
+        return false;
+    }
 
     template <class Batch>
     static Batch& batch_for(std::vector<Batch>& batches, std::string_view model) {
@@ -4091,9 +4493,12 @@ private:
         throw error(code, "hsync: " + std::string(model_traits<M>::name) + " " + id.to_string() + ": " + what);
     }
 
+    // Returns the seq of the version the record now has when that version equals m (so
+    // that m can be marked as read from it), 0 otherwise.
     template <class M>
-    void commit_in_tx(const M& m) {
+    std::uint64_t commit_in_tx(const M& m) {
         static_assert(models::template contains<M>, "hsync: commit: M is not a model of this library; add it to hsync::library<...>");
+        require_writable("commit");
         const uuid& id = id_of(m);
         if (id.is_nil()) {
             refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
@@ -4104,16 +4509,74 @@ private:
                       "this record was deleted, and deletes are final; commit a new record with a new id");
         }
         auto existing = store<M>().find(id);
-        const auto owner = owner_of(m);
+        bool whole = true;
+        const std::optional<M> merged = existing ? merge_onto_stored(m, *existing, whole) : std::nullopt;
+        const M& record = merged ? *merged : m;
+        const auto owner = owner_of(record);
         if (existing && owner_of(existing->value) != owner) {
             refuse<M>(errc::not_owner, id,
                       "a record's owner never changes (stored: " + owner_text(owner_of(existing->value)) +
                           ", committed: " + owner_text(owner) + ")");
         }
-        if (owner) {
-            commit_owned(m, id, *owner, existing);
-        } else {
-            commit_shared(m, id, existing);
+        const std::uint64_t made = owner ? commit_owned(record, id, *owner, existing) : commit_shared(record, id, existing);
+        return whole ? made : 0;
+    }
+
+    // The edit of a copy read from an older version than the stored one, merged onto the
+    // stored record; nullopt when the copy is of the stored version or was not read from
+    // this library (then it is written as it is). `whole` tells whether the merge kept
+    // every field of the copy.
+    template <class M>
+    std::optional<M> merge_onto_stored(const M& m, const detail::stored_row<M>& stored, bool& whole) {
+        const auto mark = detail::read_mark::of(detail::get_field<model_traits<M>::id_index>(m));
+        if (mark.library != serial_ || mark.version == stored.seq) return std::nullopt;
+        const M* base = read_versions_.template find<M>(id_of(m), mark.version);
+        if (!base) {
+            refuse<M>(errc::stale_copy, id_of(m),
+                      "this copy was read from version " + std::to_string(mark.version) +
+                          " of the record, which was written since and is no longer kept "
+                          "(library_options::read_version_memory), so hsync cannot tell which fields you "
+                          "changed. Read the record again and redo the edit, or edit with update<M>()");
+        }
+        M merged = stored.value;
+        whole = detail::merge_edit(*base, m, merged);
+        return merged;
+    }
+
+    // A copy handed out: mark it as read from `version`, unless that version is not
+    // committed yet (a read inside a transaction after writing the record), which may
+    // never exist.
+    template <class M>
+    void mark_read(M& m, std::uint64_t version) {
+        const auto& id = detail::get_field<model_traits<M>::id_index>(m);
+        if (version > committed_seq_) {
+            detail::read_mark::set(id, 0, 0);
+            return;
+        }
+        detail::read_mark::set(id, serial_, version);
+        read_versions_.note_read(seq_);
+    }
+
+    // After a commit that returned: the application's copy is now of the version it made.
+    template <class M>
+    void remark(const M& m, std::uint64_t made) {
+        if (made == 0) return;
+        std::lock_guard lock(mutex_);
+        detail::read_mark::set(detail::get_field<model_traits<M>::id_index>(m), serial_, made);
+        read_versions_.note_read(made);
+    }
+
+    // A stored version about to be overwritten: kept while a copy of it may be out.
+    template <class M>
+    void keep_superseded(const detail::stored_row<M>& row) {
+        read_versions_.superseded(id_of(row.value), row.seq, row.value);
+    }
+
+    void require_writable(const char* what) const {
+        if (options_.read_only) {
+            throw error(errc::read_only, "hsync: " + std::string(what) + ": " + path_.string() +
+                                             " is open read-only (library_options::read_only); open it "
+                                             "without that option, in the one process that writes it");
         }
     }
 
@@ -4122,7 +4585,7 @@ private:
     }
 
     template <class M>
-    void commit_owned(const M& m, const uuid& id, const uuid& owner, const std::optional<detail::stored_row<M>>& existing) {
+    std::uint64_t commit_owned(const M& m, const uuid& id, const uuid& owner, const std::optional<detail::stored_row<M>>& existing) {
         if (owner != device_id()) {
             refuse<M>(errc::not_owner, id,
                       "owned by device " + owner.to_string() + "; only the owning device commits it (this is " +
@@ -4130,6 +4593,7 @@ private:
         }
         const hlc version = next_hlc();
         detail::stored_row<M> row{m, next_seq(), version, {}};
+        if (existing) keep_superseded(*existing);
         store<M>().write(row);
         const change_type type = existing ? change_type::update : change_type::insert;
         announce(type, change_origin::local, id, m, version);
@@ -4138,10 +4602,11 @@ private:
             batch.owner = owner;
             batch.records.push_back(state_record{std::string(model_traits<M>::name), id, owner, version, false, to_json(m)});
         }
+        return row.seq;
     }
 
     template <class M>
-    void commit_shared(const M& m, const uuid& id, const std::optional<detail::stored_row<M>>& existing) {
+    std::uint64_t commit_shared(const M& m, const uuid& id, const std::optional<detail::stored_row<M>>& existing) {
         detail::field_mask<M> changed{};
         if (existing) {
             changed = detail::changed_fields(existing->value, m);
@@ -4149,12 +4614,15 @@ private:
             changed.fill(true);
         }
         const bool any_synced = std::find(changed.begin(), changed.end(), true) != changed.end();
-        if (!any_synced && existing && !detail::local_fields_differ(existing->value, m)) return;  // nothing to do
+        if (!any_synced && existing && !detail::local_fields_differ(existing->value, m)) return existing->seq;  // nothing to do
 
         detail::stored_row<M> row;
         row.value = m;
         row.seq = next_seq();
-        if (existing) row.clocks = existing->clocks;
+        if (existing) {
+            row.clocks = existing->clocks;
+            keep_superseded(*existing);
+        }
         hlc stamp{};
         if (any_synced) {
             stamp = next_hlc();
@@ -4172,11 +4640,13 @@ private:
             }
         }
         announce(type, change_origin::local, id, m, stamp);
+        return row.seq;
     }
 
     template <class M>
     void remove_in_tx(const uuid& id) {
         static_assert(models::template contains<M>, "hsync: remove: M is not a model of this library; add it to hsync::library<...>");
+        require_writable("remove");
         auto existing = store<M>().find(id);
         if (!existing) {
             if (stores_->tombs.find(model_traits<M>::name, id)) return;  // already deleted
@@ -4289,6 +4759,7 @@ private:
 
             detail::stored_row<M> row;
             if (existing) {
+                keep_superseded(*existing);
                 row = std::move(*existing);
             } else {
                 detail::get_field<traits::id_index>(row.value).value = e.record;
@@ -4374,6 +4845,7 @@ private:
                     }
                 });
             }
+            if (existing) keep_superseded(*existing);
             detail::stored_row<M> row{std::move(incoming), next_seq(), r.version, {}};
             store<M>().write(row);
             announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
@@ -4552,6 +5024,7 @@ private:
             if (stores_->tombs.find(traits::name, snap.record)) return false;  // deletes are final
             detail::stored_row<M> row;
             if (existing) {
+                keep_superseded(*existing);
                 row = std::move(*existing);
             } else {
                 detail::get_field<traits::id_index>(row.value).value = snap.record;
@@ -4588,13 +5061,16 @@ private:
     }
 
     library_options options_;
+    std::optional<detail::library_lock> lock_;  // before db_: taken before the file is opened, released after it is closed
     SQLite::Database db_;
     hlc_clock clock_;
+    const std::uint64_t serial_ = detail::read_mark::next_library_serial();  // names this object in read marks
+    detail::read_versions<Ms...> read_versions_;
     std::filesystem::path path_;
     uuid library_id_;
     std::optional<stores_type> stores_;
     std::optional<detail::statement> save_meta_;
-    detail::statement begin_{db_, "BEGIN IMMEDIATE"};
+    detail::statement begin_{db_, options_.read_only ? "BEGIN" : "BEGIN IMMEDIATE"};
     detail::statement commit_{db_, "COMMIT"};
 
     std::recursive_mutex mutex_;
@@ -5583,9 +6059,15 @@ struct peer_status {
     peer_state state = peer_state::disconnected;
     std::uint64_t received_through = 0;  // the peer's history held here (the peer's seq)
     std::uint64_t peer_seq = 0;          // the newest seq the peer announced
+    std::uint64_t acked_through = 0;     // this device's history the peer holds (this device's seq)
+    std::uint64_t local_seq = 0;         // this device's newest seq, when the status was taken
     std::string phase;                   // the catch-up phase: "shared" or a model name
     double progress = 1.0;               // of the current catch-up round, 0 to 1
     peer_counters counters;
+
+    // The peer has acknowledged everything this device had when the status was taken:
+    // each change made here (and each one received here) is stored on the peer.
+    bool peer_has_all() const noexcept { return acked_through >= local_seq; }
 };
 
 // A frame to write to a peer's connection (length prefix included).
@@ -5603,6 +6085,10 @@ template <class Library>
 class engine {
 public:
     explicit engine(Library& lib, engine_options options = {}) : lib_(lib), options_(std::move(options)) {
+        if (lib_.read_only()) {
+            throw error(errc::read_only, "hsync: " + lib_.path().string() +
+                                             " is open read-only; a library that syncs is opened to write");
+        }
         boost::hana::for_each(Library::model_types(), [&](auto t) {
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
@@ -5773,6 +6259,8 @@ public:
         s.state = p.state;
         s.received_through = p.received_through;
         s.peer_seq = p.peer_seq;
+        s.acked_through = p.acked_through;
+        s.local_seq = lib_.current_seq();
         s.counters = p.counters;
         if (p.round_active) {
             s.phase = phases_[p.phase];
@@ -5803,6 +6291,7 @@ private:
         std::uint64_t peer_seq = 0;
         std::uint64_t received_through = 0;
         std::uint64_t acked_sent = 0;
+        std::uint64_t acked_through = 0;  // what the peer acknowledged of this device's history
         // the catch-up round
         bool round_active = false;
         bool need_round = false;
@@ -5871,6 +6360,7 @@ private:
         p.peer_seq = h.seq;
         p.received_through = record.received_through;
         p.acked_sent = record.received_through;
+        p.acked_through = record.acked_by_peer;
         // Our Hello told the seq of its moment; commits since then were not pushed to a
         // handshaking peer. A heartbeat at the next tick tells it where we are now.
         p.next_heartbeat = now;
@@ -6195,6 +6685,7 @@ private:
     // behind is served snapshots instead.
     void acknowledge(const uuid& peer, peer_runtime& p, std::uint64_t up_to) {
         lib_.set_acked_by_peer(peer, up_to);
+        p.acked_through = std::max(p.acked_through, up_to);
         std::size_t pruned = 0;
         // Whatever the log still holds at or below the floor goes — compared with the
         // oldest entry, not with log_floor(): applying snapshots raises that floor
@@ -6248,10 +6739,19 @@ private:
             pending = std::exchange(local_, {});
             last_flush_ = now;
         }
+        const bool anyone = std::any_of(peers_.begin(), peers_.end(), [](const auto& p) { return p.second.state == peer_state::ready; });
+        if (!anyone) return;  // peers that connect later catch up from the database
+        // Runs of consecutive transactions go as one push each. A transaction with too many
+        // changes to hold (outgoing_changes::too_many) is not pushed: it ends a run, and
+        // peers fetch it in pages after the next announcement.
         std::size_t start = 0;
         while (start < pending.size()) {
+            if (pending[start].too_many) {
+                ++start;
+                continue;
+            }
             std::size_t end = start + 1;
-            while (end < pending.size() && pending[end].prev_seq == pending[end - 1].seq) ++end;
+            while (end < pending.size() && !pending[end].too_many && pending[end].prev_seq == pending[end - 1].seq) ++end;
             send_push(std::span<const outgoing_changes>(pending.data() + start, end - start));
             start = end;
         }
@@ -6764,7 +7264,11 @@ void unpair(Library& lib, const device_id& peer) {
 template <class Library>
 std::vector<device_id> paired_devices(Library& lib) {
     return lib.with_tx([&](auto& tx) {
-        detail::ensure_pairing_table(tx.database());
+        if (lib.read_only()) {
+            if (!tx.database().tableExists("hsync_paired_devices")) return std::vector<device_id>{};
+        } else {
+            detail::ensure_pairing_table(tx.database());
+        }
         SQLite::Statement select(tx.database(), "SELECT device_id FROM hsync_paired_devices ORDER BY device_id");
         std::vector<device_id> out;
         while (select.executeStep()) {
@@ -7579,6 +8083,10 @@ enum class broken_rule {
     // A restarted device forgets its persisted clock, and its physical clock has stepped
     // back: its HLC goes backwards and older writes can win.
     forget_clock_on_restart,
+    // The application's copies lose the version they were read from (as if the library
+    // diffed a commit against the stored row): an edit of an old copy writes back the
+    // fields it did not touch, undoing later writes.
+    copies_forget_their_read,
 };
 
 // How hard each fault hits in one run; drawn from the seed ("swarm" testing: each run
@@ -7641,6 +8149,7 @@ struct sim_result {
     std::uint64_t messages = 0;         // frames delivered
     std::uint64_t commits = 0;          // local writes that returned
     std::uint64_t refused_commits = 0;  // local writes refused (a record deleted meanwhile, say)
+    std::uint64_t copy_edits = 0;       // commits of an edit of a copy read earlier (that returned)
     std::uint64_t crashes = 0;
     std::uint64_t trace_hash = 0;
     std::string trace;                  // when sim_options::trace
@@ -7770,6 +8279,9 @@ private:
         std::int64_t skew = 0;        // ms added to the virtual clock for this device
         millis restart_at{};
         std::optional<hlc> last_hlc;  // the newest HLC seen, across restarts
+        // Copies the application read earlier and will commit an edit of later (a form
+        // left open): by model name, the record as read. Lost in a crash, like the app's.
+        std::map<std::string, std::shared_ptr<void>, std::less<>> held;
     };
 
     struct link_state {
@@ -7893,6 +8405,7 @@ private:
         }
         d.engine.reset();
         d.lib.reset();
+        d.held.clear();
         d.alive = false;
         d.restart_at = now_ + down_for;
         ++result_.crashes;
@@ -8068,7 +8581,8 @@ private:
     }
 
     // One random write of model M on device d: a new record, an update of some fields of
-    // a known one this device may write, or a delete.
+    // a known one this device may write, an edit of a copy read some time earlier, or a
+    // delete.
     template <class M>
     void write(device& d) {
         using traits = model_traits<M>;
@@ -8093,6 +8607,16 @@ private:
                 }
                 randomize_fields(m, rng_, lookup);
                 commit(d, m, std::optional<M>());
+            } else if (op < 75 && d.held.count(model)) {
+                auto copy = std::static_pointer_cast<M>(d.held.find(model)->second);
+                d.held.erase(model);
+                commit_edit_of(d, *copy);
+            } else if (op < 75) {
+                const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
+                if (auto copy = d.lib->template get<M>(id)) {
+                    d.held[model] = std::make_shared<M>(std::move(*copy));
+                    note(d.name + " reads " + model + " " + id.to_string() + " into a form");
+                }
             } else if (op < 85) {
                 const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
                 std::optional<M> before = d.lib->template get<M>(id);
@@ -8142,6 +8666,47 @@ private:
         const nlohmann::json old = before ? hsync::to_json(*before) : nlohmann::json::object();
         for (const auto& [field, value] : now.items()) {
             if (before && old.contains(field) && old[field] == value) continue;
+            auto& slot = o.fields[field];
+            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
+        }
+    }
+
+    // The application edits 1-2 fields of a copy it read earlier and commits it. What the
+    // writes that returned make of the record: the fields it changed take this commit's
+    // HLC where they differ from the device's row (shared), or are the owner's new state
+    // on top of its row (device-owned); the fields it did not change are not written.
+    template <class M>
+    void commit_edit_of(device& d, const M& read) {
+        using traits = model_traits<M>;
+        const std::string model(traits::name);
+        const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(read)).value;
+        const known_records lookup = [this](std::string_view m) -> const std::vector<uuid>& { return known(m); };
+        M edited = read;  // a copy keeps the mark of the version it was read from
+        if (options_.broken == broken_rule::copies_forget_their_read) {
+            hsync::detail::get_field<traits::id_index>(edited) = record_id{id};
+        }
+        randomize_fields(edited, rng_, lookup, 1 + rng_.below(2));
+        const std::optional<M> current = d.lib->template get<M>(id);
+        d.lib->commit(edited);
+        const hlc stamp = d.lib->last_hlc();
+        after_commit(d, "commit an edit of an earlier copy of " + model + " " + id.to_string());
+        ++result_.copy_edits;
+        if (!current) {
+            fail(model + " " + id.to_string() + ": a commit of a deleted record returned");
+            return;
+        }
+        auto& o = oracle_[{model, id}];
+        const nlohmann::json base = hsync::to_json(read), mine = hsync::to_json(edited), row = hsync::to_json(*current);
+        if (o.owner) {
+            nlohmann::json state = row;
+            for (const auto& [field, value] : mine.items()) {
+                if (base[field] != value) state[field] = value;
+            }
+            o.state = state;
+            return;
+        }
+        for (const auto& [field, value] : mine.items()) {
+            if (base[field] == value || row[field] == value) continue;
             auto& slot = o.fields[field];
             if (!slot.first || *slot.first < stamp) slot = {stamp, value};
         }
