@@ -23,7 +23,7 @@ fi
 
 build=build/bench
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSYNC_BUILD_TESTS=ON -DHSYNC_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$build" --target hsync_bench hsync_bench_net
+cmake --build "$build" --target hsync_bench hsync_bench_net hsync_bench_batch_memory
 
 echo "bench.sh: commits and apply (hsync_bench ${local_args[*]})"
 table=$("$build/tests/hsync_bench" "${local_args[@]}")
@@ -33,6 +33,15 @@ python3 tools/bench_chart.py docs/benchmarks-batch.svg <<<"$table"
 echo "bench.sh: backfill and latency (hsync_bench_net ${net_args[*]})"
 net_table=$("$build/tests/hsync_bench_net" "${net_args[@]}")
 echo "$net_table"
+
+echo "bench.sh: memory of one commit_batch of 50,000 records"
+memory_dir=$(mktemp -d)
+memory_table="| one commit_batch | records (MiB) | idle process (MiB) | peak (MiB) | peak above idle (MiB) | ratio to the records | after (MiB) | goal |
+|---|---|---|---|---|---|---|---|
+$("$build/tests/hsync_bench_batch_memory" "$memory_dir")
+$("$build/tests/hsync_bench_batch_memory" "$memory_dir" --node)"
+rm -rf "$memory_dir"
+echo "$memory_table"
 
 # Compile time: a TU with the single header and a library of the seven seed models
 # against a TU of only the #include lines of the single header. Wall-clock seconds of
@@ -77,6 +86,14 @@ echo "$compile_table"
     echo "## Between two processes over TLS on loopback"
     echo
     echo "$net_table"
+    echo
+    echo "## Memory of a large transaction"
+    echo
+    echo "Peak resident memory (VmHWM, reset before the batch) of one process committing 50,000"
+    echo "shared tags in one \`commit_batch\`, against the memory of the records themselves"
+    echo "(\`tests/bench/batch_memory.cpp\`):"
+    echo
+    echo "$memory_table"
     echo
     echo "## Compile time"
     echo

@@ -26,5 +26,8 @@ int main() {
     sunset.color = "orange";
     lib.commit(sunset);                             // logs only the changed field
     lib.commit(Location{hsync::record_id::generate(), hsync::owner_id{me.device_id}, "/pics"});
-    return lib.all<Tag>().size() == 1 && lib.log_size() == 2 ? 0 : 1;
+    Tag form = lib.all<Tag>().front();              // a copy remembers the version it was read from:
+    form.canonical_name = "sunset 2026";            // committing it writes only what you changed,
+    lib.commit(form);                               // never undoing a peer's later edit
+    return lib.all<Tag>().size() == 1 && lib.log_size() == 3 ? 0 : 1;
 }

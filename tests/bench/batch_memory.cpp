@@ -1,5 +1,5 @@
 // hsync_bench_batch_memory: the peak memory of one commit_batch of N shared records, in a
-// fresh process, above the same library idle. Prints one line of key=value figures.
+// fresh process, above the same library idle. Prints one row of a Markdown table.
 //
 //   hsync_bench_batch_memory DIR [--records N] [--node]
 //
@@ -85,12 +85,20 @@ int main(int argc, char** argv) try {
     reset_peak();
     const auto idle = rss_kib().first;
     lib.commit_batch(tags);
-    const auto [after, peak] = rss_kib();
+    const long peak = rss_kib().second;
     if (node) node->stop();
     const auto at_end = rss_kib().first;
-    std::cout << "records=" << n << " node=" << (with_node ? 1 : 0) << " record_kib=" << records / 1024
-              << " idle_kib=" << idle << " peak_kib=" << peak << " after_kib=" << after << " stopped_kib=" << at_end
-              << " peak_over_idle_per_record_memory=" << double(peak - idle) / (double(records) / 1024.0) << "\n";
+    // One row of the table in docs/benchmarks.md (tools/bench.sh prints its header).
+    const auto mib = [](double kib) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", kib / 1024.0);
+        return std::string(buf);
+    };
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.2f", double(peak - idle) / (double(records) / 1024.0));
+    std::cout << "| " << n << " shared tags, " << (with_node ? "a running node, no peer" : "the library alone") << " | "
+              << mib(double(records) / 1024.0) << " | " << mib(double(idle)) << " | " << mib(double(peak)) << " | "
+              << mib(double(peak - idle)) << " | " << ratio << " | " << mib(double(at_end)) << " | <= 2.00 |\n";
     return 0;
 } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";

@@ -194,6 +194,7 @@ TEST_CASE("with_tx: raw SQL and commits together; a throw leaves nothing", "[sto
         try {
             f.lib.with_tx([&](auto& inner) {
                 inner.commit(make_tag("inner"));
+                inner.commit(make_location(f.me.device_id, "/inner"));
                 throw std::runtime_error("inner fails");
             });
         } catch (const std::runtime_error&) {
@@ -203,6 +204,12 @@ TEST_CASE("with_tx: raw SQL and commits together; a throw leaves nothing", "[sto
     REQUIRE(names.size() == 1);
     REQUIRE(names[0].canonical_name == "outer");
     REQUIRE(events == 2);
+    // ... and what it would have sent: the transaction sends the outer tag alone.
+    const hsync::outgoing_changes& sent = f.outgoing.back();
+    REQUIRE(sent.states.empty());
+    REQUIRE(sent.shared.size() == 1);
+    REQUIRE(sent.shared[0].entries.size() == 1);
+    REQUIRE(sent.shared[0].entries[0].data.at("canonical_name") == "outer");
 }
 
 TEST_CASE("reads: get, all and query return models", "[storage]") {

@@ -623,14 +623,14 @@ private:
         const std::string name = "hsync_" + std::to_string(depth_);
         db_.exec("SAVEPOINT " + name);
         const std::size_t events_before = pending_.events.size();
-        const outgoing_changes outgoing_before = pending_.outgoing;
+        const outgoing_sizes outgoing_before = sizes_of(pending_.outgoing);  // not a copy: savepoints nest in loops
         ++depth_;
         auto rollback = [&] {
             --depth_;
             db_.exec("ROLLBACK TO " + name);
             db_.exec("RELEASE " + name);
             pending_.events.resize(events_before);
-            pending_.outgoing = outgoing_before;
+            truncate(pending_.outgoing, outgoing_before);
         };
         if constexpr (std::is_void_v<result_type>) {
             try {
@@ -652,6 +652,35 @@ private:
             --depth_;
             db_.exec("RELEASE " + name);
             return std::remove_cvref_t<result_type>(std::move(*result));
+        }
+    }
+
+    // How many changes each batch of a transaction's outgoing changes held at a savepoint.
+    struct outgoing_sizes {
+        std::vector<std::size_t> states, shared;
+    };
+
+    static outgoing_sizes sizes_of(const outgoing_changes& o) {
+        outgoing_sizes sizes;
+        for (const auto& b : o.states) sizes.states.push_back(b.records.size());
+        for (const auto& b : o.shared) sizes.shared.push_back(b.entries.size());
+        return sizes;
+    }
+
+    // Back to what the outgoing changes held at a savepoint. Batches only grow at the end,
+    // so that is a truncation. Once too_many, a transaction stays so: it is not pushed,
+    // and peers fetch it in pages, which is always correct.
+    static void truncate(outgoing_changes& o, const outgoing_sizes& sizes) {
+        if (o.too_many) return;
+        o.states.erase(o.states.begin() + static_cast<std::ptrdiff_t>(sizes.states.size()), o.states.end());
+        o.shared.erase(o.shared.begin() + static_cast<std::ptrdiff_t>(sizes.shared.size()), o.shared.end());
+        for (std::size_t i = 0; i < sizes.states.size(); ++i) {
+            auto& r = o.states[i].records;
+            r.erase(r.begin() + static_cast<std::ptrdiff_t>(sizes.states[i]), r.end());
+        }
+        for (std::size_t i = 0; i < sizes.shared.size(); ++i) {
+            auto& e = o.shared[i].entries;
+            e.erase(e.begin() + static_cast<std::ptrdiff_t>(sizes.shared[i]), e.end());
         }
     }
 

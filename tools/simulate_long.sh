@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The long simulator run outside CI: seeds FIRST..LAST over the seed models with 3-5
+# devices, in chunks of 250, one summary line per chunk (failing seeds with their replay
+# command). Figures go into docs/testing.md.
+#
+#   ./tools/simulate_long.sh 1 10000 [BUILD_DIR]
+set -euo pipefail
+first=${1:?first seed}
+last=${2:?last seed}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${3:-$root/build/test-gxx}
+sim="$build/tests/hsync_simulate"
+[ -x "$sim" ] || { echo "simulate_long: build hsync_simulate first (./tools/test.sh, or ninja -C $build hsync_simulate)" >&2; exit 2; }
+status=0
+for ((start = first; start <= last; start += 250)); do
+    end=$((start + 249 < last ? start + 249 : last))
+    out=$("$sim" --seeds "$start-$end" --devices 3-5) || status=1
+    echo "seeds $start-$end: $(grep -E 'seeds run' <<<"$out")"
+    grep -E 'FAILED|replay:' <<<"$out" || true
+done
+exit $status
