@@ -74,5 +74,31 @@ with tempfile.TemporaryDirectory() as d:
           "no library file" in hsync("pair", "add", other, "--library", missing, expect=1)
           and not Path(missing).exists())
 
+    # While the application runs and holds the library: the read-only commands work, the
+    # writing ones are refused with the holder's pid, and the application is unharmed.
+    app = subprocess.Popen([device, "--db", db, "--library", str(uuid.uuid4())],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        check("the application started again", app.stdout.readline().startswith("ready "))
+        status = hsync("status", "--library", db)
+        check("status works while the application runs", "history  6 changes" in status)
+        check("log works while the application runs", len(hsync("log", "--library", db, "--last", "3").splitlines()) == 3)
+        check("pair list works while the application runs", hsync("pair", "list", "--library", db).strip() == "")
+        busy = hsync("pair", "add", other, "--library", db, expect=1)
+        check("pair add is refused while the application runs, naming it",
+              "in use" in busy and f"pid {app.pid}" in busy)
+        app.stdin.write("tags 2 later\n")
+        app.stdin.flush()
+        check("the application still commits", app.stdout.readline().strip() == "ok")
+        check("status sees the application's new commits", "history  8 changes" in hsync("status", "--library", db))
+        app.stdin.write("quit\n")
+        app.stdin.flush()
+        app.wait(timeout=60)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    check("pair list still empty: the refused pairing changed nothing",
+          hsync("pair", "list", "--library", db).strip() == "")
+
 print(f"{checks - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -140,16 +140,26 @@ std::string dump_of(const device& d) {
 }
 
 // Waits until every device's database holds the same data; false after the timeout.
-bool converged(const std::vector<const device*>& devices, std::chrono::seconds timeout = 60s) {
+// Whether `holds` came true within `timeout`, asked every `every`.
+bool eventually(const std::function<bool()>& holds, std::chrono::seconds timeout, std::chrono::milliseconds every) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-        const std::string first = dump_of(*devices.front());
-        bool same = true;
-        for (std::size_t i = 1; i < devices.size() && same; ++i) same = dump_of(*devices[i]) == first;
-        if (same) return true;
-        std::this_thread::sleep_for(100ms);
+        if (holds()) return true;
+        std::this_thread::sleep_for(every);
     }
     return false;
+}
+
+bool converged(const std::vector<const device*>& devices, std::chrono::seconds timeout = 60s) {
+    return eventually(
+        [&] {
+            const std::string first = dump_of(*devices.front());
+            for (std::size_t i = 1; i < devices.size(); ++i) {
+                if (dump_of(*devices[i]) != first) return false;
+            }
+            return true;
+        },
+        timeout, 100ms);
 }
 
 using hsync_test::client_with;
@@ -336,12 +346,7 @@ namespace {
 
 // Waits until `d`'s peers all acknowledged everything `d` holds (peer status, not data).
 bool peers_have_all(device& d, std::chrono::seconds timeout = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (d.ask("peers-have-all") == "ok yes") return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return eventually([&] { return d.ask("peers-have-all") == "ok yes"; }, timeout, 50ms);
 }
 
 }  // namespace

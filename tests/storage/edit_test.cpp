@@ -17,9 +17,7 @@ using namespace photos;
 
 TEST_CASE("a commit from a copy read before a peer's edit keeps the peer's field", "[storage][edit]") {
     two_devices d;
-    Tag tag = make_tag("sunset");
-    d.a.commit(tag);
-    two_devices::deliver(d.b, d.from_a);
+    const Tag tag = d.shared_tag("sunset");
 
     std::optional<Tag> copy = d.a.get<Tag>(tag.uuid);  // a form on device a shows the tag
     REQUIRE(copy);
@@ -43,9 +41,7 @@ TEST_CASE("a commit from a copy read before a peer's edit keeps the peer's field
 
 TEST_CASE("copies from all(), query() and events are edited the same way", "[storage][edit]") {
     two_devices d;
-    Tag tag = make_tag("beach");
-    d.a.commit(tag);
-    two_devices::deliver(d.b, d.from_a);
+    const Tag tag = d.shared_tag("beach");
 
     std::optional<Tag> heard;
     d.a.on<Tag>([&](const hsync::change<Tag>& c) { heard = c.value; });
@@ -76,9 +72,7 @@ TEST_CASE("copies from all(), query() and events are edited the same way", "[sto
 
 TEST_CASE("a field both sides changed takes the application's edit, the newest write", "[storage][edit]") {
     two_devices d;
-    Tag tag = make_tag("forest");
-    d.a.commit(tag);
-    two_devices::deliver(d.b, d.from_a);
+    const Tag tag = d.shared_tag("forest");
     Tag copy = *d.a.get<Tag>(tag.uuid);
     d.b.update<Tag>(tag.uuid, [](Tag& t) { t.color = "green"; });
     two_devices::deliver(d.a, d.from_b);
@@ -91,9 +85,7 @@ TEST_CASE("a field both sides changed takes the application's edit, the newest w
 
 TEST_CASE("a copy committed again and again keeps merging from the version it last wrote", "[storage][edit]") {
     two_devices d;
-    Tag tag = make_tag("lake");
-    d.a.commit(tag);
-    two_devices::deliver(d.b, d.from_a);
+    const Tag tag = d.shared_tag("lake");
     Tag form = *d.a.get<Tag>(tag.uuid);
 
     form.color = "blue";
@@ -137,9 +129,7 @@ TEST_CASE("a stale copy of a device-owned record does not roll back the owner's 
 
 TEST_CASE("a record the application builds itself is written whole", "[storage][edit]") {
     two_devices d;
-    Tag tag = make_tag("river");
-    d.a.commit(tag);
-    two_devices::deliver(d.b, d.from_a);
+    const Tag tag = d.shared_tag("river");
     d.b.update<Tag>(tag.uuid, [](Tag& t) { t.color = "grey"; });
     two_devices::deliver(d.a, d.from_b);
 
@@ -150,9 +140,7 @@ TEST_CASE("a record the application builds itself is written whole", "[storage][
 
 TEST_CASE("a copy of a record a peer deleted since cannot be committed", "[storage][edit]") {
     two_devices d;
-    Tag tag = make_tag("snow");
-    d.a.commit(tag);
-    two_devices::deliver(d.b, d.from_a);
+    const Tag tag = d.shared_tag("snow");
     Tag copy = *d.a.get<Tag>(tag.uuid);
     d.b.remove<Tag>(tag.uuid);
     two_devices::deliver(d.a, d.from_b);

@@ -3,6 +3,8 @@
 // commit by hand (the storage tests' stand-in for the engine).
 
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "support/seed_library.hpp"
@@ -21,6 +23,14 @@ struct two_devices {
     two_devices() {
         a.on_outgoing([this](const hsync::outgoing_changes& o) { from_a.push_back(o); });
         b.on_outgoing([this](const hsync::outgoing_changes& o) { from_b.push_back(o); });
+    }
+
+    // A tag committed on a and delivered to b.
+    photos::Tag shared_tag(std::string name) {
+        photos::Tag tag = make_tag(std::move(name));
+        a.commit(tag);
+        deliver(b, from_a);
+        return tag;
     }
 
     static hsync::apply_result deliver(seed_library& to, std::vector<hsync::outgoing_changes>& queue) {
