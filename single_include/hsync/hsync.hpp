@@ -4548,7 +4548,11 @@ private:
                           ", committed: " + owner_text(owner) + ")");
         }
         const std::uint64_t made = owner ? commit_owned(record, id, *owner, existing) : commit_shared(record, id, existing);
-        return whole ? made : 0;
+        if (!whole) return 0;
+        // The caller may mark its copy as this version once the transaction commits: keep
+        // the version from then on if a later write replaces it.
+        read_versions_.note_read(made);
+        return made;
     }
 
     // The edit of a copy read from an older version than the stored one, merged onto the
@@ -4590,9 +4594,7 @@ private:
     template <class M>
     void remark(const M& m, std::uint64_t made) {
         if (made == 0) return;
-        std::lock_guard lock(mutex_);
         detail::read_mark::set(detail::get_field<model_traits<M>::id_index>(m), serial_, made);
-        read_versions_.note_read(made);
     }
 
     // A stored version about to be overwritten: kept while a copy of it may be out.
