@@ -115,15 +115,20 @@ TEST_CASE("a commit killed at any moment leaves a consistent database and loses 
             commit_forever(file, me, fds[1], rng());
         }
         ::close(fds[1]);
+        // The kill lands while the child commits: after its first commit returned (so the
+        // checks below find the tables even when a loaded machine slows the first open),
+        // at a random moment 2-32 ms later.
+        std::vector<hsync::uuid> reported;
+        hsync::uuid::bytes_type buf{};
+        INFO("round " << round);
+        REQUIRE(::read(fds[0], buf.data(), 16) == 16);
+        reported.emplace_back(buf);
         std::this_thread::sleep_for(std::chrono::microseconds(2000 + rng() % 30000));
         ::kill(pid, SIGKILL);
         int status = 0;
         ::waitpid(pid, &status, 0);
-        INFO("round " << round);
         REQUIRE(WIFSIGNALED(status));  // it was still committing, not failed
 
-        std::vector<hsync::uuid> reported;
-        hsync::uuid::bytes_type buf{};
         while (::read(fds[0], buf.data(), 16) == 16) reported.emplace_back(buf);
         ::close(fds[0]);
         returned_commits += reported.size();
