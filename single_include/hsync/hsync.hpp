@@ -3581,10 +3581,8 @@ public:
         if (budget_ == 0 || last_read_ < version) return;
         const std::size_t bytes = size_of(value);
         if (bytes > budget_) return;
-        auto [it, added] = versions<M>().insert_or_assign(key{id, version}, value);
-        (void)it;
-        if (added) {
-            order_.push_back(entry{index_of<M>(), id, version, bytes});
+        if (versions<M>().insert_or_assign(key{id, version}, value).second) {
+            order_.push_back(entry{&erase_from<M>, key{id, version}, bytes});
             bytes_ += bytes;
         }
         while (bytes_ > budget_) evict_oldest();
@@ -3601,7 +3599,7 @@ public:
     // existed, and their seqs will be handed out again.
     void forget_after(std::uint64_t committed) {
         std::erase_if(order_, [&](const entry& e) {
-            if (e.version <= committed) return false;
+            if (e.id_version.second <= committed) return false;
             erase(e);
             return true;
         });
@@ -3612,10 +3610,10 @@ public:
 
 private:
     using key = std::pair<uuid, std::uint64_t>;
+    // A kept version in the order of eviction, with the eraser of its model's map.
     struct entry {
-        std::size_t model;
-        uuid id;
-        std::uint64_t version;
+        void (*erase_from)(read_versions&, const key&);
+        key id_version;  // (record id, seq of the version)
         std::size_t bytes;
     };
 
@@ -3625,10 +3623,8 @@ private:
     }
 
     template <class M>
-    static constexpr std::size_t index_of() {
-        std::size_t i = 0, found = 0;
-        ((std::is_same_v<M, Ms> ? (found = i, ++i) : ++i), ...);
-        return found;
+    static void erase_from(read_versions& self, const key& k) {
+        self.versions<M>().erase(k);
     }
 
     // What a kept version costs: the object and the heap bytes of its strings and blobs,
@@ -3641,8 +3637,7 @@ private:
     }
 
     void erase(const entry& e) {
-        std::size_t i = 0;
-        ((i++ == e.model ? (void)std::get<std::map<key, Ms>>(maps_).erase(key{e.id, e.version}) : (void)0), ...);
+        e.erase_from(*this, e.id_version);
         bytes_ -= e.bytes;
     }
 
@@ -8697,8 +8692,7 @@ private:
         const nlohmann::json old = before ? hsync::to_json(*before) : nlohmann::json::object();
         for (const auto& [field, value] : now.items()) {
             if (before && old.contains(field) && old[field] == value) continue;
-            auto& slot = o.fields[field];
-            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
+            o.wrote(field, value, stamp);
         }
     }
 
@@ -8738,8 +8732,7 @@ private:
         }
         for (const auto& [field, value] : mine.items()) {
             if (base[field] == value || row[field] == value) continue;
-            auto& slot = o.fields[field];
-            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
+            o.wrote(field, value, stamp);
         }
     }
 
@@ -8889,6 +8882,12 @@ private:
         std::optional<uuid> owner;
         nlohmann::json state;                                                // device-owned
         std::map<std::string, std::pair<std::optional<hlc>, nlohmann::json>> fields;  // shared
+
+        // A shared field written at `stamp`: the newest write is the one that must hold.
+        void wrote(const std::string& field, const nlohmann::json& value, const hlc& stamp) {
+            auto& slot = fields[field];
+            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
+        }
     };
 
     static constexpr std::int64_t epoch_ms = 1'700'000'000'000;  // virtual time 0

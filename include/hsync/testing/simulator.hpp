@@ -629,8 +629,7 @@ private:
         const nlohmann::json old = before ? hsync::to_json(*before) : nlohmann::json::object();
         for (const auto& [field, value] : now.items()) {
             if (before && old.contains(field) && old[field] == value) continue;
-            auto& slot = o.fields[field];
-            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
+            o.wrote(field, value, stamp);
         }
     }
 
@@ -670,8 +669,7 @@ private:
         }
         for (const auto& [field, value] : mine.items()) {
             if (base[field] == value || row[field] == value) continue;
-            auto& slot = o.fields[field];
-            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
+            o.wrote(field, value, stamp);
         }
     }
 
@@ -821,6 +819,12 @@ private:
         std::optional<uuid> owner;
         nlohmann::json state;                                                // device-owned
         std::map<std::string, std::pair<std::optional<hlc>, nlohmann::json>> fields;  // shared
+
+        // A shared field written at `stamp`: the newest write is the one that must hold.
+        void wrote(const std::string& field, const nlohmann::json& value, const hlc& stamp) {
+            auto& slot = fields[field];
+            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
+        }
     };
 
     static constexpr std::int64_t epoch_ms = 1'700'000'000'000;  // virtual time 0
