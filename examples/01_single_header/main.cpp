@@ -46,10 +46,10 @@ int main() {
     const auto unread = lib.query<Bookmark>("WHERE read = ?", false);
     const auto tabs = lib.query<OpenTab>("WHERE device = ?", hsync::owner_id{me.device_id});
     std::printf("unread: %zu, open tabs here: %zu, shared log entries: %zu\n", unread.size(), tabs.size(),
-                lib.log_size());
+                lib.status().log_entries);
 
     const bool ok = unread.size() == 1 && unread[0].title == "cppreference" && tabs.size() == 1 &&
-                    lib.get<Bookmark>(docs.uuid)->read && lib.log_size() == 3;
+                    lib.get<Bookmark>(docs.uuid)->read && lib.status().log_entries == 3;
     std::puts(ok ? "single header: ok" : "single header: FAILED");
     return ok ? 0 : 1;
 }

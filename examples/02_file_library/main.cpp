@@ -74,10 +74,10 @@ int main() {
     const auto photos = lib.query<Entry>("WHERE name LIKE ? ORDER BY name", "%.jpg");
     const std::string cover = lib.get<Entry>(lib.get<Album>(summer.uuid)->cover->id)->name;
     std::printf("photos: %zu; album %s: cover %s; tags: %zu; shared log entries: %zu\n", photos.size(),
-                summer.name.c_str(), cover.c_str(), lib.all<Tag>().size(), lib.log_size());
+                summer.name.c_str(), cover.c_str(), lib.all<Tag>().size(), lib.status().log_entries);
 
     // Shared records (2 tags, the album, the shared notes) are logged; device-owned ones are not.
-    const bool ok = files.size() == 3 && photos.size() == 2 && cover == "beach.jpg" && lib.log_size() == 4;
+    const bool ok = files.size() == 3 && photos.size() == 2 && cover == "beach.jpg" && lib.status().log_entries == 4;
     std::puts(ok ? "file library: ok" : "file library: FAILED");
     return ok ? 0 : 1;
 }

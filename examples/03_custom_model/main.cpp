@@ -38,7 +38,7 @@ int main() {
 
     // What each laptop transaction sends, applied on the phone: shared changes first, then
     // device-owned states (a book needs its shelf), as the sync engine does.
-    laptop.on_outgoing([&](const hsync::outgoing_changes& out) {
+    hsync::replica(laptop).attach([&](const hsync::outgoing_changes& out) {
         const auto show = [](const std::string& model, const nlohmann::json& data) {
             std::string keys;
             for (const auto& item : data.items()) keys += " " + item.key();
@@ -46,15 +46,15 @@ int main() {
         };
         for (const auto& b : out.shared) {
             for (const auto& e : b.entries) show(e.model, e.data);
-            phone.apply(std::span<const hsync::shared_entry>(b.entries));
+            hsync::replica(phone).apply_shared_changes(std::span<const hsync::shared_entry>(b.entries));
         }
         for (const auto& b : out.states) {
             for (const auto& r : b.records) show(r.model, r.data);
-            phone.apply(std::span<const hsync::state_record>(b.records));
+            hsync::replica(phone).apply_states(std::span<const hsync::state_record>(b.records));
         }
     });
     int sent_by_phone = 0;
-    phone.on_outgoing([&](const hsync::outgoing_changes&) { ++sent_by_phone; });
+    hsync::replica(phone).attach([&](const hsync::outgoing_changes&) { ++sent_by_phone; });
 
     Shelf novels{hsync::record_id::generate(), "Novels"};
     Book dune{hsync::record_id::generate(), hsync::owner_id{laptop_id.device_id}, novels.uuid, "Dune", 120,

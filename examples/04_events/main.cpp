@@ -70,7 +70,7 @@ int main() {
     hsync::library_options options;
     options.library_id = hsync::uuid::v4();  // the same library on both devices
     device laptop{"laptop", dir / "laptop.db", options}, phone{"phone", dir / "phone.db", options};
-    laptop.lib.pair(phone.id), phone.lib.pair(laptop.id);  // each trusts the other
+    hsync::replica(laptop.lib).pair(phone.id), hsync::replica(phone.lib).pair(laptop.id);  // each trusts the other
     hsync::sync::millis now{0};
     laptop.engine.connect(phone.id, now), phone.engine.connect(laptop.id, now);
 

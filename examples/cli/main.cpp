@@ -95,16 +95,16 @@ std::string id_of_peer(const std::vector<hsync::net::device_id>& paired, const h
 }
 
 int run_status(any_library& lib, const hsync::net::device_identity& self) {
-    const std::uint64_t seq = lib.current_seq();
+    const std::uint64_t seq = hsync::replica(lib).current_seq();
     std::cout << "library  " << lib.library_id() << "\n"
               << "device   " << self.id().to_string() << "\n"
               << "history  " << seq << " changes made or received here\n"
-              << "log      " << lib.log_size() << " shared entries kept (pruned through " << lib.log_floor() << ")\n";
+              << "log      " << lib.status().log_entries << " shared entries kept (pruned through " << lib.status().log_floor << ")\n";
     const auto ids = hsync::net::paired_devices(lib);
-    const auto peers = lib.paired_peers();
+    const auto peers = hsync::replica(lib).paired_peers();
     if (peers.empty()) std::cout << "peers    none paired: add one with `hsync pair add DEVICE-ID --library FILE`\n";
     for (const auto& peer : peers) {
-        const auto record = lib.peer(peer);
+        const auto record = hsync::replica(lib).peer(peer);
         const std::uint64_t lag = seq > record.acked_by_peer ? seq - record.acked_by_peer : 0;
         std::cout << "peer     " << id_of_peer(ids, peer) << "\n"
                   << "         has acknowledged " << record.acked_by_peer << " of " << seq << " (lag " << lag << ")"
@@ -127,7 +127,7 @@ int run_log(any_library& lib, std::size_t last) {
     // The seq where the last `last` entries begin.
     const std::optional<std::uint64_t> from = lib.with_tx([&](auto& tx) -> std::optional<std::uint64_t> {
         SQLite::Statement q(tx.database(), "SELECT seq FROM hsync_shared_log ORDER BY seq DESC LIMIT 1 OFFSET ?");
-        q.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(last, lib.log_size()) - 1));
+        q.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(last, lib.status().log_entries) - 1));
         if (!q.executeStep()) return std::nullopt;
         return static_cast<std::uint64_t>(q.getColumn(0).getInt64());
     });
@@ -135,7 +135,7 @@ int run_log(any_library& lib, std::size_t last) {
         std::cout << "the shared log is empty\n";
         return 0;
     }
-    const auto page = lib.shared_changes(*from - 1, last);
+    const auto page = hsync::replica(lib).shared_changes(*from - 1, last);
     for (const auto& e : page.entries) {
         std::cout << e.stamp << "  " << e.model << " " << e.record << " " << hsync::to_string(e.type) << " "
                   << e.data.dump() << "\n";

@@ -29,5 +29,5 @@ int main() {
     Tag form = lib.all<Tag>().front();              // a copy remembers the version it was read from:
     form.canonical_name = "sunset 2026";            // committing it writes only what you changed,
     lib.commit(form);                               // never undoing a peer's later edit
-    return lib.all<Tag>().size() == 1 && lib.log_size() == 3 ? 0 : 1;
+    return lib.all<Tag>().size() == 1 && lib.status().log_entries == 3 ? 0 : 1;
 }

@@ -17,6 +17,7 @@
 #include <hsync/store/change.hpp>
 #include <hsync/store/library.hpp>
 #include <hsync/store/options.hpp>
+#include <hsync/store/replica.hpp>
 
 #include <hsync/sync/codec.hpp>
 #include <hsync/sync/messages.hpp>

@@ -51,7 +51,7 @@ std::filesystem::path empty_library(const temp_dir& dir, const settings& s) {
     const auto file = dir / "empty.db";
     if (!std::filesystem::exists(file)) {
         seed_library lib(file, me, lib_options(s));
-        lib.pair(remote_device);
+        hsync::replica(lib).pair(remote_device);
     }
     return file;
 }
@@ -445,7 +445,7 @@ int main(int argc, char** argv) try {
         std::filesystem::copy_file(empty_library(dir, s), start);
         {
             seed_library lib(start, me, lib_options(s));
-            lib.apply(std::span<const hsync::shared_entry>(newer));
+            hsync::replica(lib).apply_shared_changes(std::span<const hsync::shared_entry>(newer));
         }
         const std::vector<std::string_view> models{"tag"};
         const auto hsync_apply = [&](const std::filesystem::path& f) {
@@ -453,7 +453,7 @@ int main(int argc, char** argv) try {
             for (const auto& body : frames) {
                 auto decoded = hsync::sync::decode(body, hsync::sync::encoding::msgpack, {}, models);
                 const auto& batch = std::get<hsync::sync::shared_change_batch>(decoded.value());
-                lib.apply(std::span<const hsync::shared_entry>(batch.entries));
+                hsync::replica(lib).apply_shared_changes(std::span<const hsync::shared_entry>(batch.entries));
             }
         };
         rows.push_back(compare(

@@ -79,8 +79,8 @@ namespace {
                     break;
                 }
                 default: {  // prune part of the log, as the engine will
-                    const auto third = lib.nth_oldest_log_seq(2);
-                    if (third && rng() % 4 == 0) lib.prune_log_through(*third);
+                    const auto third = hsync::replica(lib).nth_oldest_log_seq(2);
+                    if (third && rng() % 4 == 0) hsync::replica(lib).prune_log_through(*third);
                     break;
                 }
             }
@@ -166,9 +166,9 @@ TEST_CASE("a commit killed at any moment leaves a consistent database and loses 
                 REQUIRE(q.getColumn(0).getInt() == 1);
             }
         }
-        const hsync::hlc now = lib.last_hlc();
+        const hsync::hlc now = lib.status().clock;
         REQUIRE(highest_seen <= now);
-        const auto log = lib.fetch_since(hsync::hlc{}, 1'000'000);
+        const auto log = log_entries(lib, 1'000'000);
         if (!log.empty()) REQUIRE(log.back().stamp <= now);
         highest_seen = now;
     }
@@ -184,7 +184,7 @@ TEST_CASE("with_tx throwing half-way through a batch leaves the database exactly
     {
         seed_library lib(file, me);
         lib.on<Tag>([&](const hsync::change<Tag>&) { ++events; });
-        lib.on_outgoing([&](const hsync::outgoing_changes&) { ++outgoing; });
+        hsync::replica(lib).attach([&](const hsync::outgoing_changes&) { ++outgoing; });
         for (int i = 0; i < 10; ++i) lib.commit(make_tag("before" + std::to_string(i)));
         lib.commit(make_location(me.device_id, "/before"));
     }
@@ -192,7 +192,7 @@ TEST_CASE("with_tx throwing half-way through a batch leaves the database exactly
     {
         seed_library lib(file, me);
         lib.on<Tag>([&](const hsync::change<Tag>&) { ++events; });
-        lib.on_outgoing([&](const hsync::outgoing_changes&) { ++outgoing; });
+        hsync::replica(lib).attach([&](const hsync::outgoing_changes&) { ++outgoing; });
         const auto existing = lib.all<Tag>();
         REQUIRE_THROWS_AS(lib.with_tx([&](auto& t) {
             for (int i = 0; i < 500; ++i) {

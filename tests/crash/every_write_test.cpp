@@ -201,11 +201,11 @@ struct fixture {
             }
             remote.commit_batch(rt);
             remote.commit_batch(rl);
-            remote_entries = remote.shared_changes(0, 1000).entries;
-            remote_states = remote.state_changes("location", 0, 1000).records;
+            remote_entries = hsync::replica(remote).shared_changes(0, 1000).entries;
+            remote_states = hsync::replica(remote).state_changes("location", 0, 1000).records;
         }
         seed_library lib(dir / "base.db", me, options_for(d));
-        lib.pair(remote_device.device_id);
+        hsync::replica(lib).pair(remote_device.device_id);
         for (int i = 0; i < 30; ++i) {
             tags.push_back(Tag{hsync::record_id{next_id()}, "tag-" + std::to_string(i)});
             Location l{hsync::record_id{next_id()}, hsync::owner_id{me.device_id}};
@@ -236,13 +236,13 @@ struct fixture {
         out.push_back({"remove", {[gone_tag](seed_library& l) { l.remove<Tag>(gone_tag); },
                                   [gone_location](seed_library& l) { l.remove<Location>(gone_location); }}});
         out.push_back({"remote apply of a batch",
-                       {[e = remote_entries](seed_library& l) { l.apply(std::span<const hsync::shared_entry>(e)); },
-                        [s = remote_states](seed_library& l) { l.apply(std::span<const hsync::state_record>(s)); }}});
-        out.push_back({"log pruning", {[](seed_library& l) { l.prune_log_through(l.current_seq() / 2); }}});
+                       {[e = remote_entries](seed_library& l) { hsync::replica(l).apply_shared_changes(std::span<const hsync::shared_entry>(e)); },
+                        [s = remote_states](seed_library& l) { hsync::replica(l).apply_states(std::span<const hsync::state_record>(s)); }}});
+        out.push_back({"log pruning", {[](seed_library& l) { hsync::replica(l).prune_log_through(hsync::replica(l).current_seq() / 2); }}});
         out.push_back({"backfill checkpoint", {[s = remote_states](seed_library& l) {
                            l.with_tx([&](auto&) {
-                               l.apply(std::span<const hsync::state_record>(s));
-                               l.set_checkpoint(remote_device.device_id, "location", 40);
+                               hsync::replica(l).apply_states(std::span<const hsync::state_record>(s));
+                               hsync::replica(l).set_checkpoint(remote_device.device_id, "location", 40);
                            });
                        }}});
         return out;

@@ -78,7 +78,7 @@ TEST_CASE("two devices sync every seed model in real time", "[engine]") {
     REQUIRE(a.lib->all<Location>().size() == 1);
     REQUIRE(synced_view(*a.lib) == synced_view(*b.lib));
     // Live changes went as pushes, not as full catch-up rounds.
-    REQUIRE(b.status_of(a).received_through == a.lib->current_seq());
+    REQUIRE(b.status_of(a).received_through == hsync::replica(*a.lib).current_seq());
 }
 
 TEST_CASE("concurrent edits of one shared record merge per field; a delete beats an older update", "[engine]") {
@@ -171,7 +171,7 @@ TEST_CASE("a new device backfills 100,000 entries, resuming after an interruptio
     // Half-way through the entries, the link drops and b restarts.
     while (b.status_of(a).counters.applied < 50'000) net.step();
     const auto pages_before = b.status_of(a).counters.pages_received;
-    const auto resume_at = b.lib->checkpoint(a.id.device_id, "entry");
+    const auto resume_at = hsync::replica(*b.lib).checkpoint(a.id.device_id, "entry");
     REQUIRE(resume_at);
     net.stop(b);
     net.start(b);
@@ -305,12 +305,12 @@ TEST_CASE("the log is pruned only once every paired peer has acknowledged it", "
     for (int i = 0; i < 20; ++i) a.lib->commit(make_tag("t" + std::to_string(i)));
     net.settle();
     REQUIRE(b.lib->all<Tag>().size() == 20);
-    REQUIRE(a.lib->log_size() == 20);  // c has acknowledged nothing: everything stays
+    REQUIRE(a.lib->status().log_entries == 20);  // c has acknowledged nothing: everything stays
 
     net.connect(a, c);
     net.settle();
     REQUIRE(c.lib->all<Tag>().size() == 20);
-    REQUIRE(a.lib->log_size() == 0);  // b and c both hold all of it
+    REQUIRE(a.lib->status().log_entries == 0);  // b and c both hold all of it
     REQUIRE(a.status_of(c).counters.pruned + a.status_of(b).counters.pruned == 20);
 }
 
@@ -324,7 +324,7 @@ TEST_CASE("a peer that never acknowledges holds pruning back only up to the rete
     net.connect(a, b);
     for (int i = 0; i < 30; ++i) a.lib->commit(make_tag("t" + std::to_string(i)));
     net.settle();
-    REQUIRE(a.lib->log_size() <= 10);
+    REQUIRE(a.lib->status().log_entries <= 10);
     // The late device still gets everything: from snapshots where the log was pruned.
     net.connect(a, late);
     net.settle();
@@ -339,8 +339,8 @@ TEST_CASE("a restarted device resumes where it stopped, without a full backfill"
     net.connect(a, b);
     for (int i = 0; i < 200; ++i) a.lib->commit(make_location(a.id.device_id, "/l" + std::to_string(i)));
     net.settle();
-    const std::uint64_t held = b.lib->peer(a.id.device_id).received_through;
-    REQUIRE(held == a.lib->current_seq());
+    const std::uint64_t held = hsync::replica(*b.lib).peer(a.id.device_id).received_through;
+    REQUIRE(held == hsync::replica(*a.lib).current_seq());
 
     net.stop(b);
     for (int i = 0; i < 5; ++i) a.lib->commit(make_tag("while away " + std::to_string(i)));
@@ -371,7 +371,7 @@ TEST_CASE("a live state for another device's record is refused; garbage closes t
     Location forged = loc;
     forged.path = "/forged";
     hsync::state_record r{"location", loc.uuid.value, a.id.device_id,
-                          hsync::hlc{a.lib->last_hlc().millis + 1, 0, a.id.device_id}, false, hsync::to_json(forged)};
+                          hsync::hlc{a.lib->status().clock.millis + 1, 0, a.id.device_id}, false, hsync::to_json(forged)};
     const auto frame = hsync::sync::encode(hsync::sync::state_batch{"location", a.id.device_id, {r}, {0, 0, 0, 1}});
     const auto refused_before = c.status_of(b).counters.refused;
     c.engine->receive(b.id.device_id, frame, net.now());
@@ -396,7 +396,7 @@ TEST_CASE("an unpaired device or another library is turned away at the handshake
     mesh net;
     device_node& a = net.add("a");
     device_node& b = net.add("b");
-    b.lib->unpair(a.id.device_id);
+    hsync::replica(*b.lib).unpair(a.id.device_id);
     net.connect(a, b);
     net.settle();
     REQUIRE(b.status_of(a).state == peer_state::disconnected);
@@ -455,6 +455,6 @@ TEST_CASE("a transaction of more changes than a push holds reaches the peer in p
     a.lib->commit(make_tag("just after"));  // a small transaction right behind it is not lost either
     net.settle();
     REQUIRE(b.lib->all<Tag>().size() == many.size() + 1);
-    REQUIRE(b.status_of(a).received_through == a.lib->current_seq());
+    REQUIRE(b.status_of(a).received_through == hsync::replica(*a.lib).current_seq());
     REQUIRE(a.status_of(b).peer_has_all());
 }

@@ -49,8 +49,8 @@ public:
         node->file = dir_ / (name + ".db");
         start(*node);
         for (auto& other : nodes_) {
-            node->lib->pair(other->id.device_id);
-            other->lib->pair(node->id.device_id);
+            hsync::replica(*node->lib).pair(other->id.device_id);
+            hsync::replica(*other->lib).pair(node->id.device_id);
         }
         nodes_.push_back(std::move(node));
         return *nodes_.back();

@@ -12,13 +12,13 @@ using namespace hsync_fuzz;
 
 template <class Item>
 void apply_all_or_nothing(hsync_test::seed_library& lib, const std::vector<Item>& items) {
-    const auto seq = lib.current_seq();
-    const auto log = lib.log_size();
+    const auto seq = hsync::replica(lib).current_seq();
+    const auto log = lib.status().log_entries;
     try {
-        lib.apply(std::span<const Item>(items));
+        hsync_test::apply_remote(lib, std::span<const Item>(items));
     } catch (const hsync::error&) {
-        expect(lib.current_seq() == seq, "a refused batch moved the sequence");
-        expect(lib.log_size() == log, "a refused batch changed the log");
+        expect(hsync::replica(lib).current_seq() == seq, "a refused batch moved the sequence");
+        expect(lib.status().log_entries == log, "a refused batch changed the log");
     }
 }
 

@@ -8,7 +8,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const auto models = seed_model_names();
     auto& f = library();
     static engine<hsync_test::seed_library> eng(*f.lib);
-    const std::uint64_t seq_before = f.lib->current_seq();
+    const std::uint64_t seq_before = hsync::replica(*f.lib).current_seq();
     millis now{1000};
     eng.connect(f.peer, now);
     frame_reader reader(1u << 20);
@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         eng.receive(f.peer, *body, now);
         now += millis(10);
         eng.tick(now);
-        if (!hello_seen) expect(f.lib->current_seq() == seq_before, "the library changed before a Hello");
+        if (!hello_seen) expect(hsync::replica(*f.lib).current_seq() == seq_before, "the library changed before a Hello");
     }
     for (const auto& out : eng.take_output()) {
         frame_reader check;

@@ -48,7 +48,7 @@ struct fuzz_library {
         o.sync = hsync::durability::normal;
         o.library_id = library_id;
         lib = std::make_unique<hsync_test::seed_library>(dir / "fuzz.db", me, o);
-        lib->pair(peer);
+        hsync::replica(*lib).pair(peer);
     }
     ~fuzz_library() {
         lib.reset();
@@ -85,8 +85,8 @@ inline peer_changes changes_from_peer() {
         peer.commit(hsync_test::make_location(library().peer, "/photos"));
         photos::UserMetadata note{hsync::record_id::generate(), std::nullopt, std::nullopt, "shared note"};
         peer.commit(note);
-        out.shared = peer.shared_changes(0, 100).entries;
-        out.states = peer.state_changes("location", 0, 100).records;
+        out.shared = hsync::replica(peer).shared_changes(0, 100).entries;
+        out.states = hsync::replica(peer).state_changes("location", 0, 100).records;
     }
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);

@@ -154,7 +154,7 @@ TEST_CASE("hostile peers are refused with their error; the library and the other
                        error_code::invalid_change,
                        false});
 
-    const auto old = a.lib->shared_changes(0, 1).entries;
+    const auto old = hsync::replica(*a.lib).shared_changes(0, 1).entries;
     REQUIRE(old.size() == 1);
     attacks.push_back({"a replayed old change", {{hello_frame}, {encode_frame(shared_change{old.front(), {0, 1, 0, 1}})}}, std::nullopt, false});
 
@@ -185,7 +185,7 @@ TEST_CASE("hostile peers are refused with their error; the library and the other
         REQUIRE(hsync_test::dump_library(a.file) == before);
         REQUIRE(a.lib->get<photos::Location>(stolen.uuid) == std::nullopt);
         REQUIRE(a.lib->get<photos::Tag>(future_tag.uuid) == std::nullopt);
-        REQUIRE(a.lib->last_hlc().millis < now_ms + 600'000);  // the clock did not follow the far-future stamp
+        REQUIRE(a.lib->status().clock.millis < now_ms + 600'000);  // the clock did not follow the far-future stamp
         std::cout << "hostile: " << at.name << ": " << (at.expected ? "refused with an Error" : "changed nothing")
                   << (at.closes ? ", connection closed after " + std::to_string(r.closed_after.count()) + " ms" : "") << "\n";
     }

@@ -184,7 +184,7 @@ int main(int argc, char** argv) try {
                         return tx.database().execAndGet(std::string("SELECT count(*) FROM ") + table).getInt64();
                     });
                 };
-                std::cout << "ok tags=" << count("tag") << " entries=" << count("entry") << " log=" << lib.log_size()
+                std::cout << "ok tags=" << count("tag") << " entries=" << count("entry") << " log=" << lib.status().log_entries
                           << std::endl;
                 continue;
             } else if (command == "quit") {

@@ -65,29 +65,29 @@ TEST_CASE("a device-owned state is accepted only for its owner's records", "[sto
     Location loc = make_location(d.a_id.device_id, "/pictures");
     d.a.commit(loc);
     two_devices::deliver(d.b, d.from_a);
-    const hsync::hlc later{d.a.last_hlc().millis + 1, 0, d.a_id.device_id};
+    const hsync::hlc later{d.a.status().clock.millis + 1, 0, d.a_id.device_id};
 
     SECTION("a forged owner field") {
         auto r = state_of(loc, later);
         r.data["device"] = hsync::uuid::v4().to_string();
-        REQUIRE(code_of([&] { d.b.apply(r); }) == hsync::errc::invalid_change);
+        REQUIRE(code_of([&] { apply_remote(d.b, r); }) == hsync::errc::invalid_change);
     }
     SECTION("another device claiming the record") {
         const hsync::uuid mallory = hsync::uuid::v4();
         Location stolen = loc;
         stolen.device = hsync::owner_id{mallory};
         stolen.path = "/stolen";
-        REQUIRE(code_of([&] { d.b.apply(state_of(stolen, hsync::hlc{later.millis, 0, mallory})); }) ==
+        REQUIRE(code_of([&] { apply_remote(d.b, state_of(stolen, hsync::hlc{later.millis, 0, mallory})); }) ==
                 hsync::errc::not_owner);
     }
     SECTION("a version stamped by a device that is not the owner") {
-        REQUIRE(code_of([&] { d.b.apply(state_of(loc, hsync::hlc{later.millis, 0, hsync::uuid::v4()})); }) ==
+        REQUIRE(code_of([&] { apply_remote(d.b, state_of(loc, hsync::hlc{later.millis, 0, hsync::uuid::v4()})); }) ==
                 hsync::errc::invalid_change);
     }
     SECTION("state for a shared model") {
         auto r = state_of(loc, later);
         r.model = "tag";
-        REQUIRE(code_of([&] { d.b.apply(r); }) == hsync::errc::invalid_change);
+        REQUIRE(code_of([&] { apply_remote(d.b, r); }) == hsync::errc::invalid_change);
     }
     REQUIRE(d.b.get<Location>(loc.uuid)->path == "/pictures");
 }
@@ -127,8 +127,8 @@ TEST_CASE("the same field edited on both devices: the later HLC wins everywhere"
     Tag on_b = *d.b.get<Tag>(tag.uuid);
     on_b.canonical_name = "from b";
     d.b.commit(on_b);
-    const hsync::hlc stamp_a = d.a.fetch_since(hsync::hlc{}, 10).back().stamp;
-    const hsync::hlc stamp_b = d.b.fetch_since(hsync::hlc{}, 10).back().stamp;
+    const hsync::hlc stamp_a = log_entries(d.a).back().stamp;
+    const hsync::hlc stamp_b = log_entries(d.b).back().stamp;
     two_devices::deliver(d.b, d.from_a);
     two_devices::deliver(d.a, d.from_b);
     const std::string winner = stamp_a < stamp_b ? "from b" : "from a";
@@ -187,14 +187,14 @@ TEST_CASE("a bad change in a batch is an error and nothing of the batch is writt
     two_devices d;
     d.a.commit(make_tag("good"));
     auto entries = d.from_a.at(0).shared.at(0).entries;
-    const auto log_before = d.b.log_size();
-    const auto hlc_before = d.b.last_hlc();
+    const auto log_before = d.b.status().log_entries;
+    const auto hlc_before = d.b.status().clock;
 
     SECTION("unknown model") {
         entries.push_back(entries[0]);
         entries[1].model = "no_such_model";
         entries[1].stamp.counter += 1;
-        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+        REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)); }) ==
                 hsync::errc::unknown_model);
     }
     SECTION("a field of the wrong type") {
@@ -203,7 +203,7 @@ TEST_CASE("a bad change in a batch is an error and nothing of the batch is writt
         bad.stamp.counter += 1;
         bad.data["search_weight"] = "heavy";
         entries.push_back(bad);
-        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+        REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)); }) ==
                 hsync::errc::invalid_change);
     }
     SECTION("a field the model does not have") {
@@ -212,17 +212,17 @@ TEST_CASE("a bad change in a batch is an error and nothing of the batch is writt
         bad.stamp.counter += 1;
         bad.data = {{"no_such_field", 1}};
         entries.push_back(bad);
-        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+        REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)); }) ==
                 hsync::errc::invalid_change);
     }
     SECTION("an insert missing a field") {
         entries[0].data.erase("color");
-        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+        REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)); }) ==
                 hsync::errc::invalid_change);
     }
     SECTION("a shared change for a device-owned model") {
         entries[0].model = "location";
-        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+        REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)); }) ==
                 hsync::errc::invalid_change);
     }
     SECTION("a timestamp beyond the allowed drift does not move the clock") {
@@ -230,13 +230,13 @@ TEST_CASE("a bad change in a batch is an error and nothing of the batch is writt
         future.record = hsync::uuid::v4();
         future.stamp.millis = hsync::system_clock_millis() + 6 * 60 * 1000;
         entries.push_back(future);
-        REQUIRE(code_of([&] { d.b.apply(std::span<const hsync::shared_entry>(entries)); }) ==
+        REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)); }) ==
                 hsync::errc::clock_drift);
-        REQUIRE(d.b.last_hlc().millis < future.stamp.millis);
+        REQUIRE(d.b.status().clock.millis < future.stamp.millis);
     }
     REQUIRE(d.b.all<Tag>().empty());
-    REQUIRE(d.b.log_size() == log_before);
-    REQUIRE(hlc_before <= d.b.last_hlc());
+    REQUIRE(d.b.status().log_entries == log_before);
+    REQUIRE(hlc_before <= d.b.status().clock);
 }
 
 TEST_CASE("a batch applies in the order references require", "[storage]") {
@@ -258,19 +258,19 @@ TEST_CASE("a batch applies in the order references require", "[storage]") {
     std::vector<std::string> order;
     d.b.on<Entry>([&](const hsync::change<Entry>&) { order.push_back("entry"); });
     d.b.on<Location>([&](const hsync::change<Location>&) { order.push_back("location"); });
-    REQUIRE(d.b.apply(std::span<const hsync::state_record>(records)).applied == 2);
+    REQUIRE(hsync::replica(d.b).apply_states(std::span<const hsync::state_record>(records)).applied == 2);
     REQUIRE(order == std::vector<std::string>{"location", "entry"});
 }
 
 TEST_CASE("received shared changes are kept in the log and update the clock", "[storage]") {
     two_devices d;
     d.a.commit(make_tag("relay me"));
-    const hsync::hlc stamp = d.a.last_hlc();
+    const hsync::hlc stamp = d.a.status().clock;
     two_devices::deliver(d.b, d.from_a);
-    const auto log = d.b.fetch_since(hsync::hlc{}, 10);
+    const auto log = log_entries(d.b);
     REQUIRE(log.size() == 1);
     REQUIRE(log[0].stamp == stamp);
-    REQUIRE(stamp < d.b.last_hlc());
+    REQUIRE(stamp < d.b.status().clock);
 }
 
 TEST_CASE("a batch refused half-way leaves the clock where the file has it, across a restart too", "[storage]") {
@@ -287,13 +287,13 @@ TEST_CASE("a batch refused half-way leaves the clock where the file has it, acro
     };
     {
         seed_library lib(dir / "a.db", me);
-        before = lib.last_hlc();
+        before = lib.status().clock;
         // The first entry moves the clock ahead (within the drift); the second is beyond it.
         const std::vector<hsync::shared_entry> batch{entry_at(now + 60'000), entry_at(now + 3'600'000)};
-        REQUIRE(code_of([&] { lib.apply(std::span<const hsync::shared_entry>(batch)); }) == hsync::errc::clock_drift);
-        REQUIRE(lib.last_hlc() == before);
+        REQUIRE(code_of([&] { hsync::replica(lib).apply_shared_changes(std::span<const hsync::shared_entry>(batch)); }) == hsync::errc::clock_drift);
+        REQUIRE(lib.status().clock == before);
         REQUIRE(lib.all<Tag>().empty());
     }
     seed_library again(dir / "a.db", me);
-    REQUIRE(again.last_hlc() == before);
+    REQUIRE(again.status().clock == before);
 }

@@ -24,7 +24,7 @@ struct fixture {
     std::mutex outgoing_mutex;  // handlers run on the committing thread
     std::vector<hsync::outgoing_changes> outgoing;
     fixture() {
-        lib.on_outgoing([this](const hsync::outgoing_changes& o) {
+        hsync::replica(lib).attach([this](const hsync::outgoing_changes& o) {
             std::lock_guard lock(outgoing_mutex);
             outgoing.push_back(o);
         });
@@ -42,7 +42,7 @@ TEST_CASE("a device-owned commit upserts the row with the owner's HLC and no log
     Location home = make_location(f.me.device_id, "/home");
     home.scan_state = "scanning";
     f.lib.commit(home);
-    const hsync::hlc first = f.lib.last_hlc();
+    const hsync::hlc first = f.lib.status().clock;
     home.total_file_count = 10;
     f.lib.commit(home);
 
@@ -50,15 +50,15 @@ TEST_CASE("a device-owned commit upserts the row with the owner's HLC and no log
     REQUIRE(stored.has_value());
     REQUIRE(stored->total_file_count == 10);
     REQUIRE(*stored->scan_state == "scanning");  // local fields are stored, just not sent
-    REQUIRE(f.lib.log_size() == 0);
-    REQUIRE(first < f.lib.last_hlc());
+    REQUIRE(f.lib.status().log_entries == 0);
+    REQUIRE(first < f.lib.status().clock);
 
     REQUIRE(f.outgoing.size() == 2);
     REQUIRE(f.outgoing[1].states.size() == 1);
     const auto& record = f.outgoing[1].states[0].records.at(0);
     REQUIRE(record.model == "location");
     REQUIRE(record.owner == f.me.device_id);
-    REQUIRE(record.version == f.lib.last_hlc());
+    REQUIRE(record.version == f.lib.status().clock);
     REQUIRE(record.data.at("total_file_count") == 10);
     REQUIRE_FALSE(record.data.contains("scan_state"));
 }
@@ -80,7 +80,7 @@ TEST_CASE("a shared commit logs the fields that differ from the stored row", "[s
     f.lib.commit(tag);
     f.lib.commit(tag);  // unchanged: nothing to log
 
-    const auto log = f.lib.fetch_since(hsync::hlc{}, 10);
+    const auto log = log_entries(f.lib, 10);
     REQUIRE(log.size() == 2);
     REQUIRE(log[0].type == hsync::change_type::insert);
     REQUIRE(log[0].data.size() == 4);  // every synced field but the id
@@ -104,7 +104,7 @@ TEST_CASE("a mixed model takes the path of each record's owner field", "[storage
     REQUIRE(f.outgoing[0].shared.empty());
     REQUIRE(f.outgoing[1].shared.size() == 1);
     REQUIRE(f.outgoing[1].states.empty());
-    REQUIRE(f.lib.log_size() == 1);
+    REQUIRE(f.lib.status().log_entries == 1);
 
     // A record's ownership never changes.
     UserMetadata taken = everyone;
@@ -125,7 +125,7 @@ TEST_CASE("remove leaves a tombstone, logs shared deletes, and deletes are final
     REQUIRE_FALSE(f.lib.get<Tag>(tag.uuid));
     REQUIRE_FALSE(f.lib.get<Location>(loc.uuid));
     REQUIRE(f.count("SELECT count(*) FROM hsync_tombstones") == 2);
-    const auto log = f.lib.fetch_since(hsync::hlc{}, 10);
+    const auto log = log_entries(f.lib, 10);
     REQUIRE(log.size() == 2);
     REQUIRE(log[1].type == hsync::change_type::remove);
     REQUIRE(log[1].data.empty());
@@ -171,7 +171,7 @@ TEST_CASE("with_tx: raw SQL and commits together; a throw leaves nothing", "[sto
         t.commit(make_tag("kept"));
     });
     REQUIRE(events == 1);
-    const auto log_before = f.lib.log_size();
+    const auto log_before = f.lib.status().log_entries;
     const auto outgoing_before = f.outgoing.size();
 
     REQUIRE_THROWS_AS(f.lib.with_tx([&](auto& t) {
@@ -183,7 +183,7 @@ TEST_CASE("with_tx: raw SQL and commits together; a throw leaves nothing", "[sto
                       std::runtime_error);
     REQUIRE(f.lib.all<Tag>().size() == 1);
     REQUIRE(f.lib.all<Location>().empty());
-    REQUIRE(f.lib.log_size() == log_before);
+    REQUIRE(f.lib.status().log_entries == log_before);
     REQUIRE(f.outgoing.size() == outgoing_before);
     REQUIRE(events == 1);
     REQUIRE(f.count("SELECT count(*) FROM app_settings") == 1);
@@ -261,7 +261,7 @@ TEST_CASE("a record too large to travel to peers is refused and nothing is writt
     t.display_name = four_mib;  // exactly the limit of one field: accepted
     f.lib.commit(t);
     REQUIRE(f.lib.get<Tag>(t.uuid)->display_name->size() == four_mib.size());
-    const auto log_before = f.lib.log_size();
+    const auto log_before = f.lib.status().log_entries;
 
     t.display_name = four_mib + "y";  // one byte over
     hsync::errc code{};
@@ -287,7 +287,7 @@ TEST_CASE("a record too large to travel to peers is refused and nothing is writt
     REQUIRE(f.lib.get<Tag>(t.uuid)->display_name->size() == four_mib.size());
     REQUIRE_FALSE(f.lib.get<Tag>(three.uuid));
     REQUIRE(f.lib.all<Location>().empty());
-    REQUIRE(f.lib.log_size() == log_before);
+    REQUIRE(f.lib.status().log_entries == log_before);
     REQUIRE(f.outgoing.size() == 1);
 
     Location local_big = make_location(f.me.device_id, "/local");
@@ -317,7 +317,7 @@ TEST_CASE("commits from several threads are all kept, each with its own HLC", "[
     for (auto& t : workers) t.join();
     REQUIRE(failures == 0);
     REQUIRE(f.lib.all<Tag>().size() == threads * per_thread);
-    const auto log = f.lib.fetch_since(hsync::hlc{}, 100000);
+    const auto log = log_entries(f.lib, 100000);
     REQUIRE(log.size() == threads * per_thread);
     std::set<hsync::hlc> stamps;
     for (const auto& e : log) stamps.insert(e.stamp);

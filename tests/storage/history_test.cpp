@@ -15,27 +15,27 @@ TEST_CASE("every stored change takes the next seq, across restarts; a rollback t
     std::uint64_t before_restart = 0;
     {
         seed_library lib(dir / "lib.db", me);
-        REQUIRE(lib.current_seq() == 0);
+        REQUIRE(hsync::replica(lib).current_seq() == 0);
         lib.commit(make_tag("a"));
-        REQUIRE(lib.current_seq() == 1);
+        REQUIRE(hsync::replica(lib).current_seq() == 1);
         lib.commit(make_location(me.device_id, "/l"));
-        REQUIRE(lib.current_seq() == 2);
+        REQUIRE(hsync::replica(lib).current_seq() == 2);
         REQUIRE_THROWS(lib.with_tx([&](auto& t) {
             t.commit(make_tag("lost"));
             throw std::runtime_error("no");
         }));
-        REQUIRE(lib.current_seq() == 2);
+        REQUIRE(hsync::replica(lib).current_seq() == 2);
         std::vector<hsync::outgoing_changes> out;
-        lib.on_outgoing([&](const hsync::outgoing_changes& o) { out.push_back(o); });
+        hsync::replica(lib).attach([&](const hsync::outgoing_changes& o) { out.push_back(o); });
         lib.commit(make_tag("b"));
         REQUIRE(out.at(0).prev_seq == 2);
         REQUIRE(out.at(0).seq == 3);
-        before_restart = lib.current_seq();
+        before_restart = hsync::replica(lib).current_seq();
     }
     seed_library lib(dir / "lib.db", me);
-    REQUIRE(lib.current_seq() == before_restart);
+    REQUIRE(hsync::replica(lib).current_seq() == before_restart);
     lib.commit(make_tag("c"));
-    REQUIRE(lib.current_seq() == before_restart + 1);
+    REQUIRE(hsync::replica(lib).current_seq() == before_restart + 1);
 }
 
 TEST_CASE("state pages hold owned records and deletes in seq order, every one up to the checkpoint", "[storage]") {
@@ -51,12 +51,12 @@ TEST_CASE("state pages hold owned records and deletes in seq order, every one up
     locations[5].name = "renamed";
     lib.commit(locations[5]);
     lib.commit(UserMetadata{hsync::record_id::generate(), std::nullopt});  // shared: not in state pages
-    const std::uint64_t until = lib.current_seq();
+    const std::uint64_t until = hsync::replica(lib).current_seq();
 
     std::size_t records = 0, deleted = 0, pages = 0;
     std::uint64_t since = 0;
     for (;;) {
-        const auto page = lib.state_changes("location", since, 10);
+        const auto page = hsync::replica(lib).state_changes("location", since, 10);
         ++pages;
         REQUIRE(page.records.size() + page.deleted.size() <= 10);
         REQUIRE(page.checkpoint > since);
@@ -69,9 +69,9 @@ TEST_CASE("state pages hold owned records and deletes in seq order, every one up
     REQUIRE(records == 24);  // 25 minus the removed one; the renamed one once, at its new seq
     REQUIRE(deleted == 1);
     REQUIRE(pages == 3);
-    REQUIRE(lib.state_changes("user_metadata", 0, 100).records.empty());
-    REQUIRE(code_of([&] { lib.state_changes("tag", 0, 10); }) == hsync::errc::invalid_change);
-    REQUIRE(code_of([&] { lib.state_changes("nope", 0, 10); }) == hsync::errc::unknown_model);
+    REQUIRE(hsync::replica(lib).state_changes("user_metadata", 0, 100).records.empty());
+    REQUIRE(code_of([&] { hsync::replica(lib).state_changes("tag", 0, 10); }) == hsync::errc::invalid_change);
+    REQUIRE(code_of([&] { hsync::replica(lib).state_changes("nope", 0, 10); }) == hsync::errc::unknown_model);
 }
 
 TEST_CASE("shared pages come from the log, or as snapshots once the log is pruned; both converge", "[storage]") {
@@ -88,18 +88,18 @@ TEST_CASE("shared pages come from the log, or as snapshots once the log is prune
     UserMetadata shared_meta{hsync::record_id::generate(), std::nullopt};
     shared_meta.notes = "n";
     source.commit(shared_meta);
-    const std::uint64_t until = source.current_seq();
+    const std::uint64_t until = hsync::replica(source).current_seq();
 
     auto catch_up = [&](seed_library& target) {
         std::uint64_t since = 0;
         std::size_t pages = 0;
         bool snapshot = false;
         for (;;) {
-            const auto page = source.shared_changes(since, 7, snapshot);
+            const auto page = hsync::replica(source).shared_changes(since, 7, snapshot);
             snapshot = page.snapshot_mode;
             ++pages;
-            if (!page.entries.empty()) target.apply(std::span<const hsync::shared_entry>(page.entries));
-            if (!page.snapshot.empty()) target.apply(std::span<const hsync::shared_snapshot>(page.snapshot));
+            if (!page.entries.empty()) hsync::replica(target).apply_shared_changes(std::span<const hsync::shared_entry>(page.entries));
+            if (!page.snapshot.empty()) hsync::replica(target).apply_snapshots(std::span<const hsync::shared_snapshot>(page.snapshot));
             REQUIRE(page.checkpoint > since);
             since = page.checkpoint;
             if (!page.has_more) break;
@@ -109,12 +109,12 @@ TEST_CASE("shared pages come from the log, or as snapshots once the log is prune
     };
 
     seed_library from_log(dir / "from_log.db", hsync::identity{hsync::uuid::v4()});
-    REQUIRE(source.shared_changes(0, 1000).snapshot.empty());
+    REQUIRE(hsync::replica(source).shared_changes(0, 1000).snapshot.empty());
     catch_up(from_log);
 
-    source.prune_log_through(source.current_seq() - 3);
-    REQUIRE(source.shared_changes(0, 1000).entries.empty());
-    REQUIRE_FALSE(source.shared_changes(0, 1000).snapshot.empty());
+    hsync::replica(source).prune_log_through(hsync::replica(source).current_seq() - 3);
+    REQUIRE(hsync::replica(source).shared_changes(0, 1000).entries.empty());
+    REQUIRE_FALSE(hsync::replica(source).shared_changes(0, 1000).snapshot.empty());
     seed_library from_snapshot(dir / "from_snapshot.db", hsync::identity{hsync::uuid::v4()});
     catch_up(from_snapshot);
 
@@ -149,7 +149,7 @@ TEST_CASE("shared pages come from the log, or as snapshots once the log is prune
         REQUIRE(rows(b) == rows(s));
     }
     // A device that received a snapshot serves its own older history as snapshots too.
-    REQUIRE(from_snapshot.log_floor() == from_snapshot.current_seq());
+    REQUIRE(from_snapshot.status().log_floor == hsync::replica(from_snapshot).current_seq());
 }
 
 TEST_CASE("a snapshot that does not fit its model is refused whole", "[storage]") {
@@ -165,9 +165,9 @@ TEST_CASE("a snapshot that does not fit its model is refused whole", "[storage]"
     owned_model.model = "location";
     for (const auto& bad : {without_clock, unknown_clock, owned_model}) {
         const std::vector<hsync::shared_snapshot> batch{good, bad};
-        REQUIRE(code_of([&] { lib.apply(std::span<const hsync::shared_snapshot>(batch)); }) == hsync::errc::invalid_change);
+        REQUIRE(code_of([&] { hsync::replica(lib).apply_snapshots(std::span<const hsync::shared_snapshot>(batch)); }) == hsync::errc::invalid_change);
         REQUIRE(lib.all<Tag>().empty());
     }
-    REQUIRE(lib.apply(std::span<const hsync::shared_snapshot>(&good, 1)).applied == 1);
+    REQUIRE(hsync::replica(lib).apply_snapshots(std::span<const hsync::shared_snapshot>(&good, 1)).applied == 1);
     REQUIRE(lib.get<Tag>(good.record)->color == "red");
 }

@@ -63,14 +63,14 @@ TEST_CASE("reopening keeps the library id and the clock continues past the persi
         id_before = lib.library_id();
         lib.commit(make_tag("a"));
         lib.commit(make_tag("b"));
-        last_before = lib.last_hlc();
+        last_before = lib.status().clock;
     }
     now -= 3'600'000;  // the physical clock stepped back an hour while the app was closed
     seed_library lib(dir / "lib.db", me, options);
     REQUIRE(lib.library_id() == id_before);
-    REQUIRE(lib.last_hlc() == last_before);
+    REQUIRE(lib.status().clock == last_before);
     lib.commit(make_tag("c"));
-    const auto log = lib.fetch_since(hsync::hlc{}, 10);
+    const auto log = log_entries(lib, 10);
     REQUIRE(log.size() == 3);
     REQUIRE(last_before < log.back().stamp);
 }
@@ -155,7 +155,7 @@ TEST_CASE("new fields are added to existing tables; a lossy change is refused", 
         v2::Note edited = *n;
         edited.title = "todo";
         lib.commit(edited);
-        const auto log = lib.fetch_since(hsync::hlc{}, 10);
+        const auto log = log_entries(lib, 10);
         REQUIRE(log.size() == 2);
         REQUIRE(log.back().data == nlohmann::json{{"title", "todo"}});
     }

@@ -40,7 +40,7 @@ struct device {
 };
 
 void apply_one(seed_library& lib, const message& m) {
-    std::visit([&](const auto& item) { lib.apply(item); }, m);
+    std::visit([&](const auto& item) { apply_remote(lib, item); }, m);
 }
 
 // Applies messages in batches of random length (consecutive messages of one kind).
@@ -53,11 +53,11 @@ void apply_in_batches(seed_library& lib, const std::vector<message>& messages, s
         if (messages[i].index() == 0) {
             std::vector<hsync::state_record> batch;
             for (std::size_t k = i; k < j; ++k) batch.push_back(std::get<0>(messages[k]));
-            lib.apply(std::span<const hsync::state_record>(batch));
+            hsync::replica(lib).apply_states(std::span<const hsync::state_record>(batch));
         } else {
             std::vector<hsync::shared_entry> batch;
             for (std::size_t k = i; k < j; ++k) batch.push_back(std::get<1>(messages[k]));
-            lib.apply(std::span<const hsync::shared_entry>(batch));
+            hsync::replica(lib).apply_shared_changes(std::span<const hsync::shared_entry>(batch));
         }
         i = j;
     }
@@ -160,7 +160,7 @@ void run_case(std::uint64_t seed) {
     for (std::size_t i = 0; i < devices.size(); ++i) {
         devices[i].lib = std::make_unique<seed_library>(dir / ("source" + std::to_string(i) + ".db"), devices[i].id,
                                                         fast_options());
-        devices[i].lib->on_outgoing([&pool](const hsync::outgoing_changes& o) {
+        hsync::replica(*devices[i].lib).attach([&pool](const hsync::outgoing_changes& o) {
             for (const auto& b : o.states) pool.insert(pool.end(), b.records.begin(), b.records.end());
             for (const auto& b : o.shared) pool.insert(pool.end(), b.entries.begin(), b.entries.end());
         });

@@ -3,6 +3,7 @@
 
 #include <hsync/hsync.hpp>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,30 @@ using seed_library = hsync::library<photos::Device, photos::Volume, photos::Loca
                                     photos::Album, photos::UserMetadata>;
 
 inline const char* const seed_tables[] = {"device", "volume", "location", "entry", "tag", "album", "user_metadata"};
+
+// The shared change log as this device stored it, oldest first (while it is not pruned).
+template <class Library>
+std::vector<hsync::shared_entry> log_entries(Library& lib, std::size_t limit = 1'000'000) {
+    return hsync::replica(lib).shared_changes(0, limit).entries;
+}
+
+// Applies remote changes of any kind through the library's replica, as the engine does.
+template <class Library>
+hsync::apply_result apply_remote(Library& lib, std::span<const hsync::shared_entry> items) {
+    return hsync::replica(lib).apply_shared_changes(items);
+}
+template <class Library>
+hsync::apply_result apply_remote(Library& lib, std::span<const hsync::state_record> items) {
+    return hsync::replica(lib).apply_states(items);
+}
+template <class Library>
+hsync::apply_result apply_remote(Library& lib, std::span<const hsync::shared_snapshot> items) {
+    return hsync::replica(lib).apply_snapshots(items);
+}
+template <class Library, class Item>
+hsync::apply_result apply_remote(Library& lib, const Item& item) {
+    return apply_remote(lib, std::span<const Item>(&item, 1));
+}
 
 inline photos::Tag make_tag(std::string name) {
     photos::Tag t;

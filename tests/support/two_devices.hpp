@@ -21,8 +21,8 @@ struct two_devices {
     std::vector<hsync::outgoing_changes> from_a, from_b;
 
     two_devices() {
-        a.on_outgoing([this](const hsync::outgoing_changes& o) { from_a.push_back(o); });
-        b.on_outgoing([this](const hsync::outgoing_changes& o) { from_b.push_back(o); });
+        hsync::replica(a).attach([this](const hsync::outgoing_changes& o) { from_a.push_back(o); });
+        hsync::replica(b).attach([this](const hsync::outgoing_changes& o) { from_b.push_back(o); });
     }
 
     // A tag committed on a and delivered to b.
@@ -36,8 +36,8 @@ struct two_devices {
     static hsync::apply_result deliver(seed_library& to, std::vector<hsync::outgoing_changes>& queue) {
         hsync::apply_result total;
         for (const auto& o : queue) {
-            for (const auto& batch : o.states) add(total, to.apply(std::span<const hsync::state_record>(batch.records)));
-            for (const auto& batch : o.shared) add(total, to.apply(std::span<const hsync::shared_entry>(batch.entries)));
+            for (const auto& batch : o.states) add(total, hsync::replica(to).apply_states(std::span<const hsync::state_record>(batch.records)));
+            for (const auto& batch : o.shared) add(total, hsync::replica(to).apply_shared_changes(std::span<const hsync::shared_entry>(batch.entries)));
         }
         queue.clear();
         return total;

@@ -43,6 +43,7 @@
 
 #include <hsync/core/error.hpp>
 #include <hsync/net/device_id.hpp>
+#include <hsync/net/framing.hpp>
 #include <hsync/net/identity.hpp>
 #include <hsync/net/pairing.hpp>
 #include <hsync/net/tls.hpp>
@@ -263,10 +264,10 @@ private:
 
     // Routes what the engine produced: frames to their connection's queue, closes.
     void pump() {
-        for (auto& frame : engine_.take_output()) {
-            auto it = by_peer_.find(frame.peer);
+        for (auto& out : engine_.take_output()) {
+            auto it = by_peer_.find(out.peer);
             if (it == by_peer_.end()) continue;  // gone: the peer catches up from the database later
-            enqueue(it->second, std::move(frame.bytes));
+            enqueue(it->second, frame(out.body));
         }
         for (auto& request : engine_.take_closes()) {
             auto it = by_peer_.find(request.peer);
@@ -443,7 +444,7 @@ private:
     // Reads frames into the engine until the connection ends; a writer runs beside it.
     asio::awaitable<void> serve(connection_ptr c, uuid peer) {
         asio::co_spawn(io_, write_loop(c), asio::detached);
-        sync::frame_reader reader(options_.engine.limits.max_frame);
+        frame_reader reader(options_.engine.limits.max_frame);
         std::vector<std::uint8_t> buffer(64u << 10);
         while (!c->closed) {
             // Back-pressure: a peer that does not read what it asked for gets no more answers.
@@ -471,11 +472,10 @@ private:
             if (reader.failed()) {
                 // A length beyond the limit: the stream cannot be resynchronized.
                 engine_.disconnect(peer, now());
-                enqueue(c, sync::encode_frame(sync::error_message{sync::error_code::bad_frame,
-                                                                  "a frame longer than " +
-                                                                      std::to_string(options_.engine.limits.max_frame) +
-                                                                      " bytes"},
-                                              options_.engine.wire));
+                const sync::error_message refusal{sync::error_code::bad_frame,
+                                                  "a frame longer than " +
+                                                      std::to_string(options_.engine.limits.max_frame) + " bytes"};
+                enqueue(c, frame(sync::encode(refusal, options_.engine.wire)));
                 log("closing " + c->remote + ": it announced a frame over the limit");
                 close_gracefully(c);
                 break;

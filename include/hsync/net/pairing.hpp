@@ -11,6 +11,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <hsync/net/device_id.hpp>
+#include <hsync/store/replica.hpp>
 
 namespace hsync::net {
 
@@ -38,7 +39,7 @@ void pair(Library& lib, const device_id& peer) {
         SQLite::Statement insert(tx.database(), "INSERT OR IGNORE INTO hsync_paired_devices (device_id) VALUES (?)");
         insert.bind(1, peer.to_string());
         insert.exec();
-        lib.pair(peer.as_uuid());
+        replica(lib).pair(peer.as_uuid());
     });
 }
 
@@ -51,7 +52,7 @@ void unpair(Library& lib, const device_id& peer) {
         SQLite::Statement erase(tx.database(), "DELETE FROM hsync_paired_devices WHERE device_id = ?");
         erase.bind(1, peer.to_string());
         erase.exec();
-        lib.unpair(peer.as_uuid());
+        replica(lib).unpair(peer.as_uuid());
     });
 }
 
@@ -80,7 +81,7 @@ bool is_paired(Library& lib, const device_id& peer) {
     return lib.with_tx([&](auto& tx) {
         SQLite::Statement find(tx.database(), "SELECT 1 FROM hsync_paired_devices WHERE device_id = ?");
         find.bind(1, peer.to_string());
-        return find.executeStep() && lib.peer(peer.as_uuid()).paired;
+        return find.executeStep() && replica(lib).peer(peer.as_uuid()).paired;
     });
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 // The sync engine: the protocol's logic as a deterministic core with no I/O. It takes
-// inputs — a connection up or down, a received frame body, the current time — and
-// produces outputs — frames to send, connections to close — and timer deadlines. The
+// inputs — a connection up or down, a received message body, the current time — and
+// produces outputs — message bodies to send (the transport frames them), connections to
+// close — and timer deadlines. The
 // network transport and the simulator both drive it. See docs/protocol.md.
 //
 // Not synchronized: one driver thread calls it. Local commits reach it through the
-// library's outgoing hook from any thread; those are queued under their own lock and
+// library's replica (attach) from any thread; those are queued under their own lock and
 // sent at the next tick.
 
 #include <algorithm>
@@ -30,6 +31,7 @@
 #include <hsync/core/uuid.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/store/change.hpp>
+#include <hsync/store/replica.hpp>
 #include <hsync/sync/codec.hpp>
 #include <hsync/sync/messages.hpp>
 
@@ -94,10 +96,10 @@ struct peer_status {
     bool peer_has_all() const noexcept { return acked_through >= local_seq; }
 };
 
-// A frame to write to a peer's connection (length prefix included).
-struct outgoing_frame {
+// A message body to send to a peer; the transport frames it.
+struct outgoing_message {
     uuid peer;
-    std::vector<std::uint8_t> bytes;
+    std::vector<std::uint8_t> body;
 };
 
 struct close_request {
@@ -108,20 +110,20 @@ struct close_request {
 template <class Library>
 class engine {
 public:
-    explicit engine(Library& lib, engine_options options = {}) : lib_(lib), options_(std::move(options)) {
-        if (lib_.read_only()) {
-            throw error(errc::read_only, "hsync: " + lib_.path().string() +
+    explicit engine(Library& lib, engine_options options = {}) : replica_(lib), options_(std::move(options)) {
+        if (replica_.read_only()) {
+            throw error(errc::read_only, "hsync: " + replica_.path().string() +
                                              " is open read-only; a library that syncs is opened to write");
         }
-        boost::hana::for_each(Library::model_types(), [&](auto t) {
+        boost::hana::for_each(replica_type::model_types(), [&](auto t) {
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
         });
         phases_.push_back("shared");
-        for (std::string_view name : Library::apply_order_names()) {
-            if (Library::is_owned_model(name)) phases_.push_back(std::string(name));
+        for (std::string_view name : replica_type::apply_order_names()) {
+            if (replica_type::is_owned_model(name)) phases_.push_back(std::string(name));
         }
-        lib_.on_outgoing([this](const outgoing_changes& changes) {
+        replica_.attach([this](const outgoing_changes& changes) {
             std::function<void()> wake;
             {
                 std::lock_guard lock(local_mutex_);
@@ -132,7 +134,7 @@ public:
         });
     }
 
-    ~engine() { lib_.on_outgoing(nullptr); }
+    ~engine() { replica_.detach(); }
 
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
@@ -147,8 +149,8 @@ public:
         p.state = peer_state::handshaking;
         p.connected_at = now;
         p.next_heartbeat = now + options_.heartbeat_interval;
-        send(peer, hello{std::string(protocol_id), protocol_version, lib_.library_id(), lib_.device_id(),
-                         lib_.current_seq(), lib_.peer(peer).received_through});
+        send(peer, hello{std::string(protocol_id), protocol_version, replica_.library_id(), replica_.device_id(),
+                         replica_.current_seq(), replica_.peer(peer).received_through});
         notify(peer);
     }
 
@@ -201,7 +203,7 @@ public:
         // once, so that they fetch it without waiting for the next heartbeat. Local
         // changes still waiting to be pushed are not announced yet: a peer would fetch
         // them by catch-up, then get them again in the push.
-        std::uint64_t seq = lib_.current_seq();
+        std::uint64_t seq = replica_.current_seq();
         {
             std::lock_guard lock(local_mutex_);
             if (!local_.empty()) seq = std::min(seq, local_.front().prev_seq);
@@ -220,7 +222,7 @@ public:
             }
             if (announce || now >= p.next_heartbeat) {
                 // Unpairing takes effect on a live connection too, at the next heartbeat.
-                if (!lib_.peer(id).paired) {
+                if (!replica_.peer(id).paired) {
                     send(id, error_message{error_code::refused, "this device is no longer paired here"});
                     close(id, "unpaired");
                     continue;
@@ -229,7 +231,7 @@ public:
                 p.next_heartbeat = now + options_.heartbeat_interval;
             }
             if (p.acked_sent < p.received_through) {
-                send(id, ack_shared_changes{lib_.device_id(), p.received_through});
+                send(id, ack_shared_changes{replica_.device_id(), p.received_through});
                 p.acked_sent = p.received_through;
             }
             if (p.awaiting && now - p.request_sent >= options_.response_timeout) {
@@ -249,7 +251,7 @@ public:
 
     // ---- outputs ------------------------------------------------------------------
 
-    std::vector<outgoing_frame> take_output() { return std::exchange(output_, {}); }
+    std::vector<outgoing_message> take_output() { return std::exchange(output_, {}); }
     std::vector<close_request> take_closes() { return std::exchange(closes_, {}); }
 
     // When tick() next has something to do.
@@ -284,7 +286,7 @@ public:
         s.received_through = p.received_through;
         s.peer_seq = p.peer_seq;
         s.acked_through = p.acked_through;
-        s.local_seq = lib_.current_seq();
+        s.local_seq = replica_.current_seq();
         s.counters = p.counters;
         if (p.round_active) {
             s.phase = phases_[p.phase];
@@ -339,16 +341,16 @@ private:
 
     // ---- sending --------------------------------------------------------------------
 
-    void send(const uuid& peer, const message& m) { send_frame(peer, encode_frame(m, options_.wire)); }
+    void send(const uuid& peer, const message& m) { send_body(peer, encode(m, options_.wire)); }
 
-    void send_frame(const uuid& peer, std::vector<std::uint8_t> frame) {
-        output_.push_back(outgoing_frame{peer, std::move(frame)});
+    void send_body(const uuid& peer, std::vector<std::uint8_t> body) {
+        output_.push_back(outgoing_message{peer, std::move(body)});
         auto it = peers_.find(peer);
         if (it != peers_.end()) ++it->second.counters.frames_sent;
     }
 
     void drop_output_for(const uuid& peer) {
-        std::erase_if(output_, [&](const outgoing_frame& f) { return f.peer == peer; });
+        std::erase_if(output_, [&](const outgoing_message& f) { return f.peer == peer; });
     }
 
     void close(const uuid& peer, std::string reason) {
@@ -370,12 +372,12 @@ private:
 
     void handle(const uuid& peer, peer_runtime& p, hello& h, millis now) {
         if (p.state != peer_state::handshaking) return refuse(peer, p, error_code::bad_message, "Hello was already received");
-        if (h.library != lib_.library_id()) {
-            send(peer, error_message{error_code::wrong_library, "this device syncs library " + lib_.library_id().to_string()});
+        if (h.library != replica_.library_id()) {
+            send(peer, error_message{error_code::wrong_library, "this device syncs library " + replica_.library_id().to_string()});
             close(peer, "another library");
             return;
         }
-        const auto record = lib_.peer(peer);
+        const auto record = replica_.peer(peer);
         if (h.device != peer || !record.paired) {
             send(peer, error_message{error_code::refused, "device " + h.device.to_string() + " is not paired here"});
             close(peer, "not paired");
@@ -388,7 +390,7 @@ private:
         // Our Hello told the seq of its moment; commits since then were not pushed to a
         // handshaking peer. A heartbeat at the next tick tells it where we are now.
         p.next_heartbeat = now;
-        if (h.received_from_you > record.acked_by_peer && h.received_from_you <= lib_.current_seq()) {
+        if (h.received_from_you > record.acked_by_peer && h.received_from_you <= replica_.current_seq()) {
             acknowledge(peer, p, h.received_from_you);
         }
         const bool interrupted = has_checkpoints(peer);
@@ -402,7 +404,7 @@ private:
 
     bool has_checkpoints(const uuid& peer) {
         for (const auto& phase : phases_) {
-            if (lib_.checkpoint(peer, phase)) return true;
+            if (replica_.checkpoint(peer, phase)) return true;
         }
         return false;
     }
@@ -428,7 +430,7 @@ private:
     }
 
     void begin_phase(const uuid& peer, peer_runtime& p) {
-        p.phase_since = lib_.checkpoint(peer, phases_[p.phase]).value_or(p.received_through);
+        p.phase_since = replica_.checkpoint(peer, phases_[p.phase]).value_or(p.received_through);
         p.snapshot = false;
     }
 
@@ -454,11 +456,11 @@ private:
     template <class Apply>
     bool apply_page(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, Apply&& apply) {
         try {
-            lib_.with_tx([&](auto&) {
+            replica_.with_tx([&] {
                 const apply_result r = apply();
                 p.counters.applied += r.applied;
                 p.counters.ignored += r.ignored;
-                lib_.set_checkpoint(peer, phases_[p.phase], checkpoint);
+                replica_.set_checkpoint(peer, phases_[p.phase], checkpoint);
             });
             return true;
         } catch (const error& e) {
@@ -490,13 +492,13 @@ private:
     void finish_round(const uuid& peer, peer_runtime& p, millis now) {
         p.round_active = false;
         const std::uint64_t through = p.round_floor;
-        lib_.with_tx([&](auto&) {
-            lib_.set_received_through(peer, through);
-            lib_.clear_checkpoints(peer);
+        replica_.with_tx([&] {
+            replica_.set_received_through(peer, through);
+            replica_.clear_checkpoints(peer);
         });
         p.received_through = std::max(p.received_through, through);
         p.state = peer_state::ready;
-        send(peer, ack_shared_changes{lib_.device_id(), p.received_through});
+        send(peer, ack_shared_changes{replica_.device_id(), p.received_through});
         p.acked_sent = p.received_through;
         // What arrived live meanwhile, in order; a gap or an overflow means another round.
         std::vector<message> buffered = std::exchange(p.buffered, {});
@@ -518,8 +520,8 @@ private:
         }
         const bool ok = apply_page(peer, p, r.checkpoint, [&] {
             apply_result total;
-            if (!r.entries.empty()) add(total, lib_.apply(std::span<const shared_entry>(r.entries)));
-            if (!r.snapshot.empty()) add(total, lib_.apply(std::span<const shared_snapshot>(r.snapshot)));
+            if (!r.entries.empty()) add(total, replica_.apply_shared_changes(r.entries));
+            if (!r.snapshot.empty()) add(total, replica_.apply_snapshots(r.snapshot));
             return total;
         });
         if (ok) page_done(peer, p, r.checkpoint, r.has_more, r.snapshot_mode, now);
@@ -542,7 +544,7 @@ private:
         }
         // Relayed state is accepted from any paired peer: the library still checks that
         // each version was stamped by the record's owner and never reverts newer state.
-        const bool ok = apply_page(peer, p, r.checkpoint, [&] { return lib_.apply(std::span<const state_record>(records)); });
+        const bool ok = apply_page(peer, p, r.checkpoint, [&] { return replica_.apply_states(records); });
         if (ok) page_done(peer, p, r.checkpoint, r.has_more, false, now);
         else schedule_retry(p, now);
     }
@@ -556,7 +558,7 @@ private:
 
     void handle(const uuid& peer, peer_runtime& p, shared_change_request& q, millis) {
         send_page(peer, q.limit, [&](std::uint32_t limit) {
-            shared_page page = lib_.shared_changes(q.since, limit, q.snapshot);
+            shared_page page = replica_.shared_changes(q.since, limit, q.snapshot);
             return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
                                           page.has_more, page.checkpoint};
         });
@@ -571,28 +573,26 @@ private:
     void send_page(const uuid& peer, std::uint32_t asked, Make&& make) {
         std::uint32_t limit = std::max<std::uint32_t>(std::min(asked, options_.page_size), 1);
         for (;;) {
-            auto frame = encode_frame(message{make(limit)}, options_.wire);
-            if (fits(frame) || limit == 1) return send_frame(peer, std::move(frame));
+            auto body = encode(message{make(limit)}, options_.wire);
+            if (fits(body) || limit == 1) return send_body(peer, std::move(body));
             // Shrink in proportion to the excess, at least by half.
-            const double share = double(options_.limits.max_frame) / double(frame.size());
+            const double share = double(options_.limits.max_frame) / double(body.size());
             limit = std::max<std::uint32_t>(1, std::min<std::uint32_t>(limit / 2, static_cast<std::uint32_t>(limit * share)));
         }
     }
 
-    bool fits(const std::vector<std::uint8_t>& frame) const noexcept {
-        return frame.size() <= options_.limits.max_frame + 4;  // the body and its length prefix
-    }
+    bool fits(const std::vector<std::uint8_t>& body) const noexcept { return body.size() <= options_.limits.max_frame; }
 
     void handle(const uuid& peer, peer_runtime& p, state_request& q, millis) {
         if (q.models.size() != 1) {
             return refuse(peer, p, error_code::limit_exceeded, "a StateRequest names exactly one model");
         }
         const std::string& model = q.models.front();
-        if (!Library::is_owned_model(model)) {
+        if (!replica_type::is_owned_model(model)) {
             return refuse(peer, p, error_code::bad_message, "model '" + model + "' has no device-owned state");
         }
         send_page(peer, q.limit, [&](std::uint32_t limit) {
-            state_page page = lib_.state_changes(model, q.since, limit);
+            state_page page = replica_.state_changes(model, q.since, limit);
             if (q.owner) {
                 std::erase_if(page.records, [&](const state_record& r) { return r.owner != *q.owner; });
                 std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
@@ -653,7 +653,7 @@ private:
         }
         p.push_seen[pos.part] = true;
         if (std::all_of(p.push_seen.begin(), p.push_seen.end(), [](bool b) { return b; })) {
-            lib_.set_received_through(peer, pos.seq);
+            replica_.set_received_through(peer, pos.seq);
             p.received_through = pos.seq;
             p.push_seen.clear();
             p.push_open = {};
@@ -666,10 +666,10 @@ private:
     static std::size_t changes_in(const shared_change&) { return 1; }
     static std::size_t changes_in(const shared_change_batch& b) { return std::max<std::size_t>(1, b.entries.size()); }
 
-    apply_result apply_live(const state_change& c) { return lib_.apply(c.record); }
-    apply_result apply_live(const state_batch& b) { return lib_.apply(std::span<const state_record>(b.records)); }
-    apply_result apply_live(const shared_change& c) { return lib_.apply(c.entry); }
-    apply_result apply_live(const shared_change_batch& b) { return lib_.apply(std::span<const shared_entry>(b.entries)); }
+    apply_result apply_live(const state_change& c) { return replica_.apply_states(c.record); }
+    apply_result apply_live(const state_batch& b) { return replica_.apply_states(b.records); }
+    apply_result apply_live(const shared_change& c) { return replica_.apply_shared_changes(c.entry); }
+    apply_result apply_live(const shared_change_batch& b) { return replica_.apply_shared_changes(b.entries); }
 
     // A live state change is accepted only from the record's owner.
     bool from_owner(const uuid& peer, peer_runtime& p, const std::vector<const state_record*>& records) {
@@ -700,7 +700,7 @@ private:
 
     void handle(const uuid& peer, peer_runtime& p, ack_shared_changes& a, millis) {
         if (a.from_device != peer) return refuse(peer, p, error_code::refused, "an acknowledgement for another device");
-        if (a.up_to > lib_.current_seq()) return refuse(peer, p, error_code::bad_message, "an acknowledgement of the future");
+        if (a.up_to > replica_.current_seq()) return refuse(peer, p, error_code::bad_message, "an acknowledgement of the future");
         acknowledge(peer, p, a.up_to);
     }
 
@@ -708,18 +708,18 @@ private:
     // past the retention cap, the oldest entries go anyway and a peer that lags that far
     // behind is served snapshots instead.
     void acknowledge(const uuid& peer, peer_runtime& p, std::uint64_t up_to) {
-        lib_.set_acked_by_peer(peer, up_to);
+        replica_.set_acked_by_peer(peer, up_to);
         p.acked_through = std::max(p.acked_through, up_to);
         std::size_t pruned = 0;
         // Whatever the log still holds at or below the floor goes — compared with the
         // oldest entry, not with log_floor(): applying snapshots raises that floor
         // without removing the entries below it.
-        if (auto floor = lib_.min_acked_by_paired()) {
-            if (auto oldest = lib_.nth_oldest_log_seq(0); oldest && *oldest <= *floor) pruned += lib_.prune_log_through(*floor);
+        if (auto floor = replica_.min_acked_by_paired()) {
+            if (auto oldest = replica_.nth_oldest_log_seq(0); oldest && *oldest <= *floor) pruned += replica_.prune_log_through(*floor);
         }
-        const std::size_t size = lib_.log_size();
+        const std::size_t size = replica_.log_size();
         if (size > options_.log_retention) {
-            if (auto cut = lib_.nth_oldest_log_seq(size - options_.log_retention - 1)) pruned += lib_.prune_log_through(*cut);
+            if (auto cut = replica_.nth_oldest_log_seq(size - options_.log_retention - 1)) pruned += replica_.prune_log_through(*cut);
         }
         p.counters.pruned += pruned;
     }
@@ -795,7 +795,7 @@ private:
         for (auto& [model, records] : states) {
             for (std::size_t i = 0; i < records.size(); i += options_.batch_max) {
                 const std::size_t n = std::min(options_.batch_max, records.size() - i);
-                messages.push_back(state_batch{model, lib_.device_id(),
+                messages.push_back(state_batch{model, replica_.device_id(),
                                                std::vector<state_record>(records.begin() + static_cast<std::ptrdiff_t>(i),
                                                                          records.begin() + static_cast<std::ptrdiff_t>(i + n)),
                                                {}});
@@ -819,23 +819,24 @@ private:
         // A push with a frame over the limit is not sent at all: the peers see the new
         // sequence number (announced at the next tick) and fetch the changes in pages,
         // which send_page() keeps within the limit.
-        std::vector<std::vector<std::uint8_t>> frames;
+        std::vector<std::vector<std::uint8_t>> bodies;
         for (const auto& m : messages) {
-            frames.push_back(encode_frame(m, options_.wire));
-            if (!fits(frames.back())) return;
+            bodies.push_back(encode(m, options_.wire));
+            if (!fits(bodies.back())) return;
         }
         for (auto& [id, p] : peers_) {
             if (p.state != peer_state::ready) continue;
-            for (const auto& f : frames) send_frame(id, f);
+            for (const auto& b : bodies) send_body(id, b);
         }
     }
 
-    Library& lib_;
+    using replica_type = decltype(hsync::replica(std::declval<Library&>()));
+    replica_type replica_;  // the library, as sync sees it
     engine_options options_;
     std::vector<std::string_view> model_names_;
     std::vector<std::string> phases_;
     std::map<uuid, peer_runtime> peers_;
-    std::vector<outgoing_frame> output_;
+    std::vector<outgoing_message> output_;
     std::vector<close_request> closes_;
     std::vector<std::tuple<uuid, std::string, std::uint64_t>> served_;
     std::function<void(const peer_status&)> status_callback_;

@@ -31,6 +31,7 @@
 #include <hsync/model/json.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/store/options.hpp>
+#include <hsync/store/replica.hpp>
 #include <hsync/sync/codec.hpp>
 #include <hsync/sync/engine.hpp>
 #include <hsync/testing/random.hpp>
@@ -357,7 +358,7 @@ private:
         open(d);
         d.started = true;
         for (auto& other : devices_) {
-            if (other.get() != &d) d.lib->pair(other->id);
+            if (other.get() != &d) replica(*d.lib).pair(other->id);
         }
         note(d.name + " starts");
     }
@@ -460,7 +461,7 @@ private:
             if (to >= devices_.size()) continue;
             const auto& l = links_[key(d.index, to)];
             if (!l.up) continue;
-            std::vector<std::uint8_t> body(out.bytes.begin() + 4, out.bytes.end());  // the engine framed it
+            std::vector<std::uint8_t> body = std::move(out.body);
             const fault_mix& f = result_.faults;
             const bool faulty = faults_active();
             if (faulty && (blocked(d.index, to) || rng_.chance(f.drop))) {
@@ -612,7 +613,7 @@ private:
         const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(m)).value;
         const std::optional<uuid> owner = owner_in(m);
         d.lib->commit(m);
-        const hlc stamp = d.lib->last_hlc();
+        const hlc stamp = d.lib->status().clock;
         after_commit(d, "commit " + model + " " + id.to_string());
         auto& o = oracle_[{model, id}];
         if (!o.known) {
@@ -650,7 +651,7 @@ private:
         randomize_fields(edited, rng_, lookup, 1 + rng_.below(2));
         const std::optional<M> current = d.lib->template get<M>(id);
         d.lib->commit(edited);
-        const hlc stamp = d.lib->last_hlc();
+        const hlc stamp = d.lib->status().clock;
         after_commit(d, "commit an edit of an earlier copy of " + model + " " + id.to_string());
         ++result_.copy_edits;
         if (!current) {
@@ -689,7 +690,7 @@ private:
     void check_clocks() {
         for (auto& d : devices_) {
             if (!d->alive) continue;
-            const hlc h = d->lib->last_hlc();
+            const hlc h = d->lib->status().clock;
             if (d->last_hlc && h < *d->last_hlc) {
                 fail("the clock of " + d->name + " went backwards: " + d->last_hlc->to_string() + " then " + h.to_string());
             }
@@ -777,7 +778,7 @@ private:
     // 5: once every paired peer has acknowledged an entry, it is pruned.
     void check_pruning() {
         for (auto& d : devices_) {
-            const auto floor = d->lib->min_acked_by_paired();
+            const auto floor = replica(*d->lib).min_acked_by_paired();
             if (!floor) continue;
             const auto kept = d->lib->with_tx([&](auto& tx) {
                 SQLite::Statement q(tx.database(), "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");

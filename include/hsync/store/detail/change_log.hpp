@@ -1,7 +1,7 @@
 #pragma once
 // The shared change log: every shared change this device made or received, keyed by
-// HLC, so that any device can serve any change to a third one. Entries are pruned only
-// up to an HLC every peer has acknowledged (the engine decides which).
+// HLC, so that any device can serve any change to a third one. Entries are served and
+// pruned by this device's seq (the engine decides up to where).
 
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +14,7 @@
 
 #include <hsync/core/error.hpp>
 #include <hsync/core/hlc.hpp>
-#include <hsync/detail/statement.hpp>
+#include <hsync/store/detail/statement.hpp>
 #include <hsync/detail/printable.hpp>
 #include <hsync/detail/sqlite_codec.hpp>
 #include <hsync/store/change.hpp>
@@ -28,13 +28,6 @@ public:
                   "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
           contains_(db, "SELECT 1 FROM hsync_shared_log WHERE hlc = ?"),
-          since_(db,
-                 "SELECT hlc, model, record_id, change_type, data FROM hsync_shared_log WHERE hlc > ? "
-                 "ORDER BY hlc LIMIT ?"),
-          range_(db,
-                 "SELECT hlc, model, record_id, change_type, data FROM hsync_shared_log WHERE hlc >= ? AND hlc <= ? "
-                 "ORDER BY hlc LIMIT ?"),
-          prune_(db, "DELETE FROM hsync_shared_log WHERE hlc <= ?"),
           by_seq_(db,
                   "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
@@ -99,35 +92,6 @@ public:
         return use.step();
     }
 
-    // Entries strictly after `after`, in HLC order, at most `limit` of them.
-    std::vector<shared_entry> fetch_since(const hlc& after, std::size_t limit) {
-        statement_use use(since_);
-        const hlc_bytes key = encode_hlc(after);
-        bind_hlc(use.get(), 1, key);
-        bind_limit(use.get(), 2, limit);
-        return read_entries(use);
-    }
-
-    // Entries with from <= HLC <= to, in HLC order, at most `limit` of them.
-    std::vector<shared_entry> fetch_range(const hlc& from, const hlc& to, std::size_t limit) {
-        statement_use use(range_);
-        const hlc_bytes lo = encode_hlc(from);
-        const hlc_bytes hi = encode_hlc(to);
-        bind_hlc(use.get(), 1, lo);
-        bind_hlc(use.get(), 2, hi);
-        bind_limit(use.get(), 3, limit);
-        return read_entries(use);
-    }
-
-    // Removes every entry with HLC <= through; returns how many.
-    std::size_t prune_through(const hlc& through) {
-        statement_use use(prune_);
-        const hlc_bytes key = encode_hlc(through);
-        bind_hlc(use.get(), 1, key);
-        use.step();
-        return static_cast<std::size_t>(sqlite3_changes(sqlite3_db_handle(use.get())));
-    }
-
     std::size_t size() {
         statement_use use(size_);
         use.step();
@@ -167,9 +131,6 @@ private:
 
     statement append_;
     statement contains_;
-    statement since_;
-    statement range_;
-    statement prune_;
     statement by_seq_;
     statement prune_seq_;
     statement oldest_;

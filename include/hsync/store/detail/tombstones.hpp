@@ -11,7 +11,7 @@
 
 #include <hsync/core/hlc.hpp>
 #include <hsync/core/uuid.hpp>
-#include <hsync/detail/statement.hpp>
+#include <hsync/store/detail/statement.hpp>
 #include <hsync/detail/sqlite_codec.hpp>
 
 namespace hsync::detail {

@@ -18,7 +18,7 @@
 #include <hsync/core/hlc.hpp>
 #include <hsync/detail/reflect.hpp>
 #include <hsync/detail/sqlite_codec.hpp>
-#include <hsync/detail/statement.hpp>
+#include <hsync/store/detail/statement.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/store/schema.hpp>
 

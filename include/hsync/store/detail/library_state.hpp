@@ -1,0 +1,183 @@
+#pragma once
+// Everything a library<Ms...> holds: its file, clock, tables, sequence numbers, the open
+// transaction's pending changes and the subscribers. The user's API (library.hpp), the
+// local writes, the apply side and the history pages all work on this one object, and
+// the small steps they share (a seq, a timestamp, a tombstone, an event) live here.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <hsync/core/error.hpp>
+#include <hsync/core/hlc.hpp>
+#include <hsync/core/uuid.hpp>
+#include <hsync/detail/model_list.hpp>
+#include <hsync/detail/read_mark.hpp>
+#include <hsync/detail/reflect.hpp>
+#include <hsync/model/traits.hpp>
+#include <hsync/store/change.hpp>
+#include <hsync/store/detail/change_log.hpp>
+#include <hsync/store/detail/library_file.hpp>
+#include <hsync/store/detail/model_store.hpp>
+#include <hsync/store/detail/peer_book.hpp>
+#include <hsync/store/detail/pending.hpp>
+#include <hsync/store/detail/read_versions.hpp>
+#include <hsync/store/detail/records.hpp>
+#include <hsync/store/detail/statement.hpp>
+#include <hsync/store/detail/tombstones.hpp>
+#include <hsync/store/options.hpp>
+
+namespace hsync::detail {
+
+template <class... Ms>
+struct library_state {
+    using models = model_list<Ms...>;
+    template <class M>
+    using callbacks = std::shared_ptr<const std::vector<std::function<void(const change<M>&)>>>;
+    using outgoing_listener = std::function<void(const outgoing_changes&)>;
+
+    struct tables_type {
+        explicit tables_type(SQLite::Database& db)
+            : log(db), peers(db), tombs(db), models(model_store<Ms>(db)...) {}
+        change_log log;
+        peer_book peers;
+        tombstones tombs;
+        std::tuple<model_store<Ms>...> models;
+    };
+
+    library_state(const std::filesystem::path& path, const identity& id, library_options opts)
+        : options(std::move(opts)),
+          file(path, checked_device(id), options),
+          clock(id.device_id, options.physical, options.clock, file.resumed().clock.value_or(hlc{})),
+          kept_versions(options.read_version_memory),
+          begin(file.db(), options.read_only ? "BEGIN" : "BEGIN IMMEDIATE"),
+          commit(file.db(), "COMMIT"),
+          seq(file.resumed().seq),
+          committed_seq(file.resumed().seq),
+          log_floor(file.resumed().log_floor) {
+        // The models' tables are created (if new) in one transaction with nothing else.
+        SQLite::Transaction setup(file.db(), options.read_only ? SQLite::TransactionBehavior::DEFERRED
+                                                               : SQLite::TransactionBehavior::IMMEDIATE);
+        tables.emplace(file.db());
+        setup.commit();
+    }
+
+    library_state(const library_state&) = delete;
+    library_state& operator=(const library_state&) = delete;
+
+    const uuid& device_id() const noexcept { return clock.device(); }
+    SQLite::Database& db() noexcept { return file.db(); }
+
+    template <class M>
+    model_store<M>& store() {
+        static_assert(models::template contains<M>, "hsync: M is not a model of this library; add it to hsync::library<...>");
+        return std::get<model_store<M>>(tables->models);
+    }
+
+    std::uint64_t next_seq() noexcept { return ++seq; }
+
+    hlc next_hlc() {
+        clock_dirty = true;
+        return clock.next();
+    }
+
+    // Refuses a timestamp beyond the allowed drift (errc::clock_drift).
+    hlc merge_remote_hlc(const hlc& remote) {
+        clock_dirty = true;
+        return clock.update(remote);
+    }
+
+    // A tombstone, or a later one for the same record; takes a seq only when it writes.
+    bool put_tombstone(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner) {
+        if (const auto existing = tables->tombs.find(model, record); existing && !(*existing < stamp)) return false;
+        return tables->tombs.put(model, record, stamp, owner, next_seq());
+    }
+
+    // History up to `through` is served as snapshots from now on.
+    void raise_log_floor(std::uint64_t through) {
+        if (through <= log_floor) return;
+        log_floor = through;
+        file.save_u64("log_floor", log_floor);
+    }
+
+    // Queues the event of a change of M, delivered after the transaction commits.
+    template <class M>
+    void announce(change_type type, change_origin origin, const uuid& id, const M& value, const hlc& stamp) {
+        const auto& slot = std::get<callbacks<M>>(subscribers);
+        if (!slot || slot->empty()) return;
+        change<M> c{type, origin, record_id{id}, value, stamp};
+        // The value of an insert or update is the version just written (seq): a handler
+        // may keep it and commit an edit of it later.
+        if (type != change_type::remove) {
+            read_mark::set(get_field<model_traits<M>::id_index>(*c.value), serial, seq);
+            kept_versions.note_read(seq);
+        }
+        pending.events.emplace_back([subscribers = slot, c = std::move(c)] {
+            for (const auto& cb : *subscribers) cb(c);
+        });
+    }
+
+    // Whether the transaction's changes are collected for the engine to push: not when no
+    // engine listens, nor past max_pushed_changes (then peers fetch them in pages).
+    bool wants_outgoing() { return listener && pending.room_for_one_more(); }
+
+    // A copy handed out: mark it as read from `version`, unless that version is not
+    // committed yet (a read inside a transaction after writing the record), which may
+    // never exist.
+    template <class M>
+    void mark_read(M& m, std::uint64_t version) {
+        const auto& id = get_field<model_traits<M>::id_index>(m);
+        if (version > committed_seq) {
+            read_mark::set(id, 0, 0);
+            return;
+        }
+        read_mark::set(id, serial, version);
+        kept_versions.note_read(seq);
+    }
+
+    // A stored version about to be overwritten: kept while a copy of it may be out.
+    template <class M>
+    void keep_superseded(const stored_row<M>& row) {
+        kept_versions.superseded(id_of(row.value), row.seq, row.value);
+    }
+
+    library_options options;
+    library_file file;
+    hlc_clock clock;
+    const std::uint64_t serial = read_mark::next_library_serial();  // names this object in read marks
+    read_versions<Ms...> kept_versions;  // replaced versions a copy may still be read from
+    std::optional<tables_type> tables;
+    statement begin;
+    statement commit;
+
+    std::recursive_mutex mutex;
+    int depth = 0;                 // transaction nesting: 0 none, 1 the transaction, more savepoints
+    bool clock_dirty = false;
+    std::uint64_t seq = 0;            // the last seq handed out
+    std::uint64_t committed_seq = 0;  // the last seq of a committed transaction
+    hlc clock_at_begin{};             // the clock when the open transaction began
+    std::uint64_t log_floor = 0;      // the log was pruned up to here
+    pending_changes pending;
+    std::tuple<callbacks<Ms>...> subscribers;
+    std::shared_ptr<outgoing_listener> listener;  // the sync engine, when one is attached
+
+private:
+    static const uuid& checked_device(const identity& id) {
+        if (id.device_id.is_nil()) {
+            throw error(errc::wrong_device, "hsync: the identity's device id is nil; give each device a unique id");
+        }
+        return id.device_id;
+    }
+};
+
+}  // namespace hsync::detail

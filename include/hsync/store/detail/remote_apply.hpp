@@ -1,0 +1,323 @@
+#pragma once
+// The apply side: changes from peers, merged into this device's tables inside an open
+// transaction. Shared changes and snapshots merge per field, last writer wins by HLC;
+// device-owned states replace the row when their owner's version is newer. Deletes are
+// final. A change that breaks a rule throws, and the caller's transaction writes nothing.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <hsync/core/error.hpp>
+#include <hsync/core/hlc.hpp>
+#include <hsync/core/uuid.hpp>
+#include <hsync/detail/printable.hpp>
+#include <hsync/detail/reflect.hpp>
+#include <hsync/model/json.hpp>
+#include <hsync/model/traits.hpp>
+#include <hsync/store/change.hpp>
+#include <hsync/store/detail/field_changes.hpp>
+#include <hsync/store/detail/library_state.hpp>
+#include <hsync/store/detail/records.hpp>
+
+namespace hsync::detail {
+
+template <class... Ms>
+class remote_apply {
+    using models = model_list<Ms...>;
+
+public:
+    explicit remote_apply(library_state<Ms...>& s) noexcept : s_(s) {}
+
+    // Shared log entries, in model reference order (a record before what refers to it).
+    apply_result shared_changes(std::span<const shared_entry> entries) {
+        apply_result result;
+        for (std::size_t i : apply_order(entries)) count(result, apply_shared_in_tx(entries[i]));
+        return result;
+    }
+
+    // Device-owned states from their owners (or relayed), in model reference order.
+    apply_result states(std::span<const state_record> records) {
+        apply_result result;
+        for (std::size_t i : apply_order(records)) count(result, apply_state_in_tx(records[i]));
+        return result;
+    }
+
+    // Snapshots of shared records (per-field last-writer-wins with each field's HLC).
+    apply_result snapshots(std::span<const shared_snapshot> records) {
+        apply_result result;
+        for (std::size_t i : apply_order(records)) count(result, apply_snapshot_in_tx(records[i]));
+        // This device's log now lacks the entries behind these rows: serve its own history
+        // up to here as snapshots too.
+        s_.raise_log_floor(s_.seq);
+        return result;
+    }
+
+private:
+    static void count(apply_result& r, bool applied) { applied ? ++r.applied : ++r.ignored; }
+
+    static std::size_t rank_of(std::string_view model) {
+        std::size_t rank = no_rank;
+        models::dispatch(model, [&](auto t) { rank = models::template rank<typename decltype(t)::type>(); });
+        if (rank == no_rank) {
+            throw error(errc::unknown_model,
+                        "hsync: unknown model '" + printable(model) + "'; this library does not declare it");
+        }
+        return rank;
+    }
+
+    // Indices of the items in the order model references require, stable otherwise.
+    template <class Item>
+    static std::vector<std::size_t> apply_order(std::span<const Item> items) {
+        std::vector<std::pair<std::size_t, std::size_t>> keyed;
+        keyed.reserve(items.size());
+        for (std::size_t i = 0; i < items.size(); ++i) keyed.emplace_back(rank_of(items[i].model), i);
+        std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<std::size_t> order;
+        order.reserve(keyed.size());
+        for (const auto& k : keyed) order.push_back(k.second);
+        return order;
+    }
+
+    bool apply_shared_in_tx(const shared_entry& e) {
+        bool applied = false;
+        models::dispatch(e.model, [&](auto t) { applied = apply_shared_to<typename decltype(t)::type>(e); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_shared_to(const shared_entry& e) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::device_owned) {
+            invalid_change("model '" + std::string(traits::name) +
+                    "' is device-owned; its changes travel as owner state, not as shared log entries");
+        } else {
+            if (e.record.is_nil()) invalid_change("a shared change of model '" + std::string(traits::name) + "' has a nil record id");
+            if (e.type != change_type::insert && e.type != change_type::update && e.type != change_type::remove) {
+                invalid_change("a shared change of model '" + std::string(traits::name) + "' has an unknown change type");
+            }
+            M incoming{};
+            field_mask<M> mask{};
+            if (e.type == change_type::remove) {
+                if (!e.data.is_object() || !e.data.empty()) invalid_change("a remove of model '" + std::string(traits::name) + "' carries data");
+            } else {
+                mask = read_fields(e.data, incoming, e.type == change_type::insert);
+                if (std::find(mask.begin(), mask.end(), true) == mask.end()) {
+                    invalid_change("an update of model '" + std::string(traits::name) + "' sets no field");
+                }
+                if (owner_of(incoming)) {
+                    invalid_change("a shared change of model '" + std::string(traits::name) +
+                            "' sets an owner; owned records travel as owner state");
+                }
+            }
+            s_.merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
+            if (s_.tables->log.contains(e.stamp)) return false;  // seen before
+
+            auto existing = s_.template store<M>().find(e.record);
+            if (existing && owner_of(existing->value)) {
+                invalid_change(std::string(traits::name) + " " + e.record.to_string() +
+                        " is device-owned; a shared change cannot touch it");
+            }
+            // An entry that changes something is kept in the log, so that this device can
+            // serve it to others. One that changes nothing (every field it sets has a later
+            // write, or the record is deleted) is not: what dominates it is served instead,
+            // and logging it would make pruned history circulate again.
+            if (e.type == change_type::remove) {
+                const bool moved = s_.put_tombstone(traits::name, e.record, e.stamp, std::nullopt);
+                if (!moved && !existing) return false;
+                s_.tables->log.append(e, moved ? s_.seq : s_.next_seq());
+                if (!existing) return true;
+                s_.template store<M>().erase(e.record);
+                s_.announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
+                return true;
+            }
+            if (s_.tables->tombs.find(traits::name, e.record)) return false;  // deletes are final
+
+            stored_row<M> row;
+            if (existing) {
+                s_.keep_superseded(*existing);
+                row = std::move(*existing);
+            } else {
+                get_field<traits::id_index>(row.value).value = e.record;
+            }
+            bool won = false;
+            for_each_clocked<M>([&](std::size_t k, auto index) {
+                constexpr std::size_t i = decltype(index)::value;
+                if (mask[k] && (!row.clocks[k] || *row.clocks[k] < e.stamp)) {
+                    get_field<i>(row.value) = std::move(get_field<i>(incoming));
+                    row.clocks[k] = e.stamp;
+                    won = true;
+                }
+            });
+            if (!won) return false;  // every field already has a later write
+            row.seq = s_.next_seq();
+            s_.template store<M>().write(row);
+            s_.tables->log.append(e, row.seq);
+            s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
+            return true;
+        }
+    }
+
+    bool apply_state_in_tx(const state_record& r) {
+        bool applied = false;
+        models::dispatch(r.model, [&](auto t) { applied = apply_state_to<typename decltype(t)::type>(r); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_state_to(const state_record& r) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::shared) {
+            invalid_change("model '" + std::string(traits::name) + "' is shared; its changes travel as log entries, not as owner state");
+        } else {
+            if (r.record.is_nil() || r.owner.is_nil()) invalid_change("a state of model '" + std::string(traits::name) + "' has a nil record or owner id");
+            if (r.version.device != r.owner) {
+                invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
+                        " carries a version stamped by another device than its owner");
+            }
+            M incoming{};
+            if (!r.removed) {
+                try {
+                    incoming = from_json<M>(r.data);
+                } catch (const error& e) {
+                    throw error(errc::invalid_change, e.what());
+                }
+                if (id_of(incoming) != r.record) invalid_change("a state of model '" + std::string(traits::name) + "' names two record ids");
+                if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
+                    invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
+                            " has an owner field that is not its owner");
+                }
+            } else if (!r.data.is_object() || !r.data.empty()) {
+                invalid_change("a removed state of model '" + std::string(traits::name) + "' carries data");
+            }
+            s_.merge_remote_hlc(r.version);  // refuses a timestamp beyond the allowed drift
+
+            auto existing = s_.template store<M>().find(r.record);
+            if (existing) {
+                const auto stored_owner = owner_of(existing->value);
+                if (stored_owner != std::optional<uuid>(r.owner)) {
+                    refuse<M>(errc::not_owner, r.record,
+                              "a state from device " + r.owner.to_string() + " for a record owned by " +
+                                  owner_text(stored_owner) + " is refused");
+                }
+                if (existing->version && !(*existing->version < r.version)) return false;  // stale or repeated
+            }
+            const auto tomb = s_.tables->tombs.find(traits::name, r.record);
+            if (r.removed) {
+                const bool moved = s_.put_tombstone(traits::name, r.record, r.version, r.owner);
+                if (!existing) return moved;
+                s_.template store<M>().erase(r.record);
+                s_.announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
+                return true;
+            }
+            if (tomb) return false;  // deletes are final
+
+            if (existing) {
+                // local<> fields keep this device's values.
+                for_each_field_index<M>([&](auto index) {
+                    constexpr std::size_t i = decltype(index)::value;
+                    if constexpr (is_local_v<field_type_t<M, i>>) {
+                        get_field<i>(incoming) = get_field<i>(existing->value);
+                    }
+                });
+            }
+            if (existing) s_.keep_superseded(*existing);
+            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, {}};
+            s_.template store<M>().write(row);
+            s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
+            return true;
+        }
+    }
+
+    bool apply_snapshot_in_tx(const shared_snapshot& snap) {
+        bool applied = false;
+        models::dispatch(snap.model, [&](auto t) { applied = apply_snapshot_to<typename decltype(t)::type>(snap); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_snapshot_to(const shared_snapshot& snap) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::device_owned) {
+            invalid_change("model '" + std::string(traits::name) + "' is device-owned; it has no shared snapshots");
+        } else {
+            if (snap.record.is_nil()) invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a nil record id");
+            auto existing = s_.template store<M>().find(snap.record);
+            if (existing && owner_of(existing->value)) {
+                invalid_change(std::string(traits::name) + " " + snap.record.to_string() + " is device-owned; a snapshot cannot touch it");
+            }
+            if (snap.removed) {
+                if (!snap.data.is_object() || !snap.data.empty() || !snap.clocks.empty()) {
+                    invalid_change("a removed snapshot of model '" + std::string(traits::name) + "' carries fields");
+                }
+                s_.merge_remote_hlc(snap.removed_at);
+                const bool moved = s_.put_tombstone(traits::name, snap.record, snap.removed_at, std::nullopt);
+                if (existing) {
+                    s_.template store<M>().erase(snap.record);
+                    s_.announce(change_type::remove, change_origin::remote, snap.record, existing->value, snap.removed_at);
+                    return true;
+                }
+                return moved;
+            }
+            M incoming{};
+            const field_mask<M> mask = read_fields(snap.data, incoming, false);
+            std::array<std::optional<hlc>, stored_row<M>::clock_count> clocks{};
+            for (const auto& clock : snap.clocks) {
+                const std::string& field = clock.first;  // not a structured binding: clang 14 cannot capture those
+                const hlc& stamp = clock.second;
+                bool matched = false;
+                for_each_clocked<M>([&](std::size_t k, auto index) {
+                    if (traits::field_names[decltype(index)::value] == field) {
+                        if (clocks[k]) invalid_change("a snapshot of model '" + std::string(traits::name) + "' repeats a clock");
+                        clocks[k] = stamp;
+                        matched = true;
+                    }
+                });
+                if (!matched) invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a clock for an unknown field");
+            }
+            for (std::size_t k = 0; k < mask.size(); ++k) {
+                if (mask[k] != clocks[k].has_value()) {
+                    invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a field without a clock or a clock without a field");
+                }
+            }
+            if (owner_of(incoming)) invalid_change("a snapshot of model '" + std::string(traits::name) + "' sets an owner");
+            for (const auto& c : clocks) {
+                if (c) s_.merge_remote_hlc(*c);
+            }
+            if (s_.tables->tombs.find(traits::name, snap.record)) return false;  // deletes are final
+            stored_row<M> row;
+            if (existing) {
+                s_.keep_superseded(*existing);
+                row = std::move(*existing);
+            } else {
+                get_field<traits::id_index>(row.value).value = snap.record;
+            }
+            bool won = false;
+            hlc newest{};
+            for_each_clocked<M>([&](std::size_t k, auto index) {
+                constexpr std::size_t i = decltype(index)::value;
+                if (clocks[k] && (!row.clocks[k] || *row.clocks[k] < *clocks[k])) {
+                    get_field<i>(row.value) = std::move(get_field<i>(incoming));
+                    row.clocks[k] = clocks[k];
+                    newest = std::max(newest, *clocks[k]);
+                    won = true;
+                }
+            });
+            if (!won) return false;
+            row.seq = s_.next_seq();
+            s_.template store<M>().write(row);
+            s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, snap.record, row.value, newest);
+            return true;
+        }
+    }
+
+    library_state<Ms...>& s_;
+};
+
+}  // namespace hsync::detail
