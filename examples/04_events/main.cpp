@@ -45,7 +45,7 @@ struct device {
     items_by_id shown;                  // what the screen shows
     list_library lib;
     hsync::sync::engine<list_library> engine;
-    hsync::sync::frame_reader inbox;    // the bytes of the connection from the other device
+    hsync::net::frame_reader inbox;     // the bytes of the connection from the other device
 };
 
 // 200 ms of virtual time: both engines tick, and every frame crosses to the other device.
@@ -55,8 +55,8 @@ void sync(device& a, device& b, hsync::sync::millis& now) {
         now += hsync::sync::millis(5);
         for (auto [from, to] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
             from->engine.tick(now);
-            for (const auto& frame : from->engine.take_output()) {
-                to->inbox.feed(frame.bytes);
+            for (const auto& out : from->engine.take_output()) {
+                to->inbox.feed(hsync::net::frame(out.body));  // what a transport writes to its socket
                 while (auto body = to->inbox.next()) to->engine.receive(from->id, *body, now);
             }
         }

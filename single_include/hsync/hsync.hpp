@@ -4,7 +4,15 @@
 
 // ---- begin hsync/hsync.hpp ----
 // hsync: keep an application's SQLite data in sync across a user's devices, peer to
-// peer, with no leader. Include this header for everything.
+// peer, with no leader. Include this header for everything; hsync/library.hpp,
+// hsync/net.hpp and hsync/testing.hpp are the lighter entries.
+
+
+// ---- begin hsync/library.hpp ----
+// hsync, the light entry: declare models and keep them in a library file. Commit, update,
+// remove, read, and hear of changes; no network, no Asio, no OpenSSL. Files of an
+// application that only commit and read include this; the one that syncs includes
+// hsync/net.hpp (docs/getting-started.md, "Compile the node once").
 
 
 // ---- begin hsync/version.hpp ----
@@ -1970,123 +1978,30 @@ struct apply_result {
 // ---- end hsync/store/change.hpp ----
 
 // ---- begin hsync/store/library.hpp ----
-// hsync::library<Ms...>: one SQLite file holding the models' tables and hsync's own, the
-// local commit paths, the remote apply paths, the change log and per-peer bookkeeping,
-// all generated from the model list. See docs/storage.md.
+// hsync::library<Ms...>: the application's database of the models Ms, in one SQLite
+// file: commit, update, remove, read, and hear of changes. What sync needs of it is in
+// store/replica.hpp; the machinery is in store/detail/. See docs/storage.md.
 //
 // Thread safety: every member function may be called from any thread; calls are
-// serialized by one mutex. Events and outgoing changes are delivered after the
-// transaction commits, outside the lock, on the committing thread.
+// serialized by one mutex. Events are delivered after the transaction commits, outside
+// the lock, on the committing thread.
 
-#include <algorithm>
-#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
-#include <variant>
-#include <vector>
-
-#include <boost/hana/for_each.hpp>
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Exception.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
-#include <nlohmann/json.hpp>
-
-
-// ---- begin hsync/detail/change_log.hpp ----
-// The shared change log: every shared change this device made or received, keyed by
-// HLC, so that any device can serve any change to a third one. Entries are pruned only
-// up to an HLC every peer has acknowledged (the engine decides which).
-
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <string>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
-#include <nlohmann/json.hpp>
 
-
-// ---- begin hsync/detail/statement.hpp ----
-// A prepared statement that lives as long as its owner, and the scope of one use of it.
-// SQLiteCpp 3.2.1 does not expose the sqlite3_stmt of its Statement, and hsync binds
-// through the C API (no per-value allocation), so it keeps its own.
-
-#include <string>
-#include <utility>
-
-#include <SQLiteCpp/Database.h>
-#include <sqlite3.h>
-
-
-namespace hsync::detail {
-
-[[noreturn]] inline void throw_sqlite(sqlite3* db, const std::string& context) {
-    throw error(errc::storage, "hsync: SQLite: " + context + std::string(sqlite3_errmsg(db)));
-}
-
-class statement {
-public:
-    statement(SQLite::Database& db, const std::string& sql) {
-        const int rc = sqlite3_prepare_v3(db.getHandle(), sql.c_str(), static_cast<int>(sql.size()),
-                                          SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-        if (rc != SQLITE_OK) throw_sqlite(db.getHandle(), "cannot prepare \"" + sql + "\": ");
-    }
-    statement(statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
-    statement& operator=(statement&& other) noexcept {
-        std::swap(stmt_, other.stmt_);
-        return *this;
-    }
-    statement(const statement&) = delete;
-    statement& operator=(const statement&) = delete;
-    ~statement() { sqlite3_finalize(stmt_); }
-
-    sqlite3_stmt* get() const noexcept { return stmt_; }
-
-private:
-    sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Resets a statement when a use of it ends, however it ends, so that no statement stays
-// active (holding a read transaction open) or keeps pointers to bound values.
-class statement_use {
-public:
-    explicit statement_use(const statement& s) : stmt_(s.get()) {}
-    statement_use(const statement_use&) = delete;
-    statement_use& operator=(const statement_use&) = delete;
-    ~statement_use() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
-
-    sqlite3_stmt* get() const noexcept { return stmt_; }
-
-    // True while there is a row; throws on error.
-    bool step() {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw_sqlite(sqlite3_db_handle(stmt_), "");
-    }
-
-private:
-    sqlite3_stmt* stmt_;
-};
-
-}  // namespace hsync::detail
-// ---- end hsync/detail/statement.hpp ----
 
 // ---- begin hsync/detail/sqlite_codec.hpp ----
 // Field values <-> SQLite values, through the C API on SQLiteCpp's prepared statements
@@ -2386,6 +2301,257 @@ std::string sql_literal(const F& v) {
 }  // namespace hsync::detail
 // ---- end hsync/detail/sqlite_codec.hpp ----
 
+// ---- begin hsync/store/detail/library_state.hpp ----
+// Everything a library<Ms...> holds: its file, clock, tables, sequence numbers, the open
+// transaction's pending changes and the subscribers. The user's API (library.hpp), the
+// local writes, the apply side and the history pages all work on this one object, and
+// the small steps they share (a seq, a timestamp, a tombstone, an event) live here.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Transaction.h>
+
+
+// ---- begin hsync/detail/model_list.hpp ----
+// The model list of a library, checked and turned into code at compile time: the
+// dispatch from a model name to its type (a fold the compiler unrolls, no table of
+// function pointers) and the order in which models are applied.
+
+#include <array>
+#include <cstddef>
+#include <limits>
+#include <string_view>
+#include <type_traits>
+
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+
+
+namespace hsync::detail {
+
+inline constexpr std::size_t no_rank = std::numeric_limits<std::size_t>::max();
+
+template <class... Ms>
+struct model_list {
+    static constexpr std::size_t size = sizeof...(Ms);
+    static constexpr auto types = boost::hana::tuple_t<Ms...>;
+
+    template <class M>
+    static constexpr bool contains = (std::is_same_v<M, Ms> || ...);
+
+    // 1 + the rank of the models M requires (non-optional refs); no_rank for a cycle.
+    template <class M, std::size_t Depth = 0>
+    static consteval std::size_t rank() {
+        if constexpr (Depth > sizeof...(Ms)) {
+            return no_rank;
+        } else {
+            return rank_over<Depth>(typename model_traits<M>::required_references{});
+        }
+    }
+
+    template <std::size_t Depth, class... Rs>
+    static consteval std::size_t rank_over(type_list<Rs...>) {
+        std::size_t r = 0;
+        bool cycle = false;
+        (
+            [&] {
+                if constexpr (contains<Rs>) {
+                    const std::size_t sub = rank<Rs, Depth + 1>();
+                    if (sub == no_rank) cycle = true;
+                    else if (sub + 1 > r) r = sub + 1;
+                }
+            }(),
+            ...);
+        return cycle ? no_rank : r;
+    }
+
+    // Calls f(boost::hana::type_c<M>) for the model named `name`; false if there is none.
+    template <class F>
+    static bool dispatch(std::string_view name, F&& f) {
+        bool found = false;
+        boost::hana::for_each(types, [&](auto t) {
+            using M = typename decltype(t)::type;
+            if (!found && model_traits<M>::name == name) {
+                found = true;
+                f(t);
+            }
+        });
+        return found;
+    }
+
+    static consteval bool distinct_types() { return ((count_type<Ms>() == 1) && ...); }
+    template <class M>
+    static consteval std::size_t count_type() {
+        return (std::size_t{std::is_same_v<M, Ms>} + ...);
+    }
+
+    static consteval bool distinct_names() {
+        constexpr std::array<std::string_view, sizeof...(Ms)> names{model_traits<Ms>::name...};
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            for (std::size_t j = i + 1; j < names.size(); ++j) {
+                if (names[i] == names[j]) return false;
+            }
+        }
+        return true;
+    }
+
+    template <class... Rs>
+    static consteval bool all_in_list(type_list<Rs...>) {
+        return (contains<Rs> && ...);
+    }
+    static consteval bool references_closed() {
+        return (all_in_list(typename model_traits<Ms>::references{}) && ...);
+    }
+
+    static consteval bool acyclic() { return ((rank<Ms>() != no_rank) && ...); }
+
+    static constexpr bool valid = [] {
+        // hsync::library<> (no models) is allowed: it opens any library file for hsync's
+        // own bookkeeping (pairing, status, the log), as the command-line tool does.
+        static_assert(distinct_types(), "hsync: a model is listed twice in hsync::library<...>; list each model once");
+        static_assert(distinct_names(),
+                      "hsync: two models of this library have the same sync name; give one of them "
+                      "`static constexpr std::string_view sync_name = \"...\";`");
+        static_assert(references_closed(),
+                      "hsync: a model refers (hsync::ref<M>) to a model that is not in this library; add the "
+                      "referenced model to hsync::library<...>");
+        static_assert(acyclic(),
+                      "hsync: the models' non-optional references (hsync::ref<M>) form a cycle, so no record "
+                      "could be inserted first; make one of them std::optional<hsync::ref<M>>");
+        return true;
+    }();
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/model_list.hpp ----
+
+// ---- begin hsync/detail/read_mark.hpp ----
+// The read mark a record_id carries: which library handed the copy out, and which stored
+// version of the record (its seq there) the copy was read from. Only the library sets
+// and reads it; see record_id in model/markers.hpp.
+
+#include <atomic>
+#include <cstdint>
+
+
+namespace hsync::detail {
+
+struct read_mark {
+    std::uint64_t library = 0;  // 0: not read from any library
+    std::uint64_t version = 0;  // the seq of the version read
+
+    static read_mark of(const record_id& id) noexcept { return {id.read_from_, id.read_version_}; }
+    static void set(const record_id& id, std::uint64_t library, std::uint64_t version) noexcept {
+        id.read_from_ = library;
+        id.read_version_ = version;
+    }
+
+    // A number for each library object of the process, never 0 and never reused, so a
+    // copy read from one library is not taken for a version of another.
+    static std::uint64_t next_library_serial() noexcept {
+        static std::atomic<std::uint64_t> serial{0};
+        return ++serial;
+    }
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/read_mark.hpp ----
+
+// ---- begin hsync/store/detail/change_log.hpp ----
+// The shared change log: every shared change this device made or received, keyed by
+// HLC, so that any device can serve any change to a third one. Entries are served and
+// pruned by this device's seq (the engine decides up to where).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <nlohmann/json.hpp>
+
+
+// ---- begin hsync/store/detail/statement.hpp ----
+// A prepared statement that lives as long as its owner, and the scope of one use of it.
+// SQLiteCpp 3.2.1 does not expose the sqlite3_stmt of its Statement, and hsync binds
+// through the C API (no per-value allocation), so it keeps its own.
+
+#include <string>
+#include <utility>
+
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
+
+namespace hsync::detail {
+
+[[noreturn]] inline void throw_sqlite(sqlite3* db, const std::string& context) {
+    throw error(errc::storage, "hsync: SQLite: " + context + std::string(sqlite3_errmsg(db)));
+}
+
+class statement {
+public:
+    statement(SQLite::Database& db, const std::string& sql) {
+        const int rc = sqlite3_prepare_v3(db.getHandle(), sql.c_str(), static_cast<int>(sql.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+        if (rc != SQLITE_OK) throw_sqlite(db.getHandle(), "cannot prepare \"" + sql + "\": ");
+    }
+    statement(statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+    statement& operator=(statement&& other) noexcept {
+        std::swap(stmt_, other.stmt_);
+        return *this;
+    }
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+    ~statement() { sqlite3_finalize(stmt_); }
+
+    sqlite3_stmt* get() const noexcept { return stmt_; }
+
+private:
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Resets a statement when a use of it ends, however it ends, so that no statement stays
+// active (holding a read transaction open) or keeps pointers to bound values.
+class statement_use {
+public:
+    explicit statement_use(const statement& s) : stmt_(s.get()) {}
+    statement_use(const statement_use&) = delete;
+    statement_use& operator=(const statement_use&) = delete;
+    ~statement_use() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+    sqlite3_stmt* get() const noexcept { return stmt_; }
+
+    // True while there is a row; throws on error.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        throw_sqlite(sqlite3_db_handle(stmt_), "");
+    }
+
+private:
+    sqlite3_stmt* stmt_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/statement.hpp ----
+
 namespace hsync::detail {
 
 class change_log {
@@ -2395,13 +2561,6 @@ public:
                   "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
           contains_(db, "SELECT 1 FROM hsync_shared_log WHERE hlc = ?"),
-          since_(db,
-                 "SELECT hlc, model, record_id, change_type, data FROM hsync_shared_log WHERE hlc > ? "
-                 "ORDER BY hlc LIMIT ?"),
-          range_(db,
-                 "SELECT hlc, model, record_id, change_type, data FROM hsync_shared_log WHERE hlc >= ? AND hlc <= ? "
-                 "ORDER BY hlc LIMIT ?"),
-          prune_(db, "DELETE FROM hsync_shared_log WHERE hlc <= ?"),
           by_seq_(db,
                   "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
@@ -2466,35 +2625,6 @@ public:
         return use.step();
     }
 
-    // Entries strictly after `after`, in HLC order, at most `limit` of them.
-    std::vector<shared_entry> fetch_since(const hlc& after, std::size_t limit) {
-        statement_use use(since_);
-        const hlc_bytes key = encode_hlc(after);
-        bind_hlc(use.get(), 1, key);
-        bind_limit(use.get(), 2, limit);
-        return read_entries(use);
-    }
-
-    // Entries with from <= HLC <= to, in HLC order, at most `limit` of them.
-    std::vector<shared_entry> fetch_range(const hlc& from, const hlc& to, std::size_t limit) {
-        statement_use use(range_);
-        const hlc_bytes lo = encode_hlc(from);
-        const hlc_bytes hi = encode_hlc(to);
-        bind_hlc(use.get(), 1, lo);
-        bind_hlc(use.get(), 2, hi);
-        bind_limit(use.get(), 3, limit);
-        return read_entries(use);
-    }
-
-    // Removes every entry with HLC <= through; returns how many.
-    std::size_t prune_through(const hlc& through) {
-        statement_use use(prune_);
-        const hlc_bytes key = encode_hlc(through);
-        bind_hlc(use.get(), 1, key);
-        use.step();
-        return static_cast<std::size_t>(sqlite3_changes(sqlite3_db_handle(use.get())));
-    }
-
     std::size_t size() {
         statement_use use(size_);
         use.step();
@@ -2534,9 +2664,6 @@ private:
 
     statement append_;
     statement contains_;
-    statement since_;
-    statement range_;
-    statement prune_;
     statement by_seq_;
     statement prune_seq_;
     statement oldest_;
@@ -2544,19 +2671,432 @@ private:
 };
 
 }  // namespace hsync::detail
-// ---- end hsync/detail/change_log.hpp ----
+// ---- end hsync/store/detail/change_log.hpp ----
 
-// ---- begin hsync/detail/field_changes.hpp ----
-// Per-field changes of records: which clocked fields differ between two versions of a
-// record, an edit from an old copy merged onto the stored record, the fields' JSON, and
-// the strict reading of the fields a remote change sets. "Clocked" fields are the synced
-// fields but the id (store/schema.hpp).
+// ---- begin hsync/store/detail/library_file.hpp ----
+// The library's database file: its lock, its SQLite connection in WAL mode, hsync's own
+// tables and the hsync_meta values (the device and library ids, the seq, the clock).
+// Nothing here depends on the models, so it is compiled once per translation unit.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+
+// ---- begin hsync/store/detail/internal_tables.hpp ----
+// hsync's own tables, in the library's one database file. HLCs are stored as the
+// 24-byte big-endian encoding of detail::encode_hlc, so that SQLite orders them as HLCs.
+// `seq` columns hold this device's sequence numbers (see hsync_meta 'seq').
+
+#include <cstdint>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+
+namespace hsync::detail {
+
+// The on-disk schema of hsync's tables; docs/storage.md describes this version.
+// Version 2 added hsync_peers.device_key (pairing kept in one table).
+inline constexpr std::int64_t storage_schema_version = 2;
+
+inline constexpr const char* internal_tables_sql = R"sql(
+CREATE TABLE IF NOT EXISTS hsync_meta (
+    key   TEXT NOT NULL PRIMARY KEY,
+    value BLOB
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hsync_shared_log (
+    hlc         BLOB NOT NULL PRIMARY KEY,
+    seq         INTEGER NOT NULL,
+    model       TEXT NOT NULL,
+    record_id   BLOB NOT NULL,
+    change_type INTEGER NOT NULL,
+    data        BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS hsync_shared_log_seq ON hsync_shared_log (seq);
+CREATE TABLE IF NOT EXISTS hsync_tombstones (
+    model     TEXT NOT NULL,
+    record_id BLOB NOT NULL,
+    hlc       BLOB NOT NULL,
+    owner     BLOB,
+    seq       INTEGER NOT NULL,
+    PRIMARY KEY (model, record_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hsync_tombstones_seq ON hsync_tombstones (seq);
+CREATE TABLE IF NOT EXISTS hsync_peers (
+    peer             BLOB NOT NULL PRIMARY KEY,
+    paired           INTEGER NOT NULL DEFAULT 1,
+    received_through INTEGER NOT NULL DEFAULT 0,
+    acked_by_peer    INTEGER NOT NULL DEFAULT 0,
+    device_key       TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hsync_backfill_checkpoints (
+    peer  BLOB NOT NULL,
+    phase TEXT NOT NULL,
+    seq   INTEGER NOT NULL,
+    PRIMARY KEY (peer, phase)
+) WITHOUT ROWID;
+)sql";
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/internal_tables.hpp ----
+
+// ---- begin hsync/store/detail/library_lock.hpp ----
+// One process at a time writes a library file: an exclusive lock (flock) on a file beside
+// it, "<library>.lock", held for the life of the library object and released by the OS
+// when the process ends, however it ends. The lock file holds the holder's pid, for the
+// error a second opener gets. Readers that open the library read-only take no lock.
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+
+namespace hsync::detail {
+
+class library_lock {
+public:
+    explicit library_lock(const std::filesystem::path& library) : path_(lock_path(library)) {
+        fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) {
+            throw error(errc::storage, "hsync: cannot create the lock file " + path_.string() + ": " +
+                                           std::strerror(errno) + "; the library's folder must be writable");
+        }
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            const std::string holder = read_holder();
+            ::close(fd_);
+            if (err != EWOULDBLOCK) {
+                throw error(errc::storage, "hsync: cannot lock " + path_.string() + ": " + std::strerror(err));
+            }
+            throw error(errc::library_in_use,
+                        "hsync: " + library.string() + " is in use by another " +
+                            (holder.empty() ? std::string("process or library object")
+                                            : "process (pid " + holder + ") or library object") +
+                            "; one process at a time opens a library to write. Close the other one, "
+                            "or open this one read-only (library_options::read_only) to look at it");
+        }
+        const std::string pid = std::to_string(::getpid()) + "\n";
+        if (::ftruncate(fd_, 0) == 0) {
+            [[maybe_unused]] const auto written = ::pwrite(fd_, pid.data(), pid.size(), 0);
+        }
+    }
+
+    ~library_lock() {
+        if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays, so no one races its removal
+    }
+
+    library_lock(const library_lock&) = delete;
+    library_lock& operator=(const library_lock&) = delete;
+
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+    // "<library>.lock", beside the file a symbolic link points to, so that every name of
+    // one file takes one lock.
+    static std::filesystem::path lock_path(const std::filesystem::path& library) {
+        std::error_code ec;
+        std::filesystem::path resolved = std::filesystem::weakly_canonical(library, ec);
+        if (ec) resolved = std::filesystem::absolute(library);
+        resolved += ".lock";
+        return resolved;
+    }
+
+private:
+    // The pid the holder wrote, digits only ("" when there is none yet).
+    std::string read_holder() const {
+        char buf[32] = {};
+        const auto n = ::pread(fd_, buf, sizeof buf - 1, 0);
+        std::string pid;
+        for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) pid.push_back(buf[i]);
+        return pid;
+    }
+
+    std::filesystem::path path_;
+    int fd_ = -1;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/library_lock.hpp ----
+
+// ---- begin hsync/store/options.hpp ----
+// How a library is opened: the device it runs on and the knobs of its database.
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+
+
+namespace hsync {
+
+// The device a library runs on. Its id is the owner_id of every record this device owns;
+// a library file belongs to one device for good.
+struct identity {
+    uuid device_id;
+};
+
+enum class durability {
+    // synchronous=FULL: a commit that returned survives power loss. The default.
+    full,
+    // synchronous=NORMAL: a commit that returned survives a crash of the process, but
+    // the last transactions may be lost on power loss. Faster on slow disks.
+    normal,
+};
+
+struct library_options {
+    durability sync = durability::full;
+    std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
+    hlc_clock_options clock{};
+    physical_clock physical = system_clock_millis;  // the simulator injects virtual time
+    // The library's id for a new database file; a random one when not given. An
+    // existing file keeps the id it was created with.
+    std::optional<uuid> library_id;
+    // Open to look, not to write: no lock is taken, so this works while the application
+    // that owns the file runs; every write throws errc::read_only. The file must exist.
+    bool read_only = false;
+    // How many bytes of replaced record versions the library keeps, so that a commit from
+    // a copy read before a newer write changes only what the application changed
+    // (docs/storage.md, "Editing a copy"). A commit from a copy older than what is kept
+    // throws errc::stale_copy. 0 keeps none.
+    std::size_t read_version_memory = 4u << 20;
+};
+
+}  // namespace hsync
+// ---- end hsync/store/options.hpp ----
+
+namespace hsync::detail {
+
+class library_file {
+public:
+    // What the file says about where the device left off.
+    struct resume_point {
+        std::uint64_t seq = 0;
+        std::uint64_t log_floor = 0;
+        std::optional<hlc> clock;
+    };
+
+    // Takes the lock (unless read-only), opens the file and checks that it is a library
+    // of this device; creating_tables runs inside the setup transaction of a writable open.
+    library_file(const std::filesystem::path& path, const uuid& device, const library_options& options)
+        : options_(options),
+          lock_(lock_for(path, options)),
+          db_(open_database(path, options)),
+          path_(path) {
+        if (options.read_only) {
+            open_read_only(device);
+        } else {
+            open_writable(device);
+        }
+    }
+
+    library_file(const library_file&) = delete;
+    library_file& operator=(const library_file&) = delete;
+
+    SQLite::Database& db() noexcept { return db_; }
+    const std::filesystem::path& path() const noexcept { return path_; }
+    const uuid& library_id() const noexcept { return library_id_; }
+    bool read_only() const noexcept { return options_.read_only; }
+    const resume_point& resumed() const noexcept { return resumed_; }
+
+    void save_u64(const char* key, std::uint64_t v) {
+        std::array<std::uint8_t, 8> bytes{};
+        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+        save(key, bytes.data(), bytes.size());
+    }
+
+    void save_clock(const hlc& h) {
+        const hlc_bytes b = encode_hlc(h);
+        save("hlc", b.data(), b.size());
+    }
+
+    void require_writable(const char* what) const {
+        if (options_.read_only) {
+            throw error(errc::read_only, "hsync: " + std::string(what) + ": " + path_.string() +
+                                             " is open read-only (library_options::read_only); open it "
+                                             "without that option, in the one process that writes it");
+        }
+    }
+
+private:
+    static std::optional<library_lock> lock_for(const std::filesystem::path& path, const library_options& options) {
+        if (options.read_only) return std::nullopt;
+        return std::optional<library_lock>(std::in_place, path);
+    }
+
+    static SQLite::Database open_database(const std::filesystem::path& path, const library_options& options) {
+        if (options.read_only && !std::filesystem::exists(path)) {
+            throw error(errc::not_found, "hsync: there is no library file at " + path.string() + " to open read-only");
+        }
+        try {
+            return SQLite::Database(path.string(), (options.read_only ? SQLite::OPEN_READONLY
+                                                                      : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
+                                                       SQLite::OPEN_FULLMUTEX);
+        } catch (const SQLite::Exception& e) {
+            throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
+        }
+    }
+
+    void open_writable(const uuid& device) {
+        try {
+            db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
+            const std::string mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
+            if (mode != "wal") {
+                throw error(errc::storage, "hsync: " + path_.string() + " cannot use WAL mode (journal mode is " +
+                                               mode + "); keep the library on a local file system");
+            }
+            db_.exec(options_.sync == durability::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            SQLite::Transaction setup(db_, SQLite::TransactionBehavior::IMMEDIATE);
+            db_.exec(internal_tables_sql);
+            check_meta(device);
+            setup.commit();
+        } catch (const SQLite::Exception& e) {
+            throw error(errc::storage, "hsync: cannot open " + path_.string() + ": " + e.what());
+        }
+    }
+
+    // A look at a file another process may be writing: nothing is created or written.
+    void open_read_only(const uuid& device) {
+        try {
+            db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
+            if (!db_.tableExists("hsync_meta")) {
+                throw error(errc::schema_mismatch, "hsync: " + path_.string() +
+                                                       " is not an hsync library (no hsync_meta table); open it "
+                                                       "once to write before opening it read-only");
+            }
+            SQLite::Transaction look(db_, SQLite::TransactionBehavior::DEFERRED);
+            check_meta(device);
+        } catch (const SQLite::Exception& e) {
+            throw error(errc::storage, "hsync: cannot open " + path_.string() + " read-only: " + e.what());
+        }
+    }
+
+    std::optional<std::vector<std::uint8_t>> load(const char* key) {
+        SQLite::Statement q(db_, "SELECT value FROM hsync_meta WHERE key = ?");
+        q.bind(1, key);
+        if (!q.executeStep()) return std::nullopt;
+        const auto col = q.getColumn(0);
+        const auto* p = static_cast<const std::uint8_t*>(col.getBlob());
+        return std::vector<std::uint8_t>(p, p + col.getBytes());
+    }
+
+    std::uint64_t load_u64(const char* key) {
+        const auto bytes = load(key);
+        std::uint64_t v = 0;
+        if (bytes && bytes->size() == 8) {
+            for (std::uint8_t b : *bytes) v = (v << 8) | b;
+        }
+        return v;
+    }
+
+    std::optional<uuid> load_uuid(const char* key) {
+        const auto bytes = load(key);
+        if (!bytes || bytes->size() != 16) return std::nullopt;
+        uuid::bytes_type b{};
+        std::copy(bytes->begin(), bytes->end(), b.begin());
+        return uuid{b};
+    }
+
+    void save(const char* key, const std::uint8_t* data, std::size_t size) {
+        if (!save_) {
+            save_.emplace(db_, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        }
+        statement_use use(*save_);
+        bind_text(use.get(), 1, key);
+        bind_bytes(use.get(), 2, data, size);
+        use.step();
+    }
+
+    void check_meta(const uuid& device) {
+        SQLite::Statement version(db_, "SELECT value FROM hsync_meta WHERE key = 'schema_version'");
+        if (version.executeStep()) {
+            const auto v = version.getColumn(0).getInt64();
+            version.reset();
+            if (v > storage_schema_version) {
+                throw error(errc::schema_too_new,
+                            "hsync: " + path_.string() + " was written by a newer hsync (storage schema " +
+                                std::to_string(v) + "; this build knows up to " +
+                                std::to_string(storage_schema_version) + "); upgrade hsync to open it");
+            }
+            if (v < storage_schema_version) upgrade_from(v);
+        } else {
+            db_.exec("INSERT INTO hsync_meta (key, value) VALUES ('schema_version', " +
+                     std::to_string(storage_schema_version) + ")");
+        }
+        if (load("device_id")) {
+            const uuid stored = load_uuid("device_id").value_or(uuid{});
+            if (stored != device) {
+                throw error(errc::wrong_device, "hsync: " + path_.string() + " is the library of device " +
+                                                    stored.to_string() + ", not of this device (" +
+                                                    device.to_string() + "); each device keeps its own library file");
+            }
+        } else {
+            save("device_id", device.bytes().data(), device.bytes().size());
+        }
+        if (auto id = load_uuid("library_id")) {
+            library_id_ = *id;
+        } else {
+            library_id_ = options_.library_id.value_or(uuid::v4());
+            save("library_id", library_id_.bytes().data(), library_id_.bytes().size());
+        }
+        resumed_.seq = load_u64("seq");
+        resumed_.log_floor = load_u64("log_floor");
+        if (auto stored = load("hlc")) resumed_.clock = decode_hlc(stored->data(), static_cast<int>(stored->size()));
+    }
+
+    // Brings an older file's hsync tables to this version, inside the open transaction.
+    void upgrade_from(std::int64_t v) {
+        if (options_.read_only) {
+            throw error(errc::schema_mismatch, "hsync: " + path_.string() + " has storage schema " + std::to_string(v) +
+                                                   " and this build writes " + std::to_string(storage_schema_version) +
+                                                   "; open it once to write (that upgrades it) before opening it read-only");
+        }
+        if (v < 2) db_.exec("ALTER TABLE hsync_peers ADD COLUMN device_key TEXT");
+        db_.exec("UPDATE hsync_meta SET value = " + std::to_string(storage_schema_version) + " WHERE key = 'schema_version'");
+    }
+
+    const library_options& options_;
+    std::optional<library_lock> lock_;  // before db_: taken before the file is opened, released after it is closed
+    SQLite::Database db_;
+    std::filesystem::path path_;
+    uuid library_id_;
+    resume_point resumed_;
+    std::optional<statement> save_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/library_file.hpp ----
+
+// ---- begin hsync/store/detail/model_store.hpp ----
+// One model's table: its prepared statements and the reading and writing of whole rows
+// (the model's fields plus hsync's version and per-field clocks). Merging decisions are
+// made by the library; this layer only moves rows.
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
-#include <nlohmann/json.hpp>
+#include <SQLiteCpp/Database.h>
 
 
 // ---- begin hsync/store/schema.hpp ----
@@ -2734,245 +3274,6 @@ inline void ensure_table(SQLite::Database& db, std::string_view table, const std
 namespace hsync::detail {
 
 template <class M>
-using field_mask = std::array<bool, model_traits<M>::synced_count - 1>;
-
-// Calls f(k, field_index_constant) for each clocked field, k being its clock slot.
-template <class M, class F>
-constexpr void for_each_clocked(F&& f) {
-    constexpr auto clocked = clocked_indices<M>();
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-        (f(K, std::integral_constant<std::size_t, clocked[K]>{}), ...);
-    }(std::make_index_sequence<clocked.size()>{});
-}
-
-template <class M>
-field_mask<M> changed_fields(const M& before, const M& after) {
-    field_mask<M> mask{};
-    for_each_clocked<M>([&](std::size_t k, auto index) {
-        mask[k] = !(get_field<decltype(index)::value>(before) == get_field<decltype(index)::value>(after));
-    });
-    return mask;
-}
-
-template <class M>
-bool local_fields_differ(const M& before, const M& after) {
-    bool differ = false;
-    for_each_field_index<M>([&](auto index) {
-        constexpr std::size_t i = decltype(index)::value;
-        if constexpr (is_local_v<field_type_t<M, i>>) {
-            differ = differ || !(get_field<i>(before) == get_field<i>(after));
-        }
-    });
-    return differ;
-}
-
-// An edit of a copy read earlier, merged onto the record as it is now: each field the
-// copy changed from `base` (the version it was read from) takes the copy's value; every
-// other field keeps `current`'s, so a later write by a peer, or by this device elsewhere,
-// is not undone. Returns whether the result equals the copy.
-template <class M>
-bool merge_edit(const M& base, const M& copy, M& current) {
-    bool equals_copy = true;
-    for_each_field_index<M>([&](auto index) {
-        constexpr std::size_t i = decltype(index)::value;
-        const auto& edited = get_field<i>(copy);
-        if (!(edited == get_field<i>(base))) {
-            get_field<i>(current) = edited;
-        } else if (!(get_field<i>(current) == edited)) {
-            equals_copy = false;
-        }
-    });
-    return equals_copy;
-}
-
-template <class M>
-nlohmann::json fields_json(const M& m, const field_mask<M>& mask) {
-    nlohmann::json out = nlohmann::json::object();
-    for_each_clocked<M>([&](std::size_t k, auto index) {
-        constexpr std::size_t i = decltype(index)::value;
-        if (mask[k]) {
-            out[std::string(model_traits<M>::field_names[i])] =
-                json_field<field_type_t<M, i>>::write(get_field<i>(m));
-        }
-    });
-    return out;
-}
-
-// Reads the fields a remote shared change sets into `into`, marking them in the mask.
-// Every key must be a clocked field of M and hold a value of its type; with
-// `require_all` (an insert) every clocked field must be there.
-template <class M>
-field_mask<M> read_fields(const nlohmann::json& data, M& into, bool require_all) {
-    using traits = model_traits<M>;
-    auto fail = [](const std::string& what) {
-        throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
-    };
-    if (!data.is_object()) fail("a change's data must be an object of fields, got " + describe(data));
-    field_mask<M> mask{};
-    std::size_t known = 0;
-    for_each_clocked<M>([&](std::size_t k, auto index) {
-        constexpr std::size_t i = decltype(index)::value;
-        const std::string name(traits::field_names[i]);
-        const auto it = data.find(name);
-        if (it == data.end()) {
-            if (require_all) fail("field '" + name + "' is missing from an insert");
-            return;
-        }
-        if (auto err = json_field<field_type_t<M, i>>::read(*it, get_field<i>(into))) {
-            fail("field '" + name + "': " + err->message());
-        }
-        mask[k] = true;
-        ++known;
-    });
-    if (known != data.size()) {
-        for (const auto& item : data.items()) {
-            bool is_clocked = false;
-            for_each_clocked<M>([&](std::size_t, auto index) {
-                is_clocked = is_clocked || traits::field_names[decltype(index)::value] == item.key();
-            });
-            if (!is_clocked) fail("unexpected field '" + printable(item.key()) + "' (not a synced field a change can set)");
-        }
-    }
-    return mask;
-}
-
-}  // namespace hsync::detail
-// ---- end hsync/detail/field_changes.hpp ----
-
-// ---- begin hsync/detail/model_list.hpp ----
-// The model list of a library, checked and turned into code at compile time: the
-// dispatch from a model name to its type (a fold the compiler unrolls, no table of
-// function pointers) and the order in which models are applied.
-
-#include <array>
-#include <cstddef>
-#include <limits>
-#include <string_view>
-#include <type_traits>
-
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/type.hpp>
-
-
-namespace hsync::detail {
-
-inline constexpr std::size_t no_rank = std::numeric_limits<std::size_t>::max();
-
-template <class... Ms>
-struct model_list {
-    static constexpr std::size_t size = sizeof...(Ms);
-    static constexpr auto types = boost::hana::tuple_t<Ms...>;
-
-    template <class M>
-    static constexpr bool contains = (std::is_same_v<M, Ms> || ...);
-
-    // 1 + the rank of the models M requires (non-optional refs); no_rank for a cycle.
-    template <class M, std::size_t Depth = 0>
-    static consteval std::size_t rank() {
-        if constexpr (Depth > sizeof...(Ms)) {
-            return no_rank;
-        } else {
-            return rank_over<Depth>(typename model_traits<M>::required_references{});
-        }
-    }
-
-    template <std::size_t Depth, class... Rs>
-    static consteval std::size_t rank_over(type_list<Rs...>) {
-        std::size_t r = 0;
-        bool cycle = false;
-        (
-            [&] {
-                if constexpr (contains<Rs>) {
-                    const std::size_t sub = rank<Rs, Depth + 1>();
-                    if (sub == no_rank) cycle = true;
-                    else if (sub + 1 > r) r = sub + 1;
-                }
-            }(),
-            ...);
-        return cycle ? no_rank : r;
-    }
-
-    // Calls f(boost::hana::type_c<M>) for the model named `name`; false if there is none.
-    template <class F>
-    static bool dispatch(std::string_view name, F&& f) {
-        bool found = false;
-        boost::hana::for_each(types, [&](auto t) {
-            using M = typename decltype(t)::type;
-            if (!found && model_traits<M>::name == name) {
-                found = true;
-                f(t);
-            }
-        });
-        return found;
-    }
-
-    static consteval bool distinct_types() { return ((count_type<Ms>() == 1) && ...); }
-    template <class M>
-    static consteval std::size_t count_type() {
-        return (std::size_t{std::is_same_v<M, Ms>} + ...);
-    }
-
-    static consteval bool distinct_names() {
-        constexpr std::array<std::string_view, sizeof...(Ms)> names{model_traits<Ms>::name...};
-        for (std::size_t i = 0; i < names.size(); ++i) {
-            for (std::size_t j = i + 1; j < names.size(); ++j) {
-                if (names[i] == names[j]) return false;
-            }
-        }
-        return true;
-    }
-
-    template <class... Rs>
-    static consteval bool all_in_list(type_list<Rs...>) {
-        return (contains<Rs> && ...);
-    }
-    static consteval bool references_closed() {
-        return (all_in_list(typename model_traits<Ms>::references{}) && ...);
-    }
-
-    static consteval bool acyclic() { return ((rank<Ms>() != no_rank) && ...); }
-
-    static constexpr bool valid = [] {
-        // hsync::library<> (no models) is allowed: it opens any library file for hsync's
-        // own bookkeeping (pairing, status, the log), as the command-line tool does.
-        static_assert(distinct_types(), "hsync: a model is listed twice in hsync::library<...>; list each model once");
-        static_assert(distinct_names(),
-                      "hsync: two models of this library have the same sync name; give one of them "
-                      "`static constexpr std::string_view sync_name = \"...\";`");
-        static_assert(references_closed(),
-                      "hsync: a model refers (hsync::ref<M>) to a model that is not in this library; add the "
-                      "referenced model to hsync::library<...>");
-        static_assert(acyclic(),
-                      "hsync: the models' non-optional references (hsync::ref<M>) form a cycle, so no record "
-                      "could be inserted first; make one of them std::optional<hsync::ref<M>>");
-        return true;
-    }();
-};
-
-}  // namespace hsync::detail
-// ---- end hsync/detail/model_list.hpp ----
-
-// ---- begin hsync/detail/model_store.hpp ----
-// One model's table: its prepared statements and the reading and writing of whole rows
-// (the model's fields plus hsync's version and per-field clocks). Merging decisions are
-// made by the library; this layer only moves rows.
-
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-#include <SQLiteCpp/Database.h>
-
-
-namespace hsync::detail {
-
-template <class M>
 struct stored_row {
     static constexpr std::size_t clock_count = model_traits<M>::synced_count - 1;
 
@@ -3140,11 +3441,12 @@ private:
 };
 
 }  // namespace hsync::detail
-// ---- end hsync/detail/model_store.hpp ----
+// ---- end hsync/store/detail/model_store.hpp ----
 
-// ---- begin hsync/detail/peer_book.hpp ----
+// ---- begin hsync/store/detail/peer_book.hpp ----
 // Per-peer bookkeeping the sync engine needs to resume where it stopped, kept in the
-// library's file and written in its transactions: whether the peer is paired, how far
+// library's file and written in its transactions: whether the peer is paired (and its
+// full device id, which TLS checks certificates against), how far
 // this device holds the peer's history (in the peer's seq), how far the peer
 // acknowledged this device's history (in this device's seq, for pruning), and the
 // checkpoints of an unfinished catch-up round, one per phase (the shared log, then each
@@ -3164,7 +3466,11 @@ namespace hsync::detail {
 class peer_book {
 public:
     explicit peer_book(SQLite::Database& db)
-        : pair_(db, "INSERT INTO hsync_peers (peer, paired) VALUES (?, 1) ON CONFLICT(peer) DO UPDATE SET paired = 1"),
+        : pair_(db,
+                "INSERT INTO hsync_peers (peer, paired, device_key) VALUES (?, 1, ?) ON CONFLICT(peer) "
+                "DO UPDATE SET paired = 1, device_key = coalesce(excluded.device_key, device_key)"),
+          keys_(db, "SELECT device_key FROM hsync_peers WHERE paired = 1 AND device_key IS NOT NULL ORDER BY device_key"),
+          has_key_(db, "SELECT 1 FROM hsync_peers WHERE peer = ? AND paired = 1 AND device_key = ?"),
           unpair_(db, "UPDATE hsync_peers SET paired = 0 WHERE peer = ?"),
           paired_(db, "SELECT peer FROM hsync_peers WHERE paired = 1 ORDER BY peer"),
           get_(db, "SELECT paired, received_through, acked_by_peer FROM hsync_peers WHERE peer = ?"),
@@ -3187,7 +3493,34 @@ public:
         std::uint64_t acked_by_peer = 0;     // in this device's seq: the peer has all up to here
     };
 
-    void pair(const uuid& peer) { run_with_peer(pair_, peer); }
+    // `key` is the peer's full device id (net::device_id as text) when pairing went through
+    // the network layer; a peer paired by uuid alone keeps the key it had.
+    void pair(const uuid& peer, std::optional<std::string_view> key = std::nullopt) {
+        statement_use use(pair_);
+        bind_uuid(use.get(), 1, peer);
+        if (key) {
+            bind_text(use.get(), 2, *key);
+        } else {
+            check_sqlite(sqlite3_bind_null(use.get(), 2), use.get());
+        }
+        use.step();
+    }
+
+    // The full device ids of the paired peers that have one.
+    std::vector<std::string> paired_keys() {
+        statement_use use(keys_);
+        std::vector<std::string> out;
+        while (use.step()) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(use.get(), 0)));
+        return out;
+    }
+
+    // Whether `peer` is paired under exactly this full device id.
+    bool paired_with_key(const uuid& peer, std::string_view key) {
+        statement_use use(has_key_);
+        bind_uuid(use.get(), 1, peer);
+        bind_text(use.get(), 2, key);
+        return use.step();
+    }
     void unpair(const uuid& peer) { run_with_peer(unpair_, peer); }
 
     std::vector<uuid> paired() {
@@ -3249,6 +3582,8 @@ private:
     }
 
     statement pair_;
+    statement keys_;
+    statement has_key_;
     statement unpair_;
     statement paired_;
     statement get_;
@@ -3261,39 +3596,107 @@ private:
 };
 
 }  // namespace hsync::detail
-// ---- end hsync/detail/peer_book.hpp ----
+// ---- end hsync/store/detail/peer_book.hpp ----
 
-// ---- begin hsync/detail/read_mark.hpp ----
-// The read mark a record_id carries: which library handed the copy out, and which stored
-// version of the record (its seq there) the copy was read from. Only the library sets
-// and reads it; see record_id in model/markers.hpp.
+// ---- begin hsync/store/detail/pending.hpp ----
+// What an open transaction will announce once it commits: the application's events and
+// the changes the sync engine pushes to peers. A savepoint that rolls back takes its
+// part of both back with it.
 
-#include <atomic>
-#include <cstdint>
+#include <cstddef>
+#include <functional>
+#include <string_view>
+#include <vector>
 
 
 namespace hsync::detail {
 
-struct read_mark {
-    std::uint64_t library = 0;  // 0: not read from any library
-    std::uint64_t version = 0;  // the seq of the version read
+struct pending_changes {
+    std::vector<std::function<void()>> events;
+    outgoing_changes outgoing;
 
-    static read_mark of(const record_id& id) noexcept { return {id.read_from_, id.read_version_}; }
-    static void set(const record_id& id, std::uint64_t library, std::uint64_t version) noexcept {
-        id.read_from_ = library;
-        id.read_version_ = version;
+    // What the lists held at a savepoint (sizes, not a copy: savepoints nest in loops).
+    struct mark {
+        std::size_t events = 0;
+        std::vector<std::size_t> states, shared;
+    };
+
+    mark here() const {
+        mark m{events.size(), {}, {}};
+        for (const auto& b : outgoing.states) m.states.push_back(b.records.size());
+        for (const auto& b : outgoing.shared) m.shared.push_back(b.entries.size());
+        return m;
     }
 
-    // A number for each library object of the process, never 0 and never reused, so a
-    // copy read from one library is not taken for a version of another.
-    static std::uint64_t next_library_serial() noexcept {
-        static std::atomic<std::uint64_t> serial{0};
-        return ++serial;
+    // Back to a savepoint. Batches only grow at the end, so that is a truncation. Once
+    // too_many, a transaction stays so: it is not pushed, and peers fetch it in pages,
+    // which is always correct.
+    void roll_back_to(const mark& m) {
+        events.resize(m.events);
+        if (outgoing.too_many) return;
+        auto& o = outgoing;
+        o.states.erase(o.states.begin() + static_cast<std::ptrdiff_t>(m.states.size()), o.states.end());
+        o.shared.erase(o.shared.begin() + static_cast<std::ptrdiff_t>(m.shared.size()), o.shared.end());
+        for (std::size_t i = 0; i < m.states.size(); ++i) {
+            auto& r = o.states[i].records;
+            r.erase(r.begin() + static_cast<std::ptrdiff_t>(m.states[i]), r.end());
+        }
+        for (std::size_t i = 0; i < m.shared.size(); ++i) {
+            auto& e = o.shared[i].entries;
+            e.erase(e.begin() + static_cast<std::ptrdiff_t>(m.shared[i]), e.end());
+        }
+    }
+
+    // Whether one more change is collected for the engine to push: not past
+    // max_pushed_changes (then the lists are dropped and peers fetch the changes in pages).
+    bool room_for_one_more() {
+        if (outgoing.too_many) return false;
+        std::size_t count = 0;
+        for (const auto& b : outgoing.states) count += b.records.size();
+        for (const auto& b : outgoing.shared) count += b.entries.size();
+        if (count < max_pushed_changes) return true;
+        outgoing.states.clear();
+        outgoing.shared.clear();
+        outgoing.too_many = true;
+        return false;
+    }
+
+    void push_state(state_record r) {
+        auto& batch = batch_for(outgoing.states, r.model);
+        batch.owner = r.owner;
+        batch.records.push_back(std::move(r));
+    }
+
+    void push_shared(shared_entry e) { batch_for(outgoing.shared, e.model).entries.push_back(std::move(e)); }
+
+private:
+    template <class Batch>
+    static Batch& batch_for(std::vector<Batch>& batches, std::string_view model) {
+        for (auto& b : batches) {
+            if (b.model == model) return b;
+        }
+        batches.emplace_back();
+        batches.back().model = std::string(model);
+        return batches.back();
     }
 };
 
 }  // namespace hsync::detail
-// ---- end hsync/detail/read_mark.hpp ----
+// ---- end hsync/store/detail/pending.hpp ----
+
+// ---- begin hsync/store/detail/read_versions.hpp ----
+// Versions of records that copies handed out may have been read from, kept after a newer
+// write replaced them, so that a commit from an old copy can tell which fields the
+// application changed (a three-way merge against the version it read). Bounded in bytes:
+// the oldest versions go first. See docs/storage.md, "Editing a copy".
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <tuple>
+#include <utility>
+
 
 // ---- begin hsync/detail/record_size.hpp ----
 // How large a record is on the wire, checked when it is committed. A peer refuses a
@@ -3370,197 +3773,6 @@ void check_record_size(const M& m, const uuid& id) {
 
 }  // namespace hsync::detail
 // ---- end hsync/detail/record_size.hpp ----
-
-// ---- begin hsync/detail/tombstones.hpp ----
-// Tombstones: the ids of deleted records, with the HLC of the delete. Deletes are final:
-// a record id that has a tombstone never comes back, from any change, in any order.
-
-#include <cstdint>
-#include <optional>
-#include <vector>
-#include <string_view>
-
-#include <SQLiteCpp/Database.h>
-
-
-namespace hsync::detail {
-
-class tombstones {
-public:
-    explicit tombstones(SQLite::Database& db)
-        : put_(db,
-               "INSERT INTO hsync_tombstones (model, record_id, hlc, owner, seq) VALUES (?, ?, ?, ?, ?) "
-               "ON CONFLICT(model, record_id) DO UPDATE SET hlc = excluded.hlc, seq = excluded.seq "
-               "WHERE excluded.hlc > hlc"),
-          get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?"),
-          page_(db,
-                "SELECT record_id, hlc, owner, seq FROM hsync_tombstones WHERE model = ? AND seq > ? AND seq <= ? "
-                "ORDER BY seq LIMIT ?") {}
-
-    struct entry {
-        uuid record;
-        hlc stamp;
-        std::optional<uuid> owner;  // device-owned records only
-        std::uint64_t seq = 0;
-    };
-
-    // Records the delete; a later delete of the same record keeps the greater HLC.
-    // Returns whether the tombstone is new or moved.
-    bool put(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner,
-             std::uint64_t seq) {
-        statement_use use(put_);
-        const hlc_bytes b = encode_hlc(stamp);
-        bind_text(use.get(), 1, model);
-        bind_uuid(use.get(), 2, record);
-        bind_hlc(use.get(), 3, b);
-        if (owner) {
-            bind_uuid(use.get(), 4, *owner);
-        } else {
-            check_sqlite(sqlite3_bind_null(use.get(), 4), use.get());
-        }
-        check_sqlite(sqlite3_bind_int64(use.get(), 5, static_cast<sqlite3_int64>(seq)), use.get());
-        use.step();
-        return sqlite3_changes(sqlite3_db_handle(use.get())) == 1;
-    }
-
-    // Tombstones of `model` with seq in (since, until], in seq order.
-    std::vector<entry> between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
-        statement_use use(page_);
-        sqlite3_stmt* s = use.get();
-        bind_text(s, 1, model);
-        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(since)), s);
-        check_sqlite(sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(until)), s);
-        check_sqlite(sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(limit)), s);
-        std::vector<entry> out;
-        while (use.step()) {
-            entry e;
-            auto stamp = decode_hlc(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1));
-            if (read_uuid_column(s, 0, e.record) || !stamp) throw error(errc::storage, "hsync: a tombstone is malformed");
-            e.stamp = *stamp;
-            if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-                uuid owner;
-                if (read_uuid_column(s, 2, owner)) throw error(errc::storage, "hsync: a tombstone is malformed");
-                e.owner = owner;
-            }
-            e.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
-            out.push_back(e);
-        }
-        return out;
-    }
-
-    std::optional<hlc> find(std::string_view model, const uuid& record) {
-        statement_use use(get_);
-        bind_text(use.get(), 1, model);
-        bind_uuid(use.get(), 2, record);
-        if (!use.step()) return std::nullopt;
-        return decode_hlc(sqlite3_column_blob(use.get(), 0), sqlite3_column_bytes(use.get(), 0));
-    }
-
-private:
-    statement put_;
-    statement get_;
-    statement page_;
-};
-
-}  // namespace hsync::detail
-// ---- end hsync/detail/tombstones.hpp ----
-
-// ---- begin hsync/store/detail/library_lock.hpp ----
-// One process at a time writes a library file: an exclusive lock (flock) on a file beside
-// it, "<library>.lock", held for the life of the library object and released by the OS
-// when the process ends, however it ends. The lock file holds the holder's pid, for the
-// error a second opener gets. Readers that open the library read-only take no lock.
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <string>
-#include <system_error>
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-
-namespace hsync::detail {
-
-class library_lock {
-public:
-    explicit library_lock(const std::filesystem::path& library) : path_(lock_path(library)) {
-        fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) {
-            throw error(errc::storage, "hsync: cannot create the lock file " + path_.string() + ": " +
-                                           std::strerror(errno) + "; the library's folder must be writable");
-        }
-        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-            const int err = errno;
-            const std::string holder = read_holder();
-            ::close(fd_);
-            if (err != EWOULDBLOCK) {
-                throw error(errc::storage, "hsync: cannot lock " + path_.string() + ": " + std::strerror(err));
-            }
-            throw error(errc::library_in_use,
-                        "hsync: " + library.string() + " is in use by another " +
-                            (holder.empty() ? std::string("process or library object")
-                                            : "process (pid " + holder + ") or library object") +
-                            "; one process at a time opens a library to write. Close the other one, "
-                            "or open this one read-only (library_options::read_only) to look at it");
-        }
-        const std::string pid = std::to_string(::getpid()) + "\n";
-        if (::ftruncate(fd_, 0) == 0) {
-            [[maybe_unused]] const auto written = ::pwrite(fd_, pid.data(), pid.size(), 0);
-        }
-    }
-
-    ~library_lock() {
-        if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays, so no one races its removal
-    }
-
-    library_lock(const library_lock&) = delete;
-    library_lock& operator=(const library_lock&) = delete;
-
-    const std::filesystem::path& path() const noexcept { return path_; }
-
-    // "<library>.lock", beside the file a symbolic link points to, so that every name of
-    // one file takes one lock.
-    static std::filesystem::path lock_path(const std::filesystem::path& library) {
-        std::error_code ec;
-        std::filesystem::path resolved = std::filesystem::weakly_canonical(library, ec);
-        if (ec) resolved = std::filesystem::absolute(library);
-        resolved += ".lock";
-        return resolved;
-    }
-
-private:
-    // The pid the holder wrote, digits only ("" when there is none yet).
-    std::string read_holder() const {
-        char buf[32] = {};
-        const auto n = ::pread(fd_, buf, sizeof buf - 1, 0);
-        std::string pid;
-        for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) pid.push_back(buf[i]);
-        return pid;
-    }
-
-    std::filesystem::path path_;
-    int fd_ = -1;
-};
-
-}  // namespace hsync::detail
-// ---- end hsync/store/detail/library_lock.hpp ----
-
-// ---- begin hsync/store/detail/read_versions.hpp ----
-// Versions of records that copies handed out may have been read from, kept after a newer
-// write replaced them, so that a commit from an old copy can tell which fields the
-// application changed (a three-way merge against the version it read). Bounded in bytes:
-// the oldest versions go first. See docs/storage.md, "Editing a copy".
-
-#include <cstddef>
-#include <cstdint>
-#include <deque>
-#include <map>
-#include <tuple>
-#include <utility>
-
 
 namespace hsync::detail {
 
@@ -3656,109 +3868,740 @@ private:
 }  // namespace hsync::detail
 // ---- end hsync/store/detail/read_versions.hpp ----
 
-// ---- begin hsync/store/internal_tables.hpp ----
-// hsync's own tables, in the library's one database file. HLCs are stored as the
-// 24-byte big-endian encoding of detail::encode_hlc, so that SQLite orders them as HLCs.
-// `seq` columns hold this device's sequence numbers (see hsync_meta 'seq').
+// ---- begin hsync/store/detail/records.hpp ----
+// What the store needs to know of any record: its id, its owner, and how to refuse it
+// with a message that names it.
 
-#include <cstdint>
+#include <optional>
 #include <string>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 
 namespace hsync::detail {
 
-// The on-disk schema of hsync's tables; docs/storage.md describes this version.
-inline constexpr std::int64_t storage_schema_version = 1;
+template <class M>
+const uuid& id_of(const M& m) {
+    return get_field<model_traits<M>::id_index>(m).value;
+}
 
-inline constexpr const char* internal_tables_sql = R"sql(
-CREATE TABLE IF NOT EXISTS hsync_meta (
-    key   TEXT NOT NULL PRIMARY KEY,
-    value BLOB
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hsync_shared_log (
-    hlc         BLOB NOT NULL PRIMARY KEY,
-    seq         INTEGER NOT NULL,
-    model       TEXT NOT NULL,
-    record_id   BLOB NOT NULL,
-    change_type INTEGER NOT NULL,
-    data        BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS hsync_shared_log_seq ON hsync_shared_log (seq);
-CREATE TABLE IF NOT EXISTS hsync_tombstones (
-    model     TEXT NOT NULL,
-    record_id BLOB NOT NULL,
-    hlc       BLOB NOT NULL,
-    owner     BLOB,
-    seq       INTEGER NOT NULL,
-    PRIMARY KEY (model, record_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS hsync_tombstones_seq ON hsync_tombstones (seq);
-CREATE TABLE IF NOT EXISTS hsync_peers (
-    peer             BLOB NOT NULL PRIMARY KEY,
-    paired           INTEGER NOT NULL DEFAULT 1,
-    received_through INTEGER NOT NULL DEFAULT 0,
-    acked_by_peer    INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hsync_backfill_checkpoints (
-    peer  BLOB NOT NULL,
-    phase TEXT NOT NULL,
-    seq   INTEGER NOT NULL,
-    PRIMARY KEY (peer, phase)
-) WITHOUT ROWID;
-)sql";
+// The owner of a record, or nullopt for a shared record.
+template <class M>
+std::optional<uuid> owner_of(const M& m) {
+    using traits = model_traits<M>;
+    if constexpr (traits::strategy == strategy::shared) {
+        return std::nullopt;
+    } else if constexpr (traits::strategy == strategy::device_owned) {
+        return get_field<traits::owner_index>(m).value;
+    } else {
+        const auto& owner = get_field<traits::owner_index>(m);
+        return owner ? std::optional<uuid>(owner->value) : std::nullopt;
+    }
+}
+
+inline std::string owner_text(const std::optional<uuid>& owner) {
+    return owner ? "device " + owner->to_string() : "shared";
+}
+
+template <class M>
+[[noreturn]] void refuse(errc code, const uuid& id, const std::string& what) {
+    throw error(code, "hsync: " + std::string(model_traits<M>::name) + " " + id.to_string() + ": " + what);
+}
+
+// A remote change that breaks the rules: refused whole.
+[[noreturn]] inline void invalid_change(const std::string& what) { throw error(errc::invalid_change, "hsync: " + what); }
 
 }  // namespace hsync::detail
-// ---- end hsync/store/internal_tables.hpp ----
+// ---- end hsync/store/detail/records.hpp ----
 
-// ---- begin hsync/store/options.hpp ----
-// How a library is opened: the device it runs on and the knobs of its database.
+// ---- begin hsync/store/detail/tombstones.hpp ----
+// Tombstones: the ids of deleted records, with the HLC of the delete. Deletes are final:
+// a record id that has a tombstone never comes back, from any change, in any order.
 
-#include <chrono>
-#include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <vector>
+#include <string_view>
 
+#include <SQLiteCpp/Database.h>
+
+
+namespace hsync::detail {
+
+class tombstones {
+public:
+    explicit tombstones(SQLite::Database& db)
+        : put_(db,
+               "INSERT INTO hsync_tombstones (model, record_id, hlc, owner, seq) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT(model, record_id) DO UPDATE SET hlc = excluded.hlc, seq = excluded.seq "
+               "WHERE excluded.hlc > hlc"),
+          get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?"),
+          page_(db,
+                "SELECT record_id, hlc, owner, seq FROM hsync_tombstones WHERE model = ? AND seq > ? AND seq <= ? "
+                "ORDER BY seq LIMIT ?") {}
+
+    struct entry {
+        uuid record;
+        hlc stamp;
+        std::optional<uuid> owner;  // device-owned records only
+        std::uint64_t seq = 0;
+    };
+
+    // Records the delete; a later delete of the same record keeps the greater HLC.
+    // Returns whether the tombstone is new or moved.
+    bool put(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner,
+             std::uint64_t seq) {
+        statement_use use(put_);
+        const hlc_bytes b = encode_hlc(stamp);
+        bind_text(use.get(), 1, model);
+        bind_uuid(use.get(), 2, record);
+        bind_hlc(use.get(), 3, b);
+        if (owner) {
+            bind_uuid(use.get(), 4, *owner);
+        } else {
+            check_sqlite(sqlite3_bind_null(use.get(), 4), use.get());
+        }
+        check_sqlite(sqlite3_bind_int64(use.get(), 5, static_cast<sqlite3_int64>(seq)), use.get());
+        use.step();
+        return sqlite3_changes(sqlite3_db_handle(use.get())) == 1;
+    }
+
+    // Tombstones of `model` with seq in (since, until], in seq order.
+    std::vector<entry> between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(page_);
+        sqlite3_stmt* s = use.get();
+        bind_text(s, 1, model);
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(until)), s);
+        check_sqlite(sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(limit)), s);
+        std::vector<entry> out;
+        while (use.step()) {
+            entry e;
+            auto stamp = decode_hlc(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1));
+            if (read_uuid_column(s, 0, e.record) || !stamp) throw error(errc::storage, "hsync: a tombstone is malformed");
+            e.stamp = *stamp;
+            if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+                uuid owner;
+                if (read_uuid_column(s, 2, owner)) throw error(errc::storage, "hsync: a tombstone is malformed");
+                e.owner = owner;
+            }
+            e.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+            out.push_back(e);
+        }
+        return out;
+    }
+
+    std::optional<hlc> find(std::string_view model, const uuid& record) {
+        statement_use use(get_);
+        bind_text(use.get(), 1, model);
+        bind_uuid(use.get(), 2, record);
+        if (!use.step()) return std::nullopt;
+        return decode_hlc(sqlite3_column_blob(use.get(), 0), sqlite3_column_bytes(use.get(), 0));
+    }
+
+private:
+    statement put_;
+    statement get_;
+    statement page_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/tombstones.hpp ----
+
+namespace hsync::detail {
+
+template <class... Ms>
+struct library_state {
+    using models = model_list<Ms...>;
+    template <class M>
+    using callbacks = std::shared_ptr<const std::vector<std::function<void(const change<M>&)>>>;
+    using outgoing_listener = std::function<void(const outgoing_changes&)>;
+
+    struct tables_type {
+        explicit tables_type(SQLite::Database& db)
+            : log(db), peers(db), tombs(db), models(model_store<Ms>(db)...) {}
+        change_log log;
+        peer_book peers;
+        tombstones tombs;
+        std::tuple<model_store<Ms>...> models;
+    };
+
+    library_state(const std::filesystem::path& path, const identity& id, library_options opts)
+        : options(std::move(opts)),
+          file(path, checked_device(id), options),
+          clock(id.device_id, options.physical, options.clock, file.resumed().clock.value_or(hlc{})),
+          kept_versions(options.read_version_memory),
+          begin(file.db(), options.read_only ? "BEGIN" : "BEGIN IMMEDIATE"),
+          commit(file.db(), "COMMIT"),
+          seq(file.resumed().seq),
+          committed_seq(file.resumed().seq),
+          log_floor(file.resumed().log_floor) {
+        // The models' tables are created (if new) in one transaction with nothing else.
+        SQLite::Transaction setup(file.db(), options.read_only ? SQLite::TransactionBehavior::DEFERRED
+                                                               : SQLite::TransactionBehavior::IMMEDIATE);
+        tables.emplace(file.db());
+        setup.commit();
+    }
+
+    library_state(const library_state&) = delete;
+    library_state& operator=(const library_state&) = delete;
+
+    const uuid& device_id() const noexcept { return clock.device(); }
+    SQLite::Database& db() noexcept { return file.db(); }
+
+    template <class M>
+    model_store<M>& store() {
+        static_assert(models::template contains<M>, "hsync: M is not a model of this library; add it to hsync::library<...>");
+        return std::get<model_store<M>>(tables->models);
+    }
+
+    std::uint64_t next_seq() noexcept { return ++seq; }
+
+    hlc next_hlc() {
+        clock_dirty = true;
+        return clock.next();
+    }
+
+    // Refuses a timestamp beyond the allowed drift (errc::clock_drift).
+    hlc merge_remote_hlc(const hlc& remote) {
+        clock_dirty = true;
+        return clock.update(remote);
+    }
+
+    // A tombstone, or a later one for the same record; takes a seq only when it writes.
+    bool put_tombstone(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner) {
+        if (const auto existing = tables->tombs.find(model, record); existing && !(*existing < stamp)) return false;
+        return tables->tombs.put(model, record, stamp, owner, next_seq());
+    }
+
+    // History up to `through` is served as snapshots from now on.
+    void raise_log_floor(std::uint64_t through) {
+        if (through <= log_floor) return;
+        log_floor = through;
+        file.save_u64("log_floor", log_floor);
+    }
+
+    // Queues the event of a change of M, delivered after the transaction commits.
+    template <class M>
+    void announce(change_type type, change_origin origin, const uuid& id, const M& value, const hlc& stamp) {
+        const auto& slot = std::get<callbacks<M>>(subscribers);
+        if (!slot || slot->empty()) return;
+        change<M> c{type, origin, record_id{id}, value, stamp};
+        // The value of an insert or update is the version just written (seq): a handler
+        // may keep it and commit an edit of it later.
+        if (type != change_type::remove) {
+            read_mark::set(get_field<model_traits<M>::id_index>(*c.value), serial, seq);
+            kept_versions.note_read(seq);
+        }
+        pending.events.emplace_back([subscribers = slot, c = std::move(c)] {
+            for (const auto& cb : *subscribers) cb(c);
+        });
+    }
+
+    // Whether the transaction's changes are collected for the engine to push: not when no
+    // engine listens, nor past max_pushed_changes (then peers fetch them in pages).
+    bool wants_outgoing() { return listener && pending.room_for_one_more(); }
+
+    // A copy handed out: mark it as read from `version`, unless that version is not
+    // committed yet (a read inside a transaction after writing the record), which may
+    // never exist.
+    template <class M>
+    void mark_read(M& m, std::uint64_t version) {
+        const auto& id = get_field<model_traits<M>::id_index>(m);
+        if (version > committed_seq) {
+            read_mark::set(id, 0, 0);
+            return;
+        }
+        read_mark::set(id, serial, version);
+        kept_versions.note_read(seq);
+    }
+
+    // A stored version about to be overwritten: kept while a copy of it may be out.
+    template <class M>
+    void keep_superseded(const stored_row<M>& row) {
+        kept_versions.superseded(id_of(row.value), row.seq, row.value);
+    }
+
+    library_options options;
+    library_file file;
+    hlc_clock clock;
+    const std::uint64_t serial = read_mark::next_library_serial();  // names this object in read marks
+    read_versions<Ms...> kept_versions;  // replaced versions a copy may still be read from
+    std::optional<tables_type> tables;
+    statement begin;
+    statement commit;
+
+    std::recursive_mutex mutex;
+    int depth = 0;                 // transaction nesting: 0 none, 1 the transaction, more savepoints
+    bool clock_dirty = false;
+    std::uint64_t seq = 0;            // the last seq handed out
+    std::uint64_t committed_seq = 0;  // the last seq of a committed transaction
+    hlc clock_at_begin{};             // the clock when the open transaction began
+    std::uint64_t log_floor = 0;      // the log was pruned up to here
+    pending_changes pending;
+    std::tuple<callbacks<Ms>...> subscribers;
+    std::shared_ptr<outgoing_listener> listener;  // the sync engine, when one is attached
+
+private:
+    static const uuid& checked_device(const identity& id) {
+        if (id.device_id.is_nil()) {
+            throw error(errc::wrong_device, "hsync: the identity's device id is nil; give each device a unique id");
+        }
+        return id.device_id;
+    }
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/library_state.hpp ----
+
+// ---- begin hsync/store/detail/local_writes.hpp ----
+// The local commit paths, inside an open transaction. A device-owned record is written
+// whole, stamped with this device's HLC; a shared record logs the fields that differ
+// from the stored row under a new HLC. A copy read earlier is first merged onto the
+// stored row, so that it changes only what the application changed.
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+
+// ---- begin hsync/store/detail/field_changes.hpp ----
+// Per-field changes of records: which clocked fields differ between two versions of a
+// record, an edit from an old copy merged onto the stored record, the fields' JSON, and
+// the strict reading of the fields a remote change sets. "Clocked" fields are the synced
+// fields but the id (store/schema.hpp).
+
+#include <array>
+#include <cstddef>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+
+namespace hsync::detail {
+
+template <class M>
+using field_mask = std::array<bool, model_traits<M>::synced_count - 1>;
+
+// Calls f(k, field_index_constant) for each clocked field, k being its clock slot.
+template <class M, class F>
+constexpr void for_each_clocked(F&& f) {
+    constexpr auto clocked = clocked_indices<M>();
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (f(K, std::integral_constant<std::size_t, clocked[K]>{}), ...);
+    }(std::make_index_sequence<clocked.size()>{});
+}
+
+template <class M>
+field_mask<M> changed_fields(const M& before, const M& after) {
+    field_mask<M> mask{};
+    for_each_clocked<M>([&](std::size_t k, auto index) {
+        mask[k] = !(get_field<decltype(index)::value>(before) == get_field<decltype(index)::value>(after));
+    });
+    return mask;
+}
+
+template <class M>
+bool local_fields_differ(const M& before, const M& after) {
+    bool differ = false;
+    for_each_field_index<M>([&](auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        if constexpr (is_local_v<field_type_t<M, i>>) {
+            differ = differ || !(get_field<i>(before) == get_field<i>(after));
+        }
+    });
+    return differ;
+}
+
+// An edit of a copy read earlier, merged onto the record as it is now: each field the
+// copy changed from `base` (the version it was read from) takes the copy's value; every
+// other field keeps `current`'s, so a later write by a peer, or by this device elsewhere,
+// is not undone. Returns whether the result equals the copy.
+template <class M>
+bool merge_edit(const M& base, const M& copy, M& current) {
+    bool equals_copy = true;
+    for_each_field_index<M>([&](auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        const auto& edited = get_field<i>(copy);
+        if (!(edited == get_field<i>(base))) {
+            get_field<i>(current) = edited;
+        } else if (!(get_field<i>(current) == edited)) {
+            equals_copy = false;
+        }
+    });
+    return equals_copy;
+}
+
+template <class M>
+nlohmann::json fields_json(const M& m, const field_mask<M>& mask) {
+    nlohmann::json out = nlohmann::json::object();
+    for_each_clocked<M>([&](std::size_t k, auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        if (mask[k]) {
+            out[std::string(model_traits<M>::field_names[i])] =
+                json_field<field_type_t<M, i>>::write(get_field<i>(m));
+        }
+    });
+    return out;
+}
+
+// Reads the fields a remote shared change sets into `into`, marking them in the mask.
+// Every key must be a clocked field of M and hold a value of its type; with
+// `require_all` (an insert) every clocked field must be there.
+template <class M>
+field_mask<M> read_fields(const nlohmann::json& data, M& into, bool require_all) {
+    using traits = model_traits<M>;
+    auto fail = [](const std::string& what) {
+        throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
+    };
+    if (!data.is_object()) fail("a change's data must be an object of fields, got " + describe(data));
+    field_mask<M> mask{};
+    std::size_t known = 0;
+    for_each_clocked<M>([&](std::size_t k, auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        const std::string name(traits::field_names[i]);
+        const auto it = data.find(name);
+        if (it == data.end()) {
+            if (require_all) fail("field '" + name + "' is missing from an insert");
+            return;
+        }
+        if (auto err = json_field<field_type_t<M, i>>::read(*it, get_field<i>(into))) {
+            fail("field '" + name + "': " + err->message());
+        }
+        mask[k] = true;
+        ++known;
+    });
+    if (known != data.size()) {
+        for (const auto& item : data.items()) {
+            bool is_clocked = false;
+            for_each_clocked<M>([&](std::size_t, auto index) {
+                is_clocked = is_clocked || traits::field_names[decltype(index)::value] == item.key();
+            });
+            if (!is_clocked) fail("unexpected field '" + printable(item.key()) + "' (not a synced field a change can set)");
+        }
+    }
+    return mask;
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/field_changes.hpp ----
+
+namespace hsync::detail {
+
+template <class... Ms>
+class local_writes {
+public:
+    explicit local_writes(library_state<Ms...>& s) noexcept : s_(s) {}
+
+    // Returns the seq of the version the record now has when that version equals m (so
+    // that m can be marked as read from it), 0 otherwise.
+    template <class M>
+    std::uint64_t commit(const M& m) {
+        static_assert(library_state<Ms...>::models::template contains<M>,
+                      "hsync: commit: M is not a model of this library; add it to hsync::library<...>");
+        s_.file.require_writable("commit");
+        const uuid& id = id_of(m);
+        if (id.is_nil()) {
+            refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
+        }
+        check_record_size(m, id);
+        if (s_.tables->tombs.find(model_traits<M>::name, id)) {
+            refuse<M>(errc::record_deleted, id,
+                      "this record was deleted, and deletes are final; commit a new record with a new id");
+        }
+        auto existing = s_.template store<M>().find(id);
+        bool whole = true;
+        const std::optional<M> merged = existing ? merge_onto_stored(m, *existing, whole) : std::nullopt;
+        const M& record = merged ? *merged : m;
+        const auto owner = owner_of(record);
+        if (existing && owner_of(existing->value) != owner) {
+            refuse<M>(errc::not_owner, id,
+                      "a record's owner never changes (stored: " + owner_text(owner_of(existing->value)) +
+                          ", committed: " + owner_text(owner) + ")");
+        }
+        const std::uint64_t made = owner ? commit_owned(record, id, *owner, existing) : commit_shared(record, id, existing);
+        if (!whole) return 0;
+        // The caller may mark its copy as this version once the transaction commits: keep
+        // the version from then on if a later write replaces it.
+        s_.kept_versions.note_read(made);
+        return made;
+    }
+
+    // Deletes a record: a tombstone, and a log entry for a shared record.
+    template <class M>
+    void remove(const uuid& id) {
+        static_assert(library_state<Ms...>::models::template contains<M>,
+                      "hsync: remove: M is not a model of this library; add it to hsync::library<...>");
+        s_.file.require_writable("remove");
+        auto existing = s_.template store<M>().find(id);
+        if (!existing) {
+            if (s_.tables->tombs.find(model_traits<M>::name, id)) return;  // already deleted
+            refuse<M>(errc::not_found, id, "no such record to remove");
+        }
+        const auto owner = owner_of(existing->value);
+        if (owner && *owner != s_.device_id()) {
+            refuse<M>(errc::not_owner, id, "owned by device " + owner->to_string() + "; only the owning device removes it");
+        }
+        const hlc stamp = s_.next_hlc();
+        const std::uint64_t seq = s_.next_seq();
+        s_.template store<M>().erase(id);
+        s_.tables->tombs.put(model_traits<M>::name, id, stamp, owner, seq);
+        if (owner) {
+            if (s_.wants_outgoing()) {
+                s_.pending.push_state(
+                    state_record{std::string(model_traits<M>::name), id, *owner, stamp, true, nlohmann::json::object()});
+            }
+        } else {
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, nlohmann::json::object()};
+            s_.tables->log.append(entry, seq);
+            if (s_.wants_outgoing()) s_.pending.push_shared(std::move(entry));
+        }
+        s_.announce(change_type::remove, change_origin::local, id, existing->value, stamp);
+    }
+
+    // After a commit that returned: the application's copy is now of the version it made.
+    template <class M>
+    void remark(const M& m, std::uint64_t made) {
+        if (made == 0) return;
+        read_mark::set(get_field<model_traits<M>::id_index>(m), s_.serial, made);
+    }
+
+private:
+    // The edit of a copy read from an older version than the stored one, merged onto the
+    // stored record; nullopt when the copy is of the stored version or was not read from
+    // this library (then it is written as it is). `whole` tells whether the merge kept
+    // every field of the copy.
+    template <class M>
+    std::optional<M> merge_onto_stored(const M& m, const stored_row<M>& stored, bool& whole) {
+        const auto mark = read_mark::of(get_field<model_traits<M>::id_index>(m));
+        if (mark.library != s_.serial || mark.version == stored.seq) return std::nullopt;
+        const M* base = s_.kept_versions.template find<M>(id_of(m), mark.version);
+        if (!base) {
+            refuse<M>(errc::stale_copy, id_of(m),
+                      "this copy was read from version " + std::to_string(mark.version) +
+                          " of the record, which was written since and is no longer kept "
+                          "(library_options::read_version_memory), so hsync cannot tell which fields you "
+                          "changed. Read the record again and redo the edit, or edit with update<M>()");
+        }
+        M merged = stored.value;
+        whole = merge_edit(*base, m, merged);
+        return merged;
+    }
+
+    template <class M>
+    std::uint64_t commit_owned(const M& m, const uuid& id, const uuid& owner, const std::optional<stored_row<M>>& existing) {
+        if (owner != s_.device_id()) {
+            refuse<M>(errc::not_owner, id,
+                      "owned by device " + owner.to_string() + "; only the owning device commits it (this is " +
+                          s_.device_id().to_string() + ")");
+        }
+        const hlc version = s_.next_hlc();
+        stored_row<M> row{m, s_.next_seq(), version, {}};
+        if (existing) s_.keep_superseded(*existing);
+        s_.template store<M>().write(row);
+        const change_type type = existing ? change_type::update : change_type::insert;
+        s_.announce(type, change_origin::local, id, m, version);
+        if (s_.wants_outgoing()) {
+            s_.pending.push_state(state_record{std::string(model_traits<M>::name), id, owner, version, false, to_json(m)});
+        }
+        return row.seq;
+    }
+
+    template <class M>
+    std::uint64_t commit_shared(const M& m, const uuid& id, const std::optional<stored_row<M>>& existing) {
+        field_mask<M> changed{};
+        if (existing) {
+            changed = changed_fields(existing->value, m);
+        } else {
+            changed.fill(true);
+        }
+        const bool any_synced = std::find(changed.begin(), changed.end(), true) != changed.end();
+        if (!any_synced && existing && !local_fields_differ(existing->value, m)) return existing->seq;  // nothing to do
+
+        stored_row<M> row;
+        row.value = m;
+        row.seq = s_.next_seq();
+        if (existing) {
+            row.clocks = existing->clocks;
+            s_.keep_superseded(*existing);
+        }
+        hlc stamp{};
+        if (any_synced) {
+            stamp = s_.next_hlc();
+            for (std::size_t k = 0; k < changed.size(); ++k) {
+                if (changed[k]) row.clocks[k] = stamp;
+            }
+        }
+        s_.template store<M>().write(row);
+        const change_type type = existing ? change_type::update : change_type::insert;
+        if (any_synced) {
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, fields_json(m, changed)};
+            s_.tables->log.append(entry, row.seq);
+            if (s_.wants_outgoing()) s_.pending.push_shared(std::move(entry));
+        }
+        s_.announce(type, change_origin::local, id, m, stamp);
+        return row.seq;
+    }
+
+    library_state<Ms...>& s_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/local_writes.hpp ----
+
+// ---- begin hsync/store/detail/transactions.hpp ----
+// One library transaction: BEGIN IMMEDIATE at the outermost level, savepoints inside.
+// A transaction that throws leaves nothing behind: not its rows, not its seqs, not its
+// timestamps, not its events. What it announces is delivered after COMMIT, outside the
+// lock, so that a callback may read or write the library.
+
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <sqlite3.h>
+
+
+namespace hsync::detail {
+
+inline void step_once(const statement& stmt) {
+    statement_use use(stmt);
+    use.step();
+}
+
+template <class State, class Handle, class F>
+decltype(auto) run_savepoint(State& s, Handle& handle, F& fn) {
+    using result_type = std::invoke_result_t<F&, Handle&>;
+    const std::string name = "hsync_" + std::to_string(s.depth);
+    s.db().exec("SAVEPOINT " + name);
+    const auto before = s.pending.here();
+    ++s.depth;
+    auto roll_back = [&] {
+        --s.depth;
+        s.db().exec("ROLLBACK TO " + name);
+        s.db().exec("RELEASE " + name);
+        s.pending.roll_back_to(before);
+    };
+    auto release = [&] {
+        --s.depth;
+        s.db().exec("RELEASE " + name);
+    };
+    if constexpr (std::is_void_v<result_type>) {
+        try {
+            fn(handle);
+        } catch (...) {
+            roll_back();
+            throw;
+        }
+        release();
+    } else {
+        std::optional<std::remove_cvref_t<result_type>> result;
+        try {
+            result.emplace(fn(handle));
+        } catch (...) {
+            roll_back();
+            throw;
+        }
+        release();
+        return std::remove_cvref_t<result_type>(std::move(*result));
+    }
+}
+
+// Persists the clock and the seq and commits; returns what the transaction announces.
+template <class State>
+pending_changes commit_transaction(State& s) {
+    if (s.clock_dirty) s.file.save_clock(s.clock.last());
+    if (s.seq != s.committed_seq) s.file.save_u64("seq", s.seq);
+    step_once(s.commit);
+    s.pending.outgoing.prev_seq = s.committed_seq;
+    s.pending.outgoing.seq = s.seq;
+    s.committed_seq = s.seq;
+    s.depth = 0;
+    s.clock_dirty = false;
+    return std::exchange(s.pending, pending_changes{});
+}
+
+template <class State>
+void deliver(State& s, pending_changes done, std::unique_lock<std::recursive_mutex>& lock) {
+    auto listener = s.listener;
+    lock.unlock();
+    for (auto& fire : done.events) fire();
+    if (listener && !done.outgoing.empty()) (*listener)(done.outgoing);
+}
+
+template <class State>
+void abort_transaction(State& s) noexcept {
+    if (sqlite3_get_autocommit(s.db().getHandle()) == 0) {
+        sqlite3_exec(s.db().getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    s.depth = 0;
+    s.clock_dirty = false;
+    s.seq = s.committed_seq;  // nothing of the transaction escaped
+    s.kept_versions.forget_after(s.committed_seq);
+    // Nor did its timestamps: the clock goes back to where the file has it, so that it
+    // never reads later than what a restart would resume from.
+    if (s.clock.last() != s.clock_at_begin) {
+        s.clock = hlc_clock(s.clock.device(), s.options.physical, s.options.clock, s.clock_at_begin);
+    }
+    s.pending = pending_changes{};
+}
+
+// Runs fn(handle) in a transaction of `s` (a savepoint when one is open) and returns
+// what fn returns. The handle is the user's view of the transaction.
+template <class State, class Handle, class F>
+decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
+    using result_type = std::invoke_result_t<F&, Handle&>;
+    std::unique_lock lock(s.mutex);
+    if (s.depth > 0) return run_savepoint(s, handle, fn);
+    step_once(s.begin);
+    s.depth = 1;
+    s.clock_at_begin = s.clock.last();
+    pending_changes done;
+    if constexpr (std::is_void_v<result_type>) {
+        try {
+            fn(handle);
+            done = commit_transaction(s);
+        } catch (...) {
+            abort_transaction(s);
+            throw;
+        }
+        deliver(s, std::move(done), lock);
+    } else {
+        std::optional<std::remove_cvref_t<result_type>> result;
+        try {
+            result.emplace(fn(handle));
+            done = commit_transaction(s);
+        } catch (...) {
+            abort_transaction(s);
+            throw;
+        }
+        deliver(s, std::move(done), lock);
+        return std::remove_cvref_t<result_type>(std::move(*result));
+    }
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/transactions.hpp ----
 
 namespace hsync {
 
-// The device a library runs on. Its id is the owner_id of every record this device owns;
-// a library file belongs to one device for good.
-struct identity {
+// Where a library stands, for a status line or a test.
+struct library_status {
     uuid device_id;
-};
-
-enum class durability {
-    // synchronous=FULL: a commit that returned survives power loss. The default.
-    full,
-    // synchronous=NORMAL: a commit that returned survives a crash of the process, but
-    // the last transactions may be lost on power loss. Faster on slow disks.
-    normal,
-};
-
-struct library_options {
-    durability sync = durability::full;
-    std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
-    hlc_clock_options clock{};
-    physical_clock physical = system_clock_millis;  // the simulator injects virtual time
-    // The library's id for a new database file; a random one when not given. An
-    // existing file keeps the id it was created with.
-    std::optional<uuid> library_id;
-    // Open to look, not to write: no lock is taken, so this works while the application
-    // that owns the file runs; every write throws errc::read_only. The file must exist.
+    uuid library_id;
+    std::uint64_t seq = 0;          // the last committed change's sequence number
+    std::size_t log_entries = 0;    // shared changes kept to serve to peers
+    std::uint64_t log_floor = 0;    // history up to this seq is served as snapshots
+    hlc clock{};                    // the latest timestamp this device issued or saw
     bool read_only = false;
-    // How many bytes of replaced record versions the library keeps, so that a commit from
-    // a copy read before a newer write changes only what the application changed
-    // (docs/storage.md, "Editing a copy"). A commit from a copy older than what is kept
-    // throws errc::stale_copy. 0 keeps none.
-    std::size_t read_version_memory = 4u << 20;
 };
 
-}  // namespace hsync
-// ---- end hsync/store/options.hpp ----
-
-namespace hsync {
+template <class... Ms>
+class replica;
 
 template <class... Ms>
 class library {
@@ -3771,14 +4614,14 @@ public:
     public:
         template <class M>
         void commit(const M& m) {
-            lib_.commit_in_tx(m);
+            lib_.writes().commit(m);
         }
         template <class M>
         void remove(const uuid& id) {
-            lib_.template remove_in_tx<M>(id);
+            lib_.writes().template remove<M>(id);
         }
-        void exec(const std::string& sql) { lib_.db_.exec(sql); }
-        SQLite::Database& database() noexcept { return lib_.db_; }
+        void exec(const std::string& sql) { lib_.state_.db().exec(sql); }
+        SQLite::Database& database() noexcept { return lib_.state_.db(); }
 
     private:
         friend class library;
@@ -3790,29 +4633,25 @@ public:
     // a second opener, in this process or another, gets errc::library_in_use. With
     // options.read_only, opens an existing file to look at, without the lock.
     library(const std::filesystem::path& path, const identity& id, library_options options = {})
-        : options_(std::move(options)),
-          lock_(lock_for(path, options_)),
-          db_(open_database(path, options_)),
-          clock_(id.device_id, options_.physical, options_.clock),
-          read_versions_(options_.read_version_memory) {
-        if (id.device_id.is_nil()) {
-            throw error(errc::wrong_device, "hsync: the identity's device id is nil; give each device a unique id");
-        }
-        open(path, id);
-    }
+        : state_(path, id, std::move(options)) {}
 
     library(const library&) = delete;
     library& operator=(const library&) = delete;
 
-    const uuid& device_id() const noexcept { return clock_.device(); }
-    const uuid& library_id() const noexcept { return library_id_; }
-    const std::filesystem::path& path() const noexcept { return path_; }
-    bool read_only() const noexcept { return options_.read_only; }
+    const uuid& device_id() const noexcept { return state_.device_id(); }
+    const uuid& library_id() const noexcept { return state_.file.library_id(); }
+    const std::filesystem::path& path() const noexcept { return state_.file.path(); }
+    bool read_only() const noexcept { return state_.options.read_only; }
 
-    hlc last_hlc() {
-        std::lock_guard lock(mutex_);
-        return clock_.last();
+    library_status status() {
+        std::lock_guard lock(state_.mutex);
+        return library_status{device_id(),        library_id(),     state_.committed_seq, state_.tables->log.size(),
+                              state_.log_floor,   state_.clock.last(), read_only()};
     }
+
+    // The models, as boost::hana types, for code that visits each: hana::for_each(
+    // library::model_types(), [](auto t) { using M = typename decltype(t)::type; ... }).
+    static constexpr auto model_types() { return models::types; }
 
     // ---- local writes -------------------------------------------------------------
 
@@ -3828,10 +4667,10 @@ public:
     void commit(const M& m) {
         std::uint64_t made = 0;
         const bool outermost = with_tx([&](transaction&) {
-            made = commit_in_tx(m);
-            return depth_ == 1;
+            made = writes().commit(m);
+            return state_.depth == 1;
         });
-        if (outermost) remark(m, made);
+        if (outermost) writes().remark(m, made);
     }
 
     // Reads the record, lets fn change it and commits the change, in one transaction:
@@ -3845,18 +4684,20 @@ public:
         const bool outermost = with_tx([&](transaction&) {
             auto current = get<M>(id);
             if (!current) {
-                if (stores_->tombs.find(model_traits<M>::name, id)) {
-                    refuse<M>(errc::record_deleted, id, "this record was deleted, and deletes are final");
+                if (state_.tables->tombs.find(model_traits<M>::name, id)) {
+                    detail::refuse<M>(errc::record_deleted, id, "this record was deleted, and deletes are final");
                 }
-                refuse<M>(errc::not_found, id, "no such record to update");
+                detail::refuse<M>(errc::not_found, id, "no such record to update");
             }
             fn(*current);
-            if (!(id_of(*current) == id)) refuse<M>(errc::invalid_change, id, "update's function changed the record id");
-            made = commit_in_tx(*current);
+            if (!(detail::id_of(*current) == id)) {
+                detail::refuse<M>(errc::invalid_change, id, "update's function changed the record id");
+            }
+            made = writes().commit(*current);
             result = std::move(current);
-            return depth_ == 1;
+            return state_.depth == 1;
         });
-        if (outermost) remark(*result, made);
+        if (outermost) writes().remark(*result, made);
         return std::move(*result);
     }
 
@@ -3864,7 +4705,7 @@ public:
     // final; removing a record that is already deleted does nothing.
     template <class M>
     void remove(const uuid& id) {
-        with_tx([&](transaction&) { remove_in_tx<M>(id); });
+        with_tx([&](transaction&) { writes().template remove<M>(id); });
     }
 
     // Many records of one model, in one transaction. For records of several models in
@@ -3873,18 +4714,18 @@ public:
     void commit_batch(const Range& records) {
         std::vector<std::uint64_t> made;
         const bool outermost = with_tx([&](transaction&) {
-            for (const auto& m : records) made.push_back(commit_in_tx(m));
-            return depth_ == 1;
+            for (const auto& m : records) made.push_back(writes().commit(m));
+            return state_.depth == 1;
         });
         if (!outermost) return;
         std::size_t i = 0;
-        for (const auto& m : records) remark(m, made[i++]);
+        for (const auto& m : records) writes().remark(m, made[i++]);
     }
 
     template <class M, class Range>
     void remove_batch(const Range& ids) {
         with_tx([&](transaction&) {
-            for (const auto& id : ids) remove_in_tx<M>(id);
+            for (const auto& id : ids) writes().template remove<M>(id);
         });
     }
 
@@ -3892,46 +4733,18 @@ public:
     // logged or announced, and the exception propagates. with_tx may nest (savepoints).
     template <class F>
     decltype(auto) with_tx(F&& fn) {
-        using result_type = std::invoke_result_t<F&, transaction&>;
-        std::unique_lock lock(mutex_);
         transaction t(*this);
-        if (depth_ > 0) return nested_tx(fn, t);
-        run(begin_);
-        depth_ = 1;
-        clock_at_begin_ = clock_.last();
-        if constexpr (std::is_void_v<result_type>) {
-            pending_type done;
-            try {
-                fn(t);
-                done = commit_tx();
-            } catch (...) {
-                abort_tx();
-                throw;
-            }
-            deliver(std::move(done), lock);
-        } else {
-            std::optional<std::remove_cvref_t<result_type>> result;
-            pending_type done;
-            try {
-                result.emplace(fn(t));
-                done = commit_tx();
-            } catch (...) {
-                abort_tx();
-                throw;
-            }
-            deliver(std::move(done), lock);
-            return std::remove_cvref_t<result_type>(std::move(*result));
-        }
+        return detail::run_transaction(state_, t, fn);
     }
 
     // ---- reads --------------------------------------------------------------------
 
     template <class M>
     std::optional<M> get(const uuid& id) {
-        std::lock_guard lock(mutex_);
-        auto row = store<M>().find(id);
+        std::lock_guard lock(state_.mutex);
+        auto row = state_.template store<M>().find(id);
         if (!row) return std::nullopt;
-        mark_read(row->value, row->seq);
+        state_.mark_read(row->value, row->seq);
         return std::move(row->value);
     }
 
@@ -3944,14 +4757,14 @@ public:
     // Parameters may be any supported field type or a string.
     template <class M, class... Args>
     std::vector<M> query(const std::string& tail, const Args&... args) {
-        std::lock_guard lock(mutex_);
-        return store<M>().select(
+        std::lock_guard lock(state_.mutex);
+        return state_.template store<M>().select(
             tail,
             [&]([[maybe_unused]] sqlite3_stmt* s) {
                 int index = 1;
                 (bind_parameter(s, index++, args), ...);
             },
-            [&](M& m, std::uint64_t version) { mark_read(m, version); });
+            [&](M& m, std::uint64_t version) { state_.mark_read(m, version); });
     }
 
     // ---- events -------------------------------------------------------------------
@@ -3960,122 +4773,100 @@ public:
     template <class M, class F>
     void on(F&& callback) {
         static_assert(models::template contains<M>, "hsync: on<M>: M is not a model of this library");
-        std::lock_guard lock(mutex_);
-        auto& slot = std::get<callbacks<M>>(callbacks_);
-        auto next = slot ? std::make_shared<std::vector<std::function<void(const change<M>&)>>>(*slot)
-                         : std::make_shared<std::vector<std::function<void(const change<M>&)>>>();
+        using list = std::vector<std::function<void(const change<M>&)>>;
+        std::lock_guard lock(state_.mutex);
+        auto& slot = std::get<typename detail::library_state<Ms...>::template callbacks<M>>(state_.subscribers);
+        auto next = slot ? std::make_shared<list>(*slot) : std::make_shared<list>();
         next->emplace_back(std::forward<F>(callback));
         slot = std::move(next);
     }
 
-    // The sync engine's hook: what each committed local transaction sends to peers.
-    void on_outgoing(std::function<void(const outgoing_changes&)> handler) {
-        std::lock_guard lock(mutex_);
-        outgoing_handler_ =
-            handler ? std::make_shared<std::function<void(const outgoing_changes&)>>(std::move(handler)) : nullptr;
+private:
+    friend class replica<Ms...>;
+
+    detail::local_writes<Ms...> writes() noexcept { return detail::local_writes<Ms...>(state_); }
+
+    // ---- query parameters ---------------------------------------------------------
+
+    template <class T>
+    static void bind_parameter(sqlite3_stmt* s, int index, const T& v) {
+        if constexpr (std::is_convertible_v<const T&, std::string_view> && !column_type<T>) {
+            detail::bind_text(s, index, std::string_view(v));
+        } else {
+            static_assert(column_type<T>, "hsync: query parameters must be strings or supported field types");
+            detail::bind_field(s, index, v, "query", "parameter");
+        }
     }
 
-    // ---- the model list, for the sync engine ------------------------------------------
+    detail::library_state<Ms...> state_;
+};
 
-    static constexpr auto model_types() { return models::types; }
+}  // namespace hsync
+// ---- end hsync/store/library.hpp ----
 
-    // Model names in the order a batch applies them (required references first).
-    static std::vector<std::string_view> apply_order_names() {
-        std::vector<std::pair<std::size_t, std::string_view>> ranked{{models::template rank<Ms>(), model_traits<Ms>::name}...};
-        std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        std::vector<std::string_view> out;
-        for (const auto& r : ranked) out.push_back(r.second);
-        return out;
-    }
+// ---- begin hsync/store/replica.hpp ----
+// hsync::replica: what sync reads and writes of a library. The sync engine reaches the
+// library only through it; tests and tools that stand in for a peer use it too. An
+// application that only commits and reads never needs it.
+//
+//     hsync::replica r(lib);   // a view: cheap, holds a reference to lib
+//     r.apply_shared_changes(entries);
+//
+// Every member may be called from any thread (the library's mutex serializes them). Each
+// write is one transaction of its own, or a savepoint inside one already open.
 
-    // Whether records of the named model can be device-owned (device-owned or mixed).
-    static bool is_owned_model(std::string_view name) {
-        bool owned = false;
-        models::dispatch(name, [&](auto t) {
-            owned = model_traits<typename decltype(t)::type>::strategy != strategy::shared;
-        });
-        return owned;
-    }
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
-    // ---- remote changes -----------------------------------------------------------
 
-    // Applies shared changes from a peer, in one transaction, in model reference order.
-    // A malformed change, an unknown model or a timestamp beyond the allowed drift
-    // throws hsync::error and nothing of the batch is written.
-    apply_result apply(std::span<const shared_entry> entries) {
-        return with_tx([&](transaction&) {
-            apply_result result;
-            for (std::size_t i : apply_order(entries)) count(result, apply_shared_in_tx(entries[i]));
-            return result;
-        });
-    }
-    apply_result apply(const shared_entry& e) { return apply(std::span<const shared_entry>(&e, 1)); }
+// ---- begin hsync/store/detail/history.hpp ----
+// This device's history after a seq, in pages, for a peer catching up: device-owned
+// states and deletes per model, and shared changes as log entries or, where the log was
+// pruned, as snapshots of the rows with each field's clock.
 
-    // Applies device-owned states from a peer, with the same all-or-nothing rule.
-    apply_result apply(std::span<const state_record> records) {
-        return with_tx([&](transaction&) {
-            apply_result result;
-            for (std::size_t i : apply_order(records)) count(result, apply_state_in_tx(records[i]));
-            return result;
-        });
-    }
-    apply_result apply(const state_record& r) { return apply(std::span<const state_record>(&r, 1)); }
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
 
-    // ---- the shared change log ----------------------------------------------------
+#include <boost/hana/for_each.hpp>
+#include <nlohmann/json.hpp>
 
-    std::vector<shared_entry> fetch_since(const hlc& after, std::size_t limit) {
-        std::lock_guard lock(mutex_);
-        return stores_->log.fetch_since(after, limit);
-    }
-    std::vector<shared_entry> fetch_range(const hlc& from, const hlc& to, std::size_t limit) {
-        std::lock_guard lock(mutex_);
-        return stores_->log.fetch_range(from, to, limit);
-    }
-    // Removes the log entries this device stored up to `through` (its seq). Peers that
-    // still need older history get a snapshot of the shared tables instead.
-    std::size_t prune_log_through(std::uint64_t through) {
-        return with_tx([&](transaction&) {
-            const std::size_t removed = stores_->log.prune_through_seq(through);
-            if (through > log_floor_) {
-                log_floor_ = through;
-                save_meta_u64("log_floor", log_floor_);
-            }
-            return removed;
-        });
-    }
-    std::size_t log_size() {
-        std::lock_guard lock(mutex_);
-        return stores_->log.size();
-    }
-    // The seq up to which the log was pruned: history at or below it is served as snapshots.
-    std::uint64_t log_floor() {
-        std::lock_guard lock(mutex_);
-        return log_floor_;
-    }
-    // The seq of the (n+1)-th oldest log entry, if the log holds that many.
-    std::optional<std::uint64_t> nth_oldest_log_seq(std::size_t n) {
-        std::lock_guard lock(mutex_);
-        return stores_->log.nth_oldest_seq(n);
-    }
 
-    // ---- this device's history, by sequence number ----------------------------------
+namespace hsync::detail {
 
-    // The seq of the last committed change: every row write, delete and log entry this
-    // device stores (its own or applied from peers) takes the next one.
-    std::uint64_t current_seq() {
-        std::lock_guard lock(mutex_);
-        return committed_seq_;
-    }
+template <class... Ms>
+class history {
+    using models = model_list<Ms...>;
+
+public:
+    explicit history(library_state<Ms...>& s) noexcept : s_(s) {}
 
     // Device-owned state of `model` (owned records and deletes) stored after `since`, in
     // seq order. When has_more is false, the checkpoint is the current seq: the page
     // covers everything of that model up to now.
     state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit) {
-        std::lock_guard lock(mutex_);
-        const std::uint64_t until = committed_seq_;
+        const std::uint64_t until = s_.committed_seq;
         state_page page;
         bool known = models::dispatch(model, [&](auto t) { page = state_changes_of<typename decltype(t)::type>(since, until, limit); });
-        if (!known) throw error(errc::unknown_model, "hsync: unknown model '" + detail::printable(model) + "'");
+        if (!known) throw error(errc::unknown_model, "hsync: unknown model '" + printable(model) + "'");
         return page;
     }
 
@@ -4083,10 +4874,9 @@ public:
     // when the log was pruned past `since` or the caller is in the middle of a snapshot
     // (once a catch-up starts on snapshots it must finish on them: the log no longer
     // holds the inserts behind later updates).
-    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false) {
-        std::lock_guard lock(mutex_);
-        const std::uint64_t until = committed_seq_;
-        if (snapshot || since < log_floor_) {
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot) {
+        const std::uint64_t until = s_.committed_seq;
+        if (snapshot || since < s_.log_floor) {
             shared_page page = shared_snapshot_page(since, until, limit);
             page.snapshot_mode = true;
             return page;
@@ -4094,793 +4884,7 @@ public:
         return shared_log_page(since, until, limit);
     }
 
-    // ---- per-peer bookkeeping -----------------------------------------------------
-
-    void pair(const uuid& peer) {
-        with_tx([&](transaction&) { stores_->peers.pair(peer); });
-    }
-    void unpair(const uuid& peer) {
-        with_tx([&](transaction&) { stores_->peers.unpair(peer); });
-    }
-    std::vector<uuid> paired_peers() {
-        std::lock_guard lock(mutex_);
-        return stores_->peers.paired();
-    }
-    detail::peer_book::peer_record peer(const uuid& id) {
-        std::lock_guard lock(mutex_);
-        return stores_->peers.get(id);
-    }
-    // How far this device holds the peer's history (the peer's seq); only moves forward.
-    void set_received_through(const uuid& peer, std::uint64_t seq) {
-        with_tx([&](transaction&) { stores_->peers.set_received_through(peer, seq); });
-    }
-    // How far the peer acknowledged this device's history (this device's seq).
-    void set_acked_by_peer(const uuid& peer, std::uint64_t seq) {
-        with_tx([&](transaction&) { stores_->peers.set_acked_by_peer(peer, seq); });
-    }
-    std::optional<std::uint64_t> min_acked_by_paired() {
-        std::lock_guard lock(mutex_);
-        return stores_->peers.min_acked_by_paired();
-    }
-    void set_checkpoint(const uuid& peer, std::string_view phase, std::uint64_t seq) {
-        with_tx([&](transaction&) { stores_->peers.set_checkpoint(peer, phase, seq); });
-    }
-    std::optional<std::uint64_t> checkpoint(const uuid& peer, std::string_view phase) {
-        std::lock_guard lock(mutex_);
-        return stores_->peers.checkpoint(peer, phase);
-    }
-    void clear_checkpoints(const uuid& peer) {
-        with_tx([&](transaction&) { stores_->peers.clear_checkpoints(peer); });
-    }
-
-    // Applies snapshots of shared records (per-field last-writer-wins with each field's
-    // HLC), in one transaction, all or nothing.
-    apply_result apply(std::span<const shared_snapshot> records) {
-        return with_tx([&](transaction&) {
-            apply_result result;
-            for (std::size_t i : apply_order(records)) count(result, apply_snapshot_in_tx(records[i]));
-            // This device's log now lacks the entries behind these rows: serve its own
-            // history up to here as snapshots too.
-            if (seq_ > log_floor_) {
-                log_floor_ = seq_;
-                save_meta_u64("log_floor", log_floor_);
-            }
-            return result;
-        });
-    }
-
 private:
-    template <class M>
-    using callbacks = std::shared_ptr<const std::vector<std::function<void(const change<M>&)>>>;
-
-    struct stores_type {
-        explicit stores_type(SQLite::Database& db)
-            : log(db), peers(db), tombs(db), models(detail::model_store<Ms>(db)...) {}
-        detail::change_log log;
-        detail::peer_book peers;
-        detail::tombstones tombs;
-        std::tuple<detail::model_store<Ms>...> models;
-    };
-
-    // What a transaction will announce once it commits.
-    struct pending_type {
-        std::vector<std::function<void()>> events;
-        outgoing_changes outgoing;
-        };
-
-    template <class M>
-    detail::model_store<M>& store() {
-        static_assert(models::template contains<M>, "hsync: M is not a model of this library; add it to hsync::library<...>");
-        return std::get<detail::model_store<M>>(stores_->models);
-    }
-
-    // ---- opening ------------------------------------------------------------------
-
-    static std::optional<detail::library_lock> lock_for(const std::filesystem::path& path, const library_options& options) {
-        if (options.read_only) return std::nullopt;
-        return std::optional<detail::library_lock>(std::in_place, path);
-    }
-
-    static SQLite::Database open_database(const std::filesystem::path& path, const library_options& options) {
-        if (options.read_only && !std::filesystem::exists(path)) {
-            throw error(errc::not_found, "hsync: there is no library file at " + path.string() + " to open read-only");
-        }
-        try {
-            return SQLite::Database(path.string(), (options.read_only ? SQLite::OPEN_READONLY
-                                                                      : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
-                                                       SQLite::OPEN_FULLMUTEX);
-        } catch (const SQLite::Exception& e) {
-            throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
-        }
-    }
-
-    void open(const std::filesystem::path& path, const identity& id) {
-        path_ = path;
-        if (options_.read_only) return open_read_only(path, id);
-        try {
-            db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
-            const std::string mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
-            if (mode != "wal") {
-                throw error(errc::storage, "hsync: " + path.string() + " cannot use WAL mode (journal mode is " +
-                                               mode + "); keep the library on a local file system");
-            }
-            db_.exec(options_.sync == durability::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-            SQLite::Transaction setup(db_, SQLite::TransactionBehavior::IMMEDIATE);
-            db_.exec(detail::internal_tables_sql);
-            check_meta(path, id);
-            stores_.emplace(db_);
-            save_meta("hlc", detail::encode_hlc(clock_.last()));
-            setup.commit();
-        } catch (const SQLite::Exception& e) {
-            throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
-        }
-    }
-
-    // A look at a file another process may be writing: nothing is created or written.
-    void open_read_only(const std::filesystem::path& path, const identity& id) {
-        try {
-            db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout.count()));
-            if (!db_.tableExists("hsync_meta")) {
-                throw error(errc::schema_mismatch, "hsync: " + path.string() +
-                                                       " is not an hsync library (no hsync_meta table); open it "
-                                                       "once to write before opening it read-only");
-            }
-            SQLite::Transaction look(db_, SQLite::TransactionBehavior::DEFERRED);
-            check_meta(path, id);
-            stores_.emplace(db_);
-        } catch (const SQLite::Exception& e) {
-            throw error(errc::storage, "hsync: cannot open " + path.string() + " read-only: " + e.what());
-        }
-    }
-
-    std::optional<std::vector<std::uint8_t>> load_meta(const char* key) {
-        SQLite::Statement q(db_, "SELECT value FROM hsync_meta WHERE key = ?");
-        q.bind(1, key);
-        if (!q.executeStep()) return std::nullopt;
-        const auto col = q.getColumn(0);
-        const auto* p = static_cast<const std::uint8_t*>(col.getBlob());
-        return std::vector<std::uint8_t>(p, p + col.getBytes());
-    }
-
-    template <class Bytes>
-    void save_meta(const char* key, const Bytes& bytes) {
-        SQLite::Statement q(db_, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
-                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-        q.bind(1, key);
-        q.bind(2, bytes.data(), static_cast<int>(bytes.size()));
-        q.exec();
-    }
-
-    std::uint64_t load_meta_u64(const char* key) {
-        const auto bytes = load_meta(key);
-        std::uint64_t v = 0;
-        if (bytes && bytes->size() == 8) {
-            for (std::uint8_t b : *bytes) v = (v << 8) | b;
-        }
-        return v;
-    }
-
-    void save_meta_u64(const char* key, std::uint64_t v) {
-        std::array<std::uint8_t, 8> bytes{};
-        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
-        detail::statement_use use(*save_meta_);
-        detail::bind_text(use.get(), 1, key);
-        detail::bind_bytes(use.get(), 2, bytes.data(), bytes.size());
-        use.step();
-    }
-
-    void check_meta(const std::filesystem::path& path, const identity& id) {
-        SQLite::Statement version(db_, "SELECT value FROM hsync_meta WHERE key = 'schema_version'");
-        if (version.executeStep()) {
-            const auto v = version.getColumn(0).getInt64();
-            if (v > detail::storage_schema_version) {
-                throw error(errc::schema_too_new,
-                            "hsync: " + path.string() + " was written by a newer hsync (storage schema " +
-                                std::to_string(v) + "; this build knows up to " +
-                                std::to_string(detail::storage_schema_version) + "); upgrade hsync to open it");
-            }
-        } else {
-            db_.exec("INSERT INTO hsync_meta (key, value) VALUES ('schema_version', " +
-                     std::to_string(detail::storage_schema_version) + ")");
-        }
-        if (auto device = load_meta("device_id")) {
-            uuid::bytes_type b{};
-            if (device->size() == 16) std::copy(device->begin(), device->end(), b.begin());
-            if (uuid{b} != id.device_id) {
-                throw error(errc::wrong_device, "hsync: " + path.string() + " is the library of device " +
-                                                    uuid{b}.to_string() + ", not of this device (" +
-                                                    id.device_id.to_string() +
-                                                    "); each device keeps its own library file");
-            }
-        } else {
-            save_meta("device_id", id.device_id.bytes());
-        }
-        if (auto lib = load_meta("library_id"); lib && lib->size() == 16) {
-            uuid::bytes_type b{};
-            std::copy(lib->begin(), lib->end(), b.begin());
-            library_id_ = uuid{b};
-        } else {
-            library_id_ = options_.library_id.value_or(uuid::v4());
-            save_meta("library_id", library_id_.bytes());
-        }
-        seq_ = committed_seq_ = load_meta_u64("seq");
-        log_floor_ = load_meta_u64("log_floor");
-        if (auto stored = load_meta("hlc")) {
-            if (auto h = detail::decode_hlc(stored->data(), static_cast<int>(stored->size()))) {
-                clock_ = hlc_clock(id.device_id, options_.physical, options_.clock, *h);
-            }
-        }
-        save_meta_.emplace(
-            db_, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    }
-
-    // ---- transactions -------------------------------------------------------------
-
-    static void run(const detail::statement& stmt) {
-        detail::statement_use use(stmt);
-        use.step();
-    }
-
-    template <class F>
-    decltype(auto) nested_tx(F& fn, transaction& t) {
-        using result_type = std::invoke_result_t<F&, transaction&>;
-        const std::string name = "hsync_" + std::to_string(depth_);
-        db_.exec("SAVEPOINT " + name);
-        const std::size_t events_before = pending_.events.size();
-        const outgoing_sizes outgoing_before = sizes_of(pending_.outgoing);  // not a copy: savepoints nest in loops
-        ++depth_;
-        auto rollback = [&] {
-            --depth_;
-            db_.exec("ROLLBACK TO " + name);
-            db_.exec("RELEASE " + name);
-            pending_.events.resize(events_before);
-            truncate(pending_.outgoing, outgoing_before);
-        };
-        if constexpr (std::is_void_v<result_type>) {
-            try {
-                fn(t);
-            } catch (...) {
-                rollback();
-                throw;
-            }
-            --depth_;
-            db_.exec("RELEASE " + name);
-        } else {
-            std::optional<std::remove_cvref_t<result_type>> result;
-            try {
-                result.emplace(fn(t));
-            } catch (...) {
-                rollback();
-                throw;
-            }
-            --depth_;
-            db_.exec("RELEASE " + name);
-            return std::remove_cvref_t<result_type>(std::move(*result));
-        }
-    }
-
-    // How many changes each batch of a transaction's outgoing changes held at a savepoint.
-    struct outgoing_sizes {
-        std::vector<std::size_t> states, shared;
-    };
-
-    static outgoing_sizes sizes_of(const outgoing_changes& o) {
-        outgoing_sizes sizes;
-        for (const auto& b : o.states) sizes.states.push_back(b.records.size());
-        for (const auto& b : o.shared) sizes.shared.push_back(b.entries.size());
-        return sizes;
-    }
-
-    // Back to what the outgoing changes held at a savepoint. Batches only grow at the end,
-    // so that is a truncation. Once too_many, a transaction stays so: it is not pushed,
-    // and peers fetch it in pages, which is always correct.
-    static void truncate(outgoing_changes& o, const outgoing_sizes& sizes) {
-        if (o.too_many) return;
-        o.states.erase(o.states.begin() + static_cast<std::ptrdiff_t>(sizes.states.size()), o.states.end());
-        o.shared.erase(o.shared.begin() + static_cast<std::ptrdiff_t>(sizes.shared.size()), o.shared.end());
-        for (std::size_t i = 0; i < sizes.states.size(); ++i) {
-            auto& r = o.states[i].records;
-            r.erase(r.begin() + static_cast<std::ptrdiff_t>(sizes.states[i]), r.end());
-        }
-        for (std::size_t i = 0; i < sizes.shared.size(); ++i) {
-            auto& e = o.shared[i].entries;
-            e.erase(e.begin() + static_cast<std::ptrdiff_t>(sizes.shared[i]), e.end());
-        }
-    }
-
-    // Persists the clock and commits; what the transaction announces is returned, to be
-    // delivered once the lock is released.
-    pending_type commit_tx() {
-        if (clock_dirty_) {
-            const detail::hlc_bytes b = detail::encode_hlc(clock_.last());
-            detail::statement_use use(*save_meta_);
-            detail::bind_text(use.get(), 1, "hlc");
-            detail::bind_hlc(use.get(), 2, b);
-            use.step();
-        }
-        if (seq_ != committed_seq_) save_meta_u64("seq", seq_);
-        run(commit_);
-        pending_.outgoing.prev_seq = committed_seq_;
-        pending_.outgoing.seq = seq_;
-        committed_seq_ = seq_;
-        depth_ = 0;
-        clock_dirty_ = false;
-        pending_type done = std::move(pending_);
-        pending_ = pending_type{};
-        return done;
-    }
-
-    void deliver(pending_type done, std::unique_lock<std::recursive_mutex>& lock) {
-        auto handler = outgoing_handler_;
-        lock.unlock();
-        for (auto& fire : done.events) fire();
-        if (handler && !done.outgoing.empty()) (*handler)(done.outgoing);
-    }
-
-    void abort_tx() noexcept {
-        if (sqlite3_get_autocommit(db_.getHandle()) == 0) {
-            sqlite3_exec(db_.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
-        }
-        depth_ = 0;
-        clock_dirty_ = false;
-        seq_ = committed_seq_;  // nothing of the transaction escaped
-        read_versions_.forget_after(committed_seq_);
-        // Nor did its timestamps: the clock goes back to where the file has it, so that
-        // it never reads later than what a restart would resume from.
-        if (clock_.last() != clock_at_begin_) {
-            clock_ = hlc_clock(clock_.device(), options_.physical, options_.clock, clock_at_begin_);
-        }
-        pending_ = pending_type{};
-    }
-
-    std::uint64_t next_seq() noexcept { return ++seq_; }
-
-    // A tombstone, or a later one for the same record; takes a seq only when it writes.
-    bool put_tombstone(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner) {
-        if (const auto existing = stores_->tombs.find(model, record); existing && !(*existing < stamp)) return false;
-        return stores_->tombs.put(model, record, stamp, owner, next_seq());
-    }
-
-    hlc next_hlc() {
-        clock_dirty_ = true;
-        return clock_.next();
-    }
-
-    hlc merge_remote_hlc(const hlc& remote) {
-        clock_dirty_ = true;
-        return clock_.update(remote);
-    }
-
-    template <class M>
-    void announce(change_type type, change_origin origin, const uuid& id, const M& value, const hlc& stamp) {
-        const auto& slot = std::get<callbacks<M>>(callbacks_);
-        if (!slot || slot->empty()) return;
-        change<M> c{type, origin, record_id{id}, value, stamp};
-        // The value of an insert or update is the version just written (seq_): a handler
-        // may keep it and commit an edit of it later.
-        if (type != change_type::remove) {
-            detail::read_mark::set(detail::get_field<model_traits<M>::id_index>(*c.value), serial_, seq_);
-            read_versions_.note_read(seq_);
-        }
-        pending_.events.emplace_back([subscribers = slot, c = std::move(c)] {
-            for (const auto& cb : *subscribers) cb(c);
-        });
-    }
-
-    // Whether the transaction's changes are collected for the engine to push: not when no
-    // engine listens, nor past max_pushed_changes (then peers fetch them in pages).
-    bool wants_outgoing() noexcept {
-        if (!outgoing_handler_ || pending_.outgoing.too_many) return false;
-        std::size_t count = 0;
-        for (const auto& b : pending_.outgoing.states) count += b.records.size();
-        for (const auto& b : pending_.outgoing.shared) count += b.entries.size();
-        if (count < max_pushed_changes) return true;
-        pending_.outgoing.states.clear();
-        pending_.outgoing.shared.clear();
-        pending_.outgoing.too_many = true;
-        return false;
-    }
-
-    template <class Batch>
-    static Batch& batch_for(std::vector<Batch>& batches, std::string_view model) {
-        for (auto& b : batches) {
-            if (b.model == model) return b;
-        }
-        batches.emplace_back();
-        batches.back().model = std::string(model);
-        return batches.back();
-    }
-
-    // ---- local commit paths ---------------------------------------------------------
-
-    template <class M>
-    static const uuid& id_of(const M& m) {
-        return detail::get_field<model_traits<M>::id_index>(m).value;
-    }
-
-    // The owner of a record, or nullopt for a shared record.
-    template <class M>
-    static std::optional<uuid> owner_of(const M& m) {
-        using traits = model_traits<M>;
-        if constexpr (traits::strategy == strategy::shared) {
-            return std::nullopt;
-        } else if constexpr (traits::strategy == strategy::device_owned) {
-            return detail::get_field<traits::owner_index>(m).value;
-        } else {
-            const auto& owner = detail::get_field<traits::owner_index>(m);
-            return owner ? std::optional<uuid>(owner->value) : std::nullopt;
-        }
-    }
-
-    template <class M>
-    [[noreturn]] static void refuse(errc code, const uuid& id, const std::string& what) {
-        throw error(code, "hsync: " + std::string(model_traits<M>::name) + " " + id.to_string() + ": " + what);
-    }
-
-    // Returns the seq of the version the record now has when that version equals m (so
-    // that m can be marked as read from it), 0 otherwise.
-    template <class M>
-    std::uint64_t commit_in_tx(const M& m) {
-        static_assert(models::template contains<M>, "hsync: commit: M is not a model of this library; add it to hsync::library<...>");
-        require_writable("commit");
-        const uuid& id = id_of(m);
-        if (id.is_nil()) {
-            refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
-        }
-        detail::check_record_size(m, id);
-        if (stores_->tombs.find(model_traits<M>::name, id)) {
-            refuse<M>(errc::record_deleted, id,
-                      "this record was deleted, and deletes are final; commit a new record with a new id");
-        }
-        auto existing = store<M>().find(id);
-        bool whole = true;
-        const std::optional<M> merged = existing ? merge_onto_stored(m, *existing, whole) : std::nullopt;
-        const M& record = merged ? *merged : m;
-        const auto owner = owner_of(record);
-        if (existing && owner_of(existing->value) != owner) {
-            refuse<M>(errc::not_owner, id,
-                      "a record's owner never changes (stored: " + owner_text(owner_of(existing->value)) +
-                          ", committed: " + owner_text(owner) + ")");
-        }
-        const std::uint64_t made = owner ? commit_owned(record, id, *owner, existing) : commit_shared(record, id, existing);
-        if (!whole) return 0;
-        // The caller may mark its copy as this version once the transaction commits: keep
-        // the version from then on if a later write replaces it.
-        read_versions_.note_read(made);
-        return made;
-    }
-
-    // The edit of a copy read from an older version than the stored one, merged onto the
-    // stored record; nullopt when the copy is of the stored version or was not read from
-    // this library (then it is written as it is). `whole` tells whether the merge kept
-    // every field of the copy.
-    template <class M>
-    std::optional<M> merge_onto_stored(const M& m, const detail::stored_row<M>& stored, bool& whole) {
-        const auto mark = detail::read_mark::of(detail::get_field<model_traits<M>::id_index>(m));
-        if (mark.library != serial_ || mark.version == stored.seq) return std::nullopt;
-        const M* base = read_versions_.template find<M>(id_of(m), mark.version);
-        if (!base) {
-            refuse<M>(errc::stale_copy, id_of(m),
-                      "this copy was read from version " + std::to_string(mark.version) +
-                          " of the record, which was written since and is no longer kept "
-                          "(library_options::read_version_memory), so hsync cannot tell which fields you "
-                          "changed. Read the record again and redo the edit, or edit with update<M>()");
-        }
-        M merged = stored.value;
-        whole = detail::merge_edit(*base, m, merged);
-        return merged;
-    }
-
-    // A copy handed out: mark it as read from `version`, unless that version is not
-    // committed yet (a read inside a transaction after writing the record), which may
-    // never exist.
-    template <class M>
-    void mark_read(M& m, std::uint64_t version) {
-        const auto& id = detail::get_field<model_traits<M>::id_index>(m);
-        if (version > committed_seq_) {
-            detail::read_mark::set(id, 0, 0);
-            return;
-        }
-        detail::read_mark::set(id, serial_, version);
-        read_versions_.note_read(seq_);
-    }
-
-    // After a commit that returned: the application's copy is now of the version it made.
-    template <class M>
-    void remark(const M& m, std::uint64_t made) {
-        if (made == 0) return;
-        detail::read_mark::set(detail::get_field<model_traits<M>::id_index>(m), serial_, made);
-    }
-
-    // A stored version about to be overwritten: kept while a copy of it may be out.
-    template <class M>
-    void keep_superseded(const detail::stored_row<M>& row) {
-        read_versions_.superseded(id_of(row.value), row.seq, row.value);
-    }
-
-    void require_writable(const char* what) const {
-        if (options_.read_only) {
-            throw error(errc::read_only, "hsync: " + std::string(what) + ": " + path_.string() +
-                                             " is open read-only (library_options::read_only); open it "
-                                             "without that option, in the one process that writes it");
-        }
-    }
-
-    static std::string owner_text(const std::optional<uuid>& owner) {
-        return owner ? "device " + owner->to_string() : "shared";
-    }
-
-    template <class M>
-    std::uint64_t commit_owned(const M& m, const uuid& id, const uuid& owner, const std::optional<detail::stored_row<M>>& existing) {
-        if (owner != device_id()) {
-            refuse<M>(errc::not_owner, id,
-                      "owned by device " + owner.to_string() + "; only the owning device commits it (this is " +
-                          device_id().to_string() + ")");
-        }
-        const hlc version = next_hlc();
-        detail::stored_row<M> row{m, next_seq(), version, {}};
-        if (existing) keep_superseded(*existing);
-        store<M>().write(row);
-        const change_type type = existing ? change_type::update : change_type::insert;
-        announce(type, change_origin::local, id, m, version);
-        if (wants_outgoing()) {
-            auto& batch = batch_for(pending_.outgoing.states, model_traits<M>::name);
-            batch.owner = owner;
-            batch.records.push_back(state_record{std::string(model_traits<M>::name), id, owner, version, false, to_json(m)});
-        }
-        return row.seq;
-    }
-
-    template <class M>
-    std::uint64_t commit_shared(const M& m, const uuid& id, const std::optional<detail::stored_row<M>>& existing) {
-        detail::field_mask<M> changed{};
-        if (existing) {
-            changed = detail::changed_fields(existing->value, m);
-        } else {
-            changed.fill(true);
-        }
-        const bool any_synced = std::find(changed.begin(), changed.end(), true) != changed.end();
-        if (!any_synced && existing && !detail::local_fields_differ(existing->value, m)) return existing->seq;  // nothing to do
-
-        detail::stored_row<M> row;
-        row.value = m;
-        row.seq = next_seq();
-        if (existing) {
-            row.clocks = existing->clocks;
-            keep_superseded(*existing);
-        }
-        hlc stamp{};
-        if (any_synced) {
-            stamp = next_hlc();
-            for (std::size_t k = 0; k < changed.size(); ++k) {
-                if (changed[k]) row.clocks[k] = stamp;
-            }
-        }
-        store<M>().write(row);
-        const change_type type = existing ? change_type::update : change_type::insert;
-        if (any_synced) {
-            shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, detail::fields_json(m, changed)};
-            stores_->log.append(entry, row.seq);
-            if (wants_outgoing()) {
-                batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
-            }
-        }
-        announce(type, change_origin::local, id, m, stamp);
-        return row.seq;
-    }
-
-    template <class M>
-    void remove_in_tx(const uuid& id) {
-        static_assert(models::template contains<M>, "hsync: remove: M is not a model of this library; add it to hsync::library<...>");
-        require_writable("remove");
-        auto existing = store<M>().find(id);
-        if (!existing) {
-            if (stores_->tombs.find(model_traits<M>::name, id)) return;  // already deleted
-            refuse<M>(errc::not_found, id, "no such record to remove");
-        }
-        const auto owner = owner_of(existing->value);
-        if (owner && *owner != device_id()) {
-            refuse<M>(errc::not_owner, id, "owned by device " + owner->to_string() + "; only the owning device removes it");
-        }
-        const hlc stamp = next_hlc();
-        const std::uint64_t seq = next_seq();
-        store<M>().erase(id);
-        stores_->tombs.put(model_traits<M>::name, id, stamp, owner, seq);
-        if (owner) {
-            if (wants_outgoing()) {
-                auto& batch = batch_for(pending_.outgoing.states, model_traits<M>::name);
-                batch.owner = *owner;
-                batch.records.push_back(state_record{std::string(model_traits<M>::name), id, *owner, stamp, true, nlohmann::json::object()});
-            }
-        } else {
-            shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, nlohmann::json::object()};
-            stores_->log.append(entry, seq);
-            if (wants_outgoing()) batch_for(pending_.outgoing.shared, entry.model).entries.push_back(std::move(entry));
-        }
-        announce(change_type::remove, change_origin::local, id, existing->value, stamp);
-    }
-
-    // ---- remote apply paths -------------------------------------------------------
-
-    [[noreturn]] static void invalid(const std::string& what) { throw error(errc::invalid_change, "hsync: " + what); }
-
-    static void count(apply_result& r, bool applied) { applied ? ++r.applied : ++r.ignored; }
-
-    static std::size_t rank_of(std::string_view model) {
-        std::size_t rank = detail::no_rank;
-        models::dispatch(model, [&](auto t) { rank = models::template rank<typename decltype(t)::type>(); });
-        if (rank == detail::no_rank) {
-            throw error(errc::unknown_model,
-                        "hsync: unknown model '" + detail::printable(model) + "'; this library does not declare it");
-        }
-        return rank;
-    }
-
-    // Indices of the items in the order model references require, stable otherwise.
-    template <class Item>
-    static std::vector<std::size_t> apply_order(std::span<const Item> items) {
-        std::vector<std::pair<std::size_t, std::size_t>> keyed;
-        keyed.reserve(items.size());
-        for (std::size_t i = 0; i < items.size(); ++i) keyed.emplace_back(rank_of(items[i].model), i);
-        std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        std::vector<std::size_t> order;
-        order.reserve(keyed.size());
-        for (const auto& k : keyed) order.push_back(k.second);
-        return order;
-    }
-
-    bool apply_shared_in_tx(const shared_entry& e) {
-        bool applied = false;
-        models::dispatch(e.model, [&](auto t) { applied = apply_shared_to<typename decltype(t)::type>(e); });
-        return applied;
-    }
-
-    template <class M>
-    bool apply_shared_to(const shared_entry& e) {
-        using traits = model_traits<M>;
-        if constexpr (traits::strategy == strategy::device_owned) {
-            invalid("model '" + std::string(traits::name) +
-                    "' is device-owned; its changes travel as owner state, not as shared log entries");
-        } else {
-            if (e.record.is_nil()) invalid("a shared change of model '" + std::string(traits::name) + "' has a nil record id");
-            if (e.type != change_type::insert && e.type != change_type::update && e.type != change_type::remove) {
-                invalid("a shared change of model '" + std::string(traits::name) + "' has an unknown change type");
-            }
-            M incoming{};
-            detail::field_mask<M> mask{};
-            if (e.type == change_type::remove) {
-                if (!e.data.is_object() || !e.data.empty()) invalid("a remove of model '" + std::string(traits::name) + "' carries data");
-            } else {
-                mask = detail::read_fields(e.data, incoming, e.type == change_type::insert);
-                if (std::find(mask.begin(), mask.end(), true) == mask.end()) {
-                    invalid("an update of model '" + std::string(traits::name) + "' sets no field");
-                }
-                if (owner_of(incoming)) {
-                    invalid("a shared change of model '" + std::string(traits::name) +
-                            "' sets an owner; owned records travel as owner state");
-                }
-            }
-            merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
-            if (stores_->log.contains(e.stamp)) return false;  // seen before
-
-            auto existing = store<M>().find(e.record);
-            if (existing && owner_of(existing->value)) {
-                invalid(std::string(traits::name) + " " + e.record.to_string() +
-                        " is device-owned; a shared change cannot touch it");
-            }
-            // An entry that changes something is kept in the log, so that this device can
-            // serve it to others. One that changes nothing (every field it sets has a later
-            // write, or the record is deleted) is not: what dominates it is served instead,
-            // and logging it would make pruned history circulate again.
-            if (e.type == change_type::remove) {
-                const bool moved = put_tombstone(traits::name, e.record, e.stamp, std::nullopt);
-                if (!moved && !existing) return false;
-                stores_->log.append(e, moved ? seq_ : next_seq());
-                if (!existing) return true;
-                store<M>().erase(e.record);
-                announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
-                return true;
-            }
-            if (stores_->tombs.find(traits::name, e.record)) return false;  // deletes are final
-
-            detail::stored_row<M> row;
-            if (existing) {
-                keep_superseded(*existing);
-                row = std::move(*existing);
-            } else {
-                detail::get_field<traits::id_index>(row.value).value = e.record;
-            }
-            bool won = false;
-            detail::for_each_clocked<M>([&](std::size_t k, auto index) {
-                constexpr std::size_t i = decltype(index)::value;
-                if (mask[k] && (!row.clocks[k] || *row.clocks[k] < e.stamp)) {
-                    detail::get_field<i>(row.value) = std::move(detail::get_field<i>(incoming));
-                    row.clocks[k] = e.stamp;
-                    won = true;
-                }
-            });
-            if (!won) return false;  // every field already has a later write
-            row.seq = next_seq();
-            store<M>().write(row);
-            stores_->log.append(e, row.seq);
-            announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
-            return true;
-        }
-    }
-
-    bool apply_state_in_tx(const state_record& r) {
-        bool applied = false;
-        models::dispatch(r.model, [&](auto t) { applied = apply_state_to<typename decltype(t)::type>(r); });
-        return applied;
-    }
-
-    template <class M>
-    bool apply_state_to(const state_record& r) {
-        using traits = model_traits<M>;
-        if constexpr (traits::strategy == strategy::shared) {
-            invalid("model '" + std::string(traits::name) + "' is shared; its changes travel as log entries, not as owner state");
-        } else {
-            if (r.record.is_nil() || r.owner.is_nil()) invalid("a state of model '" + std::string(traits::name) + "' has a nil record or owner id");
-            if (r.version.device != r.owner) {
-                invalid("a state of " + std::string(traits::name) + " " + r.record.to_string() +
-                        " carries a version stamped by another device than its owner");
-            }
-            M incoming{};
-            if (!r.removed) {
-                try {
-                    incoming = from_json<M>(r.data);
-                } catch (const error& e) {
-                    throw error(errc::invalid_change, e.what());
-                }
-                if (id_of(incoming) != r.record) invalid("a state of model '" + std::string(traits::name) + "' names two record ids");
-                if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
-                    invalid("a state of " + std::string(traits::name) + " " + r.record.to_string() +
-                            " has an owner field that is not its owner");
-                }
-            } else if (!r.data.is_object() || !r.data.empty()) {
-                invalid("a removed state of model '" + std::string(traits::name) + "' carries data");
-            }
-            merge_remote_hlc(r.version);  // refuses a timestamp beyond the allowed drift
-
-            auto existing = store<M>().find(r.record);
-            if (existing) {
-                const auto stored_owner = owner_of(existing->value);
-                if (stored_owner != std::optional<uuid>(r.owner)) {
-                    refuse<M>(errc::not_owner, r.record,
-                              "a state from device " + r.owner.to_string() + " for a record owned by " +
-                                  owner_text(stored_owner) + " is refused");
-                }
-                if (existing->version && !(*existing->version < r.version)) return false;  // stale or repeated
-            }
-            const auto tomb = stores_->tombs.find(traits::name, r.record);
-            if (r.removed) {
-                const bool moved = put_tombstone(traits::name, r.record, r.version, r.owner);
-                if (!existing) return moved;
-                store<M>().erase(r.record);
-                announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
-                return true;
-            }
-            if (tomb) return false;  // deletes are final
-
-            if (existing) {
-                // local<> fields keep this device's values.
-                detail::for_each_field_index<M>([&](auto index) {
-                    constexpr std::size_t i = decltype(index)::value;
-                    if constexpr (is_local_v<detail::field_type_t<M, i>>) {
-                        detail::get_field<i>(incoming) = detail::get_field<i>(existing->value);
-                    }
-                });
-            }
-            if (existing) keep_superseded(*existing);
-            detail::stored_row<M> row{std::move(incoming), next_seq(), r.version, {}};
-            store<M>().write(row);
-            announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
-            return true;
-        }
-    }
-
-    // ---- serving history by seq ------------------------------------------------------
-
     // Items from several seq-ordered lists, each fetched with limit + 1, merged into one
     // page of at most `limit`, such that the page holds every item with seq up to its
     // checkpoint (a list that was cut caps the checkpoint at what it covers).
@@ -4921,14 +4925,14 @@ private:
             limit = std::max<std::size_t>(limit, 1);
             seq_merge<std::variant<state_record, deleted_state>> merge{limit, until, {}};
             merge.add(
-                store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
+                s_.template store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
                 [&](const auto& r) -> std::optional<std::variant<state_record, deleted_state>> {
                     const auto owner = owner_of(r.value);
                     if (!owner || !r.version) return std::nullopt;  // a shared record of a mixed model
                     return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, to_json(r.value)};
                 });
             merge.add(
-                stores_->tombs.between(traits::name, since, until, limit + 1), [](const auto& t) { return t.seq; },
+                s_.tables->tombs.between(traits::name, since, until, limit + 1), [](const auto& t) { return t.seq; },
                 [&](const auto& t) -> std::optional<std::variant<state_record, deleted_state>> {
                     if (!t.owner) return std::nullopt;
                     return deleted_state{std::string(traits::name), t.record, *t.owner, t.stamp};
@@ -4945,7 +4949,7 @@ private:
 
     shared_page shared_log_page(std::uint64_t since, std::uint64_t until, std::size_t limit) {
         limit = std::max<std::size_t>(limit, 1);
-        auto fetched = stores_->log.fetch_seq_between(since, until, limit + 1);
+        auto fetched = s_.tables->log.fetch_seq_between(since, until, limit + 1);
         shared_page page;
         seq_merge<shared_entry> merge{limit, until, {}};
         std::vector<std::pair<std::uint64_t, shared_entry>> raw;
@@ -4956,12 +4960,12 @@ private:
     }
 
     template <class M>
-    static shared_snapshot snapshot_of(const detail::stored_row<M>& row) {
+    static shared_snapshot snapshot_of(const stored_row<M>& row) {
         using traits = model_traits<M>;
-        detail::field_mask<M> all{};
+        field_mask<M> all{};
         all.fill(true);
-        shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, detail::fields_json(row.value, all), {}};
-        detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+        shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, fields_json(row.value, all), {}};
+        for_each_clocked<M>([&](std::size_t k, auto index) {
             if (row.clocks[k]) s.clocks.emplace_back(std::string(traits::field_names[decltype(index)::value]), *row.clocks[k]);
         });
         return s;
@@ -4975,13 +4979,13 @@ private:
             using M = typename decltype(t)::type;
             if constexpr (model_traits<M>::strategy != strategy::device_owned) {
                 merge.add(
-                    store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
+                    s_.template store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
                     [](const auto& r) -> std::optional<shared_snapshot> {
                         if (owner_of(r.value)) return std::nullopt;  // an owned record of a mixed model
                         return snapshot_of(r);
                     });
                 merge.add(
-                    stores_->tombs.between(model_traits<M>::name, since, until, limit + 1), [](const auto& e) { return e.seq; },
+                    s_.tables->tombs.between(model_traits<M>::name, since, until, limit + 1), [](const auto& e) { return e.seq; },
                     [](const auto& e) -> std::optional<shared_snapshot> {
                         if (e.owner) return std::nullopt;
                         return shared_snapshot{std::string(model_traits<M>::name), e.record, true, e.stamp, nlohmann::json::object(), {}};
@@ -4990,6 +4994,238 @@ private:
         });
         std::tie(page.checkpoint, page.has_more) = merge.finish(until, page.snapshot);
         return page;
+    }
+
+    library_state<Ms...>& s_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/history.hpp ----
+
+// ---- begin hsync/store/detail/remote_apply.hpp ----
+// The apply side: changes from peers, merged into this device's tables inside an open
+// transaction. Shared changes and snapshots merge per field, last writer wins by HLC;
+// device-owned states replace the row when their owner's version is newer. Deletes are
+// final. A change that breaks a rule throws, and the caller's transaction writes nothing.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace hsync::detail {
+
+template <class... Ms>
+class remote_apply {
+    using models = model_list<Ms...>;
+
+public:
+    explicit remote_apply(library_state<Ms...>& s) noexcept : s_(s) {}
+
+    // Shared log entries, in model reference order (a record before what refers to it).
+    apply_result shared_changes(std::span<const shared_entry> entries) {
+        apply_result result;
+        for (std::size_t i : apply_order(entries)) count(result, apply_shared_in_tx(entries[i]));
+        return result;
+    }
+
+    // Device-owned states from their owners (or relayed), in model reference order.
+    apply_result states(std::span<const state_record> records) {
+        apply_result result;
+        for (std::size_t i : apply_order(records)) count(result, apply_state_in_tx(records[i]));
+        return result;
+    }
+
+    // Snapshots of shared records (per-field last-writer-wins with each field's HLC).
+    apply_result snapshots(std::span<const shared_snapshot> records) {
+        apply_result result;
+        for (std::size_t i : apply_order(records)) count(result, apply_snapshot_in_tx(records[i]));
+        // This device's log now lacks the entries behind these rows: serve its own history
+        // up to here as snapshots too.
+        s_.raise_log_floor(s_.seq);
+        return result;
+    }
+
+private:
+    static void count(apply_result& r, bool applied) { applied ? ++r.applied : ++r.ignored; }
+
+    static std::size_t rank_of(std::string_view model) {
+        std::size_t rank = no_rank;
+        models::dispatch(model, [&](auto t) { rank = models::template rank<typename decltype(t)::type>(); });
+        if (rank == no_rank) {
+            throw error(errc::unknown_model,
+                        "hsync: unknown model '" + printable(model) + "'; this library does not declare it");
+        }
+        return rank;
+    }
+
+    // Indices of the items in the order model references require, stable otherwise.
+    template <class Item>
+    static std::vector<std::size_t> apply_order(std::span<const Item> items) {
+        std::vector<std::pair<std::size_t, std::size_t>> keyed;
+        keyed.reserve(items.size());
+        for (std::size_t i = 0; i < items.size(); ++i) keyed.emplace_back(rank_of(items[i].model), i);
+        std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<std::size_t> order;
+        order.reserve(keyed.size());
+        for (const auto& k : keyed) order.push_back(k.second);
+        return order;
+    }
+
+    bool apply_shared_in_tx(const shared_entry& e) {
+        bool applied = false;
+        models::dispatch(e.model, [&](auto t) { applied = apply_shared_to<typename decltype(t)::type>(e); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_shared_to(const shared_entry& e) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::device_owned) {
+            invalid_change("model '" + std::string(traits::name) +
+                    "' is device-owned; its changes travel as owner state, not as shared log entries");
+        } else {
+            if (e.record.is_nil()) invalid_change("a shared change of model '" + std::string(traits::name) + "' has a nil record id");
+            if (e.type != change_type::insert && e.type != change_type::update && e.type != change_type::remove) {
+                invalid_change("a shared change of model '" + std::string(traits::name) + "' has an unknown change type");
+            }
+            M incoming{};
+            field_mask<M> mask{};
+            if (e.type == change_type::remove) {
+                if (!e.data.is_object() || !e.data.empty()) invalid_change("a remove of model '" + std::string(traits::name) + "' carries data");
+            } else {
+                mask = read_fields(e.data, incoming, e.type == change_type::insert);
+                if (std::find(mask.begin(), mask.end(), true) == mask.end()) {
+                    invalid_change("an update of model '" + std::string(traits::name) + "' sets no field");
+                }
+                if (owner_of(incoming)) {
+                    invalid_change("a shared change of model '" + std::string(traits::name) +
+                            "' sets an owner; owned records travel as owner state");
+                }
+            }
+            s_.merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
+            if (s_.tables->log.contains(e.stamp)) return false;  // seen before
+
+            auto existing = s_.template store<M>().find(e.record);
+            if (existing && owner_of(existing->value)) {
+                invalid_change(std::string(traits::name) + " " + e.record.to_string() +
+                        " is device-owned; a shared change cannot touch it");
+            }
+            // An entry that changes something is kept in the log, so that this device can
+            // serve it to others. One that changes nothing (every field it sets has a later
+            // write, or the record is deleted) is not: what dominates it is served instead,
+            // and logging it would make pruned history circulate again.
+            if (e.type == change_type::remove) {
+                const bool moved = s_.put_tombstone(traits::name, e.record, e.stamp, std::nullopt);
+                if (!moved && !existing) return false;
+                s_.tables->log.append(e, moved ? s_.seq : s_.next_seq());
+                if (!existing) return true;
+                s_.template store<M>().erase(e.record);
+                s_.announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
+                return true;
+            }
+            if (s_.tables->tombs.find(traits::name, e.record)) return false;  // deletes are final
+
+            stored_row<M> row;
+            if (existing) {
+                s_.keep_superseded(*existing);
+                row = std::move(*existing);
+            } else {
+                get_field<traits::id_index>(row.value).value = e.record;
+            }
+            bool won = false;
+            for_each_clocked<M>([&](std::size_t k, auto index) {
+                constexpr std::size_t i = decltype(index)::value;
+                if (mask[k] && (!row.clocks[k] || *row.clocks[k] < e.stamp)) {
+                    get_field<i>(row.value) = std::move(get_field<i>(incoming));
+                    row.clocks[k] = e.stamp;
+                    won = true;
+                }
+            });
+            if (!won) return false;  // every field already has a later write
+            row.seq = s_.next_seq();
+            s_.template store<M>().write(row);
+            s_.tables->log.append(e, row.seq);
+            s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
+            return true;
+        }
+    }
+
+    bool apply_state_in_tx(const state_record& r) {
+        bool applied = false;
+        models::dispatch(r.model, [&](auto t) { applied = apply_state_to<typename decltype(t)::type>(r); });
+        return applied;
+    }
+
+    template <class M>
+    bool apply_state_to(const state_record& r) {
+        using traits = model_traits<M>;
+        if constexpr (traits::strategy == strategy::shared) {
+            invalid_change("model '" + std::string(traits::name) + "' is shared; its changes travel as log entries, not as owner state");
+        } else {
+            if (r.record.is_nil() || r.owner.is_nil()) invalid_change("a state of model '" + std::string(traits::name) + "' has a nil record or owner id");
+            if (r.version.device != r.owner) {
+                invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
+                        " carries a version stamped by another device than its owner");
+            }
+            M incoming{};
+            if (!r.removed) {
+                try {
+                    incoming = from_json<M>(r.data);
+                } catch (const error& e) {
+                    throw error(errc::invalid_change, e.what());
+                }
+                if (id_of(incoming) != r.record) invalid_change("a state of model '" + std::string(traits::name) + "' names two record ids");
+                if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
+                    invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
+                            " has an owner field that is not its owner");
+                }
+            } else if (!r.data.is_object() || !r.data.empty()) {
+                invalid_change("a removed state of model '" + std::string(traits::name) + "' carries data");
+            }
+            s_.merge_remote_hlc(r.version);  // refuses a timestamp beyond the allowed drift
+
+            auto existing = s_.template store<M>().find(r.record);
+            if (existing) {
+                const auto stored_owner = owner_of(existing->value);
+                if (stored_owner != std::optional<uuid>(r.owner)) {
+                    refuse<M>(errc::not_owner, r.record,
+                              "a state from device " + r.owner.to_string() + " for a record owned by " +
+                                  owner_text(stored_owner) + " is refused");
+                }
+                if (existing->version && !(*existing->version < r.version)) return false;  // stale or repeated
+            }
+            const auto tomb = s_.tables->tombs.find(traits::name, r.record);
+            if (r.removed) {
+                const bool moved = s_.put_tombstone(traits::name, r.record, r.version, r.owner);
+                if (!existing) return moved;
+                s_.template store<M>().erase(r.record);
+                s_.announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
+                return true;
+            }
+            if (tomb) return false;  // deletes are final
+
+            if (existing) {
+                // local<> fields keep this device's values.
+                for_each_field_index<M>([&](auto index) {
+                    constexpr std::size_t i = decltype(index)::value;
+                    if constexpr (is_local_v<field_type_t<M, i>>) {
+                        get_field<i>(incoming) = get_field<i>(existing->value);
+                    }
+                });
+            }
+            if (existing) s_.keep_superseded(*existing);
+            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, {}};
+            s_.template store<M>().write(row);
+            s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
+            return true;
+        }
     }
 
     bool apply_snapshot_in_tx(const shared_snapshot& snap) {
@@ -5002,117 +5238,292 @@ private:
     bool apply_snapshot_to(const shared_snapshot& snap) {
         using traits = model_traits<M>;
         if constexpr (traits::strategy == strategy::device_owned) {
-            invalid("model '" + std::string(traits::name) + "' is device-owned; it has no shared snapshots");
+            invalid_change("model '" + std::string(traits::name) + "' is device-owned; it has no shared snapshots");
         } else {
-            if (snap.record.is_nil()) invalid("a snapshot of model '" + std::string(traits::name) + "' has a nil record id");
-            auto existing = store<M>().find(snap.record);
+            if (snap.record.is_nil()) invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a nil record id");
+            auto existing = s_.template store<M>().find(snap.record);
             if (existing && owner_of(existing->value)) {
-                invalid(std::string(traits::name) + " " + snap.record.to_string() + " is device-owned; a snapshot cannot touch it");
+                invalid_change(std::string(traits::name) + " " + snap.record.to_string() + " is device-owned; a snapshot cannot touch it");
             }
             if (snap.removed) {
                 if (!snap.data.is_object() || !snap.data.empty() || !snap.clocks.empty()) {
-                    invalid("a removed snapshot of model '" + std::string(traits::name) + "' carries fields");
+                    invalid_change("a removed snapshot of model '" + std::string(traits::name) + "' carries fields");
                 }
-                merge_remote_hlc(snap.removed_at);
-                const bool moved = put_tombstone(traits::name, snap.record, snap.removed_at, std::nullopt);
+                s_.merge_remote_hlc(snap.removed_at);
+                const bool moved = s_.put_tombstone(traits::name, snap.record, snap.removed_at, std::nullopt);
                 if (existing) {
-                    store<M>().erase(snap.record);
-                    announce(change_type::remove, change_origin::remote, snap.record, existing->value, snap.removed_at);
+                    s_.template store<M>().erase(snap.record);
+                    s_.announce(change_type::remove, change_origin::remote, snap.record, existing->value, snap.removed_at);
                     return true;
                 }
                 return moved;
             }
             M incoming{};
-            const detail::field_mask<M> mask = detail::read_fields(snap.data, incoming, false);
-            std::array<std::optional<hlc>, detail::stored_row<M>::clock_count> clocks{};
+            const field_mask<M> mask = read_fields(snap.data, incoming, false);
+            std::array<std::optional<hlc>, stored_row<M>::clock_count> clocks{};
             for (const auto& clock : snap.clocks) {
                 const std::string& field = clock.first;  // not a structured binding: clang 14 cannot capture those
                 const hlc& stamp = clock.second;
                 bool matched = false;
-                detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+                for_each_clocked<M>([&](std::size_t k, auto index) {
                     if (traits::field_names[decltype(index)::value] == field) {
-                        if (clocks[k]) invalid("a snapshot of model '" + std::string(traits::name) + "' repeats a clock");
+                        if (clocks[k]) invalid_change("a snapshot of model '" + std::string(traits::name) + "' repeats a clock");
                         clocks[k] = stamp;
                         matched = true;
                     }
                 });
-                if (!matched) invalid("a snapshot of model '" + std::string(traits::name) + "' has a clock for an unknown field");
+                if (!matched) invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a clock for an unknown field");
             }
             for (std::size_t k = 0; k < mask.size(); ++k) {
                 if (mask[k] != clocks[k].has_value()) {
-                    invalid("a snapshot of model '" + std::string(traits::name) + "' has a field without a clock or a clock without a field");
+                    invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a field without a clock or a clock without a field");
                 }
             }
-            if (owner_of(incoming)) invalid("a snapshot of model '" + std::string(traits::name) + "' sets an owner");
+            if (owner_of(incoming)) invalid_change("a snapshot of model '" + std::string(traits::name) + "' sets an owner");
             for (const auto& c : clocks) {
-                if (c) merge_remote_hlc(*c);
+                if (c) s_.merge_remote_hlc(*c);
             }
-            if (stores_->tombs.find(traits::name, snap.record)) return false;  // deletes are final
-            detail::stored_row<M> row;
+            if (s_.tables->tombs.find(traits::name, snap.record)) return false;  // deletes are final
+            stored_row<M> row;
             if (existing) {
-                keep_superseded(*existing);
+                s_.keep_superseded(*existing);
                 row = std::move(*existing);
             } else {
-                detail::get_field<traits::id_index>(row.value).value = snap.record;
+                get_field<traits::id_index>(row.value).value = snap.record;
             }
             bool won = false;
             hlc newest{};
-            detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+            for_each_clocked<M>([&](std::size_t k, auto index) {
                 constexpr std::size_t i = decltype(index)::value;
                 if (clocks[k] && (!row.clocks[k] || *row.clocks[k] < *clocks[k])) {
-                    detail::get_field<i>(row.value) = std::move(detail::get_field<i>(incoming));
+                    get_field<i>(row.value) = std::move(get_field<i>(incoming));
                     row.clocks[k] = clocks[k];
                     newest = std::max(newest, *clocks[k]);
                     won = true;
                 }
             });
             if (!won) return false;
-            row.seq = next_seq();
-            store<M>().write(row);
-            announce(existing ? change_type::update : change_type::insert, change_origin::remote, snap.record, row.value, newest);
+            row.seq = s_.next_seq();
+            s_.template store<M>().write(row);
+            s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, snap.record, row.value, newest);
             return true;
         }
     }
 
-    // ---- query parameters ---------------------------------------------------------
-
-    template <class T>
-    static void bind_parameter(sqlite3_stmt* s, int index, const T& v) {
-        if constexpr (std::is_convertible_v<const T&, std::string_view> && !column_type<T>) {
-            detail::bind_text(s, index, std::string_view(v));
-        } else {
-            static_assert(column_type<T>, "hsync: query parameters must be strings or supported field types");
-            detail::bind_field(s, index, v, "query", "parameter");
-        }
-    }
-
-    library_options options_;
-    std::optional<detail::library_lock> lock_;  // before db_: taken before the file is opened, released after it is closed
-    SQLite::Database db_;
-    hlc_clock clock_;
-    const std::uint64_t serial_ = detail::read_mark::next_library_serial();  // names this object in read marks
-    detail::read_versions<Ms...> read_versions_;
-    std::filesystem::path path_;
-    uuid library_id_;
-    std::optional<stores_type> stores_;
-    std::optional<detail::statement> save_meta_;
-    detail::statement begin_{db_, options_.read_only ? "BEGIN" : "BEGIN IMMEDIATE"};
-    detail::statement commit_{db_, "COMMIT"};
-
-    std::recursive_mutex mutex_;
-    int depth_ = 0;
-    bool clock_dirty_ = false;
-    std::uint64_t seq_ = 0;            // the last seq handed out
-    std::uint64_t committed_seq_ = 0;  // the last seq of a committed transaction
-    hlc clock_at_begin_{};             // the clock when the open transaction began
-    std::uint64_t log_floor_ = 0;      // the log was pruned up to here
-    pending_type pending_;
-    std::tuple<callbacks<Ms>...> callbacks_;
-    std::shared_ptr<std::function<void(const outgoing_changes&)>> outgoing_handler_;
+    library_state<Ms...>& s_;
 };
 
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/remote_apply.hpp ----
+
+namespace hsync {
+
+template <class... Ms>
+class replica {
+    using models = detail::model_list<Ms...>;
+    using state = detail::library_state<Ms...>;
+
+public:
+    explicit replica(library<Ms...>& lib) noexcept : s_(lib.state_) {}
+
+    // ---- who this is ------------------------------------------------------------------
+
+    const uuid& device_id() const noexcept { return s_.device_id(); }
+    const uuid& library_id() const noexcept { return s_.file.library_id(); }
+    const std::filesystem::path& path() const noexcept { return s_.file.path(); }
+    bool read_only() const noexcept { return s_.options.read_only; }
+
+    // ---- the model list ---------------------------------------------------------------
+
+    static constexpr auto model_types() { return models::types; }
+
+    // Model names in the order a batch applies them (required references first).
+    static std::vector<std::string_view> apply_order_names() {
+        std::vector<std::pair<std::size_t, std::string_view>> ranked{{models::template rank<Ms>(), model_traits<Ms>::name}...};
+        std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<std::string_view> out;
+        for (const auto& r : ranked) out.push_back(r.second);
+        return out;
+    }
+
+    // Whether records of the named model can be device-owned (device-owned or mixed).
+    static bool is_owned_model(std::string_view name) {
+        bool owned = false;
+        models::dispatch(name, [&](auto t) { owned = model_traits<typename decltype(t)::type>::strategy != strategy::shared; });
+        return owned;
+    }
+
+    // ---- what this device commits -----------------------------------------------------
+
+    // The engine's subscription: called after each committed local transaction with what
+    // it sends to peers. One library has one engine: attaching a second is an error.
+    void attach(std::function<void(const outgoing_changes&)> listener) {
+        std::lock_guard lock(s_.mutex);
+        if (s_.listener) {
+            throw error(errc::library_in_use, "hsync: " + s_.file.path().string() +
+                                                  " already has a sync engine attached; run one engine (one "
+                                                  "net::node) per library object");
+        }
+        s_.listener = std::make_shared<typename state::outgoing_listener>(std::move(listener));
+    }
+    void detach() noexcept {
+        std::lock_guard lock(s_.mutex);
+        s_.listener = nullptr;
+    }
+
+    // ---- applying what peers send (all or nothing per call) ----------------------------
+
+    // Shared log entries. A malformed change, an unknown model or a timestamp beyond the
+    // allowed drift throws hsync::error and nothing of the batch is written.
+    apply_result apply_shared_changes(std::span<const shared_entry> entries) {
+        return write([&] { return detail::remote_apply<Ms...>(s_).shared_changes(entries); });
+    }
+    apply_result apply_shared_changes(const shared_entry& e) { return apply_shared_changes(std::span(&e, 1)); }
+
+    // Device-owned states, with the same rule.
+    apply_result apply_states(std::span<const state_record> records) {
+        return write([&] { return detail::remote_apply<Ms...>(s_).states(records); });
+    }
+    apply_result apply_states(const state_record& r) { return apply_states(std::span(&r, 1)); }
+
+    // Snapshots of shared records, with the same rule.
+    apply_result apply_snapshots(std::span<const shared_snapshot> records) {
+        return write([&] { return detail::remote_apply<Ms...>(s_).snapshots(records); });
+    }
+
+    // ---- serving this device's history --------------------------------------------------
+
+    // The seq of the last committed change: every row write, delete and log entry this
+    // device stores (its own or applied from peers) takes the next one.
+    std::uint64_t current_seq() const {
+        std::lock_guard lock(s_.mutex);
+        return s_.committed_seq;
+    }
+
+    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit) const {
+        std::lock_guard lock(s_.mutex);
+        return detail::history<Ms...>(s_).state_changes(model, since, limit);
+    }
+
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false) const {
+        std::lock_guard lock(s_.mutex);
+        return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot);
+    }
+
+    // ---- the shared change log ----------------------------------------------------------
+
+    std::size_t log_size() const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->log.size();
+    }
+    // The seq up to which the log was pruned: history at or below it is served as snapshots.
+    std::uint64_t log_floor() const {
+        std::lock_guard lock(s_.mutex);
+        return s_.log_floor;
+    }
+    // The seq of the (n+1)-th oldest log entry, if the log holds that many.
+    std::optional<std::uint64_t> nth_oldest_log_seq(std::size_t n) const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->log.nth_oldest_seq(n);
+    }
+    // Removes the log entries this device stored up to `through` (its seq). Peers that
+    // still need older history get a snapshot of the shared tables instead.
+    std::size_t prune_log_through(std::uint64_t through) {
+        return write([&] {
+            const std::size_t removed = s_.tables->log.prune_through_seq(through);
+            s_.raise_log_floor(through);
+            return removed;
+        });
+    }
+
+    // ---- peers ----------------------------------------------------------------------------
+
+    // Pairs `peer`; `device_key` is its full device id (net::device_id as text), which TLS
+    // checks its certificate against. Pairing by uuid alone keeps a key given before.
+    void pair(const uuid& peer, std::optional<std::string> device_key = std::nullopt) {
+        write([&] { s_.tables->peers.pair(peer, device_key); });
+    }
+    // The full device ids of the paired peers.
+    std::vector<std::string> paired_device_keys() const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.paired_keys();
+    }
+    // Whether `peer` is paired under this full device id: a read, no write lock, so that a
+    // TLS handshake never waits for a writer.
+    bool is_paired(const uuid& peer, std::string_view device_key) const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.paired_with_key(peer, device_key);
+    }
+    void unpair(const uuid& peer) {
+        write([&] { s_.tables->peers.unpair(peer); });
+    }
+    std::vector<uuid> paired_peers() const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.paired();
+    }
+    detail::peer_book::peer_record peer(const uuid& id) const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.get(id);
+    }
+    // How far this device holds the peer's history (the peer's seq); only moves forward.
+    void set_received_through(const uuid& peer, std::uint64_t seq) {
+        write([&] { s_.tables->peers.set_received_through(peer, seq); });
+    }
+    // How far the peer acknowledged this device's history (this device's seq).
+    void set_acked_by_peer(const uuid& peer, std::uint64_t seq) {
+        write([&] { s_.tables->peers.set_acked_by_peer(peer, seq); });
+    }
+    std::optional<std::uint64_t> min_acked_by_paired() const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.min_acked_by_paired();
+    }
+    // Where a backfill from `peer` resumes, per phase; cleared once it completed.
+    void set_checkpoint(const uuid& peer, std::string_view phase, std::uint64_t seq) {
+        write([&] { s_.tables->peers.set_checkpoint(peer, phase, seq); });
+    }
+    std::optional<std::uint64_t> checkpoint(const uuid& peer, std::string_view phase) const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.checkpoint(peer, phase);
+    }
+    void clear_checkpoints(const uuid& peer) {
+        write([&] { s_.tables->peers.clear_checkpoints(peer); });
+    }
+
+    // Runs fn in one transaction (a savepoint inside an open one): several of the writes
+    // above, all or nothing.
+    template <class F>
+    decltype(auto) with_tx(F&& fn) {
+        return write(fn);
+    }
+
+private:
+    struct handle {};
+
+    template <class F>
+    decltype(auto) write(F&& fn) {
+        auto body = [&](handle&) { return fn(); };
+        handle h;
+        return detail::run_transaction(s_, h, body);
+    }
+
+    state& s_;
+};
+
+template <class... Ms>
+replica(library<Ms...>&) -> replica<Ms...>;
+
 }  // namespace hsync
-// ---- end hsync/store/library.hpp ----
+// ---- end hsync/store/replica.hpp ----
+// ---- end hsync/library.hpp ----
+
+// ---- begin hsync/net.hpp ----
+// hsync, the network: the sync engine and net::node, which syncs a library with its
+// paired devices over mutual TLS. Includes hsync/library.hpp.
+//
+// A node is a large template. An application with several files that name its node
+// compiles it once: HSYNC_EXTERN_NODE(my_library) in a header those files include, and
+// HSYNC_INSTANTIATE_NODE(my_library) in one .cpp (docs/getting-started.md).
+
 
 
 // ---- begin hsync/sync/codec.hpp ----
@@ -5443,56 +5854,6 @@ private:
     decode_failure failure_{decode_error::malformed, ""};
 };
 
-// ---- framing ----------------------------------------------------------------------
-
-inline void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> body) {
-    const auto n = static_cast<std::uint32_t>(body.size());
-    out.push_back(static_cast<std::uint8_t>(n >> 24));
-    out.push_back(static_cast<std::uint8_t>(n >> 16));
-    out.push_back(static_cast<std::uint8_t>(n >> 8));
-    out.push_back(static_cast<std::uint8_t>(n));
-    out.insert(out.end(), body.begin(), body.end());
-}
-
-// Cuts a byte stream into frame bodies. Feed it what the connection reads; take
-// complete bodies with next(). A declared length beyond max_frame fails the stream for
-// good (the connection must close): it never allocates what a peer announces.
-class frame_reader {
-public:
-    explicit frame_reader(std::size_t max_frame = limits{}.max_frame) : max_frame_(max_frame) {}
-
-    void feed(std::span<const std::uint8_t> bytes) { buffer_.insert(buffer_.end(), bytes.begin(), bytes.end()); }
-
-    // A complete body, nullopt if more bytes are needed; a failure once a frame is too large.
-    std::optional<std::vector<std::uint8_t>> next() {
-        if (failed_ || buffer_.size() - start_ < 4) return std::nullopt;
-        const std::uint8_t* p = buffer_.data() + start_;
-        const std::size_t n = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
-        if (n > max_frame_) {
-            failed_ = true;
-            return std::nullopt;
-        }
-        if (buffer_.size() - start_ - 4 < n) return std::nullopt;
-        std::vector<std::uint8_t> body(p + 4, p + 4 + n);
-        start_ += 4 + n;
-        if (start_ == buffer_.size() || start_ > (1u << 16)) {  // compact now and then
-            buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
-            start_ = 0;
-        }
-        return body;
-    }
-
-    bool failed() const noexcept { return failed_; }
-    std::size_t buffered() const noexcept { return buffer_.size() - start_; }
-    // At the end of the stream: bytes of an unfinished frame are a truncated frame.
-    bool truncated() const noexcept { return !failed_ && buffered() > 0; }
-
-private:
-    std::size_t max_frame_;
-    std::vector<std::uint8_t> buffer_;
-    std::size_t start_ = 0;
-    bool failed_ = false;
-};
 
 namespace detail {
 
@@ -5929,15 +6290,6 @@ inline std::vector<std::uint8_t> encode(const message& m, encoding enc = encodin
     return nlohmann::json::to_msgpack(j);
 }
 
-// A complete frame (length prefix and body).
-inline std::vector<std::uint8_t> encode_frame(const message& m, encoding enc = encoding::msgpack) {
-    std::vector<std::uint8_t> out;
-    const auto body = encode(m, enc);
-    out.reserve(body.size() + 4);
-    append_frame(out, body);
-    return out;
-}
-
 // Decodes one frame body. `known_models`, when given, are the only model names a message
 // may carry.
 inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = encoding::msgpack,
@@ -6008,12 +6360,13 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
 
 // ---- begin hsync/sync/engine.hpp ----
 // The sync engine: the protocol's logic as a deterministic core with no I/O. It takes
-// inputs — a connection up or down, a received frame body, the current time — and
-// produces outputs — frames to send, connections to close — and timer deadlines. The
+// inputs — a connection up or down, a received message body, the current time — and
+// produces outputs — message bodies to send (the transport frames them), connections to
+// close — and timer deadlines. The
 // network transport and the simulator both drive it. See docs/protocol.md.
 //
 // Not synchronized: one driver thread calls it. Local commits reach it through the
-// library's outgoing hook from any thread; those are queued under their own lock and
+// library's replica (attach) from any thread; those are queued under their own lock and
 // sent at the next tick.
 
 #include <algorithm>
@@ -6035,22 +6388,18 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
 #include <boost/hana/for_each.hpp>
 
 
+// ---- begin hsync/sync/engine_options.hpp ----
+// How a sync engine paces and bounds its work. The defaults suit a LAN; the simulator
+// shortens the timers and the pages (testing/sim_options.hpp).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+
 namespace hsync::sync {
 
 using millis = std::chrono::milliseconds;
-
-enum class peer_state { disconnected, handshaking, backfilling, catching_up, ready };
-
-constexpr std::string_view to_string(peer_state s) noexcept {
-    switch (s) {
-        case peer_state::disconnected: return "disconnected";
-        case peer_state::handshaking: return "handshaking";
-        case peer_state::backfilling: return "backfilling";
-        case peer_state::catching_up: return "catching_up";
-        case peer_state::ready: return "ready";
-    }
-    return "unknown";
-}
 
 struct engine_options {
     encoding wire = encoding::msgpack;
@@ -6067,6 +6416,33 @@ struct engine_options {
     std::size_t log_retention = 1'000'000;       // log entries kept for a peer that never acknowledges
     bool record_served_pages = false;            // keep served_pages() (tests: each page served at most once)
 };
+
+}  // namespace hsync::sync
+// ---- end hsync/sync/engine_options.hpp ----
+
+// ---- begin hsync/sync/peer_status.hpp ----
+// Where the engine stands with one peer: the connection's state, how far each side holds
+// the other's history, and what crossed. Reported by engine::status and net::node.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+
+namespace hsync::sync {
+
+enum class peer_state { disconnected, handshaking, backfilling, catching_up, ready };
+
+constexpr std::string_view to_string(peer_state s) noexcept {
+    switch (s) {
+        case peer_state::disconnected: return "disconnected";
+        case peer_state::handshaking: return "handshaking";
+        case peer_state::backfilling: return "backfilling";
+        case peer_state::catching_up: return "catching_up";
+        case peer_state::ready: return "ready";
+    }
+    return "unknown";
+}
 
 struct peer_counters {
     std::uint64_t frames_sent = 0;
@@ -6096,10 +6472,15 @@ struct peer_status {
     bool peer_has_all() const noexcept { return acked_through >= local_seq; }
 };
 
-// A frame to write to a peer's connection (length prefix included).
-struct outgoing_frame {
+}  // namespace hsync::sync
+// ---- end hsync/sync/peer_status.hpp ----
+
+namespace hsync::sync {
+
+// A message body to send to a peer; the transport frames it.
+struct outgoing_message {
     uuid peer;
-    std::vector<std::uint8_t> bytes;
+    std::vector<std::uint8_t> body;
 };
 
 struct close_request {
@@ -6110,20 +6491,20 @@ struct close_request {
 template <class Library>
 class engine {
 public:
-    explicit engine(Library& lib, engine_options options = {}) : lib_(lib), options_(std::move(options)) {
-        if (lib_.read_only()) {
-            throw error(errc::read_only, "hsync: " + lib_.path().string() +
+    explicit engine(Library& lib, engine_options options = {}) : replica_(lib), options_(std::move(options)) {
+        if (replica_.read_only()) {
+            throw error(errc::read_only, "hsync: " + replica_.path().string() +
                                              " is open read-only; a library that syncs is opened to write");
         }
-        boost::hana::for_each(Library::model_types(), [&](auto t) {
+        boost::hana::for_each(replica_type::model_types(), [&](auto t) {
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
         });
         phases_.push_back("shared");
-        for (std::string_view name : Library::apply_order_names()) {
-            if (Library::is_owned_model(name)) phases_.push_back(std::string(name));
+        for (std::string_view name : replica_type::apply_order_names()) {
+            if (replica_type::is_owned_model(name)) phases_.push_back(std::string(name));
         }
-        lib_.on_outgoing([this](const outgoing_changes& changes) {
+        replica_.attach([this](const outgoing_changes& changes) {
             std::function<void()> wake;
             {
                 std::lock_guard lock(local_mutex_);
@@ -6134,7 +6515,7 @@ public:
         });
     }
 
-    ~engine() { lib_.on_outgoing(nullptr); }
+    ~engine() { replica_.detach(); }
 
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
@@ -6149,8 +6530,8 @@ public:
         p.state = peer_state::handshaking;
         p.connected_at = now;
         p.next_heartbeat = now + options_.heartbeat_interval;
-        send(peer, hello{std::string(protocol_id), protocol_version, lib_.library_id(), lib_.device_id(),
-                         lib_.current_seq(), lib_.peer(peer).received_through});
+        send(peer, hello{std::string(protocol_id), protocol_version, replica_.library_id(), replica_.device_id(),
+                         replica_.current_seq(), replica_.peer(peer).received_through});
         notify(peer);
     }
 
@@ -6203,7 +6584,7 @@ public:
         // once, so that they fetch it without waiting for the next heartbeat. Local
         // changes still waiting to be pushed are not announced yet: a peer would fetch
         // them by catch-up, then get them again in the push.
-        std::uint64_t seq = lib_.current_seq();
+        std::uint64_t seq = replica_.current_seq();
         {
             std::lock_guard lock(local_mutex_);
             if (!local_.empty()) seq = std::min(seq, local_.front().prev_seq);
@@ -6222,7 +6603,7 @@ public:
             }
             if (announce || now >= p.next_heartbeat) {
                 // Unpairing takes effect on a live connection too, at the next heartbeat.
-                if (!lib_.peer(id).paired) {
+                if (!replica_.peer(id).paired) {
                     send(id, error_message{error_code::refused, "this device is no longer paired here"});
                     close(id, "unpaired");
                     continue;
@@ -6231,7 +6612,7 @@ public:
                 p.next_heartbeat = now + options_.heartbeat_interval;
             }
             if (p.acked_sent < p.received_through) {
-                send(id, ack_shared_changes{lib_.device_id(), p.received_through});
+                send(id, ack_shared_changes{replica_.device_id(), p.received_through});
                 p.acked_sent = p.received_through;
             }
             if (p.awaiting && now - p.request_sent >= options_.response_timeout) {
@@ -6251,7 +6632,7 @@ public:
 
     // ---- outputs ------------------------------------------------------------------
 
-    std::vector<outgoing_frame> take_output() { return std::exchange(output_, {}); }
+    std::vector<outgoing_message> take_output() { return std::exchange(output_, {}); }
     std::vector<close_request> take_closes() { return std::exchange(closes_, {}); }
 
     // When tick() next has something to do.
@@ -6286,7 +6667,7 @@ public:
         s.received_through = p.received_through;
         s.peer_seq = p.peer_seq;
         s.acked_through = p.acked_through;
-        s.local_seq = lib_.current_seq();
+        s.local_seq = replica_.current_seq();
         s.counters = p.counters;
         if (p.round_active) {
             s.phase = phases_[p.phase];
@@ -6341,16 +6722,16 @@ private:
 
     // ---- sending --------------------------------------------------------------------
 
-    void send(const uuid& peer, const message& m) { send_frame(peer, encode_frame(m, options_.wire)); }
+    void send(const uuid& peer, const message& m) { send_body(peer, encode(m, options_.wire)); }
 
-    void send_frame(const uuid& peer, std::vector<std::uint8_t> frame) {
-        output_.push_back(outgoing_frame{peer, std::move(frame)});
+    void send_body(const uuid& peer, std::vector<std::uint8_t> body) {
+        output_.push_back(outgoing_message{peer, std::move(body)});
         auto it = peers_.find(peer);
         if (it != peers_.end()) ++it->second.counters.frames_sent;
     }
 
     void drop_output_for(const uuid& peer) {
-        std::erase_if(output_, [&](const outgoing_frame& f) { return f.peer == peer; });
+        std::erase_if(output_, [&](const outgoing_message& f) { return f.peer == peer; });
     }
 
     void close(const uuid& peer, std::string reason) {
@@ -6372,12 +6753,12 @@ private:
 
     void handle(const uuid& peer, peer_runtime& p, hello& h, millis now) {
         if (p.state != peer_state::handshaking) return refuse(peer, p, error_code::bad_message, "Hello was already received");
-        if (h.library != lib_.library_id()) {
-            send(peer, error_message{error_code::wrong_library, "this device syncs library " + lib_.library_id().to_string()});
+        if (h.library != replica_.library_id()) {
+            send(peer, error_message{error_code::wrong_library, "this device syncs library " + replica_.library_id().to_string()});
             close(peer, "another library");
             return;
         }
-        const auto record = lib_.peer(peer);
+        const auto record = replica_.peer(peer);
         if (h.device != peer || !record.paired) {
             send(peer, error_message{error_code::refused, "device " + h.device.to_string() + " is not paired here"});
             close(peer, "not paired");
@@ -6390,7 +6771,7 @@ private:
         // Our Hello told the seq of its moment; commits since then were not pushed to a
         // handshaking peer. A heartbeat at the next tick tells it where we are now.
         p.next_heartbeat = now;
-        if (h.received_from_you > record.acked_by_peer && h.received_from_you <= lib_.current_seq()) {
+        if (h.received_from_you > record.acked_by_peer && h.received_from_you <= replica_.current_seq()) {
             acknowledge(peer, p, h.received_from_you);
         }
         const bool interrupted = has_checkpoints(peer);
@@ -6404,7 +6785,7 @@ private:
 
     bool has_checkpoints(const uuid& peer) {
         for (const auto& phase : phases_) {
-            if (lib_.checkpoint(peer, phase)) return true;
+            if (replica_.checkpoint(peer, phase)) return true;
         }
         return false;
     }
@@ -6415,195 +6796,43 @@ private:
     // device-owned model in reference order — from the peer's checkpoint for that phase,
     // or from what this device already holds. Each applied page records its checkpoint
     // in the same transaction, so an interrupted round resumes where it stopped.
-    void start_round(const uuid& peer, peer_runtime& p, millis now) {
-        // A round started from ready (a gap in the pushes, news in a heartbeat) is a
-        // catch-up: pushes wait in the buffer until it ends, and the status says so.
-        if (p.state == peer_state::ready) p.state = peer_state::catching_up;
-        p.round_active = true;
-        p.need_round = false;
-        p.phase = 0;
-        p.round_start = p.received_through;
-        p.round_target = std::max(p.peer_seq, p.received_through);
-        p.round_floor = std::numeric_limits<std::uint64_t>::max();
-        begin_phase(peer, p);
-        request_next(peer, p, now);
-    }
+    void start_round(const uuid& peer, peer_runtime& p, millis now);
 
-    void begin_phase(const uuid& peer, peer_runtime& p) {
-        p.phase_since = lib_.checkpoint(peer, phases_[p.phase]).value_or(p.received_through);
-        p.snapshot = false;
-    }
+    void begin_phase(const uuid& peer, peer_runtime& p);
 
-    void request_next(const uuid& peer, peer_runtime& p, millis now) {
-        if (!p.round_active || p.state == peer_state::disconnected) return;
-        if (p.phase == 0) {
-            send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot});
-        } else {
-            send(peer, state_request{{phases_[p.phase]}, std::nullopt, p.phase_since, options_.page_size});
-        }
-        p.awaiting = true;
-        p.request_sent = now;
-    }
+    void request_next(const uuid& peer, peer_runtime& p, millis now);
 
-    void schedule_retry(peer_runtime& p, millis now) {
-        ++p.failures;
-        auto delay = options_.retry_base * (1 << std::min(p.failures, 16));
-        if (delay > options_.retry_max) delay = options_.retry_max;
-        p.retry_at = now + delay;
-    }
+    void schedule_retry(peer_runtime& p, millis now);
 
     // Applies a page and records the phase checkpoint in one transaction.
     template <class Apply>
-    bool apply_page(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, Apply&& apply) {
-        try {
-            lib_.with_tx([&](auto&) {
-                const apply_result r = apply();
-                p.counters.applied += r.applied;
-                p.counters.ignored += r.ignored;
-                lib_.set_checkpoint(peer, phases_[p.phase], checkpoint);
-            });
-            return true;
-        } catch (const error& e) {
-            p.awaiting = false;
-            refuse(peer, p, error_code::invalid_change, e.what());
-            return false;
-        }
-    }
+    bool apply_page(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, Apply&& apply);
 
-    void page_done(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, bool has_more, bool snapshot, millis now) {
-        ++p.counters.pages_received;
-        p.awaiting = false;
-        p.failures = 0;
-        p.phase_since = checkpoint;
-        p.snapshot = snapshot;
-        if (has_more) {
-            request_next(peer, p, now);
-            return;
-        }
-        p.round_floor = std::min(p.round_floor, checkpoint);
-        if (++p.phase < phases_.size()) {
-            begin_phase(peer, p);
-            request_next(peer, p, now);
-            return;
-        }
-        finish_round(peer, p, now);
-    }
+    void page_done(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, bool has_more, bool snapshot, millis now);
 
-    void finish_round(const uuid& peer, peer_runtime& p, millis now) {
-        p.round_active = false;
-        const std::uint64_t through = p.round_floor;
-        lib_.with_tx([&](auto&) {
-            lib_.set_received_through(peer, through);
-            lib_.clear_checkpoints(peer);
-        });
-        p.received_through = std::max(p.received_through, through);
-        p.state = peer_state::ready;
-        send(peer, ack_shared_changes{lib_.device_id(), p.received_through});
-        p.acked_sent = p.received_through;
-        // What arrived live meanwhile, in order; a gap or an overflow means another round.
-        std::vector<message> buffered = std::exchange(p.buffered, {});
-        p.buffered_changes = 0;
-        for (auto& m : buffered) {
-            std::visit([&](auto& msg) { handle(peer, p, msg, now); }, m);
-        }
-        if (p.need_round || p.peer_seq > p.received_through) start_round(peer, p, now);
-    }
+    void finish_round(const uuid& peer, peer_runtime& p, millis now);
 
-    bool expecting(peer_runtime& p, bool shared_phase) const {
-        return p.round_active && p.awaiting && (p.phase == 0) == shared_phase;
-    }
+    bool expecting(peer_runtime& p, bool shared_phase) const;
 
-    void handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) {
-        if (!expecting(p, true)) return refuse(peer, p, error_code::bad_message, "unexpected SharedChangeResponse");
-        if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
-            return refuse(peer, p, error_code::bad_message, "a SharedChangeResponse that does not advance");
-        }
-        const bool ok = apply_page(peer, p, r.checkpoint, [&] {
-            apply_result total;
-            if (!r.entries.empty()) add(total, lib_.apply(std::span<const shared_entry>(r.entries)));
-            if (!r.snapshot.empty()) add(total, lib_.apply(std::span<const shared_snapshot>(r.snapshot)));
-            return total;
-        });
-        if (ok) page_done(peer, p, r.checkpoint, r.has_more, r.snapshot_mode, now);
-        else schedule_retry(p, now);
-    }
+    void handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now);
 
-    void handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) {
-        if (!expecting(p, false) || r.model != phases_[p.phase]) {
-            return refuse(peer, p, error_code::bad_message, "unexpected StateResponse");
-        }
-        if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
-            return refuse(peer, p, error_code::bad_message, "a StateResponse that does not advance");
-        }
-        std::vector<state_record> records = std::move(r.records);
-        for (const auto& d : r.deleted) {
-            records.push_back(state_record{d.model, d.record, d.owner, d.version, true, nlohmann::json::object()});
-        }
-        for (const auto& rec : records) {
-            if (rec.model != r.model) return refuse(peer, p, error_code::bad_message, "a StateResponse mixes models");
-        }
-        // Relayed state is accepted from any paired peer: the library still checks that
-        // each version was stamped by the record's owner and never reverts newer state.
-        const bool ok = apply_page(peer, p, r.checkpoint, [&] { return lib_.apply(std::span<const state_record>(records)); });
-        if (ok) page_done(peer, p, r.checkpoint, r.has_more, false, now);
-        else schedule_retry(p, now);
-    }
+    void handle(const uuid& peer, peer_runtime& p, state_response& r, millis now);
 
-    static void add(apply_result& total, const apply_result& r) {
-        total.applied += r.applied;
-        total.ignored += r.ignored;
-    }
+    static void add(apply_result& total, const apply_result& r);
 
     // ---- serving ------------------------------------------------------------------------
 
-    void handle(const uuid& peer, peer_runtime& p, shared_change_request& q, millis) {
-        send_page(peer, q.limit, [&](std::uint32_t limit) {
-            shared_page page = lib_.shared_changes(q.since, limit, q.snapshot);
-            return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
-                                          page.has_more, page.checkpoint};
-        });
-        ++p.counters.pages_served;
-        if (options_.record_served_pages) served_.emplace_back(peer, "shared", q.since);
-    }
+    void handle(const uuid& peer, peer_runtime& p, shared_change_request& q, millis);
 
     // Sends the page `make(limit)` builds, with fewer records when its frame would
     // exceed the frame limit: a page of large records must not be one a peer refuses
     // (which would stall its catch-up for good). A single record is sent as it is.
     template <class Make>
-    void send_page(const uuid& peer, std::uint32_t asked, Make&& make) {
-        std::uint32_t limit = std::max<std::uint32_t>(std::min(asked, options_.page_size), 1);
-        for (;;) {
-            auto frame = encode_frame(message{make(limit)}, options_.wire);
-            if (fits(frame) || limit == 1) return send_frame(peer, std::move(frame));
-            // Shrink in proportion to the excess, at least by half.
-            const double share = double(options_.limits.max_frame) / double(frame.size());
-            limit = std::max<std::uint32_t>(1, std::min<std::uint32_t>(limit / 2, static_cast<std::uint32_t>(limit * share)));
-        }
-    }
+    void send_page(const uuid& peer, std::uint32_t asked, Make&& make);
 
-    bool fits(const std::vector<std::uint8_t>& frame) const noexcept {
-        return frame.size() <= options_.limits.max_frame + 4;  // the body and its length prefix
-    }
+    bool fits(const std::vector<std::uint8_t>& body) const noexcept { return body.size() <= options_.limits.max_frame; }
 
-    void handle(const uuid& peer, peer_runtime& p, state_request& q, millis) {
-        if (q.models.size() != 1) {
-            return refuse(peer, p, error_code::limit_exceeded, "a StateRequest names exactly one model");
-        }
-        const std::string& model = q.models.front();
-        if (!Library::is_owned_model(model)) {
-            return refuse(peer, p, error_code::bad_message, "model '" + model + "' has no device-owned state");
-        }
-        send_page(peer, q.limit, [&](std::uint32_t limit) {
-            state_page page = lib_.state_changes(model, q.since, limit);
-            if (q.owner) {
-                std::erase_if(page.records, [&](const state_record& r) { return r.owner != *q.owner; });
-                std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
-            }
-            return state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint};
-        });
-        ++p.counters.pages_served;
-        if (options_.record_served_pages) served_.emplace_back(peer, model, q.since);
-    }
+    void handle(const uuid& peer, peer_runtime& p, state_request& q, millis);
 
 public:
     // Every (peer, phase, since) this engine served a page for, in order, when
@@ -6615,52 +6844,11 @@ private:
     // ---- live changes ---------------------------------------------------------------
 
     template <class Push>
-    void live(const uuid& peer, peer_runtime& p, Push& push, const push_position& pos, millis now) {
-        if (p.state != peer_state::ready) {
-            // Held until the round ends; past the bound the buffer is dropped and another
-            // round fetches the same changes, so nothing is lost.
-            if (p.buffered_changes + changes_in(push) > options_.live_buffer_limit) {
-                p.buffered.clear();
-                p.buffered_changes = 0;
-                p.need_round = true;
-            } else {
-                p.buffered_changes += changes_in(push);
-                p.buffered.emplace_back(std::move(push));
-            }
-            return;
-        }
-        apply_result r;
-        try {
-            r = apply_live(push);
-        } catch (const error& e) {
-            return refuse(peer, p, error_code::invalid_change, e.what());
-        }
-        p.counters.applied += r.applied;
-        p.counters.ignored += r.ignored;
-        track_push(peer, p, pos, now);
-    }
+    void live(const uuid& peer, peer_runtime& p, Push& push, const push_position& pos, millis now);
 
     // Advances the cursor when a whole push that starts where the cursor is has arrived;
     // anything else (a gap, a lost or repeated part) asks for a round instead.
-    void track_push(const uuid& peer, peer_runtime& p, const push_position& pos, millis now) {
-        p.peer_seq = std::max(p.peer_seq, pos.seq);
-        if (pos.prev_seq != p.received_through) {
-            if (pos.seq > p.received_through && !p.round_active) start_round(peer, p, now);
-            return;
-        }
-        if (p.push_open.prev_seq != pos.prev_seq || p.push_open.seq != pos.seq || p.push_open.parts != pos.parts ||
-            p.push_seen.size() != pos.parts) {
-            p.push_open = pos;
-            p.push_seen.assign(pos.parts, false);
-        }
-        p.push_seen[pos.part] = true;
-        if (std::all_of(p.push_seen.begin(), p.push_seen.end(), [](bool b) { return b; })) {
-            lib_.set_received_through(peer, pos.seq);
-            p.received_through = pos.seq;
-            p.push_seen.clear();
-            p.push_open = {};
-        }
-    }
+    void track_push(const uuid& peer, peer_runtime& p, const push_position& pos, millis now);
 
     static std::size_t changes_in(const state_change&) { return 1; }
     // A message counts at least one, so that empty batches cannot be buffered without bound.
@@ -6668,79 +6856,31 @@ private:
     static std::size_t changes_in(const shared_change&) { return 1; }
     static std::size_t changes_in(const shared_change_batch& b) { return std::max<std::size_t>(1, b.entries.size()); }
 
-    apply_result apply_live(const state_change& c) { return lib_.apply(c.record); }
-    apply_result apply_live(const state_batch& b) { return lib_.apply(std::span<const state_record>(b.records)); }
-    apply_result apply_live(const shared_change& c) { return lib_.apply(c.entry); }
-    apply_result apply_live(const shared_change_batch& b) { return lib_.apply(std::span<const shared_entry>(b.entries)); }
+    apply_result apply_live(const state_change& c) { return replica_.apply_states(c.record); }
+    apply_result apply_live(const state_batch& b) { return replica_.apply_states(b.records); }
+    apply_result apply_live(const shared_change& c) { return replica_.apply_shared_changes(c.entry); }
+    apply_result apply_live(const shared_change_batch& b) { return replica_.apply_shared_changes(b.entries); }
 
     // A live state change is accepted only from the record's owner.
-    bool from_owner(const uuid& peer, peer_runtime& p, const std::vector<const state_record*>& records) {
-        for (const auto* r : records) {
-            if (r->owner != peer) {
-                refuse(peer, p, error_code::refused,
-                       "a live state of " + r->model + " " + r->record.to_string() + " must come from its owner " +
-                           r->owner.to_string());
-                return false;
-            }
-        }
-        return true;
-    }
+    bool from_owner(const uuid& peer, peer_runtime& p, const std::vector<const state_record*>& records);
 
-    void handle(const uuid& peer, peer_runtime& p, state_change& c, millis now) {
-        if (from_owner(peer, p, {&c.record})) live(peer, p, c, c.push, now);
-    }
-    void handle(const uuid& peer, peer_runtime& p, state_batch& b, millis now) {
-        std::vector<const state_record*> records;
-        for (const auto& r : b.records) records.push_back(&r);
-        if (b.owner != peer) return refuse(peer, p, error_code::refused, "a live StateBatch must come from its owner");
-        if (from_owner(peer, p, records)) live(peer, p, b, b.push, now);
-    }
+    void handle(const uuid& peer, peer_runtime& p, state_change& c, millis now);
+    void handle(const uuid& peer, peer_runtime& p, state_batch& b, millis now);
     void handle(const uuid& peer, peer_runtime& p, shared_change& c, millis now) { live(peer, p, c, c.push, now); }
     void handle(const uuid& peer, peer_runtime& p, shared_change_batch& b, millis now) { live(peer, p, b, b.push, now); }
 
     // ---- acknowledgements, heartbeats, errors -------------------------------------------
 
-    void handle(const uuid& peer, peer_runtime& p, ack_shared_changes& a, millis) {
-        if (a.from_device != peer) return refuse(peer, p, error_code::refused, "an acknowledgement for another device");
-        if (a.up_to > lib_.current_seq()) return refuse(peer, p, error_code::bad_message, "an acknowledgement of the future");
-        acknowledge(peer, p, a.up_to);
-    }
+    void handle(const uuid& peer, peer_runtime& p, ack_shared_changes& a, millis);
 
     // Records the acknowledgement and prunes the log up to what every paired peer holds;
     // past the retention cap, the oldest entries go anyway and a peer that lags that far
     // behind is served snapshots instead.
-    void acknowledge(const uuid& peer, peer_runtime& p, std::uint64_t up_to) {
-        lib_.set_acked_by_peer(peer, up_to);
-        p.acked_through = std::max(p.acked_through, up_to);
-        std::size_t pruned = 0;
-        // Whatever the log still holds at or below the floor goes — compared with the
-        // oldest entry, not with log_floor(): applying snapshots raises that floor
-        // without removing the entries below it.
-        if (auto floor = lib_.min_acked_by_paired()) {
-            if (auto oldest = lib_.nth_oldest_log_seq(0); oldest && *oldest <= *floor) pruned += lib_.prune_log_through(*floor);
-        }
-        const std::size_t size = lib_.log_size();
-        if (size > options_.log_retention) {
-            if (auto cut = lib_.nth_oldest_log_seq(size - options_.log_retention - 1)) pruned += lib_.prune_log_through(*cut);
-        }
-        p.counters.pruned += pruned;
-    }
+    void acknowledge(const uuid& peer, peer_runtime& p, std::uint64_t up_to);
 
-    void handle(const uuid& peer, peer_runtime& p, heartbeat& h, millis now) {
-        p.peer_seq = std::max(p.peer_seq, h.seq);
-        if (p.state == peer_state::ready && !p.round_active && p.peer_seq > p.received_through) {
-            p.state = peer_state::catching_up;
-            start_round(peer, p, now);
-        }
-    }
+    void handle(const uuid& peer, peer_runtime& p, heartbeat& h, millis now);
 
-    void handle(const uuid&, peer_runtime& p, error_message&, millis now) {
-        ++p.counters.errors_received;
-        if (p.awaiting) {  // the request failed: try again later
-            p.awaiting = false;
-            schedule_retry(p, now);
-        }
-    }
+    void handle(const uuid&, peer_runtime& p, error_message&, millis now);
 
     // ---- local changes ------------------------------------------------------------------
 
@@ -6749,95 +6889,17 @@ private:
     // Coalesces committed local transactions into as few messages as the batch size
     // allows, one push per run of consecutive transactions, and sends them to every
     // ready peer.
-    void flush_local(millis now, bool force = false) {
-        std::vector<outgoing_changes> pending;
-        {
-            std::lock_guard lock(local_mutex_);
-            if (local_.empty()) return;
-            std::size_t count = 0;
-            for (const auto& o : local_) {
-                for (const auto& b : o.states) count += b.records.size();
-                for (const auto& b : o.shared) count += b.entries.size();
-            }
-            // The first change after a quiet spell leaves at once; the ones that follow
-            // within flush_interval wait and leave together.
-            if (!force && !quiet_since_flush(now) && count < options_.batch_max) return;
-            pending = std::exchange(local_, {});
-            last_flush_ = now;
-        }
-        const bool anyone = std::any_of(peers_.begin(), peers_.end(), [](const auto& p) { return p.second.state == peer_state::ready; });
-        if (!anyone) return;  // peers that connect later catch up from the database
-        // Runs of consecutive transactions go as one push each. A transaction with too many
-        // changes to hold (outgoing_changes::too_many) is not pushed: it ends a run, and
-        // peers fetch it in pages after the next announcement.
-        std::size_t start = 0;
-        while (start < pending.size()) {
-            if (pending[start].too_many) {
-                ++start;
-                continue;
-            }
-            std::size_t end = start + 1;
-            while (end < pending.size() && !pending[end].too_many && pending[end].prev_seq == pending[end - 1].seq) ++end;
-            send_push(std::span<const outgoing_changes>(pending.data() + start, end - start));
-            start = end;
-        }
-    }
+    void flush_local(millis now, bool force = false);
 
-    void send_push(std::span<const outgoing_changes> run) {
-        std::vector<message> messages;
-        std::map<std::string, std::vector<state_record>> states;
-        std::vector<shared_entry> shared;
-        for (const auto& o : run) {
-            for (const auto& b : o.states) {
-                auto& list = states[b.model];
-                list.insert(list.end(), b.records.begin(), b.records.end());
-            }
-            for (const auto& b : o.shared) shared.insert(shared.end(), b.entries.begin(), b.entries.end());
-        }
-        for (auto& [model, records] : states) {
-            for (std::size_t i = 0; i < records.size(); i += options_.batch_max) {
-                const std::size_t n = std::min(options_.batch_max, records.size() - i);
-                messages.push_back(state_batch{model, lib_.device_id(),
-                                               std::vector<state_record>(records.begin() + static_cast<std::ptrdiff_t>(i),
-                                                                         records.begin() + static_cast<std::ptrdiff_t>(i + n)),
-                                               {}});
-            }
-        }
-        for (std::size_t i = 0; i < shared.size(); i += options_.batch_max) {
-            const std::size_t n = std::min(options_.batch_max, shared.size() - i);
-            messages.push_back(shared_change_batch{std::vector<shared_entry>(shared.begin() + static_cast<std::ptrdiff_t>(i),
-                                                                             shared.begin() + static_cast<std::ptrdiff_t>(i + n)),
-                                                   {}});
-        }
-        const auto parts = static_cast<std::uint32_t>(messages.size());
-        for (std::uint32_t k = 0; k < parts; ++k) {
-            const push_position pos{run.front().prev_seq, run.back().seq, k, parts};
-            std::visit(
-                [&](auto& msg) {
-                    if constexpr (requires { msg.push; }) msg.push = pos;
-                },
-                messages[k]);
-        }
-        // A push with a frame over the limit is not sent at all: the peers see the new
-        // sequence number (announced at the next tick) and fetch the changes in pages,
-        // which send_page() keeps within the limit.
-        std::vector<std::vector<std::uint8_t>> frames;
-        for (const auto& m : messages) {
-            frames.push_back(encode_frame(m, options_.wire));
-            if (!fits(frames.back())) return;
-        }
-        for (auto& [id, p] : peers_) {
-            if (p.state != peer_state::ready) continue;
-            for (const auto& f : frames) send_frame(id, f);
-        }
-    }
+    void send_push(std::span<const outgoing_changes> run);
 
-    Library& lib_;
+    using replica_type = decltype(hsync::replica(std::declval<Library&>()));
+    replica_type replica_;  // the library, as sync sees it
     engine_options options_;
     std::vector<std::string_view> model_names_;
     std::vector<std::string> phases_;
     std::map<uuid, peer_runtime> peers_;
-    std::vector<outgoing_frame> output_;
+    std::vector<outgoing_message> output_;
     std::vector<close_request> closes_;
     std::vector<std::tuple<uuid, std::string, std::uint64_t>> served_;
     std::function<void(const peer_status&)> status_callback_;
@@ -6851,6 +6913,441 @@ private:
 };
 
 }  // namespace hsync::sync
+
+// The definitions of the members that catch up and that push, in files of their own.
+
+// ---- begin hsync/sync/detail/engine_catch_up.hpp ----
+// The sync engine's catch-up: asking a peer for its history in pages, phase by phase,
+// applying each page with its checkpoint, and serving this device's history to a peer
+// that asks. Member definitions of sync::engine (declared in sync/engine.hpp).
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+
+namespace hsync::sync {
+
+template <class Library>
+auto engine<Library>::start_round(const uuid& peer, peer_runtime& p, millis now) -> void {
+    // A round started from ready (a gap in the pushes, news in a heartbeat) is a
+    // catch-up: pushes wait in the buffer until it ends, and the status says so.
+    if (p.state == peer_state::ready) p.state = peer_state::catching_up;
+    p.round_active = true;
+    p.need_round = false;
+    p.phase = 0;
+    p.round_start = p.received_through;
+    p.round_target = std::max(p.peer_seq, p.received_through);
+    p.round_floor = std::numeric_limits<std::uint64_t>::max();
+    begin_phase(peer, p);
+    request_next(peer, p, now);
+}
+
+template <class Library>
+auto engine<Library>::begin_phase(const uuid& peer, peer_runtime& p) -> void {
+    p.phase_since = replica_.checkpoint(peer, phases_[p.phase]).value_or(p.received_through);
+    p.snapshot = false;
+}
+
+template <class Library>
+auto engine<Library>::request_next(const uuid& peer, peer_runtime& p, millis now) -> void {
+    if (!p.round_active || p.state == peer_state::disconnected) return;
+    if (p.phase == 0) {
+        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot});
+    } else {
+        send(peer, state_request{{phases_[p.phase]}, std::nullopt, p.phase_since, options_.page_size});
+    }
+    p.awaiting = true;
+    p.request_sent = now;
+}
+
+template <class Library>
+auto engine<Library>::schedule_retry(peer_runtime& p, millis now) -> void {
+    ++p.failures;
+    auto delay = options_.retry_base * (1 << std::min(p.failures, 16));
+    if (delay > options_.retry_max) delay = options_.retry_max;
+    p.retry_at = now + delay;
+}
+
+template <class Library>
+template <class Apply>
+auto engine<Library>::apply_page(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, Apply&& apply) -> bool {
+    try {
+        replica_.with_tx([&] {
+            const apply_result r = apply();
+            p.counters.applied += r.applied;
+            p.counters.ignored += r.ignored;
+            replica_.set_checkpoint(peer, phases_[p.phase], checkpoint);
+        });
+        return true;
+    } catch (const error& e) {
+        p.awaiting = false;
+        refuse(peer, p, error_code::invalid_change, e.what());
+        return false;
+    }
+}
+
+template <class Library>
+auto engine<Library>::page_done(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, bool has_more, bool snapshot, millis now) -> void {
+    ++p.counters.pages_received;
+    p.awaiting = false;
+    p.failures = 0;
+    p.phase_since = checkpoint;
+    p.snapshot = snapshot;
+    if (has_more) {
+        request_next(peer, p, now);
+        return;
+    }
+    p.round_floor = std::min(p.round_floor, checkpoint);
+    if (++p.phase < phases_.size()) {
+        begin_phase(peer, p);
+        request_next(peer, p, now);
+        return;
+    }
+    finish_round(peer, p, now);
+}
+
+template <class Library>
+auto engine<Library>::finish_round(const uuid& peer, peer_runtime& p, millis now) -> void {
+    p.round_active = false;
+    const std::uint64_t through = p.round_floor;
+    replica_.with_tx([&] {
+        replica_.set_received_through(peer, through);
+        replica_.clear_checkpoints(peer);
+    });
+    p.received_through = std::max(p.received_through, through);
+    p.state = peer_state::ready;
+    send(peer, ack_shared_changes{replica_.device_id(), p.received_through});
+    p.acked_sent = p.received_through;
+    // What arrived live meanwhile, in order; a gap or an overflow means another round.
+    std::vector<message> buffered = std::exchange(p.buffered, {});
+    p.buffered_changes = 0;
+    for (auto& m : buffered) {
+        std::visit([&](auto& msg) { handle(peer, p, msg, now); }, m);
+    }
+    if (p.need_round || p.peer_seq > p.received_through) start_round(peer, p, now);
+}
+
+template <class Library>
+auto engine<Library>::expecting(peer_runtime& p, bool shared_phase) const -> bool {
+    return p.round_active && p.awaiting && (p.phase == 0) == shared_phase;
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) -> void {
+    if (!expecting(p, true)) return refuse(peer, p, error_code::bad_message, "unexpected SharedChangeResponse");
+    if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
+        return refuse(peer, p, error_code::bad_message, "a SharedChangeResponse that does not advance");
+    }
+    const bool ok = apply_page(peer, p, r.checkpoint, [&] {
+        apply_result total;
+        if (!r.entries.empty()) add(total, replica_.apply_shared_changes(r.entries));
+        if (!r.snapshot.empty()) add(total, replica_.apply_snapshots(r.snapshot));
+        return total;
+    });
+    if (ok) page_done(peer, p, r.checkpoint, r.has_more, r.snapshot_mode, now);
+    else schedule_retry(p, now);
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) -> void {
+    if (!expecting(p, false) || r.model != phases_[p.phase]) {
+        return refuse(peer, p, error_code::bad_message, "unexpected StateResponse");
+    }
+    if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
+        return refuse(peer, p, error_code::bad_message, "a StateResponse that does not advance");
+    }
+    std::vector<state_record> records = std::move(r.records);
+    for (const auto& d : r.deleted) {
+        records.push_back(state_record{d.model, d.record, d.owner, d.version, true, nlohmann::json::object()});
+    }
+    for (const auto& rec : records) {
+        if (rec.model != r.model) return refuse(peer, p, error_code::bad_message, "a StateResponse mixes models");
+    }
+    // Relayed state is accepted from any paired peer: the library still checks that
+    // each version was stamped by the record's owner and never reverts newer state.
+    const bool ok = apply_page(peer, p, r.checkpoint, [&] { return replica_.apply_states(records); });
+    if (ok) page_done(peer, p, r.checkpoint, r.has_more, false, now);
+    else schedule_retry(p, now);
+}
+
+template <class Library>
+auto engine<Library>::add(apply_result& total, const apply_result& r) -> void {
+    total.applied += r.applied;
+    total.ignored += r.ignored;
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_request& q, millis) -> void {
+    send_page(peer, q.limit, [&](std::uint32_t limit) {
+        shared_page page = replica_.shared_changes(q.since, limit, q.snapshot);
+        return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
+                                      page.has_more, page.checkpoint};
+    });
+    ++p.counters.pages_served;
+    if (options_.record_served_pages) served_.emplace_back(peer, "shared", q.since);
+}
+
+template <class Library>
+template <class Make>
+auto engine<Library>::send_page(const uuid& peer, std::uint32_t asked, Make&& make) -> void {
+    std::uint32_t limit = std::max<std::uint32_t>(std::min(asked, options_.page_size), 1);
+    for (;;) {
+        auto body = encode(message{make(limit)}, options_.wire);
+        if (fits(body) || limit == 1) return send_body(peer, std::move(body));
+        // Shrink in proportion to the excess, at least by half.
+        const double share = double(options_.limits.max_frame) / double(body.size());
+        limit = std::max<std::uint32_t>(1, std::min<std::uint32_t>(limit / 2, static_cast<std::uint32_t>(limit * share)));
+    }
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_request& q, millis) -> void {
+    if (q.models.size() != 1) {
+        return refuse(peer, p, error_code::limit_exceeded, "a StateRequest names exactly one model");
+    }
+    const std::string& model = q.models.front();
+    if (!replica_type::is_owned_model(model)) {
+        return refuse(peer, p, error_code::bad_message, "model '" + model + "' has no device-owned state");
+    }
+    send_page(peer, q.limit, [&](std::uint32_t limit) {
+        state_page page = replica_.state_changes(model, q.since, limit);
+        if (q.owner) {
+            std::erase_if(page.records, [&](const state_record& r) { return r.owner != *q.owner; });
+            std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
+        }
+        return state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint};
+    });
+    ++p.counters.pages_served;
+    if (options_.record_served_pages) served_.emplace_back(peer, model, q.since);
+}
+
+}  // namespace hsync::sync
+// ---- end hsync/sync/detail/engine_catch_up.hpp ----
+
+// ---- begin hsync/sync/detail/engine_live.hpp ----
+// The sync engine's live traffic: changes pushed as they are committed (batched per
+// flush, sent to every ready peer), pushes received in order or buffered around a gap,
+// acknowledgements and the log pruning they allow, heartbeats and errors. Member
+// definitions of sync::engine (declared in sync/engine.hpp).
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+
+namespace hsync::sync {
+
+template <class Library>
+template <class Push>
+auto engine<Library>::live(const uuid& peer, peer_runtime& p, Push& push, const push_position& pos, millis now) -> void {
+    if (p.state != peer_state::ready) {
+        // Held until the round ends; past the bound the buffer is dropped and another
+        // round fetches the same changes, so nothing is lost.
+        if (p.buffered_changes + changes_in(push) > options_.live_buffer_limit) {
+            p.buffered.clear();
+            p.buffered_changes = 0;
+            p.need_round = true;
+        } else {
+            p.buffered_changes += changes_in(push);
+            p.buffered.emplace_back(std::move(push));
+        }
+        return;
+    }
+    apply_result r;
+    try {
+        r = apply_live(push);
+    } catch (const error& e) {
+        return refuse(peer, p, error_code::invalid_change, e.what());
+    }
+    p.counters.applied += r.applied;
+    p.counters.ignored += r.ignored;
+    track_push(peer, p, pos, now);
+}
+
+template <class Library>
+auto engine<Library>::track_push(const uuid& peer, peer_runtime& p, const push_position& pos, millis now) -> void {
+    p.peer_seq = std::max(p.peer_seq, pos.seq);
+    if (pos.prev_seq != p.received_through) {
+        if (pos.seq > p.received_through && !p.round_active) start_round(peer, p, now);
+        return;
+    }
+    if (p.push_open.prev_seq != pos.prev_seq || p.push_open.seq != pos.seq || p.push_open.parts != pos.parts ||
+        p.push_seen.size() != pos.parts) {
+        p.push_open = pos;
+        p.push_seen.assign(pos.parts, false);
+    }
+    p.push_seen[pos.part] = true;
+    if (std::all_of(p.push_seen.begin(), p.push_seen.end(), [](bool b) { return b; })) {
+        replica_.set_received_through(peer, pos.seq);
+        p.received_through = pos.seq;
+        p.push_seen.clear();
+        p.push_open = {};
+    }
+}
+
+template <class Library>
+auto engine<Library>::from_owner(const uuid& peer, peer_runtime& p, const std::vector<const state_record*>& records) -> bool {
+    for (const auto* r : records) {
+        if (r->owner != peer) {
+            refuse(peer, p, error_code::refused,
+                   "a live state of " + r->model + " " + r->record.to_string() + " must come from its owner " +
+                       r->owner.to_string());
+            return false;
+        }
+    }
+    return true;
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_change& c, millis now) -> void {
+    if (from_owner(peer, p, {&c.record})) live(peer, p, c, c.push, now);
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_batch& b, millis now) -> void {
+    std::vector<const state_record*> records;
+    for (const auto& r : b.records) records.push_back(&r);
+    if (b.owner != peer) return refuse(peer, p, error_code::refused, "a live StateBatch must come from its owner");
+    if (from_owner(peer, p, records)) live(peer, p, b, b.push, now);
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, ack_shared_changes& a, millis) -> void {
+    if (a.from_device != peer) return refuse(peer, p, error_code::refused, "an acknowledgement for another device");
+    if (a.up_to > replica_.current_seq()) return refuse(peer, p, error_code::bad_message, "an acknowledgement of the future");
+    acknowledge(peer, p, a.up_to);
+}
+
+template <class Library>
+auto engine<Library>::acknowledge(const uuid& peer, peer_runtime& p, std::uint64_t up_to) -> void {
+    replica_.set_acked_by_peer(peer, up_to);
+    p.acked_through = std::max(p.acked_through, up_to);
+    std::size_t pruned = 0;
+    // Whatever the log still holds at or below the floor goes — compared with the
+    // oldest entry, not with log_floor(): applying snapshots raises that floor
+    // without removing the entries below it.
+    if (auto floor = replica_.min_acked_by_paired()) {
+        if (auto oldest = replica_.nth_oldest_log_seq(0); oldest && *oldest <= *floor) pruned += replica_.prune_log_through(*floor);
+    }
+    const std::size_t size = replica_.log_size();
+    if (size > options_.log_retention) {
+        if (auto cut = replica_.nth_oldest_log_seq(size - options_.log_retention - 1)) pruned += replica_.prune_log_through(*cut);
+    }
+    p.counters.pruned += pruned;
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, heartbeat& h, millis now) -> void {
+    p.peer_seq = std::max(p.peer_seq, h.seq);
+    if (p.state == peer_state::ready && !p.round_active && p.peer_seq > p.received_through) {
+        p.state = peer_state::catching_up;
+        start_round(peer, p, now);
+    }
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid&, peer_runtime& p, error_message&, millis now) -> void {
+    ++p.counters.errors_received;
+    if (p.awaiting) {  // the request failed: try again later
+        p.awaiting = false;
+        schedule_retry(p, now);
+    }
+}
+
+template <class Library>
+auto engine<Library>::flush_local(millis now, bool force) -> void {
+    std::vector<outgoing_changes> pending;
+    {
+        std::lock_guard lock(local_mutex_);
+        if (local_.empty()) return;
+        std::size_t count = 0;
+        for (const auto& o : local_) {
+            for (const auto& b : o.states) count += b.records.size();
+            for (const auto& b : o.shared) count += b.entries.size();
+        }
+        // The first change after a quiet spell leaves at once; the ones that follow
+        // within flush_interval wait and leave together.
+        if (!force && !quiet_since_flush(now) && count < options_.batch_max) return;
+        pending = std::exchange(local_, {});
+        last_flush_ = now;
+    }
+    const bool anyone = std::any_of(peers_.begin(), peers_.end(), [](const auto& p) { return p.second.state == peer_state::ready; });
+    if (!anyone) return;  // peers that connect later catch up from the database
+    // Runs of consecutive transactions go as one push each. A transaction with too many
+    // changes to hold (outgoing_changes::too_many) is not pushed: it ends a run, and
+    // peers fetch it in pages after the next announcement.
+    std::size_t start = 0;
+    while (start < pending.size()) {
+        if (pending[start].too_many) {
+            ++start;
+            continue;
+        }
+        std::size_t end = start + 1;
+        while (end < pending.size() && !pending[end].too_many && pending[end].prev_seq == pending[end - 1].seq) ++end;
+        send_push(std::span<const outgoing_changes>(pending.data() + start, end - start));
+        start = end;
+    }
+}
+
+template <class Library>
+auto engine<Library>::send_push(std::span<const outgoing_changes> run) -> void {
+    std::vector<message> messages;
+    std::map<std::string, std::vector<state_record>> states;
+    std::vector<shared_entry> shared;
+    for (const auto& o : run) {
+        for (const auto& b : o.states) {
+            auto& list = states[b.model];
+            list.insert(list.end(), b.records.begin(), b.records.end());
+        }
+        for (const auto& b : o.shared) shared.insert(shared.end(), b.entries.begin(), b.entries.end());
+    }
+    for (auto& [model, records] : states) {
+        for (std::size_t i = 0; i < records.size(); i += options_.batch_max) {
+            const std::size_t n = std::min(options_.batch_max, records.size() - i);
+            messages.push_back(state_batch{model, replica_.device_id(),
+                                           std::vector<state_record>(records.begin() + static_cast<std::ptrdiff_t>(i),
+                                                                     records.begin() + static_cast<std::ptrdiff_t>(i + n)),
+                                           {}});
+        }
+    }
+    for (std::size_t i = 0; i < shared.size(); i += options_.batch_max) {
+        const std::size_t n = std::min(options_.batch_max, shared.size() - i);
+        messages.push_back(shared_change_batch{std::vector<shared_entry>(shared.begin() + static_cast<std::ptrdiff_t>(i),
+                                                                         shared.begin() + static_cast<std::ptrdiff_t>(i + n)),
+                                               {}});
+    }
+    const auto parts = static_cast<std::uint32_t>(messages.size());
+    for (std::uint32_t k = 0; k < parts; ++k) {
+        const push_position pos{run.front().prev_seq, run.back().seq, k, parts};
+        std::visit(
+            [&](auto& msg) {
+                if constexpr (requires { msg.push; }) msg.push = pos;
+            },
+            messages[k]);
+    }
+    // A push with a frame over the limit is not sent at all: the peers see the new
+    // sequence number (announced at the next tick) and fetch the changes in pages,
+    // which send_page() keeps within the limit.
+    std::vector<std::vector<std::uint8_t>> bodies;
+    for (const auto& m : messages) {
+        bodies.push_back(encode(m, options_.wire));
+        if (!fits(bodies.back())) return;
+    }
+    for (auto& [id, p] : peers_) {
+        if (p.state != peer_state::ready) continue;
+        for (const auto& b : bodies) send_body(id, b);
+    }
+}
+
+}  // namespace hsync::sync
+// ---- end hsync/sync/detail/engine_live.hpp ----
 // ---- end hsync/sync/engine.hpp ----
 
 
@@ -6998,6 +7495,79 @@ private:
 
 }  // namespace hsync::net
 // ---- end hsync/net/device_id.hpp ----
+
+// ---- begin hsync/net/framing.hpp ----
+// Framing on a byte stream: each message body travels behind its length, 4 bytes
+// big-endian. The sync engine produces and consumes bodies; the transport frames them.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+
+namespace hsync::net {
+
+inline void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> body) {
+    const auto n = static_cast<std::uint32_t>(body.size());
+    out.push_back(static_cast<std::uint8_t>(n >> 24));
+    out.push_back(static_cast<std::uint8_t>(n >> 16));
+    out.push_back(static_cast<std::uint8_t>(n >> 8));
+    out.push_back(static_cast<std::uint8_t>(n));
+    out.insert(out.end(), body.begin(), body.end());
+}
+
+// Cuts a byte stream into frame bodies. Feed it what the connection reads; take
+// complete bodies with next(). A declared length beyond max_frame fails the stream for
+// good (the connection must close): it never allocates what a peer announces.
+class frame_reader {
+public:
+    explicit frame_reader(std::size_t max_frame = hsync::detail::wire_max_frame) : max_frame_(max_frame) {}
+
+    void feed(std::span<const std::uint8_t> bytes) { buffer_.insert(buffer_.end(), bytes.begin(), bytes.end()); }
+
+    // A complete body, nullopt if more bytes are needed; a failure once a frame is too large.
+    std::optional<std::vector<std::uint8_t>> next() {
+        if (failed_ || buffer_.size() - start_ < 4) return std::nullopt;
+        const std::uint8_t* p = buffer_.data() + start_;
+        const std::size_t n = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
+        if (n > max_frame_) {
+            failed_ = true;
+            return std::nullopt;
+        }
+        if (buffer_.size() - start_ - 4 < n) return std::nullopt;
+        std::vector<std::uint8_t> body(p + 4, p + 4 + n);
+        start_ += 4 + n;
+        if (start_ == buffer_.size() || start_ > (1u << 16)) {  // compact now and then
+            buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
+            start_ = 0;
+        }
+        return body;
+    }
+
+    bool failed() const noexcept { return failed_; }
+    std::size_t buffered() const noexcept { return buffer_.size() - start_; }
+    // At the end of the stream: bytes of an unfinished frame are a truncated frame.
+    bool truncated() const noexcept { return !failed_ && buffered() > 0; }
+
+private:
+    std::size_t max_frame_;
+    std::vector<std::uint8_t> buffer_;
+    std::size_t start_ = 0;
+    bool failed_ = false;
+};
+
+// A complete frame: the length prefix and the body.
+inline std::vector<std::uint8_t> frame(std::span<const std::uint8_t> body) {
+    std::vector<std::uint8_t> out;
+    out.reserve(body.size() + 4);
+    append_frame(out, body);
+    return out;
+}
+
+}  // namespace hsync::net
+// ---- end hsync/net/framing.hpp ----
 
 // ---- begin hsync/net/identity.hpp ----
 // A device's identity: an Ed25519 key pair and a self-signed certificate, created on
@@ -7174,6 +7744,174 @@ private:
 }  // namespace hsync::net
 // ---- end hsync/net/identity.hpp ----
 
+// ---- begin hsync/net/node.hpp ----
+// hsync::net::node<Library>: the sync engine over real sockets. It listens for paired
+// devices, dials the addresses the application gives it, authenticates every connection
+// with mutual TLS 1.3 against the paired device ids, and moves length-prefixed frames
+// between the sockets and the sans-I/O engine. See docs/networking.md.
+//
+// Threads: the node runs its own I/O thread between start() and stop(); the engine is
+// only ever called on it. The library may be used from any thread meanwhile: a local
+// commit wakes the node, which sends it within the engine's flush interval.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/ssl.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+
+// ---- begin hsync/net/node_options.hpp ----
+// How a net::node listens, dials and bounds what a peer may cost it.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+
+namespace hsync::net {
+
+using sync::millis;
+
+// Where a peer listens. Addresses are the application's to know: hsync assumes no
+// discovery service.
+struct peer_address {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+struct node_options {
+    // The port to accept paired devices on: 0 picks a free one (see node::port()),
+    // nullopt accepts none (the node only dials).
+    std::optional<std::uint16_t> listen_port = 0;
+    std::string listen_address = "0.0.0.0";
+    std::vector<peer_address> peers;             // dialed, and redialed whenever the connection ends
+    sync::engine_options engine{};
+    millis handshake_timeout{10'000};            // TCP connect and TLS handshake
+    millis send_timeout{30'000};                 // one write to a peer
+    millis idle_timeout{15'000};                 // nothing received (the engine sends heartbeats every second)
+    millis frame_timeout{30'000};                // a frame begun and not finished: a trickling peer
+    millis reconnect_base{250};                  // first redial delay; doubles per failure, with jitter
+    millis reconnect_max{30'000};
+    millis shutdown_timeout{5'000};              // stop() waits this long for queues to drain
+    std::size_t send_queue_limit = 64u << 20;    // bytes queued for one peer: reading from it pauses above,
+                                                 // and the connection is dropped at twice as much
+    std::size_t max_connections_per_address = 16;
+    std::function<void(const std::string&)> log;  // one line per connection event; none by default
+};
+
+}  // namespace hsync::net
+// ---- end hsync/net/node_options.hpp ----
+
+// ---- begin hsync/net/pairing.hpp ----
+// Pairing: the devices a library syncs with, by device id. Each paired device's full
+// 256-bit id is kept in the library's peer table (hsync_peers.device_key) beside the
+// bookkeeping keyed by its uuid, so one write pairs both. TLS accepts a peer only when
+// the hash of its certificate's public key is paired here.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+
+namespace hsync::net {
+
+namespace detail {
+
+// Files written before storage schema 2 kept the full ids in a table of their own,
+// hsync_paired_devices: move them into hsync_peers and drop it, in one transaction.
+template <class Library>
+void adopt_legacy_pairings(Library& lib) {
+    if (lib.read_only()) return;
+    lib.with_tx([&](auto& tx) {
+        if (!tx.database().tableExists("hsync_paired_devices")) return;
+        SQLite::Statement select(tx.database(), "SELECT device_id FROM hsync_paired_devices");
+        std::vector<device_id> ids;
+        while (select.executeStep()) {
+            if (auto id = device_id::try_parse(select.getColumn(0).getString())) ids.push_back(*id);
+        }
+        select.reset();
+        for (const auto& id : ids) {
+            // Only devices still paired by uuid keep their pairing.
+            if (replica(lib).peer(id.as_uuid()).paired) replica(lib).pair(id.as_uuid(), id.to_string());
+        }
+        tx.exec("DROP TABLE hsync_paired_devices");
+    });
+}
+
+}  // namespace detail
+
+// Adds `peer` to the library's paired devices; its connections are accepted from then on.
+template <class Library>
+void pair(Library& lib, const device_id& peer) {
+    if (peer.as_uuid() == lib.device_id()) {
+        throw error(errc::invalid_device_id, "hsync: " + peer.to_string() + " is this device's own id; pair the other device's id");
+    }
+    detail::adopt_legacy_pairings(lib);
+    replica(lib).pair(peer.as_uuid(), peer.to_string());
+}
+
+// Removes `peer`: its connections are refused from the next handshake on, and it no
+// longer holds back the pruning of the log.
+template <class Library>
+void unpair(Library& lib, const device_id& peer) {
+    detail::adopt_legacy_pairings(lib);
+    replica(lib).unpair(peer.as_uuid());
+}
+
+template <class Library>
+std::vector<device_id> paired_devices(Library& lib) {
+    detail::adopt_legacy_pairings(lib);
+    std::vector<device_id> out;
+    for (const auto& key : replica(lib).paired_device_keys()) {
+        if (auto id = device_id::try_parse(key)) out.push_back(*id);
+    }
+    return out;
+}
+
+// Whether a device presenting `peer`'s certificate may connect. A read: the TLS verify
+// calls it on every handshake.
+template <class Library>
+bool is_paired(Library& lib, const device_id& peer) {
+    return replica(lib).is_paired(peer.as_uuid(), peer.to_string());
+}
+
+}  // namespace hsync::net
+// ---- end hsync/net/pairing.hpp ----
+
 // ---- begin hsync/net/tls.hpp ----
 // TLS contexts for device connections: TLS 1.3 only, both sides present their device
 // certificate, and a peer is accepted when the hash of its certificate's public key is
@@ -7231,168 +7969,9 @@ device_id peer_device_id(Stream& stream) {
 }  // namespace hsync::net
 // ---- end hsync/net/tls.hpp ----
 
-// ---- begin hsync/net/pairing.hpp ----
-// Pairing: the devices a library syncs with, by device id. The full 256-bit ids are kept
-// in the library's file (table hsync_paired_devices), beside the library's own peer
-// bookkeeping keyed by each device's uuid, and written in one transaction with it. TLS
-// accepts a peer only when the hash of its certificate's public key is listed here.
-
-#include <string>
-#include <vector>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
-
-namespace hsync::net {
-
-namespace detail {
-
-inline void ensure_pairing_table(SQLite::Database& db) {
-    db.exec("CREATE TABLE IF NOT EXISTS hsync_paired_devices (device_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID");
-}
-
-template <class Library>
-void ensure_pairing_table(Library& lib) {
-    lib.with_tx([&](auto& tx) { ensure_pairing_table(tx.database()); });
-}
-
-}  // namespace detail
-
-// Adds `peer` to the library's paired devices; its connections are accepted from then on.
-template <class Library>
-void pair(Library& lib, const device_id& peer) {
-    if (peer.as_uuid() == lib.device_id()) {
-        throw error(errc::invalid_device_id, "hsync: " + peer.to_string() + " is this device's own id; pair the other device's id");
-    }
-    lib.with_tx([&](auto& tx) {
-        detail::ensure_pairing_table(tx.database());
-        SQLite::Statement insert(tx.database(), "INSERT OR IGNORE INTO hsync_paired_devices (device_id) VALUES (?)");
-        insert.bind(1, peer.to_string());
-        insert.exec();
-        lib.pair(peer.as_uuid());
-    });
-}
-
-// Removes `peer`: its connections are refused from the next handshake on, and it no
-// longer holds back the pruning of the log.
-template <class Library>
-void unpair(Library& lib, const device_id& peer) {
-    lib.with_tx([&](auto& tx) {
-        detail::ensure_pairing_table(tx.database());
-        SQLite::Statement erase(tx.database(), "DELETE FROM hsync_paired_devices WHERE device_id = ?");
-        erase.bind(1, peer.to_string());
-        erase.exec();
-        lib.unpair(peer.as_uuid());
-    });
-}
-
-template <class Library>
-std::vector<device_id> paired_devices(Library& lib) {
-    return lib.with_tx([&](auto& tx) {
-        if (lib.read_only()) {
-            if (!tx.database().tableExists("hsync_paired_devices")) return std::vector<device_id>{};
-        } else {
-            detail::ensure_pairing_table(tx.database());
-        }
-        SQLite::Statement select(tx.database(), "SELECT device_id FROM hsync_paired_devices ORDER BY device_id");
-        std::vector<device_id> out;
-        while (select.executeStep()) {
-            if (auto id = device_id::try_parse(select.getColumn(0).getString())) out.push_back(*id);
-        }
-        return out;
-    });
-}
-
-// Whether a device presenting `peer`'s certificate may connect: its full id is paired,
-// and the library still counts its uuid as a paired peer. The table must exist
-// (pair(), paired_devices() or a node create it).
-template <class Library>
-bool is_paired(Library& lib, const device_id& peer) {
-    return lib.with_tx([&](auto& tx) {
-        SQLite::Statement find(tx.database(), "SELECT 1 FROM hsync_paired_devices WHERE device_id = ?");
-        find.bind(1, peer.to_string());
-        return find.executeStep() && lib.peer(peer.as_uuid()).paired;
-    });
-}
-
-}  // namespace hsync::net
-// ---- end hsync/net/pairing.hpp ----
-
-// ---- begin hsync/net/node.hpp ----
-// hsync::net::node<Library>: the sync engine over real sockets. It listens for paired
-// devices, dials the addresses the application gives it, authenticates every connection
-// with mutual TLS 1.3 against the paired device ids, and moves length-prefixed frames
-// between the sockets and the sans-I/O engine. See docs/networking.md.
-//
-// Threads: the node runs its own I/O thread between start() and stop(); the engine is
-// only ever called on it. The library may be used from any thread meanwhile: a local
-// commit wakes the node, which sends it within the engine's flush interval.
-
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <deque>
-#include <functional>
-#include <future>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <random>
-#include <set>
-#include <string>
-#include <thread>
-#include <utility>
-#include <vector>
-
-#include <asio/awaitable.hpp>
-#include <asio/co_spawn.hpp>
-#include <asio/connect.hpp>
-#include <asio/detached.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/post.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/ssl.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
-
-
 namespace hsync::net {
 
 using sync::millis;
-
-// Where a peer listens. Addresses are the application's to know: hsync assumes no
-// discovery service.
-struct peer_address {
-    std::string host;
-    std::uint16_t port = 0;
-};
-
-struct node_options {
-    // The port to accept paired devices on: 0 picks a free one (see node::port()),
-    // nullopt accepts none (the node only dials).
-    std::optional<std::uint16_t> listen_port = 0;
-    std::string listen_address = "0.0.0.0";
-    std::vector<peer_address> peers;             // dialed, and redialed whenever the connection ends
-    sync::engine_options engine{};
-    millis handshake_timeout{10'000};            // TCP connect and TLS handshake
-    millis send_timeout{30'000};                 // one write to a peer
-    millis idle_timeout{15'000};                 // nothing received (the engine sends heartbeats every second)
-    millis frame_timeout{30'000};                // a frame begun and not finished: a trickling peer
-    millis reconnect_base{250};                  // first redial delay; doubles per failure, with jitter
-    millis reconnect_max{30'000};
-    millis shutdown_timeout{5'000};              // stop() waits this long for queues to drain
-    std::size_t send_queue_limit = 64u << 20;    // bytes queued for one peer: reading from it pauses above,
-                                                 // and the connection is dropped at twice as much
-    std::size_t max_connections_per_address = 16;
-    std::function<void(const std::string&)> log;  // one line per connection event; none by default
-};
 
 template <class Library>
 class node {
@@ -7416,7 +7995,7 @@ public:
             std::lock_guard lock(wake->mutex);
             if (wake->on) asio::post(io_, [this] { tick_timer_.cancel(); });
         });
-        detail::ensure_pairing_table(lib_);
+        detail::adopt_legacy_pairings(lib_);
         engine_.on_status([this](const sync::peer_status& s) {
             if (status_callback_) status_callback_(s);
         });
@@ -7577,10 +8156,10 @@ private:
 
     // Routes what the engine produced: frames to their connection's queue, closes.
     void pump() {
-        for (auto& frame : engine_.take_output()) {
-            auto it = by_peer_.find(frame.peer);
+        for (auto& out : engine_.take_output()) {
+            auto it = by_peer_.find(out.peer);
             if (it == by_peer_.end()) continue;  // gone: the peer catches up from the database later
-            enqueue(it->second, std::move(frame.bytes));
+            enqueue(it->second, frame(out.body));
         }
         for (auto& request : engine_.take_closes()) {
             auto it = by_peer_.find(request.peer);
@@ -7757,7 +8336,7 @@ private:
     // Reads frames into the engine until the connection ends; a writer runs beside it.
     asio::awaitable<void> serve(connection_ptr c, uuid peer) {
         asio::co_spawn(io_, write_loop(c), asio::detached);
-        sync::frame_reader reader(options_.engine.limits.max_frame);
+        frame_reader reader(options_.engine.limits.max_frame);
         std::vector<std::uint8_t> buffer(64u << 10);
         while (!c->closed) {
             // Back-pressure: a peer that does not read what it asked for gets no more answers.
@@ -7785,11 +8364,10 @@ private:
             if (reader.failed()) {
                 // A length beyond the limit: the stream cannot be resynchronized.
                 engine_.disconnect(peer, now());
-                enqueue(c, sync::encode_frame(sync::error_message{sync::error_code::bad_frame,
-                                                                  "a frame longer than " +
-                                                                      std::to_string(options_.engine.limits.max_frame) +
-                                                                      " bytes"},
-                                              options_.engine.wire));
+                const sync::error_message refusal{sync::error_code::bad_frame,
+                                                  "a frame longer than " +
+                                                      std::to_string(options_.engine.limits.max_frame) + " bytes"};
+                enqueue(c, frame(sync::encode(refusal, options_.engine.wire)));
                 log("closing " + c->remote + ": it announced a frame over the limit");
                 close_gracefully(c);
                 break;
@@ -7917,7 +8495,22 @@ private:
 }  // namespace hsync::net
 // ---- end hsync/net/node.hpp ----
 
-// Testing support for applications: the deterministic simulator on their own models.
+// In a header: the node and engine of `Library` are compiled elsewhere, not here.
+#define HSYNC_EXTERN_NODE(Library)                            \
+    extern template class ::hsync::sync::engine<Library>;     \
+    extern template class ::hsync::net::node<Library>
+
+// In one .cpp: compile the node and engine of `Library` there.
+#define HSYNC_INSTANTIATE_NODE(Library)                \
+    template class ::hsync::sync::engine<Library>;     \
+    template class ::hsync::net::node<Library>
+// ---- end hsync/net.hpp ----
+
+// ---- begin hsync/testing.hpp ----
+// hsync, for an application's tests: the deterministic simulator on its own models
+// (docs/testing.md). Includes hsync/library.hpp and the sync engine; no Asio.
+
+
 
 // ---- begin hsync/testing/random.hpp ----
 // The simulator's random source: xoshiro256** seeded through splitmix64, with its own
@@ -8071,32 +8664,15 @@ void randomize_fields(M& m, sim_random& rng, const known_records& known, std::si
 }  // namespace hsync::testing
 // ---- end hsync/testing/random_model.hpp ----
 
-// ---- begin hsync/testing/simulator.hpp ----
-// hsync::testing::simulate<Library>(options): N devices, each a real library file and a
-// real sync engine, on an in-memory network and a virtual clock, in one thread, driven
-// by one seed. A random workload commits, updates and deletes records of every model of
-// the library on every device while faults are injected — message loss, duplication,
-// reordering and delay, partitions, crashes and restarts, clock skew and steps, a clock
-// beyond the allowed drift — with intensities drawn per seed. Then the faults stop, the
-// devices heal, and the invariants are checked. The same seed gives the same run, and
-// the same trace hash. See docs/testing.md.
+// ---- begin hsync/testing/sim_options.hpp ----
+// What a simulation run is asked to do (sim_options, with the fault mix it draws) and
+// what it reports (sim_result). See testing/simulator.hpp and docs/testing.md.
 
-#include <algorithm>
-#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <map>
-#include <memory>
-#include <optional>
-#include <set>
 #include <string>
-#include <utility>
 #include <vector>
-
-#include <boost/hana/for_each.hpp>
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <nlohmann/json.hpp>
 
 
 namespace hsync::testing {
@@ -8183,9 +8759,53 @@ struct sim_result {
     bool ok() const noexcept { return failures.empty(); }
 };
 
-namespace detail {
+}  // namespace hsync::testing
+// ---- end hsync/testing/sim_options.hpp ----
 
-inline constexpr std::int64_t far_ahead_ms = 10 * 60 * 1000;  // beyond the 5-minute drift
+// ---- begin hsync/testing/simulator.hpp ----
+// hsync::testing::simulate<Library>(options): N devices, each a real library file and a
+// real sync engine, on an in-memory network and a virtual clock, in one thread, driven
+// by one seed. A random workload commits, updates and deletes records of every model of
+// the library on every device while faults are injected — message loss, duplication,
+// reordering and delay, partitions, crashes and restarts, clock skew and steps, a clock
+// beyond the allowed drift — with intensities drawn per seed. Then the faults stop, the
+// devices heal, and the invariants are checked. The same seed gives the same run, and
+// the same trace hash. See docs/testing.md.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/hana/for_each.hpp>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <nlohmann/json.hpp>
+
+
+// ---- begin hsync/testing/detail/oracle.hpp ----
+// What the simulator knows must hold: for each record, the newest write of each shared
+// field (or the owner's last state) and whether it was deleted; and the trace hash that
+// makes a run reproducible.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace hsync::testing::detail {
 
 // FNV-1a, 64-bit: the trace hash.
 struct trace_hasher {
@@ -8196,6 +8816,33 @@ struct trace_hasher {
     }
     void add(const std::string& s) noexcept { add(s.data(), s.size()); }
 };
+
+// The expected state of one record, from the writes that returned.
+struct record_oracle {
+    bool known = false;
+    bool deleted = false;
+    std::optional<uuid> owner;
+    nlohmann::json state;                                                // device-owned
+    std::map<std::string, std::pair<std::optional<hlc>, nlohmann::json>> fields;  // shared
+
+    // A shared field written at `stamp`: the newest write is the one that must hold.
+    void wrote(const std::string& field, const nlohmann::json& value, const hlc& stamp) {
+        auto& slot = fields[field];
+        if (!slot.first || *slot.first < stamp) slot = {stamp, value};
+    }
+};
+
+
+}  // namespace hsync::testing::detail
+// ---- end hsync/testing/detail/oracle.hpp ----
+
+namespace hsync::testing {
+
+using sync::millis;
+
+namespace detail {
+
+inline constexpr std::int64_t far_ahead_ms = 10 * 60 * 1000;  // beyond the 5-minute drift
 
 template <class Library>
 class simulator {
@@ -8420,7 +9067,7 @@ private:
         open(d);
         d.started = true;
         for (auto& other : devices_) {
-            if (other.get() != &d) d.lib->pair(other->id);
+            if (other.get() != &d) replica(*d.lib).pair(other->id);
         }
         note(d.name + " starts");
     }
@@ -8523,7 +9170,7 @@ private:
             if (to >= devices_.size()) continue;
             const auto& l = links_[key(d.index, to)];
             if (!l.up) continue;
-            std::vector<std::uint8_t> body(out.bytes.begin() + 4, out.bytes.end());  // the engine framed it
+            std::vector<std::uint8_t> body = std::move(out.body);
             const fault_mix& f = result_.faults;
             const bool faulty = faults_active();
             if (faulty && (blocked(d.index, to) || rng_.chance(f.drop))) {
@@ -8559,301 +9206,55 @@ private:
 
     const std::vector<uuid>& known(std::string_view model) { return known_[std::string(model)]; }
 
-    void workload() {
-        for (auto& d : devices_) {
-            if (!d->alive || !rng_.chance(options_.commit_rate)) continue;
-            const std::size_t pick = rng_.below(model_count());
-            std::size_t i = 0;
-            boost::hana::for_each(Library::model_types(), [&](auto t) {
-                if (i++ == pick) write<typename decltype(t)::type>(*d);
-            });
-        }
-    }
+    void workload();
 
-    static std::size_t model_count() {
-        std::size_t n = 0;
-        boost::hana::for_each(Library::model_types(), [&](auto) { ++n; });
-        return n;
-    }
+    static std::size_t model_count();
 
     template <class M>
-    static std::optional<uuid> owner_in(const M& m) {
-        using traits = model_traits<M>;
-        if constexpr (traits::has_owner) {
-            const auto& field = hsync::detail::get_field<traits::owner_index>(const_cast<M&>(m));
-            if constexpr (is_optional_v<std::remove_cvref_t<decltype(field)>>) {
-                if (!field) return std::nullopt;
-                return field->value;
-            } else {
-                return field.value;
-            }
-        } else {
-            return std::nullopt;
-        }
-    }
+    static std::optional<uuid> owner_in(const M& m);
 
     template <class M>
-    static void set_owner(M& m, const std::optional<uuid>& owner) {
-        using traits = model_traits<M>;
-        if constexpr (traits::has_owner) {
-            auto& field = hsync::detail::get_field<traits::owner_index>(m);
-            if constexpr (is_optional_v<std::remove_cvref_t<decltype(field)>>) {
-                if (owner) field = owner_id{*owner};
-                else field.reset();
-            } else {
-                field = owner_id{*owner};
-            }
-        }
-    }
+    static void set_owner(M& m, const std::optional<uuid>& owner);
 
     // One random write of model M on device d: a new record, an update of some fields of
     // a known one this device may write, an edit of a copy read some time earlier, or a
     // delete.
     template <class M>
-    void write(device& d) {
-        using traits = model_traits<M>;
-        const std::string model(traits::name);
-        auto& ids = known_[model];
-        const std::uint64_t op = rng_.below(100);
-        const known_records lookup = [this](std::string_view m) -> const std::vector<uuid>& { return known(m); };
-        // Records this device may write: shared ones, and its own.
-        std::vector<uuid> writable;
-        for (const auto& id : ids) {
-            const auto& o = oracle_[{model, id}];
-            if (!o.owner || *o.owner == d.id) writable.push_back(id);
-        }
-        try {
-            if (op < 50 || writable.empty()) {
-                M m{};
-                hsync::detail::get_field<traits::id_index>(m) = record_id{uuid::v4(rng_)};
-                if constexpr (traits::has_owner) {
-                    using field_type = std::remove_cvref_t<decltype(hsync::detail::get_field<traits::owner_index>(m))>;
-                    const bool owned = !is_optional_v<field_type> || rng_.chance(0.5);
-                    set_owner(m, owned ? std::optional<uuid>(d.id) : std::nullopt);
-                }
-                randomize_fields(m, rng_, lookup);
-                commit(d, m, std::optional<M>());
-            } else if (op < 75 && d.held.count(model)) {
-                auto copy = std::static_pointer_cast<M>(d.held.find(model)->second);
-                d.held.erase(model);
-                commit_edit_of(d, *copy);
-            } else if (op < 75) {
-                const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-                if (auto copy = d.lib->template get<M>(id)) {
-                    d.held[model] = std::make_shared<M>(std::move(*copy));
-                    note(d.name + " reads " + model + " " + id.to_string() + " into a form");
-                }
-            } else if (op < 85) {
-                const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-                std::optional<M> before = d.lib->template get<M>(id);
-                M m{};
-                if (before) {
-                    m = *before;
-                } else {
-                    hsync::detail::get_field<traits::id_index>(m) = record_id{id};
-                    set_owner(m, oracle_[{model, id}].owner);
-                }
-                randomize_fields(m, rng_, lookup, 1 + rng_.below(2));
-                commit(d, m, before);
-            } else {
-                const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-                d.lib->template remove<M>(id);
-                after_commit(d, "remove " + model + " " + id.to_string());
-                auto& o = oracle_[{model, id}];
-                o.deleted = true;
-            }
-        } catch (const error& e) {
-            ++result_.refused_commits;  // a record deleted here meanwhile: refused, and nothing written
-            note(d.name + " write refused: " + std::string(to_string(e.code())));
-        }
-    }
+    void write(device& d);
 
     template <class M>
-    void commit(device& d, const M& m, const std::optional<M>& before) {
-        using traits = model_traits<M>;
-        const std::string model(traits::name);
-        const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(m)).value;
-        const std::optional<uuid> owner = owner_in(m);
-        d.lib->commit(m);
-        const hlc stamp = d.lib->last_hlc();
-        after_commit(d, "commit " + model + " " + id.to_string());
-        auto& o = oracle_[{model, id}];
-        if (!o.known) {
-            o.known = true;
-            o.owner = owner;
-            known_[model].push_back(id);
-        }
-        const nlohmann::json now = hsync::to_json(m);
-        if (owner) {
-            o.state = now;  // the owner's last write is the record's state
-            return;
-        }
-        // Shared: the fields that differ from this device's row took this commit's HLC.
-        const nlohmann::json old = before ? hsync::to_json(*before) : nlohmann::json::object();
-        for (const auto& [field, value] : now.items()) {
-            if (before && old.contains(field) && old[field] == value) continue;
-            o.wrote(field, value, stamp);
-        }
-    }
+    void commit(device& d, const M& m, const std::optional<M>& before);
 
     // The application edits 1-2 fields of a copy it read earlier and commits it. What the
     // writes that returned make of the record: the fields it changed take this commit's
     // HLC where they differ from the device's row (shared), or are the owner's new state
     // on top of its row (device-owned); the fields it did not change are not written.
     template <class M>
-    void commit_edit_of(device& d, const M& read) {
-        using traits = model_traits<M>;
-        const std::string model(traits::name);
-        const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(read)).value;
-        const known_records lookup = [this](std::string_view m) -> const std::vector<uuid>& { return known(m); };
-        M edited = read;  // a copy keeps the mark of the version it was read from
-        if (options_.broken == broken_rule::copies_forget_their_read) {
-            hsync::detail::get_field<traits::id_index>(edited) = record_id{id};
-        }
-        randomize_fields(edited, rng_, lookup, 1 + rng_.below(2));
-        const std::optional<M> current = d.lib->template get<M>(id);
-        d.lib->commit(edited);
-        const hlc stamp = d.lib->last_hlc();
-        after_commit(d, "commit an edit of an earlier copy of " + model + " " + id.to_string());
-        ++result_.copy_edits;
-        if (!current) {
-            fail(model + " " + id.to_string() + ": a commit of a deleted record returned");
-            return;
-        }
-        auto& o = oracle_[{model, id}];
-        const nlohmann::json base = hsync::to_json(read), mine = hsync::to_json(edited), row = hsync::to_json(*current);
-        if (o.owner) {
-            nlohmann::json state = row;
-            for (const auto& [field, value] : mine.items()) {
-                if (base[field] != value) state[field] = value;
-            }
-            o.state = state;
-            return;
-        }
-        for (const auto& [field, value] : mine.items()) {
-            if (base[field] == value || row[field] == value) continue;
-            o.wrote(field, value, stamp);
-        }
-    }
+    void commit_edit_of(device& d, const M& read);
 
-    void after_commit(device& d, const std::string& what) {
-        ++result_.commits;
-        note(d.name + " " + what);
-    }
+    void after_commit(device& d, const std::string& what);
 
     // ---- checks -----------------------------------------------------------------------
 
-    void fail(const std::string& what) {
-        note("FAILED: " + what);
-        if (result_.failures.size() < 20) result_.failures.push_back(what);
-    }
+    void fail(const std::string& what);
 
     // 4: no device's clock ever goes backwards, across restarts too.
-    void check_clocks() {
-        for (auto& d : devices_) {
-            if (!d->alive) continue;
-            const hlc h = d->lib->last_hlc();
-            if (d->last_hlc && h < *d->last_hlc) {
-                fail("the clock of " + d->name + " went backwards: " + d->last_hlc->to_string() + " then " + h.to_string());
-            }
-            if (!d->last_hlc || *d->last_hlc < h) d->last_hlc = h;
-        }
-    }
+    void check_clocks();
 
     // What a device holds of every model, synced fields only, in record id order.
-    static std::string view_of(Library& lib) {
-        std::string out;
-        boost::hana::for_each(Library::model_types(), [&](auto t) {
-            using M = typename decltype(t)::type;
-            out += "== " + std::string(model_traits<M>::name) + "\n";
-            for (const auto& m : lib.template all<M>()) out += hsync::to_json(m).dump() + "\n";
-        });
-        return out;
-    }
+    static std::string view_of(Library& lib);
 
-    bool in_step() {
-        const std::string first = view_of(*devices_[0]->lib);
-        for (std::size_t i = 1; i < devices_.size(); ++i) {
-            if (view_of(*devices_[i]->lib) != first) return false;
-        }
-        return true;
-    }
+    bool in_step();
 
-    std::string divergence() {
-        std::string out;
-        for (auto& d : devices_) {
-            out += d->name + " holds " + std::to_string(view_of(*d->lib).size()) + " bytes of data;";
-            for (auto& other : devices_) {
-                if (other == d) continue;
-                const auto s = d->engine->status(other->id);
-                out += " " + other->name + ":" + std::string(sync::to_string(s.state)) + " " +
-                       std::to_string(s.received_through) + "/" + std::to_string(s.peer_seq);
-            }
-            out += "\n";
-        }
-        return out;
-    }
+    std::string divergence();
 
     // 1-3: every device holds the same data (checked by in_step), and that data is what
     // the writes that returned make of it: each shared field the value of its newest
     // write, each device-owned record its owner's last write, every deleted record gone.
-    void check_contents() {
-        Library& lib = *devices_[0]->lib;
-        boost::hana::for_each(Library::model_types(), [&](auto t) {
-            using M = typename decltype(t)::type;
-            const std::string model(model_traits<M>::name);
-            std::map<uuid, nlohmann::json> held;
-            for (const auto& m : lib.template all<M>()) {
-                held[hsync::detail::get_field<model_traits<M>::id_index>(const_cast<M&>(m)).value] = hsync::to_json(m);
-            }
-            for (const auto& id : known_[model]) {
-                const auto& o = oracle_[{model, id}];
-                auto it = held.find(id);
-                if (o.deleted) {
-                    if (it != held.end()) fail(model + " " + id.to_string() + " was deleted and came back");
-                    continue;
-                }
-                if (it == held.end()) {
-                    fail(model + " " + id.to_string() + " was committed and is missing");
-                    continue;
-                }
-                if (o.owner) {
-                    if (it->second != o.state) {
-                        fail(model + " " + id.to_string() + " is not its owner's last write: " + it->second.dump() +
-                             " instead of " + o.state.dump());
-                    }
-                    continue;
-                }
-                for (const auto& [field, slot] : o.fields) {
-                    if (it->second[field] != slot.second) {
-                        fail(model + " " + id.to_string() + " field " + field + " is " + it->second[field].dump() +
-                             ", but its newest write (" + slot.first->to_string() + ") set " + slot.second.dump());
-                    }
-                }
-            }
-            for (const auto& [id, value] : held) {
-                if (!oracle_.count({model, id})) fail(model + " " + id.to_string() + " appeared from nowhere");
-            }
-        });
-    }
+    void check_contents();
 
     // 5: once every paired peer has acknowledged an entry, it is pruned.
-    void check_pruning() {
-        for (auto& d : devices_) {
-            const auto floor = d->lib->min_acked_by_paired();
-            if (!floor) continue;
-            const auto kept = d->lib->with_tx([&](auto& tx) {
-                SQLite::Statement q(tx.database(), "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");
-                q.bind(1, static_cast<std::int64_t>(*floor));
-                q.executeStep();
-                return q.getColumn(0).getInt64();
-            });
-            if (kept > 0) {
-                fail(d->name + " keeps " + std::to_string(kept) + " log entries every peer acknowledged (through seq " +
-                     std::to_string(*floor) + ")");
-            }
-        }
-    }
+    void check_pruning();
 
     // ---- the trace --------------------------------------------------------------------
 
@@ -8875,20 +9276,6 @@ private:
         result_.trace += std::to_string(now_.count()) + " " + what + " " + name(from) + "->" + name(to) + " " + kind + " (" +
                          std::to_string(body.size()) + " bytes)\n";
     }
-
-    struct record_oracle {
-        bool known = false;
-        bool deleted = false;
-        std::optional<uuid> owner;
-        nlohmann::json state;                                                // device-owned
-        std::map<std::string, std::pair<std::optional<hlc>, nlohmann::json>> fields;  // shared
-
-        // A shared field written at `stamp`: the newest write is the one that must hold.
-        void wrote(const std::string& field, const nlohmann::json& value, const hlc& stamp) {
-            auto& slot = fields[field];
-            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
-        }
-    };
 
     static constexpr std::int64_t epoch_ms = 1'700'000'000'000;  // virtual time 0
 
@@ -8921,5 +9308,334 @@ sim_result simulate(const sim_options& options) {
 }
 
 }  // namespace hsync::testing
+
+// The definitions of the workload and of the checks, in files of their own.
+
+// ---- begin hsync/testing/detail/sim_checks.hpp ----
+// The simulator's checks, once the devices have healed: clocks never run backwards,
+// every device holds the same content and what the oracle says must hold, and the log
+// is pruned once every peer acknowledged. Member definitions of
+// testing::detail::simulator (declared in testing/simulator.hpp).
+
+#include <cstdint>
+#include <string>
+
+
+namespace hsync::testing::detail {
+
+template <class Library>
+auto simulator<Library>::fail(const std::string& what) -> void {
+    note("FAILED: " + what);
+    if (result_.failures.size() < 20) result_.failures.push_back(what);
+}
+
+template <class Library>
+auto simulator<Library>::check_clocks() -> void {
+    for (auto& d : devices_) {
+        if (!d->alive) continue;
+        const hlc h = d->lib->status().clock;
+        if (d->last_hlc && h < *d->last_hlc) {
+            fail("the clock of " + d->name + " went backwards: " + d->last_hlc->to_string() + " then " + h.to_string());
+        }
+        if (!d->last_hlc || *d->last_hlc < h) d->last_hlc = h;
+    }
+}
+
+template <class Library>
+auto simulator<Library>::view_of(Library& lib) -> std::string {
+    std::string out;
+    boost::hana::for_each(Library::model_types(), [&](auto t) {
+        using M = typename decltype(t)::type;
+        out += "== " + std::string(model_traits<M>::name) + "\n";
+        for (const auto& m : lib.template all<M>()) out += hsync::to_json(m).dump() + "\n";
+    });
+    return out;
+}
+
+template <class Library>
+auto simulator<Library>::in_step() -> bool {
+    const std::string first = view_of(*devices_[0]->lib);
+    for (std::size_t i = 1; i < devices_.size(); ++i) {
+        if (view_of(*devices_[i]->lib) != first) return false;
+    }
+    return true;
+}
+
+template <class Library>
+auto simulator<Library>::divergence() -> std::string {
+    std::string out;
+    for (auto& d : devices_) {
+        out += d->name + " holds " + std::to_string(view_of(*d->lib).size()) + " bytes of data;";
+        for (auto& other : devices_) {
+            if (other == d) continue;
+            const auto s = d->engine->status(other->id);
+            out += " " + other->name + ":" + std::string(sync::to_string(s.state)) + " " +
+                   std::to_string(s.received_through) + "/" + std::to_string(s.peer_seq);
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+template <class Library>
+auto simulator<Library>::check_contents() -> void {
+    Library& lib = *devices_[0]->lib;
+    boost::hana::for_each(Library::model_types(), [&](auto t) {
+        using M = typename decltype(t)::type;
+        const std::string model(model_traits<M>::name);
+        std::map<uuid, nlohmann::json> held;
+        for (const auto& m : lib.template all<M>()) {
+            held[hsync::detail::get_field<model_traits<M>::id_index>(const_cast<M&>(m)).value] = hsync::to_json(m);
+        }
+        for (const auto& id : known_[model]) {
+            const auto& o = oracle_[{model, id}];
+            auto it = held.find(id);
+            if (o.deleted) {
+                if (it != held.end()) fail(model + " " + id.to_string() + " was deleted and came back");
+                continue;
+            }
+            if (it == held.end()) {
+                fail(model + " " + id.to_string() + " was committed and is missing");
+                continue;
+            }
+            if (o.owner) {
+                if (it->second != o.state) {
+                    fail(model + " " + id.to_string() + " is not its owner's last write: " + it->second.dump() +
+                         " instead of " + o.state.dump());
+                }
+                continue;
+            }
+            for (const auto& [field, slot] : o.fields) {
+                if (it->second[field] != slot.second) {
+                    fail(model + " " + id.to_string() + " field " + field + " is " + it->second[field].dump() +
+                         ", but its newest write (" + slot.first->to_string() + ") set " + slot.second.dump());
+                }
+            }
+        }
+        for (const auto& [id, value] : held) {
+            if (!oracle_.count({model, id})) fail(model + " " + id.to_string() + " appeared from nowhere");
+        }
+    });
+}
+
+template <class Library>
+auto simulator<Library>::check_pruning() -> void {
+    for (auto& d : devices_) {
+        const auto floor = replica(*d->lib).min_acked_by_paired();
+        if (!floor) continue;
+        const auto kept = d->lib->with_tx([&](auto& tx) {
+            SQLite::Statement q(tx.database(), "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");
+            q.bind(1, static_cast<std::int64_t>(*floor));
+            q.executeStep();
+            return q.getColumn(0).getInt64();
+        });
+        if (kept > 0) {
+            fail(d->name + " keeps " + std::to_string(kept) + " log entries every peer acknowledged (through seq " +
+                 std::to_string(*floor) + ")");
+        }
+    }
+}
+
+}  // namespace hsync::testing::detail
+// ---- end hsync/testing/detail/sim_checks.hpp ----
+
+// ---- begin hsync/testing/detail/sim_workload.hpp ----
+// The simulator's workload: random commits, edits of copies read earlier, updates and
+// deletes on every device, each write that returned recorded in the oracle. Member
+// definitions of testing::detail::simulator (declared in testing/simulator.hpp).
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+
+namespace hsync::testing::detail {
+
+template <class Library>
+auto simulator<Library>::workload() -> void {
+    for (auto& d : devices_) {
+        if (!d->alive || !rng_.chance(options_.commit_rate)) continue;
+        const std::size_t pick = rng_.below(model_count());
+        std::size_t i = 0;
+        boost::hana::for_each(Library::model_types(), [&](auto t) {
+            if (i++ == pick) write<typename decltype(t)::type>(*d);
+        });
+    }
+}
+
+template <class Library>
+auto simulator<Library>::model_count() -> std::size_t {
+    std::size_t n = 0;
+    boost::hana::for_each(Library::model_types(), [&](auto) { ++n; });
+    return n;
+}
+
+template <class Library>
+template <class M>
+auto simulator<Library>::owner_in(const M& m) -> std::optional<uuid> {
+    using traits = model_traits<M>;
+    if constexpr (traits::has_owner) {
+        const auto& field = hsync::detail::get_field<traits::owner_index>(const_cast<M&>(m));
+        if constexpr (is_optional_v<std::remove_cvref_t<decltype(field)>>) {
+            if (!field) return std::nullopt;
+            return field->value;
+        } else {
+            return field.value;
+        }
+    } else {
+        return std::nullopt;
+    }
+}
+
+template <class Library>
+template <class M>
+auto simulator<Library>::set_owner(M& m, const std::optional<uuid>& owner) -> void {
+    using traits = model_traits<M>;
+    if constexpr (traits::has_owner) {
+        auto& field = hsync::detail::get_field<traits::owner_index>(m);
+        if constexpr (is_optional_v<std::remove_cvref_t<decltype(field)>>) {
+            if (owner) field = owner_id{*owner};
+            else field.reset();
+        } else {
+            field = owner_id{*owner};
+        }
+    }
+}
+
+template <class Library>
+template <class M>
+auto simulator<Library>::write(device& d) -> void {
+    using traits = model_traits<M>;
+    const std::string model(traits::name);
+    auto& ids = known_[model];
+    const std::uint64_t op = rng_.below(100);
+    const known_records lookup = [this](std::string_view m) -> const std::vector<uuid>& { return known(m); };
+    // Records this device may write: shared ones, and its own.
+    std::vector<uuid> writable;
+    for (const auto& id : ids) {
+        const auto& o = oracle_[{model, id}];
+        if (!o.owner || *o.owner == d.id) writable.push_back(id);
+    }
+    try {
+        if (op < 50 || writable.empty()) {
+            M m{};
+            hsync::detail::get_field<traits::id_index>(m) = record_id{uuid::v4(rng_)};
+            if constexpr (traits::has_owner) {
+                using field_type = std::remove_cvref_t<decltype(hsync::detail::get_field<traits::owner_index>(m))>;
+                const bool owned = !is_optional_v<field_type> || rng_.chance(0.5);
+                set_owner(m, owned ? std::optional<uuid>(d.id) : std::nullopt);
+            }
+            randomize_fields(m, rng_, lookup);
+            commit(d, m, std::optional<M>());
+        } else if (op < 75 && d.held.count(model)) {
+            auto copy = std::static_pointer_cast<M>(d.held.find(model)->second);
+            d.held.erase(model);
+            commit_edit_of(d, *copy);
+        } else if (op < 75) {
+            const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
+            if (auto copy = d.lib->template get<M>(id)) {
+                d.held[model] = std::make_shared<M>(std::move(*copy));
+                note(d.name + " reads " + model + " " + id.to_string() + " into a form");
+            }
+        } else if (op < 85) {
+            const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
+            std::optional<M> before = d.lib->template get<M>(id);
+            M m{};
+            if (before) {
+                m = *before;
+            } else {
+                hsync::detail::get_field<traits::id_index>(m) = record_id{id};
+                set_owner(m, oracle_[{model, id}].owner);
+            }
+            randomize_fields(m, rng_, lookup, 1 + rng_.below(2));
+            commit(d, m, before);
+        } else {
+            const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
+            d.lib->template remove<M>(id);
+            after_commit(d, "remove " + model + " " + id.to_string());
+            auto& o = oracle_[{model, id}];
+            o.deleted = true;
+        }
+    } catch (const error& e) {
+        ++result_.refused_commits;  // a record deleted here meanwhile: refused, and nothing written
+        note(d.name + " write refused: " + std::string(to_string(e.code())));
+    }
+}
+
+template <class Library>
+template <class M>
+auto simulator<Library>::commit(device& d, const M& m, const std::optional<M>& before) -> void {
+    using traits = model_traits<M>;
+    const std::string model(traits::name);
+    const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(m)).value;
+    const std::optional<uuid> owner = owner_in(m);
+    d.lib->commit(m);
+    const hlc stamp = d.lib->status().clock;
+    after_commit(d, "commit " + model + " " + id.to_string());
+    auto& o = oracle_[{model, id}];
+    if (!o.known) {
+        o.known = true;
+        o.owner = owner;
+        known_[model].push_back(id);
+    }
+    const nlohmann::json now = hsync::to_json(m);
+    if (owner) {
+        o.state = now;  // the owner's last write is the record's state
+        return;
+    }
+    // Shared: the fields that differ from this device's row took this commit's HLC.
+    const nlohmann::json old = before ? hsync::to_json(*before) : nlohmann::json::object();
+    for (const auto& [field, value] : now.items()) {
+        if (before && old.contains(field) && old[field] == value) continue;
+        o.wrote(field, value, stamp);
+    }
+}
+
+template <class Library>
+template <class M>
+auto simulator<Library>::commit_edit_of(device& d, const M& read) -> void {
+    using traits = model_traits<M>;
+    const std::string model(traits::name);
+    const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(read)).value;
+    const known_records lookup = [this](std::string_view m) -> const std::vector<uuid>& { return known(m); };
+    M edited = read;  // a copy keeps the mark of the version it was read from
+    if (options_.broken == broken_rule::copies_forget_their_read) {
+        hsync::detail::get_field<traits::id_index>(edited) = record_id{id};
+    }
+    randomize_fields(edited, rng_, lookup, 1 + rng_.below(2));
+    const std::optional<M> current = d.lib->template get<M>(id);
+    d.lib->commit(edited);
+    const hlc stamp = d.lib->status().clock;
+    after_commit(d, "commit an edit of an earlier copy of " + model + " " + id.to_string());
+    ++result_.copy_edits;
+    if (!current) {
+        fail(model + " " + id.to_string() + ": a commit of a deleted record returned");
+        return;
+    }
+    auto& o = oracle_[{model, id}];
+    const nlohmann::json base = hsync::to_json(read), mine = hsync::to_json(edited), row = hsync::to_json(*current);
+    if (o.owner) {
+        nlohmann::json state = row;
+        for (const auto& [field, value] : mine.items()) {
+            if (base[field] != value) state[field] = value;
+        }
+        o.state = state;
+        return;
+    }
+    for (const auto& [field, value] : mine.items()) {
+        if (base[field] == value || row[field] == value) continue;
+        o.wrote(field, value, stamp);
+    }
+}
+
+template <class Library>
+auto simulator<Library>::after_commit(device& d, const std::string& what) -> void {
+    ++result_.commits;
+    note(d.name + " " + what);
+}
+
+}  // namespace hsync::testing::detail
+// ---- end hsync/testing/detail/sim_workload.hpp ----
 // ---- end hsync/testing/simulator.hpp ----
+// ---- end hsync/testing.hpp ----
 // ---- end hsync/hsync.hpp ----

@@ -550,7 +550,7 @@ int main(int argc, char** argv) try {
                                                   "tag", t.uuid, hsync::change_type::insert, hsync::to_json(t)});
             raw += 16 + t.canonical_name.size() + t.color->size() + sizeof t.search_weight;  // id and the values set
         }
-        wire = hsync::sync::encode_frame(hsync::sync::shared_change_batch{entries, {0, 1000, 0, 1}}).size();
+        wire = hsync::net::frame(hsync::sync::encode(hsync::sync::shared_change_batch{entries, {0, 1000, 0, 1}})).size();
     }
 
     std::printf("| workload | rows | hsync (s) | baseline (s) | ratio | hsync rows/s | goal |\n|---|---|---|---|---|---|---|\n");

@@ -75,10 +75,10 @@ TEST_CASE("frames are cut from a stream however the bytes arrive", "[codec]") {
     std::vector<std::uint8_t> stream;
     const auto messages = every_message();
     for (const auto& m : messages) {
-        const auto f = encode_frame(m);
+        const auto f = hsync::net::frame(encode(m));
         stream.insert(stream.end(), f.begin(), f.end());
     }
-    frame_reader reader;
+    hsync::net::frame_reader reader;
     std::size_t got = 0;
     for (std::uint8_t b : stream) {  // one byte at a time
         reader.feed(std::span<const std::uint8_t>(&b, 1));
@@ -95,7 +95,7 @@ TEST_CASE("frames are cut from a stream however the bytes arrive", "[codec]") {
 }
 
 TEST_CASE("a frame announcing more than the limit fails the stream without allocating it", "[codec]") {
-    frame_reader reader(1024);
+    hsync::net::frame_reader reader(1024);
     const std::vector<std::uint8_t> header{0x7f, 0xff, 0xff, 0xff};  // 2 GiB announced
     reader.feed(header);
     REQUIRE_FALSE(reader.next());

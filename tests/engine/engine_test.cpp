@@ -379,9 +379,7 @@ TEST_CASE("a live state for another device's record is refused; garbage closes t
     REQUIRE(c.lib->get<Location>(loc.uuid)->path == "/a");
     const auto replies = c.engine->take_output();
     REQUIRE(replies.size() == 1);
-    hsync::sync::frame_reader reader;
-    reader.feed(replies[0].bytes);
-    const auto reply = hsync::sync::decode(*reader.next());
+    const auto reply = hsync::sync::decode(replies[0].body);
     REQUIRE(std::get<hsync::sync::error_message>(reply.value()).code == hsync::sync::error_code::refused);
 
     const std::vector<std::uint8_t> garbage{0xc1, 0x00, 0x13};

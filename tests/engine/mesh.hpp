@@ -104,7 +104,7 @@ public:
                 device_node* to = find(f.peer);
                 if (!to || !to->engine || !links_.count(key(*n, *to))) continue;  // the link is down
                 auto& reader = readers_[std::pair{n->id.device_id, f.peer}];
-                reader.feed(f.bytes);
+                reader.feed(hsync::net::frame(f.body));  // through a byte stream, as over TCP
                 while (auto body = reader.next()) {
                     const auto decoded = hsync::sync::decode(*body);
                     if (!decoded || !std::holds_alternative<hsync::sync::heartbeat>(decoded.value())) ++delivered;
@@ -157,7 +157,7 @@ private:
     hsync::uuid library_id_ = hsync::uuid::v4();
     std::vector<std::unique_ptr<device_node>> nodes_;
     std::set<std::pair<hsync::uuid, hsync::uuid>> links_;
-    std::map<std::pair<hsync::uuid, hsync::uuid>, hsync::sync::frame_reader> readers_;
+    std::map<std::pair<hsync::uuid, hsync::uuid>, hsync::net::frame_reader> readers_;
     millis now_{0};
 };
 

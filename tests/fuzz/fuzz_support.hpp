@@ -16,6 +16,10 @@ namespace hsync_fuzz {
 
 using bytes = std::vector<std::uint8_t>;
 using namespace hsync::sync;
+using hsync::net::frame_reader;
+
+// A message as it travels on a connection: its body behind a length prefix.
+inline bytes encode_frame(const message& m) { return hsync::net::frame(encode(m)); }
 
 // Stops the run the way libFuzzer reports a finding: abort().
 inline void expect(bool ok, const char* what) {

@@ -87,11 +87,9 @@ bytes with_duplicate_key(const message& m) {
     return out;
 }
 
-bytes frame_of(const bytes& body) {
-    bytes out;
-    append_frame(out, body);
-    return out;
-}
+bytes frame_of(const bytes& body) { return hsync::net::frame(body); }
+
+bytes encode_frame(const message& m) { return frame_of(encode(m)); }
 
 }  // namespace
 

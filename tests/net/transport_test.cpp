@@ -174,8 +174,8 @@ hsync_test::session_result probe(std::uint16_t port, const std::optional<hsync_t
 
 std::vector<std::uint8_t> hello_frame_claiming(const device& claimed, const hsync::uuid& library) {
     const auto id = hsync::net::device_id::parse(claimed.id).as_uuid();
-    return hsync::sync::encode_frame(hsync::sync::hello{std::string(hsync::sync::protocol_id), hsync::sync::protocol_version,
-                                                        library, id, 0, 0});
+    return hsync::net::frame(hsync::sync::encode(hsync::sync::hello{
+        std::string(hsync::sync::protocol_id), hsync::sync::protocol_version, library, id, 0, 0}));
 }
 
 }  // namespace
@@ -327,7 +327,7 @@ TEST_CASE("a connection sending random bytes or a 4 GiB length prefix is dropped
     }
     SECTION("random frame bodies: an Error, then the connection closes") {
         std::vector<std::uint8_t> frame;
-        hsync::sync::append_frame(frame, std::span<const std::uint8_t>(noise.data(), 1000));
+        hsync::net::append_frame(frame, std::span<const std::uint8_t>(noise.data(), 1000));
         const auto r = probe(a.port, client_with(rogue), frame);
         REQUIRE(r.handshake_ok);
         REQUIRE(r.closed_by_device);

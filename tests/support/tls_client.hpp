@@ -98,7 +98,7 @@ inline client_context_factory client_with(const hsync::net::device_identity& sel
 
 // The sync messages in `data` (whole frames that decode).
 inline std::vector<hsync::sync::message> messages_in(const bytes& data) {
-    hsync::sync::frame_reader reader;
+    hsync::net::frame_reader reader;
     reader.feed(data);
     std::vector<hsync::sync::message> out;
     while (auto body = reader.next()) {

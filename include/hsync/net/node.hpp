@@ -45,6 +45,7 @@
 #include <hsync/net/device_id.hpp>
 #include <hsync/net/framing.hpp>
 #include <hsync/net/identity.hpp>
+#include <hsync/net/node_options.hpp>
 #include <hsync/net/pairing.hpp>
 #include <hsync/net/tls.hpp>
 #include <hsync/sync/codec.hpp>
@@ -53,33 +54,6 @@
 namespace hsync::net {
 
 using sync::millis;
-
-// Where a peer listens. Addresses are the application's to know: hsync assumes no
-// discovery service.
-struct peer_address {
-    std::string host;
-    std::uint16_t port = 0;
-};
-
-struct node_options {
-    // The port to accept paired devices on: 0 picks a free one (see node::port()),
-    // nullopt accepts none (the node only dials).
-    std::optional<std::uint16_t> listen_port = 0;
-    std::string listen_address = "0.0.0.0";
-    std::vector<peer_address> peers;             // dialed, and redialed whenever the connection ends
-    sync::engine_options engine{};
-    millis handshake_timeout{10'000};            // TCP connect and TLS handshake
-    millis send_timeout{30'000};                 // one write to a peer
-    millis idle_timeout{15'000};                 // nothing received (the engine sends heartbeats every second)
-    millis frame_timeout{30'000};                // a frame begun and not finished: a trickling peer
-    millis reconnect_base{250};                  // first redial delay; doubles per failure, with jitter
-    millis reconnect_max{30'000};
-    millis shutdown_timeout{5'000};              // stop() waits this long for queues to drain
-    std::size_t send_queue_limit = 64u << 20;    // bytes queued for one peer: reading from it pauses above,
-                                                 // and the connection is dropped at twice as much
-    std::size_t max_connections_per_address = 16;
-    std::function<void(const std::string&)> log;  // one line per connection event; none by default
-};
 
 template <class Library>
 class node {
@@ -103,7 +77,7 @@ public:
             std::lock_guard lock(wake->mutex);
             if (wake->on) asio::post(io_, [this] { tick_timer_.cancel(); });
         });
-        detail::ensure_pairing_table(lib_);
+        detail::adopt_legacy_pairings(lib_);
         engine_.on_status([this](const sync::peer_status& s) {
             if (status_callback_) status_callback_(s);
         });

@@ -112,34 +112,34 @@ public:
 
     // The seq of the last committed change: every row write, delete and log entry this
     // device stores (its own or applied from peers) takes the next one.
-    std::uint64_t current_seq() {
+    std::uint64_t current_seq() const {
         std::lock_guard lock(s_.mutex);
         return s_.committed_seq;
     }
 
-    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit) {
+    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit) const {
         std::lock_guard lock(s_.mutex);
         return detail::history<Ms...>(s_).state_changes(model, since, limit);
     }
 
-    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false) {
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false) const {
         std::lock_guard lock(s_.mutex);
         return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot);
     }
 
     // ---- the shared change log ----------------------------------------------------------
 
-    std::size_t log_size() {
+    std::size_t log_size() const {
         std::lock_guard lock(s_.mutex);
         return s_.tables->log.size();
     }
     // The seq up to which the log was pruned: history at or below it is served as snapshots.
-    std::uint64_t log_floor() {
+    std::uint64_t log_floor() const {
         std::lock_guard lock(s_.mutex);
         return s_.log_floor;
     }
     // The seq of the (n+1)-th oldest log entry, if the log holds that many.
-    std::optional<std::uint64_t> nth_oldest_log_seq(std::size_t n) {
+    std::optional<std::uint64_t> nth_oldest_log_seq(std::size_t n) const {
         std::lock_guard lock(s_.mutex);
         return s_.tables->log.nth_oldest_seq(n);
     }
@@ -155,17 +155,30 @@ public:
 
     // ---- peers ----------------------------------------------------------------------------
 
-    void pair(const uuid& peer) {
-        write([&] { s_.tables->peers.pair(peer); });
+    // Pairs `peer`; `device_key` is its full device id (net::device_id as text), which TLS
+    // checks its certificate against. Pairing by uuid alone keeps a key given before.
+    void pair(const uuid& peer, std::optional<std::string> device_key = std::nullopt) {
+        write([&] { s_.tables->peers.pair(peer, device_key); });
+    }
+    // The full device ids of the paired peers.
+    std::vector<std::string> paired_device_keys() const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.paired_keys();
+    }
+    // Whether `peer` is paired under this full device id: a read, no write lock, so that a
+    // TLS handshake never waits for a writer.
+    bool is_paired(const uuid& peer, std::string_view device_key) const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.paired_with_key(peer, device_key);
     }
     void unpair(const uuid& peer) {
         write([&] { s_.tables->peers.unpair(peer); });
     }
-    std::vector<uuid> paired_peers() {
+    std::vector<uuid> paired_peers() const {
         std::lock_guard lock(s_.mutex);
         return s_.tables->peers.paired();
     }
-    detail::peer_book::peer_record peer(const uuid& id) {
+    detail::peer_book::peer_record peer(const uuid& id) const {
         std::lock_guard lock(s_.mutex);
         return s_.tables->peers.get(id);
     }
@@ -177,7 +190,7 @@ public:
     void set_acked_by_peer(const uuid& peer, std::uint64_t seq) {
         write([&] { s_.tables->peers.set_acked_by_peer(peer, seq); });
     }
-    std::optional<std::uint64_t> min_acked_by_paired() {
+    std::optional<std::uint64_t> min_acked_by_paired() const {
         std::lock_guard lock(s_.mutex);
         return s_.tables->peers.min_acked_by_paired();
     }
@@ -185,7 +198,7 @@ public:
     void set_checkpoint(const uuid& peer, std::string_view phase, std::uint64_t seq) {
         write([&] { s_.tables->peers.set_checkpoint(peer, phase, seq); });
     }
-    std::optional<std::uint64_t> checkpoint(const uuid& peer, std::string_view phase) {
+    std::optional<std::uint64_t> checkpoint(const uuid& peer, std::string_view phase) const {
         std::lock_guard lock(s_.mutex);
         return s_.tables->peers.checkpoint(peer, phase);
     }

@@ -36,104 +36,16 @@
 #include <hsync/sync/engine.hpp>
 #include <hsync/testing/random.hpp>
 #include <hsync/testing/random_model.hpp>
+#include <hsync/testing/sim_options.hpp>
+#include <hsync/testing/detail/oracle.hpp>
 
 namespace hsync::testing {
 
 using sync::millis;
 
-// A rule broken on purpose, to show that the simulator catches it (never in production).
-enum class broken_rule {
-    none,
-    // A restarted device forgets its persisted clock, and its physical clock has stepped
-    // back: its HLC goes backwards and older writes can win.
-    forget_clock_on_restart,
-    // The application's copies lose the version they were read from (as if the library
-    // diffed a commit against the stored row): an edit of an old copy writes back the
-    // fields it did not touch, undoing later writes.
-    copies_forget_their_read,
-};
-
-// How hard each fault hits in one run; drawn from the seed ("swarm" testing: each run
-// stresses a different mix).
-struct fault_mix {
-    double drop = 0;             // per message, 0 to 0.30
-    double duplicate = 0;        // per message, 0 to 0.50
-    double reorder = 0;          // per message: an extra random delay, 0 to 0.50
-    std::int64_t max_delay = 0;  // ms of that extra delay
-    double partition = 0;        // per step: a partition starts
-    double asymmetric = 0;       // share of partitions that cut one direction only
-    double crash = 0;            // per step: a device crashes
-    std::int64_t max_skew = 0;   // ms of clock skew per device, either way (within the drift)
-    double clock_step = 0;       // per step: a device's clock steps back by up to a second
-    bool beyond_drift = false;   // one device's clock runs 10 minutes ahead for a while
-
-    // `steps_per_second` turns the per-step rates into rates per second of virtual time.
-    std::string describe(double steps_per_second = 200) const {
-        auto pct = [](double p) { return std::to_string(static_cast<int>(p * 100 + 0.5)) + "%"; };
-        auto per_s = [&](double p) {
-            const double r = p * steps_per_second;
-            return std::to_string(static_cast<int>(r)) + "." + std::to_string(static_cast<int>(r * 10) % 10) + "/s";
-        };
-        return "drop " + pct(drop) + ", duplicate " + pct(duplicate) + ", reorder " + pct(reorder) + " (up to " +
-               std::to_string(max_delay) + " ms), partitions " + per_s(partition) + (asymmetric > 0 ? " (some one-way)" : "") +
-               ", crashes " + per_s(crash) + ", skew up to " + std::to_string(max_skew) + " ms, clock steps back " +
-               per_s(clock_step) + (beyond_drift ? ", a clock beyond the drift" : "");
-    }
-};
-
-struct sim_options {
-    std::uint64_t seed = 1;
-    std::size_t devices = 3;
-    std::size_t steps = 2000;            // steps of the fault phase
-    millis step{5};                      // virtual time per step
-    double commit_rate = 0.04;           // per device per step: a commit, an update or a delete
-    millis heal_limit{120'000};          // convergence must come within this after the faults stop
-    bool trace = false;                  // keep a readable trace (the hash is always computed)
-    bool faults = true;                  // false: the same workload on a perfect network
-    broken_rule broken = broken_rule::none;
-    std::filesystem::path dir;           // where the library files go; a fresh temporary folder if empty
-    sync::engine_options engine = default_engine_options();
-
-    static sync::engine_options default_engine_options() {
-        sync::engine_options o;
-        o.heartbeat_interval = millis(200);
-        o.response_timeout = millis(2000);
-        o.retry_base = millis(50);
-        o.retry_max = millis(2000);
-        o.page_size = 64;  // small pages: paging and checkpoints get exercised
-        return o;
-    }
-};
-
-struct sim_result {
-    std::uint64_t seed = 0;
-    fault_mix faults;
-    std::vector<std::string> failures;  // empty when every check passed
-    millis convergence{-1};             // virtual time from the end of the faults to convergence
-    std::uint64_t messages = 0;         // frames delivered
-    std::uint64_t commits = 0;          // local writes that returned
-    std::uint64_t refused_commits = 0;  // local writes refused (a record deleted meanwhile, say)
-    std::uint64_t copy_edits = 0;       // commits of an edit of a copy read earlier (that returned)
-    std::uint64_t crashes = 0;
-    std::uint64_t trace_hash = 0;
-    std::string trace;                  // when sim_options::trace
-
-    bool ok() const noexcept { return failures.empty(); }
-};
-
 namespace detail {
 
 inline constexpr std::int64_t far_ahead_ms = 10 * 60 * 1000;  // beyond the 5-minute drift
-
-// FNV-1a, 64-bit: the trace hash.
-struct trace_hasher {
-    std::uint64_t value = 0xcbf29ce484222325ULL;
-    void add(const void* data, std::size_t n) noexcept {
-        const auto* p = static_cast<const unsigned char*>(data);
-        for (std::size_t i = 0; i < n; ++i) value = (value ^ p[i]) * 0x100000001b3ULL;
-    }
-    void add(const std::string& s) noexcept { add(s.data(), s.size()); }
-};
 
 template <class Library>
 class simulator {
@@ -497,301 +409,55 @@ private:
 
     const std::vector<uuid>& known(std::string_view model) { return known_[std::string(model)]; }
 
-    void workload() {
-        for (auto& d : devices_) {
-            if (!d->alive || !rng_.chance(options_.commit_rate)) continue;
-            const std::size_t pick = rng_.below(model_count());
-            std::size_t i = 0;
-            boost::hana::for_each(Library::model_types(), [&](auto t) {
-                if (i++ == pick) write<typename decltype(t)::type>(*d);
-            });
-        }
-    }
+    void workload();
 
-    static std::size_t model_count() {
-        std::size_t n = 0;
-        boost::hana::for_each(Library::model_types(), [&](auto) { ++n; });
-        return n;
-    }
+    static std::size_t model_count();
 
     template <class M>
-    static std::optional<uuid> owner_in(const M& m) {
-        using traits = model_traits<M>;
-        if constexpr (traits::has_owner) {
-            const auto& field = hsync::detail::get_field<traits::owner_index>(const_cast<M&>(m));
-            if constexpr (is_optional_v<std::remove_cvref_t<decltype(field)>>) {
-                if (!field) return std::nullopt;
-                return field->value;
-            } else {
-                return field.value;
-            }
-        } else {
-            return std::nullopt;
-        }
-    }
+    static std::optional<uuid> owner_in(const M& m);
 
     template <class M>
-    static void set_owner(M& m, const std::optional<uuid>& owner) {
-        using traits = model_traits<M>;
-        if constexpr (traits::has_owner) {
-            auto& field = hsync::detail::get_field<traits::owner_index>(m);
-            if constexpr (is_optional_v<std::remove_cvref_t<decltype(field)>>) {
-                if (owner) field = owner_id{*owner};
-                else field.reset();
-            } else {
-                field = owner_id{*owner};
-            }
-        }
-    }
+    static void set_owner(M& m, const std::optional<uuid>& owner);
 
     // One random write of model M on device d: a new record, an update of some fields of
     // a known one this device may write, an edit of a copy read some time earlier, or a
     // delete.
     template <class M>
-    void write(device& d) {
-        using traits = model_traits<M>;
-        const std::string model(traits::name);
-        auto& ids = known_[model];
-        const std::uint64_t op = rng_.below(100);
-        const known_records lookup = [this](std::string_view m) -> const std::vector<uuid>& { return known(m); };
-        // Records this device may write: shared ones, and its own.
-        std::vector<uuid> writable;
-        for (const auto& id : ids) {
-            const auto& o = oracle_[{model, id}];
-            if (!o.owner || *o.owner == d.id) writable.push_back(id);
-        }
-        try {
-            if (op < 50 || writable.empty()) {
-                M m{};
-                hsync::detail::get_field<traits::id_index>(m) = record_id{uuid::v4(rng_)};
-                if constexpr (traits::has_owner) {
-                    using field_type = std::remove_cvref_t<decltype(hsync::detail::get_field<traits::owner_index>(m))>;
-                    const bool owned = !is_optional_v<field_type> || rng_.chance(0.5);
-                    set_owner(m, owned ? std::optional<uuid>(d.id) : std::nullopt);
-                }
-                randomize_fields(m, rng_, lookup);
-                commit(d, m, std::optional<M>());
-            } else if (op < 75 && d.held.count(model)) {
-                auto copy = std::static_pointer_cast<M>(d.held.find(model)->second);
-                d.held.erase(model);
-                commit_edit_of(d, *copy);
-            } else if (op < 75) {
-                const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-                if (auto copy = d.lib->template get<M>(id)) {
-                    d.held[model] = std::make_shared<M>(std::move(*copy));
-                    note(d.name + " reads " + model + " " + id.to_string() + " into a form");
-                }
-            } else if (op < 85) {
-                const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-                std::optional<M> before = d.lib->template get<M>(id);
-                M m{};
-                if (before) {
-                    m = *before;
-                } else {
-                    hsync::detail::get_field<traits::id_index>(m) = record_id{id};
-                    set_owner(m, oracle_[{model, id}].owner);
-                }
-                randomize_fields(m, rng_, lookup, 1 + rng_.below(2));
-                commit(d, m, before);
-            } else {
-                const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-                d.lib->template remove<M>(id);
-                after_commit(d, "remove " + model + " " + id.to_string());
-                auto& o = oracle_[{model, id}];
-                o.deleted = true;
-            }
-        } catch (const error& e) {
-            ++result_.refused_commits;  // a record deleted here meanwhile: refused, and nothing written
-            note(d.name + " write refused: " + std::string(to_string(e.code())));
-        }
-    }
+    void write(device& d);
 
     template <class M>
-    void commit(device& d, const M& m, const std::optional<M>& before) {
-        using traits = model_traits<M>;
-        const std::string model(traits::name);
-        const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(m)).value;
-        const std::optional<uuid> owner = owner_in(m);
-        d.lib->commit(m);
-        const hlc stamp = d.lib->status().clock;
-        after_commit(d, "commit " + model + " " + id.to_string());
-        auto& o = oracle_[{model, id}];
-        if (!o.known) {
-            o.known = true;
-            o.owner = owner;
-            known_[model].push_back(id);
-        }
-        const nlohmann::json now = hsync::to_json(m);
-        if (owner) {
-            o.state = now;  // the owner's last write is the record's state
-            return;
-        }
-        // Shared: the fields that differ from this device's row took this commit's HLC.
-        const nlohmann::json old = before ? hsync::to_json(*before) : nlohmann::json::object();
-        for (const auto& [field, value] : now.items()) {
-            if (before && old.contains(field) && old[field] == value) continue;
-            o.wrote(field, value, stamp);
-        }
-    }
+    void commit(device& d, const M& m, const std::optional<M>& before);
 
     // The application edits 1-2 fields of a copy it read earlier and commits it. What the
     // writes that returned make of the record: the fields it changed take this commit's
     // HLC where they differ from the device's row (shared), or are the owner's new state
     // on top of its row (device-owned); the fields it did not change are not written.
     template <class M>
-    void commit_edit_of(device& d, const M& read) {
-        using traits = model_traits<M>;
-        const std::string model(traits::name);
-        const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(read)).value;
-        const known_records lookup = [this](std::string_view m) -> const std::vector<uuid>& { return known(m); };
-        M edited = read;  // a copy keeps the mark of the version it was read from
-        if (options_.broken == broken_rule::copies_forget_their_read) {
-            hsync::detail::get_field<traits::id_index>(edited) = record_id{id};
-        }
-        randomize_fields(edited, rng_, lookup, 1 + rng_.below(2));
-        const std::optional<M> current = d.lib->template get<M>(id);
-        d.lib->commit(edited);
-        const hlc stamp = d.lib->status().clock;
-        after_commit(d, "commit an edit of an earlier copy of " + model + " " + id.to_string());
-        ++result_.copy_edits;
-        if (!current) {
-            fail(model + " " + id.to_string() + ": a commit of a deleted record returned");
-            return;
-        }
-        auto& o = oracle_[{model, id}];
-        const nlohmann::json base = hsync::to_json(read), mine = hsync::to_json(edited), row = hsync::to_json(*current);
-        if (o.owner) {
-            nlohmann::json state = row;
-            for (const auto& [field, value] : mine.items()) {
-                if (base[field] != value) state[field] = value;
-            }
-            o.state = state;
-            return;
-        }
-        for (const auto& [field, value] : mine.items()) {
-            if (base[field] == value || row[field] == value) continue;
-            o.wrote(field, value, stamp);
-        }
-    }
+    void commit_edit_of(device& d, const M& read);
 
-    void after_commit(device& d, const std::string& what) {
-        ++result_.commits;
-        note(d.name + " " + what);
-    }
+    void after_commit(device& d, const std::string& what);
 
     // ---- checks -----------------------------------------------------------------------
 
-    void fail(const std::string& what) {
-        note("FAILED: " + what);
-        if (result_.failures.size() < 20) result_.failures.push_back(what);
-    }
+    void fail(const std::string& what);
 
     // 4: no device's clock ever goes backwards, across restarts too.
-    void check_clocks() {
-        for (auto& d : devices_) {
-            if (!d->alive) continue;
-            const hlc h = d->lib->status().clock;
-            if (d->last_hlc && h < *d->last_hlc) {
-                fail("the clock of " + d->name + " went backwards: " + d->last_hlc->to_string() + " then " + h.to_string());
-            }
-            if (!d->last_hlc || *d->last_hlc < h) d->last_hlc = h;
-        }
-    }
+    void check_clocks();
 
     // What a device holds of every model, synced fields only, in record id order.
-    static std::string view_of(Library& lib) {
-        std::string out;
-        boost::hana::for_each(Library::model_types(), [&](auto t) {
-            using M = typename decltype(t)::type;
-            out += "== " + std::string(model_traits<M>::name) + "\n";
-            for (const auto& m : lib.template all<M>()) out += hsync::to_json(m).dump() + "\n";
-        });
-        return out;
-    }
+    static std::string view_of(Library& lib);
 
-    bool in_step() {
-        const std::string first = view_of(*devices_[0]->lib);
-        for (std::size_t i = 1; i < devices_.size(); ++i) {
-            if (view_of(*devices_[i]->lib) != first) return false;
-        }
-        return true;
-    }
+    bool in_step();
 
-    std::string divergence() {
-        std::string out;
-        for (auto& d : devices_) {
-            out += d->name + " holds " + std::to_string(view_of(*d->lib).size()) + " bytes of data;";
-            for (auto& other : devices_) {
-                if (other == d) continue;
-                const auto s = d->engine->status(other->id);
-                out += " " + other->name + ":" + std::string(sync::to_string(s.state)) + " " +
-                       std::to_string(s.received_through) + "/" + std::to_string(s.peer_seq);
-            }
-            out += "\n";
-        }
-        return out;
-    }
+    std::string divergence();
 
     // 1-3: every device holds the same data (checked by in_step), and that data is what
     // the writes that returned make of it: each shared field the value of its newest
     // write, each device-owned record its owner's last write, every deleted record gone.
-    void check_contents() {
-        Library& lib = *devices_[0]->lib;
-        boost::hana::for_each(Library::model_types(), [&](auto t) {
-            using M = typename decltype(t)::type;
-            const std::string model(model_traits<M>::name);
-            std::map<uuid, nlohmann::json> held;
-            for (const auto& m : lib.template all<M>()) {
-                held[hsync::detail::get_field<model_traits<M>::id_index>(const_cast<M&>(m)).value] = hsync::to_json(m);
-            }
-            for (const auto& id : known_[model]) {
-                const auto& o = oracle_[{model, id}];
-                auto it = held.find(id);
-                if (o.deleted) {
-                    if (it != held.end()) fail(model + " " + id.to_string() + " was deleted and came back");
-                    continue;
-                }
-                if (it == held.end()) {
-                    fail(model + " " + id.to_string() + " was committed and is missing");
-                    continue;
-                }
-                if (o.owner) {
-                    if (it->second != o.state) {
-                        fail(model + " " + id.to_string() + " is not its owner's last write: " + it->second.dump() +
-                             " instead of " + o.state.dump());
-                    }
-                    continue;
-                }
-                for (const auto& [field, slot] : o.fields) {
-                    if (it->second[field] != slot.second) {
-                        fail(model + " " + id.to_string() + " field " + field + " is " + it->second[field].dump() +
-                             ", but its newest write (" + slot.first->to_string() + ") set " + slot.second.dump());
-                    }
-                }
-            }
-            for (const auto& [id, value] : held) {
-                if (!oracle_.count({model, id})) fail(model + " " + id.to_string() + " appeared from nowhere");
-            }
-        });
-    }
+    void check_contents();
 
     // 5: once every paired peer has acknowledged an entry, it is pruned.
-    void check_pruning() {
-        for (auto& d : devices_) {
-            const auto floor = replica(*d->lib).min_acked_by_paired();
-            if (!floor) continue;
-            const auto kept = d->lib->with_tx([&](auto& tx) {
-                SQLite::Statement q(tx.database(), "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");
-                q.bind(1, static_cast<std::int64_t>(*floor));
-                q.executeStep();
-                return q.getColumn(0).getInt64();
-            });
-            if (kept > 0) {
-                fail(d->name + " keeps " + std::to_string(kept) + " log entries every peer acknowledged (through seq " +
-                     std::to_string(*floor) + ")");
-            }
-        }
-    }
+    void check_pruning();
 
     // ---- the trace --------------------------------------------------------------------
 
@@ -813,20 +479,6 @@ private:
         result_.trace += std::to_string(now_.count()) + " " + what + " " + name(from) + "->" + name(to) + " " + kind + " (" +
                          std::to_string(body.size()) + " bytes)\n";
     }
-
-    struct record_oracle {
-        bool known = false;
-        bool deleted = false;
-        std::optional<uuid> owner;
-        nlohmann::json state;                                                // device-owned
-        std::map<std::string, std::pair<std::optional<hlc>, nlohmann::json>> fields;  // shared
-
-        // A shared field written at `stamp`: the newest write is the one that must hold.
-        void wrote(const std::string& field, const nlohmann::json& value, const hlc& stamp) {
-            auto& slot = fields[field];
-            if (!slot.first || *slot.first < stamp) slot = {stamp, value};
-        }
-    };
 
     static constexpr std::int64_t epoch_ms = 1'700'000'000'000;  // virtual time 0
 
@@ -859,3 +511,7 @@ sim_result simulate(const sim_options& options) {
 }
 
 }  // namespace hsync::testing
+
+// The definitions of the workload and of the checks, in files of their own.
+#include <hsync/testing/detail/sim_checks.hpp>
+#include <hsync/testing/detail/sim_workload.hpp>

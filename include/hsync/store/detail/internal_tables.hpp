@@ -14,7 +14,8 @@
 namespace hsync::detail {
 
 // The on-disk schema of hsync's tables; docs/storage.md describes this version.
-inline constexpr std::int64_t storage_schema_version = 1;
+// Version 2 added hsync_peers.device_key (pairing kept in one table).
+inline constexpr std::int64_t storage_schema_version = 2;
 
 inline constexpr const char* internal_tables_sql = R"sql(
 CREATE TABLE IF NOT EXISTS hsync_meta (
@@ -43,7 +44,8 @@ CREATE TABLE IF NOT EXISTS hsync_peers (
     peer             BLOB NOT NULL PRIMARY KEY,
     paired           INTEGER NOT NULL DEFAULT 1,
     received_through INTEGER NOT NULL DEFAULT 0,
-    acked_by_peer    INTEGER NOT NULL DEFAULT 0
+    acked_by_peer    INTEGER NOT NULL DEFAULT 0,
+    device_key       TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hsync_backfill_checkpoints (
     peer  BLOB NOT NULL,

@@ -172,12 +172,14 @@ private:
         SQLite::Statement version(db_, "SELECT value FROM hsync_meta WHERE key = 'schema_version'");
         if (version.executeStep()) {
             const auto v = version.getColumn(0).getInt64();
+            version.reset();
             if (v > storage_schema_version) {
                 throw error(errc::schema_too_new,
                             "hsync: " + path_.string() + " was written by a newer hsync (storage schema " +
                                 std::to_string(v) + "; this build knows up to " +
                                 std::to_string(storage_schema_version) + "); upgrade hsync to open it");
             }
+            if (v < storage_schema_version) upgrade_from(v);
         } else {
             db_.exec("INSERT INTO hsync_meta (key, value) VALUES ('schema_version', " +
                      std::to_string(storage_schema_version) + ")");
@@ -201,6 +203,17 @@ private:
         resumed_.seq = load_u64("seq");
         resumed_.log_floor = load_u64("log_floor");
         if (auto stored = load("hlc")) resumed_.clock = decode_hlc(stored->data(), static_cast<int>(stored->size()));
+    }
+
+    // Brings an older file's hsync tables to this version, inside the open transaction.
+    void upgrade_from(std::int64_t v) {
+        if (options_.read_only) {
+            throw error(errc::schema_mismatch, "hsync: " + path_.string() + " has storage schema " + std::to_string(v) +
+                                                   " and this build writes " + std::to_string(storage_schema_version) +
+                                                   "; open it once to write (that upgrades it) before opening it read-only");
+        }
+        if (v < 2) db_.exec("ALTER TABLE hsync_peers ADD COLUMN device_key TEXT");
+        db_.exec("UPDATE hsync_meta SET value = " + std::to_string(storage_schema_version) + " WHERE key = 'schema_version'");
     }
 
     const library_options& options_;

@@ -1,6 +1,7 @@
 #pragma once
 // Per-peer bookkeeping the sync engine needs to resume where it stopped, kept in the
-// library's file and written in its transactions: whether the peer is paired, how far
+// library's file and written in its transactions: whether the peer is paired (and its
+// full device id, which TLS checks certificates against), how far
 // this device holds the peer's history (in the peer's seq), how far the peer
 // acknowledged this device's history (in this device's seq, for pruning), and the
 // checkpoints of an unfinished catch-up round, one per phase (the shared log, then each
@@ -24,7 +25,11 @@ namespace hsync::detail {
 class peer_book {
 public:
     explicit peer_book(SQLite::Database& db)
-        : pair_(db, "INSERT INTO hsync_peers (peer, paired) VALUES (?, 1) ON CONFLICT(peer) DO UPDATE SET paired = 1"),
+        : pair_(db,
+                "INSERT INTO hsync_peers (peer, paired, device_key) VALUES (?, 1, ?) ON CONFLICT(peer) "
+                "DO UPDATE SET paired = 1, device_key = coalesce(excluded.device_key, device_key)"),
+          keys_(db, "SELECT device_key FROM hsync_peers WHERE paired = 1 AND device_key IS NOT NULL ORDER BY device_key"),
+          has_key_(db, "SELECT 1 FROM hsync_peers WHERE peer = ? AND paired = 1 AND device_key = ?"),
           unpair_(db, "UPDATE hsync_peers SET paired = 0 WHERE peer = ?"),
           paired_(db, "SELECT peer FROM hsync_peers WHERE paired = 1 ORDER BY peer"),
           get_(db, "SELECT paired, received_through, acked_by_peer FROM hsync_peers WHERE peer = ?"),
@@ -47,7 +52,34 @@ public:
         std::uint64_t acked_by_peer = 0;     // in this device's seq: the peer has all up to here
     };
 
-    void pair(const uuid& peer) { run_with_peer(pair_, peer); }
+    // `key` is the peer's full device id (net::device_id as text) when pairing went through
+    // the network layer; a peer paired by uuid alone keeps the key it had.
+    void pair(const uuid& peer, std::optional<std::string_view> key = std::nullopt) {
+        statement_use use(pair_);
+        bind_uuid(use.get(), 1, peer);
+        if (key) {
+            bind_text(use.get(), 2, *key);
+        } else {
+            check_sqlite(sqlite3_bind_null(use.get(), 2), use.get());
+        }
+        use.step();
+    }
+
+    // The full device ids of the paired peers that have one.
+    std::vector<std::string> paired_keys() {
+        statement_use use(keys_);
+        std::vector<std::string> out;
+        while (use.step()) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(use.get(), 0)));
+        return out;
+    }
+
+    // Whether `peer` is paired under exactly this full device id.
+    bool paired_with_key(const uuid& peer, std::string_view key) {
+        statement_use use(has_key_);
+        bind_uuid(use.get(), 1, peer);
+        bind_text(use.get(), 2, key);
+        return use.step();
+    }
     void unpair(const uuid& peer) { run_with_peer(unpair_, peer); }
 
     std::vector<uuid> paired() {
@@ -109,6 +141,8 @@ private:
     }
 
     statement pair_;
+    statement keys_;
+    statement has_key_;
     statement unpair_;
     statement paired_;
     statement get_;

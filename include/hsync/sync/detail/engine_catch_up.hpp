@@ -1,0 +1,211 @@
+#pragma once
+// The sync engine's catch-up: asking a peer for its history in pages, phase by phase,
+// applying each page with its checkpoint, and serving this device's history to a peer
+// that asks. Member definitions of sync::engine (declared in sync/engine.hpp).
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <hsync/sync/engine.hpp>
+
+namespace hsync::sync {
+
+template <class Library>
+auto engine<Library>::start_round(const uuid& peer, peer_runtime& p, millis now) -> void {
+    // A round started from ready (a gap in the pushes, news in a heartbeat) is a
+    // catch-up: pushes wait in the buffer until it ends, and the status says so.
+    if (p.state == peer_state::ready) p.state = peer_state::catching_up;
+    p.round_active = true;
+    p.need_round = false;
+    p.phase = 0;
+    p.round_start = p.received_through;
+    p.round_target = std::max(p.peer_seq, p.received_through);
+    p.round_floor = std::numeric_limits<std::uint64_t>::max();
+    begin_phase(peer, p);
+    request_next(peer, p, now);
+}
+
+template <class Library>
+auto engine<Library>::begin_phase(const uuid& peer, peer_runtime& p) -> void {
+    p.phase_since = replica_.checkpoint(peer, phases_[p.phase]).value_or(p.received_through);
+    p.snapshot = false;
+}
+
+template <class Library>
+auto engine<Library>::request_next(const uuid& peer, peer_runtime& p, millis now) -> void {
+    if (!p.round_active || p.state == peer_state::disconnected) return;
+    if (p.phase == 0) {
+        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot});
+    } else {
+        send(peer, state_request{{phases_[p.phase]}, std::nullopt, p.phase_since, options_.page_size});
+    }
+    p.awaiting = true;
+    p.request_sent = now;
+}
+
+template <class Library>
+auto engine<Library>::schedule_retry(peer_runtime& p, millis now) -> void {
+    ++p.failures;
+    auto delay = options_.retry_base * (1 << std::min(p.failures, 16));
+    if (delay > options_.retry_max) delay = options_.retry_max;
+    p.retry_at = now + delay;
+}
+
+template <class Library>
+template <class Apply>
+auto engine<Library>::apply_page(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, Apply&& apply) -> bool {
+    try {
+        replica_.with_tx([&] {
+            const apply_result r = apply();
+            p.counters.applied += r.applied;
+            p.counters.ignored += r.ignored;
+            replica_.set_checkpoint(peer, phases_[p.phase], checkpoint);
+        });
+        return true;
+    } catch (const error& e) {
+        p.awaiting = false;
+        refuse(peer, p, error_code::invalid_change, e.what());
+        return false;
+    }
+}
+
+template <class Library>
+auto engine<Library>::page_done(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, bool has_more, bool snapshot, millis now) -> void {
+    ++p.counters.pages_received;
+    p.awaiting = false;
+    p.failures = 0;
+    p.phase_since = checkpoint;
+    p.snapshot = snapshot;
+    if (has_more) {
+        request_next(peer, p, now);
+        return;
+    }
+    p.round_floor = std::min(p.round_floor, checkpoint);
+    if (++p.phase < phases_.size()) {
+        begin_phase(peer, p);
+        request_next(peer, p, now);
+        return;
+    }
+    finish_round(peer, p, now);
+}
+
+template <class Library>
+auto engine<Library>::finish_round(const uuid& peer, peer_runtime& p, millis now) -> void {
+    p.round_active = false;
+    const std::uint64_t through = p.round_floor;
+    replica_.with_tx([&] {
+        replica_.set_received_through(peer, through);
+        replica_.clear_checkpoints(peer);
+    });
+    p.received_through = std::max(p.received_through, through);
+    p.state = peer_state::ready;
+    send(peer, ack_shared_changes{replica_.device_id(), p.received_through});
+    p.acked_sent = p.received_through;
+    // What arrived live meanwhile, in order; a gap or an overflow means another round.
+    std::vector<message> buffered = std::exchange(p.buffered, {});
+    p.buffered_changes = 0;
+    for (auto& m : buffered) {
+        std::visit([&](auto& msg) { handle(peer, p, msg, now); }, m);
+    }
+    if (p.need_round || p.peer_seq > p.received_through) start_round(peer, p, now);
+}
+
+template <class Library>
+auto engine<Library>::expecting(peer_runtime& p, bool shared_phase) const -> bool {
+    return p.round_active && p.awaiting && (p.phase == 0) == shared_phase;
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) -> void {
+    if (!expecting(p, true)) return refuse(peer, p, error_code::bad_message, "unexpected SharedChangeResponse");
+    if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
+        return refuse(peer, p, error_code::bad_message, "a SharedChangeResponse that does not advance");
+    }
+    const bool ok = apply_page(peer, p, r.checkpoint, [&] {
+        apply_result total;
+        if (!r.entries.empty()) add(total, replica_.apply_shared_changes(r.entries));
+        if (!r.snapshot.empty()) add(total, replica_.apply_snapshots(r.snapshot));
+        return total;
+    });
+    if (ok) page_done(peer, p, r.checkpoint, r.has_more, r.snapshot_mode, now);
+    else schedule_retry(p, now);
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) -> void {
+    if (!expecting(p, false) || r.model != phases_[p.phase]) {
+        return refuse(peer, p, error_code::bad_message, "unexpected StateResponse");
+    }
+    if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
+        return refuse(peer, p, error_code::bad_message, "a StateResponse that does not advance");
+    }
+    std::vector<state_record> records = std::move(r.records);
+    for (const auto& d : r.deleted) {
+        records.push_back(state_record{d.model, d.record, d.owner, d.version, true, nlohmann::json::object()});
+    }
+    for (const auto& rec : records) {
+        if (rec.model != r.model) return refuse(peer, p, error_code::bad_message, "a StateResponse mixes models");
+    }
+    // Relayed state is accepted from any paired peer: the library still checks that
+    // each version was stamped by the record's owner and never reverts newer state.
+    const bool ok = apply_page(peer, p, r.checkpoint, [&] { return replica_.apply_states(records); });
+    if (ok) page_done(peer, p, r.checkpoint, r.has_more, false, now);
+    else schedule_retry(p, now);
+}
+
+template <class Library>
+auto engine<Library>::add(apply_result& total, const apply_result& r) -> void {
+    total.applied += r.applied;
+    total.ignored += r.ignored;
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_request& q, millis) -> void {
+    send_page(peer, q.limit, [&](std::uint32_t limit) {
+        shared_page page = replica_.shared_changes(q.since, limit, q.snapshot);
+        return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
+                                      page.has_more, page.checkpoint};
+    });
+    ++p.counters.pages_served;
+    if (options_.record_served_pages) served_.emplace_back(peer, "shared", q.since);
+}
+
+template <class Library>
+template <class Make>
+auto engine<Library>::send_page(const uuid& peer, std::uint32_t asked, Make&& make) -> void {
+    std::uint32_t limit = std::max<std::uint32_t>(std::min(asked, options_.page_size), 1);
+    for (;;) {
+        auto body = encode(message{make(limit)}, options_.wire);
+        if (fits(body) || limit == 1) return send_body(peer, std::move(body));
+        // Shrink in proportion to the excess, at least by half.
+        const double share = double(options_.limits.max_frame) / double(body.size());
+        limit = std::max<std::uint32_t>(1, std::min<std::uint32_t>(limit / 2, static_cast<std::uint32_t>(limit * share)));
+    }
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_request& q, millis) -> void {
+    if (q.models.size() != 1) {
+        return refuse(peer, p, error_code::limit_exceeded, "a StateRequest names exactly one model");
+    }
+    const std::string& model = q.models.front();
+    if (!replica_type::is_owned_model(model)) {
+        return refuse(peer, p, error_code::bad_message, "model '" + model + "' has no device-owned state");
+    }
+    send_page(peer, q.limit, [&](std::uint32_t limit) {
+        state_page page = replica_.state_changes(model, q.since, limit);
+        if (q.owner) {
+            std::erase_if(page.records, [&](const state_record& r) { return r.owner != *q.owner; });
+            std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
+        }
+        return state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint};
+    });
+    ++p.counters.pages_served;
+    if (options_.record_served_pages) served_.emplace_back(peer, model, q.since);
+}
+
+}  // namespace hsync::sync
