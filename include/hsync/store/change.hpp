@@ -99,12 +99,12 @@ struct shared_page {
 };
 
 // What one committed local transaction hands to the sync engine: one batch per model.
-struct state_batch {
+struct outgoing_state_batch {
     std::string model;
     uuid owner;
     std::vector<state_record> records;
 };
-struct shared_batch {
+struct outgoing_shared_batch {
     std::string model;
     std::vector<shared_entry> entries;
 };
@@ -116,8 +116,8 @@ inline constexpr std::size_t max_pushed_changes = 10'000;
 struct outgoing_changes {
     std::uint64_t prev_seq = 0;  // this device's committed seq before the transaction
     std::uint64_t seq = 0;       // and after it
-    std::vector<state_batch> states;
-    std::vector<shared_batch> shared;
+    std::vector<outgoing_state_batch> states;
+    std::vector<outgoing_shared_batch> shared;
     bool too_many = false;       // over max_pushed_changes: the lists are empty, peers fetch the changes
     bool empty() const noexcept { return states.empty() && shared.empty() && !too_many; }
 };

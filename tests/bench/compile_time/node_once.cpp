@@ -1,0 +1,19 @@
+// Compile-time benchmark (tools/compile_time.sh): the one file of an application that
+// compiles the node of its library (HSYNC_INSTANTIATE_NODE) and starts it; the other
+// files include only hsync/library.hpp (commits_and_reads.cpp).
+#include <hsync/net.hpp>
+
+#include "seed_models.hpp"
+
+using photo_library = hsync::library<photos::Device, photos::Volume, photos::Location, photos::Entry, photos::Tag,
+                                     photos::Album, photos::UserMetadata>;
+
+HSYNC_INSTANTIATE_NODE(photo_library);
+
+void start_sync(photo_library& lib, bool run) {
+    if (!run) return;
+    const auto self = hsync::net::device_identity::beside("compile_time.db");
+    hsync::net::node<photo_library> node(lib, self);
+    node.start();
+    node.stop();
+}
