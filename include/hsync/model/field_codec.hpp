@@ -273,17 +273,17 @@ struct field_codec<std::vector<Byte>> : detail::not_null_column<sql_type::blob> 
             return std::nullopt;
         }
         if (j.is_array()) {
-            bytes read;
-            read.reserve(j.size());
+            bytes collected;
+            collected.reserve(j.size());
             for (const auto& e : j) {
                 std::uint8_t b = 0;
                 if (!e.is_number_integer() || detail::read_integer(e, b)) {
                     return detail::field_error{"binary data or an array of byte values (0-255)",
                                                "an array holding " + detail::describe(e)};
                 }
-                read.push_back(static_cast<Byte>(b));
+                collected.push_back(static_cast<Byte>(b));
             }
-            out = std::move(read);
+            out = std::move(collected);
             return std::nullopt;
         }
         return detail::field_error{"binary data", detail::describe(j)};
