@@ -11,6 +11,7 @@
 #include <hsync/core/uuid.hpp>
 
 #include <hsync/model/column.hpp>
+#include <hsync/model/field_codec.hpp>
 #include <hsync/model/json.hpp>
 #include <hsync/model/markers.hpp>
 #include <hsync/model/traits.hpp>

@@ -221,3 +221,39 @@ TEST_CASE("malformed HLC text is refused", "[hlc]") {
         REQUIRE_THROWS_AS(hlc::parse(bad), hsync::error);
     }
 }
+
+TEST_CASE("the 24-byte form round-trips and sorts like the values", "[hlc]") {
+    const hlc h{0x0123456789ab, 0xcdef, device_b};
+    const hlc::bytes_type b = h.to_bytes();
+    // Big-endian millis (48 bits) and counter, then the device's 16 bytes.
+    const hlc::bytes_type expected{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0, 0, 0, 0, 0, 0, 0x70, 0,
+                                   0x80, 0, 0, 0, 0, 0, 0, 0x0b};
+    REQUIRE(b == expected);
+    REQUIRE(hlc::from_bytes(b) == h);
+    static_assert(hlc{5, 6, uuid{}}.to_bytes()[7] == 6, "the encoding is usable at compile time");
+
+    std::mt19937_64 rng(11);
+    std::vector<hlc> values;
+    for (int i = 0; i < 2000; ++i) {
+        auto gen = [&] { return rng(); };
+        values.push_back(hlc{rng() % 4 + (std::uint64_t{1} << (rng() % 48)),
+                             static_cast<std::uint16_t>(rng() % 3 == 0 ? 0xffff : rng() % 3),
+                             rng() % 2 ? device_a : uuid::v4(gen)});
+    }
+    std::vector<hlc::bytes_type> encoded;
+    for (const auto& v : values) {
+        REQUIRE(hlc::from_bytes(v.to_bytes()) == v);
+        encoded.push_back(v.to_bytes());
+    }
+    std::sort(values.begin(), values.end());
+    std::sort(encoded.begin(), encoded.end());
+    for (std::size_t i = 0; i < values.size(); ++i) REQUIRE(values[i].to_bytes() == encoded[i]);
+
+    // Any other length is not an hlc.
+    const std::vector<std::uint8_t> short_by_one(b.begin(), b.end() - 1);
+    std::vector<std::uint8_t> long_by_one(b.begin(), b.end());
+    long_by_one.push_back(0);
+    REQUIRE_FALSE(hlc::from_bytes(short_by_one).has_value());
+    REQUIRE_FALSE(hlc::from_bytes(long_by_one).has_value());
+    REQUIRE_FALSE(hlc::from_bytes({}).has_value());
+}

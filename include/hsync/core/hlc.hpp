@@ -5,12 +5,15 @@
 // counter, and the issuing device's id as the final tie-break, so that no two devices
 // ever issue equal timestamps. hsync::hlc_clock issues them.
 
+#include <array>
 #include <chrono>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +28,8 @@ struct hlc {
     static constexpr std::uint64_t max_millis = (std::uint64_t{1} << 48) - 1;
     static constexpr std::uint32_t max_counter = 0xffff;
     static constexpr std::size_t text_size = 16 + 1 + uuid::text_size;
+    static constexpr std::size_t byte_size = 8 + 16;
+    using bytes_type = std::array<std::uint8_t, byte_size>;
 
     std::uint64_t millis = 0;   // physical part, at most max_millis
     std::uint16_t counter = 0;  // logical part within one millisecond
@@ -34,6 +39,26 @@ struct hlc {
     constexpr std::uint64_t packed() const noexcept { return (millis << 16) | counter; }
     static constexpr hlc from_packed(std::uint64_t word, const uuid& device) noexcept {
         return hlc{word >> 16, static_cast<std::uint16_t>(word & 0xffff), device};
+    }
+
+    // Big-endian millis and counter, then the device: the byte order is the hlc order,
+    // so SQLite compares and indexes the bytes as a plain BLOB, and the wire carries them.
+    constexpr bytes_type to_bytes() const noexcept {
+        bytes_type out{};
+        const std::uint64_t word = packed();
+        for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(word >> (56 - 8 * i));
+        for (std::size_t i = 0; i < 16; ++i) out[8 + i] = device.bytes()[i];
+        return out;
+    }
+
+    // The inverse of to_bytes; nothing for a span that is not byte_size long.
+    static constexpr std::optional<hlc> from_bytes(std::span<const std::uint8_t> bytes) noexcept {
+        if (bytes.size() != byte_size) return std::nullopt;
+        std::uint64_t word = 0;
+        for (std::size_t i = 0; i < 8; ++i) word = (word << 8) | bytes[i];
+        uuid::bytes_type device{};
+        for (std::size_t i = 0; i < 16; ++i) device[i] = bytes[8 + i];
+        return from_packed(word, uuid{device});
     }
 
     friend constexpr auto operator<=>(const hlc&, const hlc&) noexcept = default;

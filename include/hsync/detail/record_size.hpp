@@ -5,13 +5,13 @@
 // be sent is refused here, where the application can still do something about it.
 
 #include <cstddef>
-#include <optional>
 #include <string>
 
 #include <hsync/core/error.hpp>
 #include <hsync/core/uuid.hpp>
 #include <hsync/detail/reflect.hpp>
 #include <hsync/detail/wire_limits.hpp>
+#include <hsync/model/field_codec.hpp>
 #include <hsync/model/traits.hpp>
 
 namespace hsync::detail {
@@ -22,16 +22,11 @@ inline constexpr std::size_t max_synced_field_bytes = wire_max_string;
 // a message and for the JSON encoding of the wire.
 inline constexpr std::size_t max_synced_record_bytes = wire_max_frame / 2;
 
-// The bytes of a field's value that grow with it: strings and blobs; 0 for the rest.
+// The bytes of a field's value that grow with it and travel: strings and blobs; 0 for the
+// rest, and for local<> fields, which never travel.
 template <class F>
 std::size_t variable_bytes(const F& value) {
-    if constexpr (is_optional_v<F>) {
-        return value ? variable_bytes(*value) : 0;
-    } else if constexpr (requires { value.size(); value.data(); }) {
-        return value.size() * sizeof(*value.data());
-    } else {
-        return 0;
-    }
+    return field_codec<F>::size(value);
 }
 
 // Throws record_too_large, naming the field, if M's synced fields cannot travel.

@@ -20,7 +20,6 @@
 #include <hsync/core/uuid.hpp>
 #include <hsync/detail/bounded_sax.hpp>
 #include <hsync/detail/printable.hpp>
-#include <hsync/detail/sqlite_codec.hpp>
 #include <hsync/detail/wire_limits.hpp>
 #include <hsync/store/change.hpp>
 #include <hsync/sync/messages.hpp>
@@ -103,7 +102,7 @@ inline json write_uuid(const uuid& u, encoding e) {
 }
 inline json write_hlc(const hlc& h, encoding e) {
     if (e == encoding::json) return h.to_string();
-    const auto b = hsync::detail::encode_hlc(h);
+    const auto b = h.to_bytes();
     return json::binary(json::binary_t::container_type(b.begin(), b.end()));
 }
 
@@ -183,7 +182,7 @@ public:
     hlc read_hlc(const json& v, std::string_view key) {
         if (v.is_binary()) {
             const auto& b = v.get_binary();
-            if (auto h = hsync::detail::decode_hlc(b.data(), static_cast<int>(b.size()))) return *h;
+            if (auto h = hlc::from_bytes(b)) return *h;
         }
         if (v.is_string()) {
             if (auto h = hlc::try_parse(v.get_ref<const std::string&>())) return *h;
