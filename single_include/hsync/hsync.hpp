@@ -109,12 +109,15 @@ private:
 // counter, and the issuing device's id as the final tie-break, so that no two devices
 // ever issue equal timestamps. hsync::hlc_clock issues them.
 
+#include <array>
 #include <chrono>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -376,6 +379,8 @@ struct hlc {
     static constexpr std::uint64_t max_millis = (std::uint64_t{1} << 48) - 1;
     static constexpr std::uint32_t max_counter = 0xffff;
     static constexpr std::size_t text_size = 16 + 1 + uuid::text_size;
+    static constexpr std::size_t byte_size = 8 + 16;
+    using bytes_type = std::array<std::uint8_t, byte_size>;
 
     std::uint64_t millis = 0;   // physical part, at most max_millis
     std::uint16_t counter = 0;  // logical part within one millisecond
@@ -385,6 +390,26 @@ struct hlc {
     constexpr std::uint64_t packed() const noexcept { return (millis << 16) | counter; }
     static constexpr hlc from_packed(std::uint64_t word, const uuid& device) noexcept {
         return hlc{word >> 16, static_cast<std::uint16_t>(word & 0xffff), device};
+    }
+
+    // Big-endian millis and counter, then the device: the byte order is the hlc order,
+    // so SQLite compares and indexes the bytes as a plain BLOB, and the wire carries them.
+    constexpr bytes_type to_bytes() const noexcept {
+        bytes_type out{};
+        const std::uint64_t word = packed();
+        for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(word >> (56 - 8 * i));
+        for (std::size_t i = 0; i < 16; ++i) out[8 + i] = device.bytes()[i];
+        return out;
+    }
+
+    // The inverse of to_bytes; nothing for a span that is not byte_size long.
+    static constexpr std::optional<hlc> from_bytes(std::span<const std::uint8_t> bytes) noexcept {
+        if (bytes.size() != byte_size) return std::nullopt;
+        std::uint64_t word = 0;
+        for (std::size_t i = 0; i < 8; ++i) word = (word << 8) | bytes[i];
+        uuid::bytes_type device{};
+        for (std::size_t i = 0; i < 16; ++i) device[i] = bytes[8 + i];
+        return from_packed(word, uuid{device});
     }
 
     friend constexpr auto operator<=>(const hlc&, const hlc&) noexcept = default;
@@ -558,19 +583,278 @@ private:
 
 
 // ---- begin hsync/model/column.hpp ----
-// Which C++ field types a model may use, and the SQLite column each maps to.
-// A type with no column_mapping is refused at compile time (see model_traits).
+// Which C++ field types a model may use, and the SQLite column each maps to: what its
+// hsync::field_codec states (model/field_codec.hpp, the one place that lists field
+// types). A type that is not a column_type is refused at compile time (see model_traits).
 
 #include <chrono>
+#include <type_traits>
+
+
+// ---- begin hsync/model/field_codec.hpp ----
+// hsync::field_codec<T>: everything hsync does with a value of one field type, in one
+// place. Adding a field type means adding one specialization here; nothing else lists
+// field types. Each specialization has the same static members:
+//
+//   column, nullable         the SQLite column: storage class and whether it may be NULL
+//   bind(stmt, index, v, site)
+//                            binds v; throws errc::value_out_of_range, naming `site`, for a
+//                            value the column cannot hold
+//   read(stmt, col, out)     reads a column; a value of the wrong kind is a field_error,
+//                            never a silent conversion
+//   literal(v)               v as an SQL literal (the DEFAULT of a column a migration adds)
+//   to_json(v), from_json(j, out)
+//                            the wire form; reading checks the JSON type and the range of T
+//   size(v)                  the bytes of v that grow with it and travel (strings, blobs),
+//                            which record_size.hpp holds to the peers' limits
+//
+// std::optional<T> and local<T> are composed from field_codec<T>. A type with no
+// specialization is not a field type: column_type<T> is false and model_traits refuses it.
+
+#include <chrono>
+#include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <ratio>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+
+// ---- begin hsync/detail/field_error.hpp ----
+// What went wrong with one field value, from the network or from the database; the
+// model layer adds the model and field names.
+
+#include <string>
+
+namespace hsync::detail {
+
+struct field_error {
+    std::string expected;  // "an integer in [0, 255]"
+    std::string got;       // "the integer 300"
+    std::string message() const { return "expected " + expected + ", got " + got; }
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/field_error.hpp ----
+
+// ---- begin hsync/detail/json_field.hpp ----
+// One field value <-> one nlohmann::json value, strictly: reading checks the JSON type
+// and the range of the target type, and reports what it expected. The conversion of each
+// field type is its hsync::field_codec (model/field_codec.hpp); json_field<T> is the entry
+// point the model and change layers call.
+
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
-#include <vector>
 
+#include <nlohmann/json.hpp>
+
+
+namespace hsync {
+template <class T>
+struct field_codec;  // model/field_codec.hpp, which includes this header
+}  // namespace hsync
+
+namespace hsync::detail {
+
+inline std::string describe(const nlohmann::json& j) {
+    switch (j.type()) {
+        case nlohmann::json::value_t::null: return "null";
+        case nlohmann::json::value_t::boolean: return "a boolean";
+        case nlohmann::json::value_t::number_integer:
+        case nlohmann::json::value_t::number_unsigned: return "the integer " + j.dump();
+        case nlohmann::json::value_t::number_float: return "the number " + j.dump();
+        case nlohmann::json::value_t::string: return "a string";
+        case nlohmann::json::value_t::array: return "an array";
+        case nlohmann::json::value_t::object: return "an object";
+        case nlohmann::json::value_t::binary: return "binary data";
+        case nlohmann::json::value_t::discarded: return "a discarded value";
+    }
+    return "an unknown value";
+}
+
+template <class I>
+std::optional<field_error> read_integer(const nlohmann::json& j, I& out) {
+    using limits = std::numeric_limits<I>;
+    auto range = [] {
+        return "an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]";
+    };
+    if (j.is_number_unsigned()) {
+        const auto v = j.get<std::uint64_t>();
+        if (v > static_cast<std::uint64_t>(limits::max())) return field_error{range(), describe(j)};
+        out = static_cast<I>(v);
+        return std::nullopt;
+    }
+    if (j.is_number_integer()) {
+        const auto v = j.get<std::int64_t>();
+        if constexpr (std::is_signed_v<I>) {
+            if (v < static_cast<std::int64_t>(limits::min()) || v > static_cast<std::int64_t>(limits::max())) {
+                return field_error{range(), describe(j)};
+            }
+        } else {
+            if (v < 0 || static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(limits::max())) {
+                return field_error{range(), describe(j)};
+            }
+        }
+        out = static_cast<I>(v);
+        return std::nullopt;
+    }
+    return field_error{range(), describe(j)};
+}
+
+template <class T>
+struct json_field {
+    static nlohmann::json write(const T& v) { return field_codec<T>::to_json(v); }
+    static std::optional<field_error> read(const nlohmann::json& j, T& out) { return field_codec<T>::from_json(j, out); }
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/json_field.hpp ----
+
+// ---- begin hsync/detail/sqlite_codec.hpp ----
+// Values <-> SQLite values, through the C API on SQLiteCpp's prepared statements (no
+// per-value allocation): the primitives the tables use, and the field-level entry points,
+// which hand each field type to its hsync::field_codec (model/field_codec.hpp).
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <sqlite3.h>
+
+
+namespace hsync {
+template <class T>
+struct field_codec;  // model/field_codec.hpp, which includes this header
+}  // namespace hsync
+
+namespace hsync::detail {
+
+// An hlc as stored: its 24-byte encoding (hlc::to_bytes), which sorts as the hlc does.
+using hlc_bytes = hlc::bytes_type;
+
+inline hlc_bytes encode_hlc(const hlc& h) noexcept { return h.to_bytes(); }
+
+inline std::optional<hlc> decode_hlc(const void* data, int size) noexcept {
+    if (size != static_cast<int>(hlc::byte_size) || data == nullptr) return std::nullopt;
+    return hlc::from_bytes(std::span(static_cast<const std::uint8_t*>(data), hlc::byte_size));
+}
+
+inline void check_sqlite(int rc, sqlite3_stmt* stmt) {
+    if (rc != SQLITE_OK) {
+        throw error(errc::storage, std::string("hsync: SQLite: ") + sqlite3_errmsg(sqlite3_db_handle(stmt)));
+    }
+}
+
+inline void bind_uuid(sqlite3_stmt* s, int index, const uuid& u) {
+    // The uuid outlives the statement's step: the caller binds, steps and resets in one go.
+    check_sqlite(sqlite3_bind_blob(s, index, u.bytes().data(), 16, SQLITE_STATIC), s);
+}
+
+inline void bind_hlc(sqlite3_stmt* s, int index, const hlc_bytes& b) {
+    check_sqlite(sqlite3_bind_blob(s, index, b.data(), static_cast<int>(b.size()), SQLITE_STATIC), s);
+}
+
+inline void bind_text(sqlite3_stmt* s, int index, std::string_view text) {
+    check_sqlite(sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC), s);
+}
+
+inline void bind_bytes(sqlite3_stmt* s, int index, const void* data, std::size_t size) {
+    // sqlite3_bind_blob with a null pointer binds NULL; an empty blob is a zeroblob.
+    if (size == 0) {
+        check_sqlite(sqlite3_bind_zeroblob(s, index, 0), s);
+    } else {
+        check_sqlite(sqlite3_bind_blob(s, index, data, static_cast<int>(size), SQLITE_STATIC), s);
+    }
+}
+
+// The field a bound value belongs to, named in the message of a value its column cannot hold.
+struct bind_site {
+    std::string_view model;
+    std::string_view field;
+    std::string describe() const { return "model '" + std::string(model) + "', field '" + std::string(field) + "'"; }
+};
+
+inline std::string describe_column(sqlite3_stmt* s, int col) {
+    switch (sqlite3_column_type(s, col)) {
+        case SQLITE_INTEGER: return "the integer " + std::to_string(sqlite3_column_int64(s, col));
+        case SQLITE_FLOAT: return "the real " + std::to_string(sqlite3_column_double(s, col));
+        case SQLITE_TEXT: return "a TEXT value";
+        case SQLITE_BLOB: return "a BLOB of " + std::to_string(sqlite3_column_bytes(s, col)) + " bytes";
+        default: return "NULL";
+    }
+}
+
+template <class I>
+std::optional<field_error> read_integer_column(sqlite3_stmt* s, int col, I& out) {
+    using limits = std::numeric_limits<I>;
+    if (sqlite3_column_type(s, col) == SQLITE_INTEGER) {
+        const sqlite3_int64 v = sqlite3_column_int64(s, col);
+        bool fits = false;
+        if constexpr (std::is_signed_v<I>) {
+            fits = v >= static_cast<sqlite3_int64>(limits::min()) && v <= static_cast<sqlite3_int64>(limits::max());
+        } else {
+            fits = v >= 0 && static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(limits::max());
+        }
+        if (fits) {
+            out = static_cast<I>(v);
+            return std::nullopt;
+        }
+    }
+    return field_error{"an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]",
+                       describe_column(s, col)};
+}
+
+inline std::optional<field_error> read_uuid_column(sqlite3_stmt* s, int col, uuid& out) {
+    if (sqlite3_column_type(s, col) == SQLITE_BLOB && sqlite3_column_bytes(s, col) == 16) {
+        uuid::bytes_type bytes{};
+        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, col));
+        for (std::size_t i = 0; i < 16; ++i) bytes[i] = p[i];
+        out = uuid{bytes};
+        return std::nullopt;
+    }
+    return field_error{"a 16-byte uuid BLOB", describe_column(s, col)};
+}
+
+// Binds one field value. Throws errc::value_out_of_range for a value the column cannot
+// hold; `model` and `field` name it in that message.
+template <class F>
+void bind_field(sqlite3_stmt* s, int index, const F& v, std::string_view model, std::string_view field) {
+    field_codec<F>::bind(s, index, v, {model, field});
+}
+
+// Reads one column into a field; a value of the wrong kind (written by hand, say) is an
+// error, not a silent conversion.
+template <class F>
+std::optional<field_error> read_field(sqlite3_stmt* s, int col, F& out) {
+    return field_codec<F>::read(s, col, out);
+}
+
+// The value as an SQL literal, for the DEFAULT of a column added by a migration.
+template <class F>
+std::string sql_literal(const F& v) {
+    return field_codec<F>::literal(v);
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/sqlite_codec.hpp ----
 
 // ---- begin hsync/model/markers.hpp ----
 // The field types through which a model tells hsync what its fields mean.
@@ -726,79 +1010,418 @@ constexpr std::string_view to_string(sql_type t) noexcept {
     return "BLOB";
 }
 
-// Each specialization states the column's storage class and whether it may be NULL.
-template <class T, class = void>
-struct column_mapping;  // no mapping: not a supported field type
+template <class T>
+struct field_codec;  // no specialization: not a supported field type
 
+// Whether T is a supported field type.
 template <class T>
 concept column_type = requires {
-    { column_mapping<T>::type } -> std::convertible_to<sql_type>;
-    { column_mapping<T>::nullable } -> std::convertible_to<bool>;
+    { field_codec<T>::column } -> std::convertible_to<sql_type>;
+    { field_codec<T>::nullable } -> std::convertible_to<bool>;
 };
+
+namespace detail {
+
+template <sql_type Column>
+struct not_null_column {
+    static constexpr sql_type column = Column;
+    static constexpr bool nullable = false;
+};
+
+inline std::string blob_literal(const std::uint8_t* p, std::size_t n) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out = "x'";
+    for (std::size_t i = 0; i < n; ++i) {
+        out.push_back(digits[p[i] >> 4]);
+        out.push_back(digits[p[i] & 0xf]);
+    }
+    return out + "'";
+}
+
+}  // namespace detail
 
 // Integers of every width are stored as SQLite's 64-bit INTEGER. Values of
 // std::uint64_t above INT64_MAX do not fit and are refused when written; values read
 // back outside a narrower type's range are refused when read.
-template <class T>
-struct column_mapping<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
-    static constexpr sql_type type = sql_type::integer;
-    static constexpr bool nullable = false;
+template <class I>
+    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
+struct field_codec<I> : detail::not_null_column<sql_type::integer> {
+    static void bind(sqlite3_stmt* s, int index, const I& v, const detail::bind_site& site) {
+        if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t)) {
+            if (v > static_cast<I>(std::numeric_limits<std::int64_t>::max())) {
+                throw error(errc::value_out_of_range,
+                            "hsync: " + site.describe() + " is " + std::to_string(v) +
+                                ", beyond the largest value SQLite can store (" +
+                                std::to_string(std::numeric_limits<std::int64_t>::max()) + ")");
+            }
+        }
+        detail::check_sqlite(sqlite3_bind_int64(s, index, static_cast<sqlite3_int64>(v)), s);
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, I& out) {
+        return detail::read_integer_column(s, col, out);
+    }
+    static std::string literal(const I& v) {
+        if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t)) {
+            if (v > static_cast<I>(std::numeric_limits<std::int64_t>::max())) {
+                throw error(errc::value_out_of_range, "hsync: a default value beyond INT64_MAX cannot be stored");
+            }
+        }
+        return std::to_string(static_cast<std::int64_t>(v));
+    }
+    static nlohmann::json to_json(const I& v) { return v; }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, I& out) {
+        return detail::read_integer(j, out);
+    }
+    static constexpr std::size_t size(const I&) noexcept { return 0; }
 };
+
+// INTEGER 0 or 1.
 template <>
-struct column_mapping<bool> {
-    static constexpr sql_type type = sql_type::integer;  // 0 or 1
-    static constexpr bool nullable = false;
+struct field_codec<bool> : detail::not_null_column<sql_type::integer> {
+    static void bind(sqlite3_stmt* s, int index, const bool& v, const detail::bind_site&) {
+        detail::check_sqlite(sqlite3_bind_int(s, index, v ? 1 : 0), s);
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, bool& out) {
+        if (sqlite3_column_type(s, col) == SQLITE_INTEGER) {
+            const auto v = sqlite3_column_int64(s, col);
+            if (v == 0 || v == 1) {
+                out = v == 1;
+                return std::nullopt;
+            }
+        }
+        return detail::field_error{"0 or 1", detail::describe_column(s, col)};
+    }
+    static std::string literal(const bool& v) { return v ? "1" : "0"; }
+    static nlohmann::json to_json(const bool& v) { return v; }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, bool& out) {
+        if (!j.is_boolean()) return detail::field_error{"a boolean", detail::describe(j)};
+        out = j.get<bool>();
+        return std::nullopt;
+    }
+    static constexpr std::size_t size(const bool&) noexcept { return 0; }
 };
-template <class T>
-struct column_mapping<T, std::enable_if_t<std::is_floating_point_v<T>>> {
-    static constexpr sql_type type = sql_type::real;
-    static constexpr bool nullable = false;
+
+template <class F>
+    requires std::is_floating_point_v<F>
+struct field_codec<F> : detail::not_null_column<sql_type::real> {
+    static void bind(sqlite3_stmt* s, int index, const F& v, const detail::bind_site&) {
+        detail::check_sqlite(sqlite3_bind_double(s, index, static_cast<double>(v)), s);
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, F& out) {
+        const int type = sqlite3_column_type(s, col);
+        if (type != SQLITE_FLOAT && type != SQLITE_INTEGER) {
+            return detail::field_error{"a number", detail::describe_column(s, col)};
+        }
+        out = static_cast<F>(sqlite3_column_double(s, col));
+        return std::nullopt;
+    }
+    static std::string literal(const F& v) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(v));
+        return buf;
+    }
+    static nlohmann::json to_json(const F& v) { return v; }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, F& out) {
+        if (!j.is_number()) return detail::field_error{"a number", detail::describe(j)};
+        const double v = j.get<double>();
+        if constexpr (std::is_same_v<F, float>) {
+            if (std::isfinite(v) && std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max())) {
+                return detail::field_error{"a number in the range of float", detail::describe(j)};
+            }
+        }
+        out = static_cast<F>(v);
+        return std::nullopt;
+    }
+    static constexpr std::size_t size(const F&) noexcept { return 0; }
 };
-template <class T>
-struct column_mapping<T, std::enable_if_t<std::is_enum_v<T>>> {
-    static constexpr sql_type type = sql_type::integer;  // the underlying value
-    static constexpr bool nullable = false;
+
+// The underlying value, as an INTEGER.
+template <class E>
+    requires std::is_enum_v<E>
+struct field_codec<E> : detail::not_null_column<sql_type::integer> {
+    using underlying = std::underlying_type_t<E>;
+    static void bind(sqlite3_stmt* s, int index, const E& v, const detail::bind_site& site) {
+        field_codec<underlying>::bind(s, index, static_cast<underlying>(v), site);
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, E& out) {
+        underlying v{};
+        if (auto err = detail::read_integer_column(s, col, v)) return err;
+        out = static_cast<E>(v);
+        return std::nullopt;
+    }
+    static std::string literal(const E& v) { return field_codec<underlying>::literal(static_cast<underlying>(v)); }
+    static nlohmann::json to_json(const E& v) { return static_cast<underlying>(v); }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, E& out) {
+        underlying v{};
+        if (auto err = detail::read_integer(j, v)) return err;
+        out = static_cast<E>(v);
+        return std::nullopt;
+    }
+    static constexpr std::size_t size(const E&) noexcept { return 0; }
 };
+
 template <>
-struct column_mapping<std::string> {
-    static constexpr sql_type type = sql_type::text;
-    static constexpr bool nullable = false;
+struct field_codec<std::string> : detail::not_null_column<sql_type::text> {
+    static void bind(sqlite3_stmt* s, int index, const std::string& v, const detail::bind_site&) {
+        detail::bind_text(s, index, v);
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, std::string& out) {
+        if (sqlite3_column_type(s, col) != SQLITE_TEXT) {
+            return detail::field_error{"a TEXT value", detail::describe_column(s, col)};
+        }
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+        out.assign(text, static_cast<std::size_t>(sqlite3_column_bytes(s, col)));
+        return std::nullopt;
+    }
+    static std::string literal(const std::string& v) {
+        std::string out = "'";
+        for (char c : v) {
+            if (c == '\'') out.push_back('\'');
+            out.push_back(c);
+        }
+        return out + "'";
+    }
+    static nlohmann::json to_json(const std::string& v) { return v; }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, std::string& out) {
+        if (!j.is_string()) return detail::field_error{"a string", detail::describe(j)};
+        out = j.get_ref<const std::string&>();
+        return std::nullopt;
+    }
+    static std::size_t size(const std::string& v) noexcept { return v.size(); }
 };
-template <>
-struct column_mapping<std::vector<std::byte>> {
-    static constexpr sql_type type = sql_type::blob;
-    static constexpr bool nullable = false;
+
+// Blobs are JSON binary values: MessagePack carries them as bin. JSON text has no binary
+// type, so an array of byte values is accepted too.
+template <class Byte>
+    requires(std::is_same_v<Byte, std::byte> || std::is_same_v<Byte, std::uint8_t>)
+struct field_codec<std::vector<Byte>> : detail::not_null_column<sql_type::blob> {
+    using bytes = std::vector<Byte>;
+    static void bind(sqlite3_stmt* s, int index, const bytes& v, const detail::bind_site&) {
+        detail::bind_bytes(s, index, v.data(), v.size());
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, bytes& out) {
+        if (sqlite3_column_type(s, col) != SQLITE_BLOB) {
+            return detail::field_error{"a BLOB", detail::describe_column(s, col)};
+        }
+        const auto* p = static_cast<const Byte*>(sqlite3_column_blob(s, col));
+        const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, col));
+        out.assign(p, p + n);
+        return std::nullopt;
+    }
+    static std::string literal(const bytes& v) {
+        return detail::blob_literal(reinterpret_cast<const std::uint8_t*>(v.data()), v.size());
+    }
+    static nlohmann::json to_json(const bytes& v) {
+        nlohmann::json::binary_t bin;
+        bin.resize(v.size());
+        for (std::size_t i = 0; i < v.size(); ++i) bin[i] = static_cast<std::uint8_t>(v[i]);
+        return nlohmann::json::binary(std::move(bin));
+    }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, bytes& out) {
+        if (j.is_binary()) {
+            const auto& bin = j.get_binary();
+            out.resize(bin.size());
+            for (std::size_t i = 0; i < bin.size(); ++i) out[i] = static_cast<Byte>(bin[i]);
+            return std::nullopt;
+        }
+        if (j.is_array()) {
+            bytes collected;
+            collected.reserve(j.size());
+            for (const auto& e : j) {
+                std::uint8_t b = 0;
+                if (!e.is_number_integer() || detail::read_integer(e, b)) {
+                    return detail::field_error{"binary data or an array of byte values (0-255)",
+                                               "an array holding " + detail::describe(e)};
+                }
+                collected.push_back(static_cast<Byte>(b));
+            }
+            out = std::move(collected);
+            return std::nullopt;
+        }
+        return detail::field_error{"binary data", detail::describe(j)};
+    }
+    static std::size_t size(const bytes& v) noexcept { return v.size(); }
 };
+
+// A 16-byte BLOB in the database; canonical text in JSON.
 template <>
-struct column_mapping<std::vector<std::uint8_t>> {
-    static constexpr sql_type type = sql_type::blob;
-    static constexpr bool nullable = false;
+struct field_codec<uuid> : detail::not_null_column<sql_type::blob> {
+    static void bind(sqlite3_stmt* s, int index, const uuid& v, const detail::bind_site&) {
+        detail::bind_uuid(s, index, v);
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, uuid& out) {
+        return detail::read_uuid_column(s, col, out);
+    }
+    static std::string literal(const uuid& v) { return detail::blob_literal(v.bytes().data(), 16); }
+    static nlohmann::json to_json(const uuid& v) { return v.to_string(); }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, uuid& out) {
+        if (!j.is_string()) return detail::field_error{"a uuid string", detail::describe(j)};
+        auto u = uuid::try_parse(j.get_ref<const std::string&>());
+        if (!u) {
+            return detail::field_error{"a uuid string (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                                       "\"" + detail::printable(j.get_ref<const std::string&>()) + "\""};
+        }
+        out = *u;
+        return std::nullopt;
+    }
+    static constexpr std::size_t size(const uuid&) noexcept { return 0; }
 };
-// uuids and the markers built on them are 16-byte blobs.
-template <>
-struct column_mapping<uuid> {
-    static constexpr sql_type type = sql_type::blob;
-    static constexpr bool nullable = false;
+
+namespace detail {
+// A marker that is a uuid underneath (Id points to it): stored and sent as that uuid.
+template <class T, uuid T::*Id>
+struct uuid_marker_codec : not_null_column<sql_type::blob> {
+    using inner = field_codec<uuid>;
+    static void bind(sqlite3_stmt* s, int index, const T& v, const bind_site& site) {
+        inner::bind(s, index, v.*Id, site);
+    }
+    static std::optional<field_error> read(sqlite3_stmt* s, int col, T& out) { return inner::read(s, col, out.*Id); }
+    static std::string literal(const T& v) { return inner::literal(v.*Id); }
+    static nlohmann::json to_json(const T& v) { return inner::to_json(v.*Id); }
+    static std::optional<field_error> from_json(const nlohmann::json& j, T& out) {
+        return inner::from_json(j, out.*Id);
+    }
+    static constexpr std::size_t size(const T&) noexcept { return 0; }
 };
+}  // namespace detail
+
 template <>
-struct column_mapping<record_id> : column_mapping<uuid> {};
+struct field_codec<record_id> : detail::uuid_marker_codec<record_id, &record_id::value> {};
 template <>
-struct column_mapping<owner_id> : column_mapping<uuid> {};
+struct field_codec<owner_id> : detail::uuid_marker_codec<owner_id, &owner_id::value> {};
 template <class M>
-struct column_mapping<ref<M>> : column_mapping<uuid> {};
-// Nanoseconds since the Unix epoch (1677 to 2262).
+struct field_codec<ref<M>> : detail::uuid_marker_codec<ref<M>, &ref<M>::id> {};
+
+// Nanoseconds since the Unix epoch (1677 to 2262), whatever the time_point's duration.
 template <class Duration>
-struct column_mapping<std::chrono::time_point<std::chrono::system_clock, Duration>> {
-    static constexpr sql_type type = sql_type::integer;
-    static constexpr bool nullable = false;
+struct field_codec<std::chrono::time_point<std::chrono::system_clock, Duration>>
+    : detail::not_null_column<sql_type::integer> {
+    using time_point = std::chrono::time_point<std::chrono::system_clock, Duration>;
+
+    static constexpr bool fits_nanoseconds(const time_point& t) {
+        using ns = std::chrono::nanoseconds;
+        if constexpr (std::ratio_less_equal_v<typename Duration::period, std::nano>) {
+            return true;  // as fine as nanoseconds or finer: the cast narrows, never overflows
+        } else {
+            const auto d = t.time_since_epoch();
+            return d <= std::chrono::duration_cast<Duration>(ns::max()) &&
+                   d >= std::chrono::duration_cast<Duration>(ns::min());
+        }
+    }
+    static std::int64_t nanoseconds(const time_point& t) {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+    }
+
+    static void bind(sqlite3_stmt* s, int index, const time_point& v, const detail::bind_site& site) {
+        if (!fits_nanoseconds(v)) {
+            throw error(errc::value_out_of_range,
+                        "hsync: " + site.describe() + " is a time outside the years 1677-2262, "
+                        "which nanoseconds since the Unix epoch cannot hold");
+        }
+        detail::check_sqlite(sqlite3_bind_int64(s, index, static_cast<sqlite3_int64>(nanoseconds(v))), s);
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, time_point& out) {
+        std::int64_t ns = 0;
+        if (auto err = detail::read_integer_column(s, col, ns)) return err;
+        out = time_point(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns)));
+        return std::nullopt;
+    }
+    static std::string literal(const time_point& v) { return std::to_string(nanoseconds(v)); }
+    static nlohmann::json to_json(const time_point& v) { return nanoseconds(v); }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, time_point& out) {
+        std::int64_t ns = 0;
+        if (auto err = detail::read_integer(j, ns)) {
+            return detail::field_error{"a time in nanoseconds since the Unix epoch (" + err->expected + ")", err->got};
+        }
+        out = time_point(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns)));
+        return std::nullopt;
+    }
+    static constexpr std::size_t size(const time_point&) noexcept { return 0; }
 };
+
+// The same column, nullable: NULL in the database and null in JSON when empty. Neither an
+// optional of an optional nor an optional of a local<> (which would send the local value).
 template <class T>
-struct column_mapping<std::optional<T>, std::enable_if_t<!is_optional_v<T> && column_type<T>>> {
-    static constexpr sql_type type = column_mapping<T>::type;
+    requires(!is_optional_v<T> && !is_local_v<T> && column_type<T>)
+struct field_codec<std::optional<T>> {
+    using inner = field_codec<T>;
+    static constexpr sql_type column = inner::column;
     static constexpr bool nullable = true;
+
+    static void bind(sqlite3_stmt* s, int index, const std::optional<T>& v, const detail::bind_site& site) {
+        if (v) {
+            inner::bind(s, index, *v, site);
+        } else {
+            detail::check_sqlite(sqlite3_bind_null(s, index), s);
+        }
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, std::optional<T>& out) {
+        if (sqlite3_column_type(s, col) == SQLITE_NULL) {
+            out.reset();
+            return std::nullopt;
+        }
+        T value{};
+        if (auto err = inner::read(s, col, value)) {
+            err->expected += " or NULL";
+            return err;
+        }
+        out = std::move(value);
+        return std::nullopt;
+    }
+    static std::string literal(const std::optional<T>& v) { return v ? inner::literal(*v) : std::string("NULL"); }
+    static nlohmann::json to_json(const std::optional<T>& v) {
+        return v ? inner::to_json(*v) : nlohmann::json(nullptr);
+    }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, std::optional<T>& out) {
+        if (j.is_null()) {
+            out.reset();
+            return std::nullopt;
+        }
+        T value{};
+        if (auto err = inner::from_json(j, value)) {
+            err->expected += " or null";
+            return err;
+        }
+        out = std::move(value);
+        return std::nullopt;
+    }
+    static std::size_t size(const std::optional<T>& v) noexcept { return v ? inner::size(*v) : 0; }
 };
+
+// Stored like the T it holds; it never travels, so its size counts nothing (and the
+// model layer never sends it as JSON).
 template <class T>
-struct column_mapping<local<T>, std::enable_if_t<!is_local_v<T> && column_type<T>>> : column_mapping<T> {};
+    requires(!is_local_v<T> && column_type<T>)
+struct field_codec<local<T>> {
+    using inner = field_codec<T>;
+    static constexpr sql_type column = inner::column;
+    static constexpr bool nullable = inner::nullable;
+
+    static void bind(sqlite3_stmt* s, int index, const local<T>& v, const detail::bind_site& site) {
+        inner::bind(s, index, v.get(), site);
+    }
+    static std::optional<detail::field_error> read(sqlite3_stmt* s, int col, local<T>& out) {
+        return inner::read(s, col, out.get());
+    }
+    static std::string literal(const local<T>& v) { return inner::literal(v.get()); }
+    static nlohmann::json to_json(const local<T>& v) { return inner::to_json(v.get()); }
+    static std::optional<detail::field_error> from_json(const nlohmann::json& j, local<T>& out) {
+        return inner::from_json(j, out.get());
+    }
+    static constexpr std::size_t size(const local<T>&) noexcept { return 0; }
+};
+
+}  // namespace hsync
+// ---- end hsync/model/field_codec.hpp ----
+
+namespace hsync {
+
+// The column's storage class and whether it may be NULL.
+template <column_type T>
+struct column_mapping {
+    static constexpr sql_type type = field_codec<T>::column;
+    static constexpr bool nullable = field_codec<T>::nullable;
+};
 
 namespace detail {
 template <class T>
@@ -824,260 +1447,6 @@ struct is_time_point<std::chrono::time_point<std::chrono::system_clock, Duration
 
 #include <nlohmann/json.hpp>
 
-
-// ---- begin hsync/detail/json_field.hpp ----
-// One field value <-> one nlohmann::json value, strictly: reading checks the JSON type
-// and the range of the target type, and reports what it expected.
-
-#include <chrono>
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <limits>
-#include <optional>
-#include <string>
-#include <type_traits>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
-
-// ---- begin hsync/detail/field_error.hpp ----
-// What went wrong with one field value, from the network or from the database; the
-// model layer adds the model and field names.
-
-#include <string>
-
-namespace hsync::detail {
-
-struct field_error {
-    std::string expected;  // "an integer in [0, 255]"
-    std::string got;       // "the integer 300"
-    std::string message() const { return "expected " + expected + ", got " + got; }
-};
-
-}  // namespace hsync::detail
-// ---- end hsync/detail/field_error.hpp ----
-
-namespace hsync::detail {
-
-inline std::string describe(const nlohmann::json& j) {
-    switch (j.type()) {
-        case nlohmann::json::value_t::null: return "null";
-        case nlohmann::json::value_t::boolean: return "a boolean";
-        case nlohmann::json::value_t::number_integer:
-        case nlohmann::json::value_t::number_unsigned: return "the integer " + j.dump();
-        case nlohmann::json::value_t::number_float: return "the number " + j.dump();
-        case nlohmann::json::value_t::string: return "a string";
-        case nlohmann::json::value_t::array: return "an array";
-        case nlohmann::json::value_t::object: return "an object";
-        case nlohmann::json::value_t::binary: return "binary data";
-        case nlohmann::json::value_t::discarded: return "a discarded value";
-    }
-    return "an unknown value";
-}
-
-template <class T>
-struct json_field;  // specialized below for every column_type
-
-template <class I>
-std::optional<field_error> read_integer(const nlohmann::json& j, I& out) {
-    using limits = std::numeric_limits<I>;
-    auto range = [] {
-        return "an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]";
-    };
-    if (j.is_number_unsigned()) {
-        const auto v = j.get<std::uint64_t>();
-        if (v > static_cast<std::uint64_t>(limits::max())) return field_error{range(), describe(j)};
-        out = static_cast<I>(v);
-        return std::nullopt;
-    }
-    if (j.is_number_integer()) {
-        const auto v = j.get<std::int64_t>();
-        if constexpr (std::is_signed_v<I>) {
-            if (v < static_cast<std::int64_t>(limits::min()) || v > static_cast<std::int64_t>(limits::max())) {
-                return field_error{range(), describe(j)};
-            }
-        } else {
-            if (v < 0 || static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(limits::max())) {
-                return field_error{range(), describe(j)};
-            }
-        }
-        out = static_cast<I>(v);
-        return std::nullopt;
-    }
-    return field_error{range(), describe(j)};
-}
-
-template <class I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-struct json_field<I> {
-    static nlohmann::json write(I v) { return v; }
-    static std::optional<field_error> read(const nlohmann::json& j, I& out) { return read_integer(j, out); }
-};
-
-template <>
-struct json_field<bool> {
-    static nlohmann::json write(bool v) { return v; }
-    static std::optional<field_error> read(const nlohmann::json& j, bool& out) {
-        if (!j.is_boolean()) return field_error{"a boolean", describe(j)};
-        out = j.get<bool>();
-        return std::nullopt;
-    }
-};
-
-template <class F>
-    requires std::is_floating_point_v<F>
-struct json_field<F> {
-    static nlohmann::json write(F v) { return v; }
-    static std::optional<field_error> read(const nlohmann::json& j, F& out) {
-        if (!j.is_number()) return field_error{"a number", describe(j)};
-        const double v = j.get<double>();
-        if constexpr (std::is_same_v<F, float>) {
-            if (std::isfinite(v) && std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max())) {
-                return field_error{"a number in the range of float", describe(j)};
-            }
-        }
-        out = static_cast<F>(v);
-        return std::nullopt;
-    }
-};
-
-template <class E>
-    requires std::is_enum_v<E>
-struct json_field<E> {
-    using underlying = std::underlying_type_t<E>;
-    static nlohmann::json write(E v) { return static_cast<underlying>(v); }
-    static std::optional<field_error> read(const nlohmann::json& j, E& out) {
-        underlying v{};
-        if (auto err = read_integer(j, v)) return err;
-        out = static_cast<E>(v);
-        return std::nullopt;
-    }
-};
-
-template <>
-struct json_field<std::string> {
-    static nlohmann::json write(const std::string& v) { return v; }
-    static std::optional<field_error> read(const nlohmann::json& j, std::string& out) {
-        if (!j.is_string()) return field_error{"a string", describe(j)};
-        out = j.get_ref<const std::string&>();
-        return std::nullopt;
-    }
-};
-
-// Blobs are JSON binary values: MessagePack carries them as bin. JSON text has no binary
-// type, so an array of byte values is accepted too.
-template <class Byte>
-    requires(std::is_same_v<Byte, std::byte> || std::is_same_v<Byte, std::uint8_t>)
-struct json_field<std::vector<Byte>> {
-    static nlohmann::json write(const std::vector<Byte>& v) {
-        nlohmann::json::binary_t bin;
-        bin.resize(v.size());
-        for (std::size_t i = 0; i < v.size(); ++i) bin[i] = static_cast<std::uint8_t>(v[i]);
-        return nlohmann::json::binary(std::move(bin));
-    }
-    static std::optional<field_error> read(const nlohmann::json& j, std::vector<Byte>& out) {
-        if (j.is_binary()) {
-            const auto& bin = j.get_binary();
-            out.resize(bin.size());
-            for (std::size_t i = 0; i < bin.size(); ++i) out[i] = static_cast<Byte>(bin[i]);
-            return std::nullopt;
-        }
-        if (j.is_array()) {
-            std::vector<Byte> bytes;
-            bytes.reserve(j.size());
-            for (const auto& e : j) {
-                std::uint8_t b = 0;
-                if (!e.is_number_integer() || read_integer(e, b)) {
-                    return field_error{"binary data or an array of byte values (0-255)",
-                                       "an array holding " + describe(e)};
-                }
-                bytes.push_back(static_cast<Byte>(b));
-            }
-            out = std::move(bytes);
-            return std::nullopt;
-        }
-        return field_error{"binary data", describe(j)};
-    }
-};
-
-template <>
-struct json_field<uuid> {
-    static nlohmann::json write(const uuid& v) { return v.to_string(); }
-    static std::optional<field_error> read(const nlohmann::json& j, uuid& out) {
-        if (!j.is_string()) return field_error{"a uuid string", describe(j)};
-        auto u = uuid::try_parse(j.get_ref<const std::string&>());
-        if (!u) {
-            return field_error{"a uuid string (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
-                               "\"" + printable(j.get_ref<const std::string&>()) + "\""};
-        }
-        out = *u;
-        return std::nullopt;
-    }
-};
-
-template <>
-struct json_field<record_id> {
-    static nlohmann::json write(const record_id& v) { return json_field<uuid>::write(v.value); }
-    static std::optional<field_error> read(const nlohmann::json& j, record_id& out) {
-        return json_field<uuid>::read(j, out.value);
-    }
-};
-template <>
-struct json_field<owner_id> {
-    static nlohmann::json write(const owner_id& v) { return json_field<uuid>::write(v.value); }
-    static std::optional<field_error> read(const nlohmann::json& j, owner_id& out) {
-        return json_field<uuid>::read(j, out.value);
-    }
-};
-template <class M>
-struct json_field<ref<M>> {
-    static nlohmann::json write(const ref<M>& v) { return json_field<uuid>::write(v.id); }
-    static std::optional<field_error> read(const nlohmann::json& j, ref<M>& out) {
-        return json_field<uuid>::read(j, out.id);
-    }
-};
-
-// Nanoseconds since the Unix epoch, whatever the time_point's own duration.
-template <class Duration>
-struct json_field<std::chrono::time_point<std::chrono::system_clock, Duration>> {
-    using time_point = std::chrono::time_point<std::chrono::system_clock, Duration>;
-    static nlohmann::json write(const time_point& v) {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(v.time_since_epoch()).count();
-    }
-    static std::optional<field_error> read(const nlohmann::json& j, time_point& out) {
-        std::int64_t ns = 0;
-        if (auto err = read_integer(j, ns)) {
-            return field_error{"a time in nanoseconds since the Unix epoch (" + err->expected + ")", err->got};
-        }
-        out = time_point(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns)));
-        return std::nullopt;
-    }
-};
-
-template <class T>
-struct json_field<std::optional<T>> {
-    static nlohmann::json write(const std::optional<T>& v) {
-        return v ? json_field<T>::write(*v) : nlohmann::json(nullptr);
-    }
-    static std::optional<field_error> read(const nlohmann::json& j, std::optional<T>& out) {
-        if (j.is_null()) {
-            out.reset();
-            return std::nullopt;
-        }
-        T value{};
-        if (auto err = json_field<T>::read(j, value)) {
-            err->expected += " or null";
-            return err;
-        }
-        out = std::move(value);
-        return std::nullopt;
-    }
-};
-
-}  // namespace hsync::detail
-// ---- end hsync/detail/json_field.hpp ----
 
 // ---- begin hsync/detail/reflect.hpp ----
 // One way to reach the fields of a model, whichever way it is reflectable:
@@ -1945,12 +2314,12 @@ struct shared_page {
 };
 
 // What one committed local transaction hands to the sync engine: one batch per model.
-struct state_batch {
+struct outgoing_state_batch {
     std::string model;
     uuid owner;
     std::vector<state_record> records;
 };
-struct shared_batch {
+struct outgoing_shared_batch {
     std::string model;
     std::vector<shared_entry> entries;
 };
@@ -1962,8 +2331,8 @@ inline constexpr std::size_t max_pushed_changes = 10'000;
 struct outgoing_changes {
     std::uint64_t prev_seq = 0;  // this device's committed seq before the transaction
     std::uint64_t seq = 0;       // and after it
-    std::vector<state_batch> states;
-    std::vector<shared_batch> shared;
+    std::vector<outgoing_state_batch> states;
+    std::vector<outgoing_shared_batch> shared;
     bool too_many = false;       // over max_pushed_changes: the lists are empty, peers fetch the changes
     bool empty() const noexcept { return states.empty() && shared.empty() && !too_many; }
 };
@@ -2002,304 +2371,6 @@ struct apply_result {
 
 #include <SQLiteCpp/Database.h>
 
-
-// ---- begin hsync/detail/sqlite_codec.hpp ----
-// Field values <-> SQLite values, through the C API on SQLiteCpp's prepared statements
-// (no per-value allocation). The mapping is the one model/column.hpp states.
-
-#include <array>
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <cstdio>
-#include <limits>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <vector>
-
-#include <sqlite3.h>
-
-
-namespace hsync::detail {
-
-// An hlc as 24 bytes whose byte order is the hlc order (big-endian millis and counter,
-// then the device), so SQLite compares and indexes it as a plain BLOB.
-using hlc_bytes = std::array<std::uint8_t, 24>;
-
-inline hlc_bytes encode_hlc(const hlc& h) noexcept {
-    hlc_bytes out{};
-    const std::uint64_t word = h.packed();
-    for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(word >> (56 - 8 * i));
-    for (std::size_t i = 0; i < 16; ++i) out[8 + i] = h.device.bytes()[i];
-    return out;
-}
-
-inline std::optional<hlc> decode_hlc(const void* data, int size) noexcept {
-    if (size != 24 || data == nullptr) return std::nullopt;
-    const auto* p = static_cast<const std::uint8_t*>(data);
-    std::uint64_t word = 0;
-    for (std::size_t i = 0; i < 8; ++i) word = (word << 8) | p[i];
-    uuid::bytes_type device{};
-    for (std::size_t i = 0; i < 16; ++i) device[i] = p[8 + i];
-    return hlc::from_packed(word, uuid{device});
-}
-
-inline void check_sqlite(int rc, sqlite3_stmt* stmt) {
-    if (rc != SQLITE_OK) {
-        throw error(errc::storage, std::string("hsync: SQLite: ") + sqlite3_errmsg(sqlite3_db_handle(stmt)));
-    }
-}
-
-inline void bind_uuid(sqlite3_stmt* s, int index, const uuid& u) {
-    // The uuid outlives the statement's step: the caller binds, steps and resets in one go.
-    check_sqlite(sqlite3_bind_blob(s, index, u.bytes().data(), 16, SQLITE_STATIC), s);
-}
-
-inline void bind_hlc(sqlite3_stmt* s, int index, const hlc_bytes& b) {
-    check_sqlite(sqlite3_bind_blob(s, index, b.data(), static_cast<int>(b.size()), SQLITE_STATIC), s);
-}
-
-inline void bind_text(sqlite3_stmt* s, int index, std::string_view text) {
-    check_sqlite(sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC), s);
-}
-
-inline void bind_bytes(sqlite3_stmt* s, int index, const void* data, std::size_t size) {
-    // sqlite3_bind_blob with a null pointer binds NULL; an empty blob is a zeroblob.
-    if (size == 0) {
-        check_sqlite(sqlite3_bind_zeroblob(s, index, 0), s);
-    } else {
-        check_sqlite(sqlite3_bind_blob(s, index, data, static_cast<int>(size), SQLITE_STATIC), s);
-    }
-}
-
-template <class Duration>
-constexpr bool time_point_fits_nanoseconds(std::chrono::time_point<std::chrono::system_clock, Duration> t) {
-    using ns = std::chrono::nanoseconds;
-    if constexpr (std::ratio_less_equal_v<typename Duration::period, std::nano>) {
-        return true;  // as fine as nanoseconds or finer: the cast narrows, never overflows
-    } else {
-        const auto d = t.time_since_epoch();
-        return d <= std::chrono::duration_cast<Duration>(ns::max()) &&
-               d >= std::chrono::duration_cast<Duration>(ns::min());
-    }
-}
-
-// Binds one field value. Throws errc::value_out_of_range for a value the column cannot
-// hold; `model` and `field` name it in that message.
-template <class F>
-void bind_field(sqlite3_stmt* s, int index, const F& v, std::string_view model, std::string_view field) {
-    [[maybe_unused]] auto what = [&] { return "model '" + std::string(model) + "', field '" + std::string(field) + "'"; };
-    if constexpr (is_local_v<F>) {
-        bind_field(s, index, v.get(), model, field);
-    } else if constexpr (is_optional_v<F>) {
-        if (v) {
-            bind_field(s, index, *v, model, field);
-        } else {
-            check_sqlite(sqlite3_bind_null(s, index), s);
-        }
-    } else if constexpr (std::is_same_v<F, bool>) {
-        check_sqlite(sqlite3_bind_int(s, index, v ? 1 : 0), s);
-    } else if constexpr (std::is_integral_v<F>) {
-        if constexpr (std::is_unsigned_v<F> && sizeof(F) >= sizeof(std::int64_t)) {
-            if (v > static_cast<F>(std::numeric_limits<std::int64_t>::max())) {
-                throw error(errc::value_out_of_range,
-                            "hsync: " + what() + " is " + std::to_string(v) +
-                                ", beyond the largest value SQLite can store (" +
-                                std::to_string(std::numeric_limits<std::int64_t>::max()) + ")");
-            }
-        }
-        check_sqlite(sqlite3_bind_int64(s, index, static_cast<sqlite3_int64>(v)), s);
-    } else if constexpr (std::is_floating_point_v<F>) {
-        check_sqlite(sqlite3_bind_double(s, index, static_cast<double>(v)), s);
-    } else if constexpr (std::is_enum_v<F>) {
-        bind_field(s, index, static_cast<std::underlying_type_t<F>>(v), model, field);
-    } else if constexpr (std::is_same_v<F, std::string>) {
-        bind_text(s, index, v);
-    } else if constexpr (std::is_same_v<F, std::vector<std::byte>> || std::is_same_v<F, std::vector<std::uint8_t>>) {
-        bind_bytes(s, index, v.data(), v.size());
-    } else if constexpr (std::is_same_v<F, uuid>) {
-        bind_uuid(s, index, v);
-    } else if constexpr (std::is_same_v<F, record_id> || std::is_same_v<F, owner_id>) {
-        bind_uuid(s, index, v.value);
-    } else if constexpr (is_ref_v<F>) {
-        bind_uuid(s, index, v.id);
-    } else if constexpr (is_time_point<F>::value) {
-        if (!time_point_fits_nanoseconds(v)) {
-            throw error(errc::value_out_of_range,
-                        "hsync: " + what() + " is a time outside the years 1677-2262, "
-                        "which nanoseconds since the Unix epoch cannot hold");
-        }
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(v.time_since_epoch()).count();
-        check_sqlite(sqlite3_bind_int64(s, index, static_cast<sqlite3_int64>(ns)), s);
-    } else {
-        static_assert(dependent_false<F>, "hsync: no SQLite binding for this field type");
-    }
-}
-
-inline std::string describe_column(sqlite3_stmt* s, int col) {
-    switch (sqlite3_column_type(s, col)) {
-        case SQLITE_INTEGER: return "the integer " + std::to_string(sqlite3_column_int64(s, col));
-        case SQLITE_FLOAT: return "the real " + std::to_string(sqlite3_column_double(s, col));
-        case SQLITE_TEXT: return "a TEXT value";
-        case SQLITE_BLOB: return "a BLOB of " + std::to_string(sqlite3_column_bytes(s, col)) + " bytes";
-        default: return "NULL";
-    }
-}
-
-template <class I>
-std::optional<field_error> read_integer_column(sqlite3_stmt* s, int col, I& out) {
-    using limits = std::numeric_limits<I>;
-    if (sqlite3_column_type(s, col) == SQLITE_INTEGER) {
-        const sqlite3_int64 v = sqlite3_column_int64(s, col);
-        bool fits = false;
-        if constexpr (std::is_signed_v<I>) {
-            fits = v >= static_cast<sqlite3_int64>(limits::min()) && v <= static_cast<sqlite3_int64>(limits::max());
-        } else {
-            fits = v >= 0 && static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(limits::max());
-        }
-        if (fits) {
-            out = static_cast<I>(v);
-            return std::nullopt;
-        }
-    }
-    return field_error{"an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]",
-                       describe_column(s, col)};
-}
-
-inline std::optional<field_error> read_uuid_column(sqlite3_stmt* s, int col, uuid& out) {
-    if (sqlite3_column_type(s, col) == SQLITE_BLOB && sqlite3_column_bytes(s, col) == 16) {
-        uuid::bytes_type bytes{};
-        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, col));
-        for (std::size_t i = 0; i < 16; ++i) bytes[i] = p[i];
-        out = uuid{bytes};
-        return std::nullopt;
-    }
-    return field_error{"a 16-byte uuid BLOB", describe_column(s, col)};
-}
-
-// Reads one column into a field; a value of the wrong kind (written by hand, say) is an
-// error, not a silent conversion.
-template <class F>
-std::optional<field_error> read_field(sqlite3_stmt* s, int col, F& out) {
-    if constexpr (is_local_v<F>) {
-        return read_field(s, col, out.get());
-    } else if constexpr (is_optional_v<F>) {
-        if (sqlite3_column_type(s, col) == SQLITE_NULL) {
-            out.reset();
-            return std::nullopt;
-        }
-        typename F::value_type value{};
-        if (auto err = read_field(s, col, value)) {
-            err->expected += " or NULL";
-            return err;
-        }
-        out = std::move(value);
-        return std::nullopt;
-    } else if constexpr (std::is_same_v<F, bool>) {
-        if (sqlite3_column_type(s, col) == SQLITE_INTEGER) {
-            const auto v = sqlite3_column_int64(s, col);
-            if (v == 0 || v == 1) {
-                out = v == 1;
-                return std::nullopt;
-            }
-        }
-        return field_error{"0 or 1", describe_column(s, col)};
-    } else if constexpr (std::is_integral_v<F>) {
-        return read_integer_column(s, col, out);
-    } else if constexpr (std::is_floating_point_v<F>) {
-        const int type = sqlite3_column_type(s, col);
-        if (type != SQLITE_FLOAT && type != SQLITE_INTEGER) return field_error{"a number", describe_column(s, col)};
-        out = static_cast<F>(sqlite3_column_double(s, col));
-        return std::nullopt;
-    } else if constexpr (std::is_enum_v<F>) {
-        std::underlying_type_t<F> v{};
-        if (auto err = read_integer_column(s, col, v)) return err;
-        out = static_cast<F>(v);
-        return std::nullopt;
-    } else if constexpr (std::is_same_v<F, std::string>) {
-        if (sqlite3_column_type(s, col) != SQLITE_TEXT) return field_error{"a TEXT value", describe_column(s, col)};
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
-        out.assign(text, static_cast<std::size_t>(sqlite3_column_bytes(s, col)));
-        return std::nullopt;
-    } else if constexpr (std::is_same_v<F, std::vector<std::byte>> || std::is_same_v<F, std::vector<std::uint8_t>>) {
-        if (sqlite3_column_type(s, col) != SQLITE_BLOB) return field_error{"a BLOB", describe_column(s, col)};
-        const auto* p = static_cast<const typename F::value_type*>(sqlite3_column_blob(s, col));
-        const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, col));
-        out.assign(p, p + n);
-        return std::nullopt;
-    } else if constexpr (std::is_same_v<F, uuid>) {
-        return read_uuid_column(s, col, out);
-    } else if constexpr (std::is_same_v<F, record_id> || std::is_same_v<F, owner_id>) {
-        return read_uuid_column(s, col, out.value);
-    } else if constexpr (is_ref_v<F>) {
-        return read_uuid_column(s, col, out.id);
-    } else if constexpr (is_time_point<F>::value) {
-        std::int64_t ns = 0;
-        if (auto err = read_integer_column(s, col, ns)) return err;
-        out = F(std::chrono::duration_cast<typename F::duration>(std::chrono::nanoseconds(ns)));
-        return std::nullopt;
-    } else {
-        static_assert(dependent_false<F>, "hsync: no SQLite reading for this field type");
-    }
-}
-
-// The value as an SQL literal, for the DEFAULT of a column added by a migration.
-template <class F>
-std::string sql_literal(const F& v) {
-    static constexpr char digits[] = "0123456789abcdef";
-    auto blob = [](const std::uint8_t* p, std::size_t n) {
-        std::string out = "x'";
-        for (std::size_t i = 0; i < n; ++i) {
-            out.push_back(digits[p[i] >> 4]);
-            out.push_back(digits[p[i] & 0xf]);
-        }
-        return out + "'";
-    };
-    if constexpr (is_local_v<F>) {
-        return sql_literal(v.get());
-    } else if constexpr (is_optional_v<F>) {
-        return v ? sql_literal(*v) : std::string("NULL");
-    } else if constexpr (std::is_same_v<F, bool>) {
-        return v ? "1" : "0";
-    } else if constexpr (std::is_integral_v<F>) {
-        if constexpr (std::is_unsigned_v<F> && sizeof(F) >= sizeof(std::int64_t)) {
-            if (v > static_cast<F>(std::numeric_limits<std::int64_t>::max())) {
-                throw error(errc::value_out_of_range, "hsync: a default value beyond INT64_MAX cannot be stored");
-            }
-        }
-        return std::to_string(static_cast<std::int64_t>(v));
-    } else if constexpr (std::is_floating_point_v<F>) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(v));
-        return buf;
-    } else if constexpr (std::is_enum_v<F>) {
-        return sql_literal(static_cast<std::underlying_type_t<F>>(v));
-    } else if constexpr (std::is_same_v<F, std::string>) {
-        std::string out = "'";
-        for (char c : v) {
-            if (c == '\'') out.push_back('\'');
-            out.push_back(c);
-        }
-        return out + "'";
-    } else if constexpr (std::is_same_v<F, std::vector<std::byte>> || std::is_same_v<F, std::vector<std::uint8_t>>) {
-        return blob(reinterpret_cast<const std::uint8_t*>(v.data()), v.size());
-    } else if constexpr (std::is_same_v<F, uuid>) {
-        return blob(v.bytes().data(), 16);
-    } else if constexpr (std::is_same_v<F, record_id> || std::is_same_v<F, owner_id>) {
-        return blob(v.value.bytes().data(), 16);
-    } else if constexpr (is_ref_v<F>) {
-        return blob(v.id.bytes().data(), 16);
-    } else if constexpr (is_time_point<F>::value) {
-        return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(v.time_since_epoch()).count());
-    } else {
-        static_assert(dependent_false<F>, "hsync: no SQL literal for this field type");
-    }
-}
-
-}  // namespace hsync::detail
-// ---- end hsync/detail/sqlite_codec.hpp ----
 
 // ---- begin hsync/store/detail/library_state.hpp ----
 // Everything a library<Ms...> holds: its file, clock, tables, sequence numbers, the open
@@ -2694,7 +2765,7 @@ private:
 
 // ---- begin hsync/store/detail/internal_tables.hpp ----
 // hsync's own tables, in the library's one database file. HLCs are stored as the
-// 24-byte big-endian encoding of detail::encode_hlc, so that SQLite orders them as HLCs.
+// 24-byte big-endian encoding of hlc::to_bytes (core/hlc.hpp), so that SQLite orders them as HLCs.
 // `seq` columns hold this device's sequence numbers (see hsync_meta 'seq').
 
 #include <cstdint>
@@ -3705,7 +3776,6 @@ private:
 // be sent is refused here, where the application can still do something about it.
 
 #include <cstddef>
-#include <optional>
 #include <string>
 
 
@@ -3732,16 +3802,11 @@ inline constexpr std::size_t max_synced_field_bytes = wire_max_string;
 // a message and for the JSON encoding of the wire.
 inline constexpr std::size_t max_synced_record_bytes = wire_max_frame / 2;
 
-// The bytes of a field's value that grow with it: strings and blobs; 0 for the rest.
+// The bytes of a field's value that grow with it and travel: strings and blobs; 0 for the
+// rest, and for local<> fields, which never travel.
 template <class F>
 std::size_t variable_bytes(const F& value) {
-    if constexpr (is_optional_v<F>) {
-        return value ? variable_bytes(*value) : 0;
-    } else if constexpr (requires { value.size(); value.data(); }) {
-        return value.size() * sizeof(*value.data());
-    } else {
-        return 0;
-    }
+    return field_codec<F>::size(value);
 }
 
 // Throws record_too_large, naming the field, if M's synced fields cannot travel.
@@ -5866,7 +5931,7 @@ inline json write_uuid(const uuid& u, encoding e) {
 }
 inline json write_hlc(const hlc& h, encoding e) {
     if (e == encoding::json) return h.to_string();
-    const auto b = hsync::detail::encode_hlc(h);
+    const auto b = h.to_bytes();
     return json::binary(json::binary_t::container_type(b.begin(), b.end()));
 }
 
@@ -5946,7 +6011,7 @@ public:
     hlc read_hlc(const json& v, std::string_view key) {
         if (v.is_binary()) {
             const auto& b = v.get_binary();
-            if (auto h = hsync::detail::decode_hlc(b.data(), static_cast<int>(b.size()))) return *h;
+            if (auto h = hlc::from_bytes(b)) return *h;
         }
         if (v.is_string()) {
             if (auto h = hlc::try_parse(v.get_ref<const std::string&>())) return *h;

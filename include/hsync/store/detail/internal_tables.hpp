@@ -1,6 +1,6 @@
 #pragma once
 // hsync's own tables, in the library's one database file. HLCs are stored as the
-// 24-byte big-endian encoding of detail::encode_hlc, so that SQLite orders them as HLCs.
+// 24-byte big-endian encoding of hlc::to_bytes (core/hlc.hpp), so that SQLite orders them as HLCs.
 // `seq` columns hold this device's sequence numbers (see hsync_meta 'seq').
 
 #include <cstdint>
