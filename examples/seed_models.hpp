@@ -12,7 +12,12 @@
 #include <string>
 #include <vector>
 
+// Models need only the light entry; the single-header edition has one header for all.
+#if __has_include(<hsync/library.hpp>)
+#include <hsync/library.hpp>
+#else
 #include <hsync/hsync.hpp>
+#endif
 
 namespace photos {
 

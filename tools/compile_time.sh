@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compile time of hsync's entry headers, each against a translation unit of only the
 # third-party #include lines that entry reaches: what hsync's own code costs on top of
-# its dependencies. Wall-clock seconds of one g++ run each (best of two), -O0 and -O2.
+# its dependencies. CPU seconds (user + system) of one g++ run each, best of two, at -O0
+# and -O2: CPU time rather than wall-clock, so that a busy machine moves the figures less.
 # Prints a Markdown table; ./tools/bench.sh puts it in docs/benchmarks.md.
 #
 #   ./tools/compile_time.sh
@@ -35,11 +36,9 @@ PY
 seconds() {  # best of two runs
     local best=""
     for _ in 1 2; do
-        local start end t
-        start=$(date +%s.%N)
-        g++ -std=c++20 "$@" -I include -I examples -c -o "$scratch/out.o"
-        end=$(date +%s.%N)
-        t=$(python3 -c "print(f'{$end - $start:.1f}')")
+        local t
+        t=$( { /usr/bin/time -f "%U %S" g++ -std=c++20 "$@" -I include -I examples -c -o "$scratch/out.o" 2>&1 >/dev/null; } |
+            tail -1 | python3 -c "import sys; u, s = map(float, sys.stdin.read().split()); print(f'{u + s:.1f}')")
         if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $t < $best else 1)"; then best=$t; fi
     done
     echo "$best"
@@ -66,7 +65,7 @@ row() {  # label, deps file, tu args...
     echo "| $label | $t0 | $d0 | $(ratio "$t0" "$d0") | $t2 | $d2 | $(ratio "$t2" "$d2") |"
 }
 
-echo "| translation unit | -O0 (s) | its dependencies alone, -O0 (s) | ratio | -O2 (s) | dependencies, -O2 (s) | ratio |"
+echo "| translation unit | -O0 (CPU s) | its dependencies alone, -O0 | ratio | -O2 (CPU s) | its dependencies alone, -O2 | ratio |"
 echo "|---|---|---|---|---|---|---|"
 row "\`hsync/hsync.hpp\`, the seven seed models and their \`net::node\` (\`$all_tu\`)" "$scratch/deps_all.cpp" "$all_tu"
 row "the same without the node (\`-DHSYNC_COMPILE_TIME_NO_NODE\`)" "$scratch/deps_all.cpp" -DHSYNC_COMPILE_TIME_NO_NODE "$all_tu"

@@ -8,6 +8,9 @@
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
 #include <sys/stat.h>
 
 #include <future>
@@ -179,4 +182,62 @@ TEST_CASE("TLS 1.3 with pinned certificates: only paired devices get a round tri
         REQUIRE((ec || n < reply.size()));
         REQUIRE_FALSE(server.get().handshake_ok);
     }
+}
+
+TEST_CASE("pairing is one row per peer in the library, read by the TLS check without a write", "[net]") {
+    two_identities ids;
+    using lib_type = hsync::library<>;
+    lib_type lib(ids.dir / "a.db", ids.a.library_identity());
+    REQUIRE_FALSE(is_paired(lib, ids.b.id()));
+    pair(lib, ids.b.id());
+    REQUIRE(is_paired(lib, ids.b.id()));
+    REQUIRE_FALSE(is_paired(lib, ids.stranger.id()));
+    REQUIRE(paired_devices(lib) == std::vector<device_id>{ids.b.id()});
+    REQUIRE(hsync::replica(lib).peer(ids.b.id().as_uuid()).paired);  // the engine's bookkeeping: the same row
+    REQUIRE(hsync_test::code_of([&] { pair(lib, ids.a.id()); }) == hsync::errc::invalid_device_id);
+
+    // The check is a read: it answers while another connection of the file holds the
+    // write lock (a TLS handshake never waits for a writer).
+    SQLite::Database other((ids.dir / "a.db").string(), SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+    REQUIRE(is_paired(lib, ids.b.id()));
+    other.exec("ROLLBACK");
+
+    unpair(lib, ids.b.id());
+    REQUIRE_FALSE(is_paired(lib, ids.b.id()));
+    REQUIRE(paired_devices(lib).empty());
+}
+
+TEST_CASE("a library file of storage schema 1 is upgraded, and its separate pairing table adopted", "[net]") {
+    two_identities ids;
+    const auto file = ids.dir / "a.db";
+    {
+        hsync::library<> lib(file, ids.a.library_identity());
+        pair(lib, ids.b.id());
+    }
+    {  // turn it into what hsync wrote before schema 2
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+        db.exec("ALTER TABLE hsync_peers DROP COLUMN device_key");
+        db.exec("CREATE TABLE hsync_paired_devices (device_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID");
+        SQLite::Statement insert(db, "INSERT INTO hsync_paired_devices (device_id) VALUES (?)");
+        for (const auto& id : {ids.b.id(), ids.stranger.id()}) {  // the stranger is not paired by uuid
+            insert.bind(1, id.to_string());
+            insert.exec();
+            insert.reset();
+        }
+        db.exec("UPDATE hsync_meta SET value = 1 WHERE key = 'schema_version'");
+    }
+    hsync::library_options look;
+    look.read_only = true;
+    REQUIRE(hsync_test::code_of([&] { hsync::library<> viewer(file, ids.a.library_identity(), look); }) ==
+            hsync::errc::schema_mismatch);
+
+    hsync::library<> lib(file, ids.a.library_identity());
+    REQUIRE(paired_devices(lib) == std::vector<device_id>{ids.b.id()});
+    REQUIRE(is_paired(lib, ids.b.id()));
+    REQUIRE_FALSE(is_paired(lib, ids.stranger.id()));
+    lib.with_tx([](auto& tx) {
+        REQUIRE_FALSE(tx.database().tableExists("hsync_paired_devices"));
+        REQUIRE(tx.database().execAndGet("SELECT value FROM hsync_meta WHERE key = 'schema_version'").getInt64() == 2);
+    });
 }

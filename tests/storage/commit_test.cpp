@@ -244,6 +244,24 @@ TEST_CASE("events report local changes after commit, with their type and value",
                         {hsync::change_type::insert, "a"}, {hsync::change_type::update, "b"}, {hsync::change_type::remove, "b"}});
 }
 
+TEST_CASE("a library has one sync engine: a second is refused, and the application's callbacks never displace it", "[storage]") {
+    fixture f;  // its listener stands for the engine
+    REQUIRE(code_of([&] { hsync::replica(f.lib).attach([](const hsync::outgoing_changes&) {}); }) ==
+            hsync::errc::library_in_use);
+    int heard = 0;
+    f.lib.on<Tag>([&](const hsync::change<Tag>&) { ++heard; });
+    f.lib.commit(make_tag("sunset"));
+    REQUIRE(heard == 1);
+    REQUIRE(f.outgoing.size() == 1);  // the engine still hears the commit
+
+    hsync::replica(f.lib).detach();  // an engine that stops lets another attach
+    std::size_t second = 0;
+    hsync::replica(f.lib).attach([&](const hsync::outgoing_changes& o) { second += o.shared.size(); });
+    f.lib.commit(make_tag("dusk"));
+    REQUIRE(second == 1);
+    REQUIRE(f.outgoing.size() == 1);
+}
+
 TEST_CASE("a value SQLite cannot hold is refused and nothing is written", "[storage]") {
     fixture f;
     Volume v;

@@ -18,11 +18,7 @@
 #include <hsync/core/hlc.hpp>
 #include <hsync/core/uuid.hpp>
 #include <hsync/detail/field_error.hpp>
-
-namespace hsync {
-template <class T>
-struct field_codec;  // model/field_codec.hpp, which includes this header
-}  // namespace hsync
+#include <hsync/model/field_codec_fwd.hpp>
 
 namespace hsync::detail {
 

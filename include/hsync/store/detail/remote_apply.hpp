@@ -37,22 +37,18 @@ public:
 
     // Shared log entries, in model reference order (a record before what refers to it).
     apply_result shared_changes(std::span<const shared_entry> entries) {
-        apply_result result;
-        for (std::size_t i : apply_order(entries)) count(result, apply_shared_in_tx(entries[i]));
-        return result;
+        return apply_each(entries, [this](auto t, const shared_entry& e) { return apply_shared_to<typename decltype(t)::type>(e); });
     }
 
     // Device-owned states from their owners (or relayed), in model reference order.
     apply_result states(std::span<const state_record> records) {
-        apply_result result;
-        for (std::size_t i : apply_order(records)) count(result, apply_state_in_tx(records[i]));
-        return result;
+        return apply_each(records, [this](auto t, const state_record& r) { return apply_state_to<typename decltype(t)::type>(r); });
     }
 
     // Snapshots of shared records (per-field last-writer-wins with each field's HLC).
     apply_result snapshots(std::span<const shared_snapshot> records) {
-        apply_result result;
-        for (std::size_t i : apply_order(records)) count(result, apply_snapshot_in_tx(records[i]));
+        const apply_result result =
+            apply_each(records, [this](auto t, const shared_snapshot& r) { return apply_snapshot_to<typename decltype(t)::type>(r); });
         // This device's log now lacks the entries behind these rows: serve its own history
         // up to here as snapshots too.
         s_.raise_log_floor(s_.seq);
@@ -60,7 +56,17 @@ public:
     }
 
 private:
-    static void count(apply_result& r, bool applied) { applied ? ++r.applied : ++r.ignored; }
+    // Each item, in model reference order, by the apply of its model: per_model(type, item).
+    template <class Item, class PerModel>
+    apply_result apply_each(std::span<const Item> items, PerModel per_model) {
+        apply_result result;
+        for (std::size_t i : apply_order(items)) {
+            bool applied = false;
+            models::dispatch(items[i].model, [&](auto t) { applied = per_model(t, items[i]); });
+            applied ? ++result.applied : ++result.ignored;
+        }
+        return result;
+    }
 
     static std::size_t rank_of(std::string_view model) {
         std::size_t rank = no_rank;
@@ -83,12 +89,6 @@ private:
         order.reserve(keyed.size());
         for (const auto& k : keyed) order.push_back(k.second);
         return order;
-    }
-
-    bool apply_shared_in_tx(const shared_entry& e) {
-        bool applied = false;
-        models::dispatch(e.model, [&](auto t) { applied = apply_shared_to<typename decltype(t)::type>(e); });
-        return applied;
     }
 
     template <class M>
@@ -164,12 +164,6 @@ private:
         }
     }
 
-    bool apply_state_in_tx(const state_record& r) {
-        bool applied = false;
-        models::dispatch(r.model, [&](auto t) { applied = apply_state_to<typename decltype(t)::type>(r); });
-        return applied;
-    }
-
     template <class M>
     bool apply_state_to(const state_record& r) {
         using traits = model_traits<M>;
@@ -233,12 +227,6 @@ private:
             s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
             return true;
         }
-    }
-
-    bool apply_snapshot_in_tx(const shared_snapshot& snap) {
-        bool applied = false;
-        models::dispatch(snap.model, [&](auto t) { applied = apply_snapshot_to<typename decltype(t)::type>(snap); });
-        return applied;
     }
 
     template <class M>
