@@ -109,9 +109,8 @@ int run_status(any_library& lib, const hsync::net::device_identity& self) {
         std::cout << "peer     " << id_of_peer(ids, peer) << "\n"
                   << "         has acknowledged " << record.acked_by_peer << " of " << seq << " (lag " << lag << ")"
                   << ", we hold its history through " << record.received_through << "\n";
-        lib.with_tx([&](auto& tx) {
-            SQLite::Statement q(tx.database(),
-                                "SELECT phase, seq FROM hsync_backfill_checkpoints WHERE peer = ? ORDER BY phase");
+        lib.read([&](SQLite::Database& db) {
+            SQLite::Statement q(db, "SELECT phase, seq FROM hsync_backfill_checkpoints WHERE peer = ? ORDER BY phase");
             q.bind(1, peer.bytes().data(), static_cast<int>(peer.bytes().size()));
             while (q.executeStep()) {
                 std::cout << "         catch-up interrupted in phase " << q.getColumn(0).getString() << " at "
@@ -125,9 +124,10 @@ int run_status(any_library& lib, const hsync::net::device_identity& self) {
 int run_log(any_library& lib, std::size_t last) {
     if (last == 0) return 0;
     // The seq where the last `last` entries begin.
-    const std::optional<std::uint64_t> from = lib.with_tx([&](auto& tx) -> std::optional<std::uint64_t> {
-        SQLite::Statement q(tx.database(), "SELECT seq FROM hsync_shared_log ORDER BY seq DESC LIMIT 1 OFFSET ?");
-        q.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(last, lib.status().log_entries) - 1));
+    const std::size_t entries = lib.status().log_entries;
+    const std::optional<std::uint64_t> from = lib.read([&](SQLite::Database& db) -> std::optional<std::uint64_t> {
+        SQLite::Statement q(db, "SELECT seq FROM hsync_shared_log ORDER BY seq DESC LIMIT 1 OFFSET ?");
+        q.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(last, entries) - 1));
         if (!q.executeStep()) return std::nullopt;
         return static_cast<std::uint64_t>(q.getColumn(0).getInt64());
     });

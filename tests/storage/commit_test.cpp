@@ -262,6 +262,24 @@ TEST_CASE("a library has one sync engine: a second is refused, and the applicati
     REQUIRE(f.outgoing.size() == 1);
 }
 
+TEST_CASE("read: one snapshot without the write lock; writes inside it are refused", "[storage]") {
+    fixture f;
+    f.lib.commit(make_tag("sunset"));
+    SQLite::Database writer((f.dir / "lib.db").string(), SQLite::OPEN_READWRITE);
+    writer.exec("BEGIN IMMEDIATE");  // another connection holds the write lock
+    const auto tags = f.lib.read([](SQLite::Database& db) { return db.execAndGet("SELECT count(*) FROM tag").getInt64(); });
+    REQUIRE(tags == 1);
+    writer.exec("ROLLBACK");
+
+    f.lib.read([&](SQLite::Database&) {
+        REQUIRE(code_of([&] { f.lib.commit(make_tag("dusk")); }) == hsync::errc::read_only);
+        REQUIRE(code_of([&] { f.lib.with_tx([](auto&) {}); }) == hsync::errc::read_only);
+        REQUIRE(code_of([&] { hsync::replica(f.lib).pair(hsync::uuid::v4()); }) == hsync::errc::read_only);
+    });
+    f.lib.commit(make_tag("dusk"));  // and after it, writes work again
+    REQUIRE(f.lib.all<Tag>().size() == 2);
+}
+
 TEST_CASE("a value SQLite cannot hold is refused and nothing is written", "[storage]") {
     fixture f;
     Volume v;

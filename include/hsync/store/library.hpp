@@ -187,6 +187,14 @@ public:
 
     // ---- reads --------------------------------------------------------------------
 
+    // Runs fn(SQLite::Database&) in a read transaction: SELECTs that must agree see one
+    // snapshot, and no write lock is taken, so the read never waits for a writer (another
+    // process's included). fn must not write: hsync's writes inside throw errc::read_only.
+    template <class F>
+    decltype(auto) read(F&& fn) {
+        return detail::run_read_transaction(state_, fn);
+    }
+
     template <class M>
     std::optional<M> get(const uuid& id) {
         std::lock_guard lock(state_.mutex);

@@ -18,7 +18,7 @@
 
 #include <hsync/core/hlc.hpp>
 #include <hsync/core/uuid.hpp>
-#include <hsync/detail/bounded_sax.hpp>
+#include <hsync/sync/detail/bounded_sax.hpp>
 #include <hsync/detail/printable.hpp>
 #include <hsync/detail/wire_limits.hpp>
 #include <hsync/store/change.hpp>

@@ -91,6 +91,16 @@ struct library_state {
         return clock.next();
     }
 
+    // Every write path starts here: not into a read-only file, not inside library::read.
+    void require_writable(const char* what) const {
+        file.require_writable(what);
+        if (reading) {
+            throw error(errc::read_only, "hsync: " + std::string(what) +
+                                             " inside library::read, which is a read transaction; write with "
+                                             "with_tx instead");
+        }
+    }
+
     // Refuses a timestamp beyond the allowed drift (errc::clock_drift).
     hlc merge_remote_hlc(const hlc& remote) {
         clock_dirty = true;
@@ -162,6 +172,7 @@ struct library_state {
 
     std::recursive_mutex mutex;
     int depth = 0;                 // transaction nesting: 0 none, 1 the transaction, more savepoints
+    bool reading = false;          // inside library::read: writes are refused
     bool clock_dirty = false;
     std::uint64_t seq = 0;            // the last seq handed out
     std::uint64_t committed_seq = 0;  // the last seq of a committed transaction

@@ -36,7 +36,7 @@ public:
     std::uint64_t commit(const M& m) {
         static_assert(library_state<Ms...>::models::template contains<M>,
                       "hsync: commit: M is not a model of this library; add it to hsync::library<...>");
-        s_.file.require_writable("commit");
+        s_.require_writable("commit");
         const uuid& id = id_of(m);
         if (id.is_nil()) {
             refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
@@ -69,7 +69,7 @@ public:
     void remove(const uuid& id) {
         static_assert(library_state<Ms...>::models::template contains<M>,
                       "hsync: remove: M is not a model of this library; add it to hsync::library<...>");
-        s_.file.require_writable("remove");
+        s_.require_writable("remove");
         auto existing = s_.template store<M>().find(id);
         if (!existing) {
             if (s_.tables->tombs.find(model_traits<M>::name, id)) return;  // already deleted

@@ -100,12 +100,37 @@ void abort_transaction(State& s) noexcept {
     s.pending = pending_changes{};
 }
 
+// Runs fn(db) in a read transaction: one snapshot of the file, no write lock (in WAL mode
+// a reader never waits for a writer). Inside an open transaction, fn runs in it. The
+// library's writes refuse to run inside (library_state::reading).
+template <class State, class F>
+decltype(auto) run_read_transaction(State& s, F& fn) {
+    std::lock_guard lock(s.mutex);
+    if (s.depth > 0) return fn(s.db());
+    struct reading {
+        State& s;
+        explicit reading(State& st) : s(st) {
+            s.db().exec("BEGIN DEFERRED");
+            s.reading = true;
+        }
+        ~reading() {
+            s.reading = false;
+            sqlite3_exec(s.db().getHandle(), "COMMIT", nullptr, nullptr, nullptr);  // nothing to keep or lose
+        }
+    } guard(s);
+    return fn(s.db());
+}
+
 // Runs fn(handle) in a transaction of `s` (a savepoint when one is open) and returns
 // what fn returns. The handle is the user's view of the transaction.
 template <class State, class Handle, class F>
 decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
     using result_type = std::invoke_result_t<F&, Handle&>;
     std::unique_lock lock(s.mutex);
+    if (s.reading) {
+        throw error(errc::read_only, "hsync: a transaction inside library::read, which is a read transaction; "
+                                     "write outside it, with with_tx");
+    }
     if (s.depth > 0) return run_savepoint(s, handle, fn);
     step_once(s.begin);
     s.depth = 1;

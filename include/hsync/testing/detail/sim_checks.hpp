@@ -111,8 +111,8 @@ auto simulator<Library>::check_pruning() -> void {
     for (auto& d : devices_) {
         const auto floor = replica(*d->lib).min_acked_by_paired();
         if (!floor) continue;
-        const auto kept = d->lib->with_tx([&](auto& tx) {
-            SQLite::Statement q(tx.database(), "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");
+        const auto kept = d->lib->read([&](SQLite::Database& db) {
+            SQLite::Statement q(db, "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");
             q.bind(1, static_cast<std::int64_t>(*floor));
             q.executeStep();
             return q.getColumn(0).getInt64();
