@@ -8,7 +8,7 @@ set -euo pipefail
 first=${1:?first seed}
 last=${2:?last seed}
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${3:-$root/build/test-gxx}
+build=${3:-$root/build/test-gxx-release}
 sim="$build/tests/hsync_simulate"
 [ -x "$sim" ] || { echo "simulate_long: build hsync_simulate first (./tools/test.sh, or ninja -C $build hsync_simulate)" >&2; exit 2; }
 status=0

@@ -1,6 +1,8 @@
-# Compile-fail tests: each misuse_*.cpp must fail to compile, and the compiler's output
-# must contain the message named on its `// expect:` line, so that a typo or a broken
-# harness cannot pass. control.cpp is the positive control: it must compile.
+# Compile-fail tests: each misuse_*.cpp must fail to compile, and the compiler's first
+# error must contain the message named on its `// expect:` line (first_error.cmake), so
+# that a typo, a broken harness or a misuse buried under follow-on errors cannot pass.
+# The misuse_library_*.cpp cases misuse hsync::library<...> rather than a model.
+# control.cpp is the positive control: it must compile.
 #
 # Each test builds an EXCLUDE_FROM_ALL target through `cmake --build`, so it gets exactly
 # the flags of the real build; a resource lock keeps two builds off the tree at once.
@@ -34,16 +36,15 @@ foreach(variant multi single)
             message(FATAL_ERROR "${case} has no `// expect: <message>` line")
         endif()
         string(REGEX REPLACE "^// expect: " "" _expect "${_expect}")
-        string(REGEX REPLACE "([][+.*()^$?|\\\\{}])" "\\\\\\1" _expect_regex "${_expect}")
 
         set(_target hsync_cf_${_name}_${variant})
         add_library(${_target} OBJECT EXCLUDE_FROM_ALL "${case}")
         target_link_libraries(${_target} PRIVATE ${_headers})
         add_test(NAME compile_fail.${_name}${_suffix}
-            COMMAND "${CMAKE_COMMAND}" --build "${PROJECT_BINARY_DIR}" --target ${_target})
+            COMMAND "${CMAKE_COMMAND}" "-DBUILD_DIR=${PROJECT_BINARY_DIR}" "-DTARGET=${_target}"
+                "-DEXPECT=${_expect}" -P "${CMAKE_CURRENT_LIST_DIR}/first_error.cmake")
         set_tests_properties(compile_fail.${_name}${_suffix} PROPERTIES
             LABELS "${_labels}"
-            RESOURCE_LOCK hsync_build_tree
-            PASS_REGULAR_EXPRESSION "${_expect_regex}")
+            RESOURCE_LOCK hsync_build_tree)
     endforeach()
 endforeach()

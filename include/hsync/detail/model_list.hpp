@@ -94,21 +94,40 @@ struct model_list {
 
     static consteval bool acyclic() { return ((rank<Ms>() != no_rank) && ...); }
 
-    static constexpr bool valid = [] {
-        // hsync::library<> (no models) is allowed: it opens any library file for hsync's
-        // own bookkeeping (pairing, status, the log), as the command-line tool does.
-        static_assert(distinct_types(), "hsync: a model is listed twice in hsync::library<...>; list each model once");
-        static_assert(distinct_names(),
-                      "hsync: two models of this library have the same sync name; give one of them "
-                      "`static constexpr std::string_view sync_name = \"...\";`");
-        static_assert(references_closed(),
-                      "hsync: a model refers (hsync::ref<M>) to a model that is not in this library; add the "
-                      "referenced model to hsync::library<...>");
-        static_assert(acyclic(),
-                      "hsync: the models' non-optional references (hsync::ref<M>) form a cycle, so no record "
-                      "could be inserted first; make one of them std::optional<hsync::ref<M>>");
-        return true;
-    }();
+    // Every check on the list, in the order a user would want to hear about them; the
+    // first that fails asserts alone and the list is not valid. An invalid model has
+    // already said why (model_traits<M>), so the list checks stop there instead of adding
+    // errors about the members its empty model_traits lacks.
+    static consteval bool check() {
+        if constexpr (!(hsync::model<Ms> && ...)) {
+            return false;
+        } else if constexpr (!distinct_types()) {
+            static_assert(distinct_types(),
+                          "hsync: a model is listed twice in hsync::library<...>; list each model once");
+            return false;
+        } else if constexpr (!distinct_names()) {
+            static_assert(distinct_names(),
+                          "hsync: two models of this library have the same sync name; give one of them "
+                          "`static constexpr std::string_view sync_name = \"...\";`");
+            return false;
+        } else if constexpr (!references_closed()) {
+            static_assert(references_closed(),
+                          "hsync: a model refers (hsync::ref<M>) to a model that is not in this library; add the "
+                          "referenced model to hsync::library<...>");
+            return false;
+        } else if constexpr (!acyclic()) {
+            static_assert(acyclic(),
+                          "hsync: the models' non-optional references (hsync::ref<M>) form a cycle, so no record "
+                          "could be inserted first; make one of them std::optional<hsync::ref<M>>");
+            return false;
+        } else {
+            return true;
+        }
+    }
+
+    // hsync::library<> (no models) is allowed: it opens any library file for hsync's own
+    // bookkeeping (pairing, status, the log), as the command-line tool does.
+    static constexpr bool valid = check();
 };
 
 }  // namespace hsync::detail

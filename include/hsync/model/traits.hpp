@@ -170,7 +170,8 @@ consteval bool check_model() {
     } else if constexpr (!std::is_default_constructible_v<M>) {
         static_assert(dependent_false<M>,
                       "hsync: a model must be default-constructible, so that records received from "
-                      "peers can be built; give every field a default or a default constructor");
+                      "peers can be built; give it a default constructor (or remove its user-declared "
+                      "constructors), and give a default to any field that has none");
         return false;
     } else {
         constexpr field_census<M> c = take_census<M>();
