@@ -16,11 +16,6 @@
 using namespace hsync_test;
 using namespace photos;
 
-// g++ 12 at -O3 reports a false -Wrestrict inside libstdc++'s char_traits::copy for
-// `"literal" + std::string&&` (operator+ -> insert -> _M_replace): GCC bug 105651,
-// https://gcc.gnu.org/bugzilla/show_bug.cgi?id=105651 (a sibling of 105329). It is
-// silenced only around the two statements that trigger it, and only for GCC.
-
 namespace {
 struct fixture {
     temp_dir dir;
@@ -143,14 +138,7 @@ TEST_CASE("remove leaves a tombstone, logs shared deletes, and deletes are final
 TEST_CASE("commit_batch writes many records in one transaction, one outgoing batch per model", "[storage]") {
     fixture f;
     std::vector<Tag> tags;
-#if defined(__GNUC__) && !defined(__clang__)  // GCC bug 105651, see the top of this file
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wrestrict"
-#endif
     for (int i = 0; i < 50; ++i) tags.push_back(make_tag("t" + std::to_string(i)));
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
     std::vector<Location> locations;
     for (int i = 0; i < 20; ++i) locations.push_back(make_location(f.me.device_id, "/l" + std::to_string(i)));
     f.lib.with_tx([&](auto&) {
@@ -354,14 +342,7 @@ TEST_CASE("commits from several threads are all kept, each with its own HLC", "[
         workers.emplace_back([&, w] {
             try {
                 for (int i = 0; i < per_thread; ++i) {
-#if defined(__GNUC__) && !defined(__clang__)  // GCC bug 105651, see the top of this file
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wrestrict"
-#endif
                     f.lib.commit(make_tag("w" + std::to_string(w) + "-" + std::to_string(i)));
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
                     if (i % 10 == 0) f.lib.commit(make_location(f.me.device_id, "/w" + std::to_string(w)));
                 }
             } catch (...) {
