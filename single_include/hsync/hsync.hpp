@@ -2012,7 +2012,8 @@ consteval bool check_model() {
     } else if constexpr (!std::is_default_constructible_v<M>) {
         static_assert(dependent_false<M>,
                       "hsync: a model must be default-constructible, so that records received from "
-                      "peers can be built; give every field a default or a default constructor");
+                      "peers can be built; give it a default constructor (or remove its user-declared "
+                      "constructors), and give a default to any field that has none");
         return false;
     } else {
         constexpr field_census<M> c = take_census<M>();
@@ -2489,21 +2490,40 @@ struct model_list {
 
     static consteval bool acyclic() { return ((rank<Ms>() != no_rank) && ...); }
 
-    static constexpr bool valid = [] {
-        // hsync::library<> (no models) is allowed: it opens any library file for hsync's
-        // own bookkeeping (pairing, status, the log), as the command-line tool does.
-        static_assert(distinct_types(), "hsync: a model is listed twice in hsync::library<...>; list each model once");
-        static_assert(distinct_names(),
-                      "hsync: two models of this library have the same sync name; give one of them "
-                      "`static constexpr std::string_view sync_name = \"...\";`");
-        static_assert(references_closed(),
-                      "hsync: a model refers (hsync::ref<M>) to a model that is not in this library; add the "
-                      "referenced model to hsync::library<...>");
-        static_assert(acyclic(),
-                      "hsync: the models' non-optional references (hsync::ref<M>) form a cycle, so no record "
-                      "could be inserted first; make one of them std::optional<hsync::ref<M>>");
-        return true;
-    }();
+    // Every check on the list, in the order a user would want to hear about them; the
+    // first that fails asserts alone and the list is not valid. An invalid model has
+    // already said why (model_traits<M>), so the list checks stop there instead of adding
+    // errors about the members its empty model_traits lacks.
+    static consteval bool check() {
+        if constexpr (!(hsync::model<Ms> && ...)) {
+            return false;
+        } else if constexpr (!distinct_types()) {
+            static_assert(distinct_types(),
+                          "hsync: a model is listed twice in hsync::library<...>; list each model once");
+            return false;
+        } else if constexpr (!distinct_names()) {
+            static_assert(distinct_names(),
+                          "hsync: two models of this library have the same sync name; give one of them "
+                          "`static constexpr std::string_view sync_name = \"...\";`");
+            return false;
+        } else if constexpr (!references_closed()) {
+            static_assert(references_closed(),
+                          "hsync: a model refers (hsync::ref<M>) to a model that is not in this library; add the "
+                          "referenced model to hsync::library<...>");
+            return false;
+        } else if constexpr (!acyclic()) {
+            static_assert(acyclic(),
+                          "hsync: the models' non-optional references (hsync::ref<M>) form a cycle, so no record "
+                          "could be inserted first; make one of them std::optional<hsync::ref<M>>");
+            return false;
+        } else {
+            return true;
+        }
+    }
+
+    // hsync::library<> (no models) is allowed: it opens any library file for hsync's own
+    // bookkeeping (pairing, status, the log), as the command-line tool does.
+    static constexpr bool valid = check();
 };
 
 }  // namespace hsync::detail
@@ -4127,6 +4147,16 @@ struct library_state {
         return clock.next();
     }
 
+    // Every write path starts here: not into a read-only file, not inside library::read.
+    void require_writable(const char* what) const {
+        file.require_writable(what);
+        if (reading) {
+            throw error(errc::read_only, "hsync: " + std::string(what) +
+                                             " inside library::read, which is a read transaction; write with "
+                                             "with_tx instead");
+        }
+    }
+
     // Refuses a timestamp beyond the allowed drift (errc::clock_drift).
     hlc merge_remote_hlc(const hlc& remote) {
         clock_dirty = true;
@@ -4198,6 +4228,7 @@ struct library_state {
 
     std::recursive_mutex mutex;
     int depth = 0;                 // transaction nesting: 0 none, 1 the transaction, more savepoints
+    bool reading = false;          // inside library::read: writes are refused
     bool clock_dirty = false;
     std::uint64_t seq = 0;            // the last seq handed out
     std::uint64_t committed_seq = 0;  // the last seq of a committed transaction
@@ -4367,7 +4398,7 @@ public:
     std::uint64_t commit(const M& m) {
         static_assert(library_state<Ms...>::models::template contains<M>,
                       "hsync: commit: M is not a model of this library; add it to hsync::library<...>");
-        s_.file.require_writable("commit");
+        s_.require_writable("commit");
         const uuid& id = id_of(m);
         if (id.is_nil()) {
             refuse<M>(errc::invalid_change, id, "the record id is nil; set it with hsync::record_id::generate()");
@@ -4400,7 +4431,7 @@ public:
     void remove(const uuid& id) {
         static_assert(library_state<Ms...>::models::template contains<M>,
                       "hsync: remove: M is not a model of this library; add it to hsync::library<...>");
-        s_.file.require_writable("remove");
+        s_.require_writable("remove");
         auto existing = s_.template store<M>().find(id);
         if (!existing) {
             if (s_.tables->tombs.find(model_traits<M>::name, id)) return;  // already deleted
@@ -4617,12 +4648,37 @@ void abort_transaction(State& s) noexcept {
     s.pending = pending_changes{};
 }
 
+// Runs fn(db) in a read transaction: one snapshot of the file, no write lock (in WAL mode
+// a reader never waits for a writer). Inside an open transaction, fn runs in it. The
+// library's writes refuse to run inside (library_state::reading).
+template <class State, class F>
+decltype(auto) run_read_transaction(State& s, F& fn) {
+    std::lock_guard lock(s.mutex);
+    if (s.depth > 0) return fn(s.db());
+    struct reading {
+        State& s;
+        explicit reading(State& st) : s(st) {
+            s.db().exec("BEGIN DEFERRED");
+            s.reading = true;
+        }
+        ~reading() {
+            s.reading = false;
+            sqlite3_exec(s.db().getHandle(), "COMMIT", nullptr, nullptr, nullptr);  // nothing to keep or lose
+        }
+    } guard(s);
+    return fn(s.db());
+}
+
 // Runs fn(handle) in a transaction of `s` (a savepoint when one is open) and returns
 // what fn returns. The handle is the user's view of the transaction.
 template <class State, class Handle, class F>
 decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
     using result_type = std::invoke_result_t<F&, Handle&>;
     std::unique_lock lock(s.mutex);
+    if (s.reading) {
+        throw error(errc::read_only, "hsync: a transaction inside library::read, which is a read transaction; "
+                                     "write outside it, with with_tx");
+    }
     if (s.depth > 0) return run_savepoint(s, handle, fn);
     step_once(s.begin);
     s.depth = 1;
@@ -4673,7 +4729,7 @@ class replica;
 template <class... Ms>
 class library {
     using models = detail::model_list<Ms...>;
-    static_assert(models::valid);
+    static_assert(models::valid, "hsync: this library's model list is invalid; the first error above says why");
 
 public:
     // The handle passed to with_tx: hsync writes and raw SQL in one transaction.
@@ -4805,6 +4861,14 @@ public:
     }
 
     // ---- reads --------------------------------------------------------------------
+
+    // Runs fn(SQLite::Database&) in a read transaction: SELECTs that must agree see one
+    // snapshot, and no write lock is taken, so the read never waits for a writer (another
+    // process's included). fn must not write: hsync's writes inside throw errc::read_only.
+    template <class F>
+    decltype(auto) read(F&& fn) {
+        return detail::run_read_transaction(state_, fn);
+    }
 
     template <class M>
     std::optional<M> get(const uuid& id) {
@@ -5600,7 +5664,7 @@ replica(library<Ms...>&) -> replica<Ms...>;
 #include <nlohmann/json.hpp>
 
 
-// ---- begin hsync/detail/bounded_sax.hpp ----
+// ---- begin hsync/sync/detail/bounded_sax.hpp ----
 // Parsing untrusted MessagePack or JSON into nlohmann::json with bounds. nlohmann's
 // readers recurse once per nesting level and accept duplicate keys; this SAX handler
 // stops the parse at the first nesting level past the limit (so the recursion never goes
@@ -5701,7 +5765,7 @@ private:
 };
 
 }  // namespace hsync::detail
-// ---- end hsync/detail/bounded_sax.hpp ----
+// ---- end hsync/sync/detail/bounded_sax.hpp ----
 
 // ---- begin hsync/sync/messages.hpp ----
 // The sync protocol's messages (docs/protocol.md). Every message is one frame.
@@ -9478,8 +9542,8 @@ auto simulator<Library>::check_pruning() -> void {
     for (auto& d : devices_) {
         const auto floor = replica(*d->lib).min_acked_by_paired();
         if (!floor) continue;
-        const auto kept = d->lib->with_tx([&](auto& tx) {
-            SQLite::Statement q(tx.database(), "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");
+        const auto kept = d->lib->read([&](SQLite::Database& db) {
+            SQLite::Statement q(db, "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");
             q.bind(1, static_cast<std::int64_t>(*floor));
             q.executeStep();
             return q.getColumn(0).getInt64();
