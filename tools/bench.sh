@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks optimized and runs them: hsync against hand-written SQLite on the
 # same rows in the same run, the network workloads between device processes, and the
-# compile time of the single header. Writes docs/benchmarks.md (the machine, the
+# compile time of each entry header. Writes docs/benchmarks.md (the machine, the
 # versions, the tables) and docs/benchmarks-batch.svg (the chart).
 #
 #   ./tools/bench.sh                 the default sizes: 5 runs each, 1M-entry backfill
@@ -43,28 +43,9 @@ $("$build/tests/hsync_bench_batch_memory" "$memory_dir" --node)"
 rm -rf "$memory_dir"
 echo "$memory_table"
 
-# Compile time: a TU with the single header and a library of the seven seed models
-# against a TU of only the #include lines of the single header. Wall-clock seconds of
-# one g++ run each, at -O0 and -O2.
+# Compile time: each entry header against its dependencies alone (tools/compile_time.sh).
 echo "bench.sh: compile time"
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-{ grep '^#include <' single_include/hsync/hsync.hpp | sort -u; echo 'int main() { return 0; }'; } >"$scratch/deps_only.cpp"
-compile_seconds() {
-    local start end
-    start=$(date +%s.%N)
-    g++ -std=c++20 "$@" -I single_include -I examples -c -o "$scratch/out.o"
-    end=$(date +%s.%N)
-    python3 -c "print(f'{$end - $start:.1f}')"
-}
-compile_table="| translation unit | g++ -O0 (s) | g++ -O2 (s) |
-|---|---|---|"
-tu=tests/bench/compile_time/with_hsync.cpp
-compile_table+="
-| single header, a library of the seven seed models and its \`hsync::net::node\` (\`$tu\`) | $(compile_seconds -O0 "$tu") | $(compile_seconds -O2 "$tu") |
-| the same without the node: the library alone (\`-DHSYNC_COMPILE_TIME_NO_NODE\`) | $(compile_seconds -O0 -DHSYNC_COMPILE_TIME_NO_NODE "$tu") | $(compile_seconds -O2 -DHSYNC_COMPILE_TIME_NO_NODE "$tu") |
-| only the dependencies: the single header's \`#include\` lines | $(compile_seconds -O0 "$scratch/deps_only.cpp") | $(compile_seconds -O2 "$scratch/deps_only.cpp") |"
-echo "$compile_table"
+compile_table=$(./tools/compile_time.sh)
 
 {
     echo "# Benchmarks"
