@@ -4,6 +4,8 @@
 // dependencies that hsync/library.hpp includes.
 #include <hsync/library.hpp>
 
+#include <filesystem>
+
 #include "seed_models.hpp"
 
 using photo_library = hsync::library<photos::Device, photos::Volume, photos::Location, photos::Entry, photos::Tag,
@@ -13,7 +15,13 @@ void start_sync(photo_library& lib, bool run);  // node_once.cpp
 
 int main(int argc, char**) {
     const hsync::identity me{hsync::uuid::v4()};
-    photo_library lib(":memory:", me);
+    const auto dir = std::filesystem::temp_directory_path() / ("hsync_compile_once_" + me.device_id.to_string());
+    std::filesystem::create_directories(dir);
+    struct cleanup {
+        std::filesystem::path dir;
+        ~cleanup() { std::filesystem::remove_all(dir); }
+    } removed_at_exit{dir};
+    photo_library lib(dir / "photos.db", me);
     std::size_t rows = 0;
     boost::hana::for_each(photo_library::model_types(), [&](auto t) {
         using M = typename decltype(t)::type;

@@ -12,7 +12,7 @@ HSYNC_INSTANTIATE_NODE(photo_library);
 
 void start_sync(photo_library& lib, bool run) {
     if (!run) return;
-    const auto self = hsync::net::device_identity::beside("compile_time.db");
+    const auto self = hsync::net::device_identity::beside(lib.path());
     hsync::net::node<photo_library> node(lib, self);
     node.start();
     node.stop();
