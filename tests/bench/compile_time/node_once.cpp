@@ -10,6 +10,9 @@ using photo_library = hsync::library<photos::Device, photos::Volume, photos::Loc
 
 HSYNC_INSTANTIATE_NODE(photo_library);
 
+// Instantiates what an application's sync file uses. Not run by the compile_once test: its
+// library is opened with a random id, which a node refuses (errc::wrong_device); an
+// application opens its library with its device identity's library_identity().
 void start_sync(photo_library& lib, bool run) {
     if (!run) return;
     const auto self = hsync::net::device_identity::beside(lib.path());
