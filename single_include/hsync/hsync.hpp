@@ -2520,11 +2520,14 @@ struct model_list {
             return true;
         }
     }
-
-    // hsync::library<> (no models) is allowed: it opens any library file for hsync's own
-    // bookkeeping (pairing, status, the log), as the command-line tool does.
-    static constexpr bool valid = check();
 };
+
+// Whether the model list passes every check; each failed check has asserted. Outside the
+// class, because clang evaluates a static member's initializer before the class's member
+// functions are defined. hsync::library<> (no models) is valid: it opens any library
+// file for hsync's own bookkeeping (pairing, status, the log), as the command-line tool does.
+template <class... Ms>
+inline constexpr bool model_list_valid = model_list<Ms...>::check();
 
 }  // namespace hsync::detail
 // ---- end hsync/detail/model_list.hpp ----
@@ -4729,7 +4732,7 @@ class replica;
 template <class... Ms>
 class library {
     using models = detail::model_list<Ms...>;
-    static_assert(models::valid, "hsync: this library's model list is invalid; the first error above says why");
+    static_assert(detail::model_list_valid<Ms...>, "hsync: this library's model list is invalid; the first error above says why");
 
 public:
     // The handle passed to with_tx: hsync writes and raw SQL in one transaction.

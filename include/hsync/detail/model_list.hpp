@@ -124,10 +124,13 @@ struct model_list {
             return true;
         }
     }
-
-    // hsync::library<> (no models) is allowed: it opens any library file for hsync's own
-    // bookkeeping (pairing, status, the log), as the command-line tool does.
-    static constexpr bool valid = check();
 };
+
+// Whether the model list passes every check; each failed check has asserted. Outside the
+// class, because clang evaluates a static member's initializer before the class's member
+// functions are defined. hsync::library<> (no models) is valid: it opens any library
+// file for hsync's own bookkeeping (pairing, status, the log), as the command-line tool does.
+template <class... Ms>
+inline constexpr bool model_list_valid = model_list<Ms...>::check();
 
 }  // namespace hsync::detail

@@ -54,7 +54,7 @@ class replica;
 template <class... Ms>
 class library {
     using models = detail::model_list<Ms...>;
-    static_assert(models::valid, "hsync: this library's model list is invalid; the first error above says why");
+    static_assert(detail::model_list_valid<Ms...>, "hsync: this library's model list is invalid; the first error above says why");
 
 public:
     // The handle passed to with_tx: hsync writes and raw SQL in one transaction.
