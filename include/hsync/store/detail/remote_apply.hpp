@@ -37,18 +37,18 @@ public:
 
     // Shared log entries, in model reference order (a record before what refers to it).
     apply_result shared_changes(std::span<const shared_entry> entries) {
-        return apply_each(entries, [this](auto t, const shared_entry& e) { return apply_shared_to<typename decltype(t)::type>(e); });
+        return apply_each(entries, [&](auto t, const shared_entry& e) { return apply_shared_to<typename decltype(t)::type>(e); });
     }
 
     // Device-owned states from their owners (or relayed), in model reference order.
     apply_result states(std::span<const state_record> records) {
-        return apply_each(records, [this](auto t, const state_record& r) { return apply_state_to<typename decltype(t)::type>(r); });
+        return apply_each(records, [&](auto t, const state_record& r) { return apply_state_to<typename decltype(t)::type>(r); });
     }
 
     // Snapshots of shared records (per-field last-writer-wins with each field's HLC).
     apply_result snapshots(std::span<const shared_snapshot> records) {
         const apply_result result =
-            apply_each(records, [this](auto t, const shared_snapshot& r) { return apply_snapshot_to<typename decltype(t)::type>(r); });
+            apply_each(records, [&](auto t, const shared_snapshot& r) { return apply_snapshot_to<typename decltype(t)::type>(r); });
         // This device's log now lacks the entries behind these rows: serve its own history
         // up to here as snapshots too.
         s_.raise_log_floor(s_.seq);
