@@ -7978,6 +7978,8 @@ namespace detail {
 template <class Library>
 void adopt_legacy_pairings(Library& lib) {
     if (lib.read_only()) return;
+    // Most files never had the table: find out with a read, not a write transaction.
+    if (!lib.read([](SQLite::Database& db) { return db.tableExists("hsync_paired_devices"); })) return;
     lib.with_tx([&](auto& tx) {
         if (!tx.database().tableExists("hsync_paired_devices")) return;
         SQLite::Statement select(tx.database(), "SELECT device_id FROM hsync_paired_devices");
