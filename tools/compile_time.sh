@@ -69,5 +69,6 @@ echo "| translation unit | -O0 (CPU s) | its dependencies alone, -O0 | ratio | -
 echo "|---|---|---|---|---|---|---|"
 row "\`hsync/hsync.hpp\`, the seven seed models and their \`net::node\` (\`$all_tu\`)" "$scratch/deps_all.cpp" "$all_tu"
 row "the same without the node (\`-DHSYNC_COMPILE_TIME_NO_NODE\`)" "$scratch/deps_all.cpp" -DHSYNC_COMPILE_TIME_NO_NODE "$all_tu"
-row "\`hsync/library.hpp\` and the seven models: a file that commits, updates, removes, queries and hears (\`$app_tu\`)" "$scratch/deps_library.cpp" "$app_tu"
-row "\`hsync/net.hpp\`: the one file that compiles the node (\`HSYNC_INSTANTIATE_NODE\`, \`$node_tu\`)" "$scratch/deps_net.cpp" "$node_tu"
+row "\`hsync/library.hpp\` and the seven models: a file that commits, updates, removes, queries and hears, the library compiled in another file (\`HSYNC_EXTERN_LIBRARY\`, \`$app_tu\`)" "$scratch/deps_library.cpp" "$app_tu"
+row "the same file compiling the library itself (no \`HSYNC_EXTERN_LIBRARY\`: \`-DHSYNC_COMPILE_TIME_LIBRARY_HERE\`)" "$scratch/deps_library.cpp" -DHSYNC_COMPILE_TIME_LIBRARY_HERE "$app_tu"
+row "\`hsync/net.hpp\`: the one file that compiles the library and the node (\`HSYNC_INSTANTIATE_LIBRARY\`, \`HSYNC_INSTANTIATE_NODE\`, \`$node_tu\`)" "$scratch/deps_net.cpp" "$node_tu"

@@ -2,7 +2,7 @@
 // hsync, the light entry: declare models and keep them in a library file. Commit, update,
 // remove, read, and hear of changes; no network, no Asio, no OpenSSL. Files of an
 // application that only commit and read include this; the one that syncs includes
-// hsync/net.hpp (docs/getting-started.md, "Compile the node once").
+// hsync/net.hpp (docs/getting-started.md, "Compile the library and the node once").
 
 #include <hsync/version.hpp>
 
@@ -21,3 +21,11 @@
 #include <hsync/store/library.hpp>
 #include <hsync/store/options.hpp>
 #include <hsync/store/replica.hpp>
+
+// Compile a library's machinery once per application instead of in every file that uses
+// it (docs/getting-started.md, "Compile the library once"):
+// HSYNC_EXTERN_LIBRARY(my_library) next to the library's type alias, in a header every
+// file includes; HSYNC_INSTANTIATE_LIBRARY(my_library) in one .cpp. Both are optional.
+#define HSYNC_EXTERN_LIBRARY(Library) extern template struct ::hsync::detail::library_impl<Library>
+
+#define HSYNC_INSTANTIATE_LIBRARY(Library) template struct ::hsync::detail::library_impl<Library>

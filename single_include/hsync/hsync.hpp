@@ -12,7 +12,7 @@
 // hsync, the light entry: declare models and keep them in a library file. Commit, update,
 // remove, read, and hear of changes; no network, no Asio, no OpenSSL. Files of an
 // application that only commit and read include this; the one that syncs includes
-// hsync/net.hpp (docs/getting-started.md, "Compile the node once").
+// hsync/net.hpp (docs/getting-started.md, "Compile the library and the node once").
 
 
 // ---- begin hsync/version.hpp ----
@@ -2362,17 +2362,76 @@ struct apply_result {
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <iterator>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+
+
+// ---- begin hsync/detail/function_ref.hpp ----
+// A non-owning reference to a callable, as C++26's std::function_ref: what crosses from
+// a typed wrapper to code compiled once for all models (store/detail/library_impl.hpp),
+// without allocating and without a template parameter per caller.
+
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace hsync::detail {
+
+template <class Signature>
+class function_ref;
+
+template <class R, class... Args>
+class function_ref<R(Args...)> {
+public:
+    // The callable must outlive the call it is passed to; a function_ref is a parameter type.
+    template <class F>
+        requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> && std::is_invocable_r_v<R, F&, Args...>)
+    function_ref(F&& f) noexcept  // NOLINT(google-explicit-constructor): converts like a function parameter
+        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* o, Args... args) -> R {
+              return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<Args>(args)...);
+          }) {}
+
+    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+private:
+    void* object_;
+    R (*call_)(void*, Args...);
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/function_ref.hpp ----
+
+// ---- begin hsync/store/detail/library_impl.hpp ----
+// What library<Ms...> does, behind a model index and untyped pointers: one function per
+// operation for all the models, instead of one per model and per calling file. The typed
+// wrappers in store/library.hpp are a few lines each; the work is here.
+//
+// Its member functions are defined out of the class, so that an application can compile
+// them once: HSYNC_EXTERN_LIBRARY(L) where the library type is declared (every other file
+// then only declares them), HSYNC_INSTANTIATE_LIBRARY(L) in one .cpp (hsync/library.hpp,
+// docs/getting-started.md). Without the pair, each file that uses a library compiles
+// these functions itself, as it would any template.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <sqlite3.h>
 
 
 // ---- begin hsync/store/detail/library_state.hpp ----
@@ -2381,6 +2440,7 @@ struct apply_result {
 // local writes, the apply side and the history pages all work on this one object, and
 // the small steps they share (a seq, a timestamp, a tombstone, an event) live here.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -2448,6 +2508,23 @@ struct model_list {
             }(),
             ...);
         return cycle ? no_rank : r;
+    }
+
+    // M's position in the list (size when M is not in it): how code compiled once for all
+    // models (store/detail/library_impl.hpp) is told which model a call is about.
+    template <class M>
+    static constexpr std::size_t index_of = [] {
+        constexpr bool same[] = {std::is_same_v<M, Ms>..., false};
+        std::size_t i = 0;
+        while (i < sizeof...(Ms) && !same[i]) ++i;
+        return i;
+    }();
+
+    // Calls f(std::type_identity<M>{}) for the model at `index`; false if there is none.
+    template <class F>
+    static bool visit(std::size_t index, F&& f) {
+        std::size_t i = 0;
+        return ((i++ == index ? (f(std::type_identity<Ms>{}), true) : false) || ...);
     }
 
     // Calls f(boost::hana::type_c<M>) for the model named `name`; false if there is none.
@@ -3448,19 +3525,17 @@ public:
     }
 
     // Rows matching an SQL tail ("WHERE ... ORDER BY ..."), with its parameters bound
-    // by `bind(sqlite3_stmt*)`; `seen(M&, seq)` is called on each with its row's seq.
-    template <class Bind, class Seen>
-    std::vector<M> select(std::string_view tail, Bind&& bind, Seen&& seen) {
+    // by `bind(sqlite3_stmt*)`; `take(M&, seq)` gets each row's record, to keep or move
+    // from, with its row's seq.
+    template <class Bind, class Take>
+    void select(std::string_view tail, Bind&& bind, Take&& take) {
         statement stmt(db_, select_prefix_ + " " + std::string(tail));
         statement_use use(stmt);
         bind(use.get());
-        std::vector<M> out;
         while (use.step()) {
             auto row = read_row(use.get());
-            seen(row.value, row.seq);
-            out.push_back(std::move(row.value));
+            take(row.value, row.seq);
         }
-        return out;
     }
 
     static std::string column_label(std::string_view field) {
@@ -4101,8 +4176,10 @@ namespace hsync::detail {
 template <class... Ms>
 struct library_state {
     using models = model_list<Ms...>;
-    template <class M>
-    using callbacks = std::shared_ptr<const std::vector<std::function<void(const change<M>&)>>>;
+    // A model's event handlers, each taking a const change<M>* as const void*: one type for
+    // every model, so that the event plumbing is compiled once, not once per model. The list
+    // is replaced, never changed, so that a delivery in progress keeps the one it started with.
+    using callbacks = std::shared_ptr<const std::vector<std::function<void(const void*)>>>;
     using outgoing_listener = std::function<void(const outgoing_changes&)>;
 
     struct tables_type {
@@ -4182,7 +4259,7 @@ struct library_state {
     // Queues the event of a change of M, delivered after the transaction commits.
     template <class M>
     void announce(change_type type, change_origin origin, const uuid& id, const M& value, const hlc& stamp) {
-        const auto& slot = std::get<callbacks<M>>(subscribers);
+        const auto& slot = subscribers[models::template index_of<M>];
         if (!slot || slot->empty()) return;
         change<M> c{type, origin, record_id{id}, value, stamp};
         // The value of an insert or update is the version just written (seq): a handler
@@ -4192,7 +4269,7 @@ struct library_state {
             kept_versions.note_read(seq);
         }
         pending.events.emplace_back([subscribers = slot, c = std::move(c)] {
-            for (const auto& cb : *subscribers) cb(c);
+            for (const auto& cb : *subscribers) cb(&c);
         });
     }
 
@@ -4238,7 +4315,7 @@ struct library_state {
     hlc clock_at_begin{};             // the clock when the open transaction began
     std::uint64_t log_floor = 0;      // the log was pruned up to here
     pending_changes pending;
-    std::tuple<callbacks<Ms>...> subscribers;
+    std::array<callbacks, sizeof...(Ms)> subscribers;  // by model index
     std::shared_ptr<outgoing_listener> listener;  // the sync engine, when one is attached
 
 private:
@@ -4713,9 +4790,15 @@ decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
 }  // namespace hsync::detail
 // ---- end hsync/store/detail/transactions.hpp ----
 
+// ---- begin hsync/store/library_status.hpp ----
+// hsync::library_status: where a library stands, for a status line or a test.
+
+#include <cstddef>
+#include <cstdint>
+
+
 namespace hsync {
 
-// Where a library stands, for a status line or a test.
 struct library_status {
     uuid device_id;
     uuid library_id;
@@ -4726,6 +4809,170 @@ struct library_status {
     bool read_only = false;
 };
 
+}  // namespace hsync
+// ---- end hsync/store/library_status.hpp ----
+
+namespace hsync {
+template <class... Ms>
+class library;
+}
+
+namespace hsync::detail {
+
+template <class Library>
+struct library_impl;
+
+template <class... Ms>
+struct library_impl<library<Ms...>> {
+    using state = library_state<Ms...>;
+    using models = model_list<Ms...>;
+
+    struct close_state {
+        void operator()(state* s) const noexcept { library_impl::close(s); }
+    };
+    using state_ptr = std::unique_ptr<state, close_state>;
+
+    static state_ptr open(const std::filesystem::path& path, const identity& id, library_options options);
+    static void close(state* s) noexcept;
+    static library_status status(state& s);
+
+    // body() in a transaction (a savepoint inside one); its events are delivered after
+    // it commits. run_read: body() in a read transaction.
+    static void run_transaction(state& s, function_ref<void()> body);
+    static void run_read(state& s, function_ref<void()> body);
+
+    // Inside a transaction: record points to the model at index `model`.
+    static std::uint64_t commit(state& s, std::size_t model, const void* record);
+    static void remove(state& s, std::size_t model, const uuid& id);
+    // After the transaction: the copy committed is now of version `made`.
+    static void remark(state& s, std::size_t model, const void* record, std::uint64_t made);
+
+    // Reads: find moves the stored record into *out (an M) and says whether there was one.
+    static bool find(state& s, std::size_t model, const uuid& id, void* out);
+    static bool is_deleted(state& s, std::size_t model, const uuid& id);
+    // Rows matching an SQL tail; take(void* record) gets each, an M to move from.
+    static void select(state& s, std::size_t model, const std::string& tail, function_ref<void(sqlite3_stmt*)> bind,
+                       function_ref<void(void*)> take);
+
+    // Adds an event handler of the model at `model`; it receives a const change<M>*.
+    static void subscribe(state& s, std::size_t model, std::function<void(const void*)> handler);
+
+private:
+    template <class F>
+    static void visit(std::size_t model, F&& f) {
+        models::visit(model, std::forward<F>(f));
+    }
+};
+
+template <class... Ms>
+typename library_impl<library<Ms...>>::state_ptr library_impl<library<Ms...>>::open(const std::filesystem::path& path,
+                                                                                    const identity& id,
+                                                                                    library_options options) {
+    return state_ptr(new state(path, id, std::move(options)));
+}
+
+template <class... Ms>
+void library_impl<library<Ms...>>::close(state* s) noexcept {
+    delete s;
+}
+
+template <class... Ms>
+library_status library_impl<library<Ms...>>::status(state& s) {
+    std::lock_guard lock(s.mutex);
+    return library_status{s.device_id(), s.file.library_id(), s.committed_seq,    s.tables->log.size(),
+                          s.log_floor,   s.clock.last(),      s.options.read_only};
+}
+
+template <class... Ms>
+void library_impl<library<Ms...>>::run_transaction(state& s, function_ref<void()> body) {
+    struct no_handle {};
+    no_handle h;
+    auto fn = [&](no_handle&) { body(); };
+    detail::run_transaction(s, h, fn);
+}
+
+template <class... Ms>
+void library_impl<library<Ms...>>::run_read(state& s, function_ref<void()> body) {
+    auto fn = [&](SQLite::Database&) { body(); };
+    run_read_transaction(s, fn);
+}
+
+template <class... Ms>
+std::uint64_t library_impl<library<Ms...>>::commit(state& s, std::size_t model, const void* record) {
+    std::uint64_t made = 0;
+    visit(model, [&](auto t) {
+        using M = typename decltype(t)::type;
+        made = local_writes<Ms...>(s).commit(*static_cast<const M*>(record));
+    });
+    return made;
+}
+
+template <class... Ms>
+void library_impl<library<Ms...>>::remove(state& s, std::size_t model, const uuid& id) {
+    visit(model, [&](auto t) { local_writes<Ms...>(s).template remove<typename decltype(t)::type>(id); });
+}
+
+template <class... Ms>
+void library_impl<library<Ms...>>::remark(state& s, std::size_t model, const void* record, std::uint64_t made) {
+    visit(model, [&](auto t) {
+        using M = typename decltype(t)::type;
+        local_writes<Ms...>(s).remark(*static_cast<const M*>(record), made);
+    });
+}
+
+template <class... Ms>
+bool library_impl<library<Ms...>>::find(state& s, std::size_t model, const uuid& id, void* out) {
+    bool found = false;
+    visit(model, [&](auto t) {
+        using M = typename decltype(t)::type;
+        std::lock_guard lock(s.mutex);
+        auto row = s.template store<M>().find(id);
+        if (!row) return;
+        s.mark_read(row->value, row->seq);
+        *static_cast<M*>(out) = std::move(row->value);
+        found = true;
+    });
+    return found;
+}
+
+template <class... Ms>
+bool library_impl<library<Ms...>>::is_deleted(state& s, std::size_t model, const uuid& id) {
+    bool deleted = false;
+    visit(model, [&](auto t) {
+        std::lock_guard lock(s.mutex);
+        deleted = s.tables->tombs.find(model_traits<typename decltype(t)::type>::name, id).has_value();
+    });
+    return deleted;
+}
+
+template <class... Ms>
+void library_impl<library<Ms...>>::select(state& s, std::size_t model, const std::string& tail,
+                                          function_ref<void(sqlite3_stmt*)> bind, function_ref<void(void*)> take) {
+    visit(model, [&](auto t) {
+        using M = typename decltype(t)::type;
+        std::lock_guard lock(s.mutex);
+        s.template store<M>().select(tail, bind, [&](M& m, std::uint64_t version) {
+            s.mark_read(m, version);
+            take(&m);
+        });
+    });
+}
+
+template <class... Ms>
+void library_impl<library<Ms...>>::subscribe(state& s, std::size_t model, std::function<void(const void*)> handler) {
+    using list = std::vector<std::function<void(const void*)>>;
+    std::lock_guard lock(s.mutex);
+    auto& slot = s.subscribers.at(model);
+    auto next = slot ? std::make_shared<list>(*slot) : std::make_shared<list>();
+    next->push_back(std::move(handler));
+    slot = std::move(next);
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/library_impl.hpp ----
+
+namespace hsync {
+
 template <class... Ms>
 class replica;
 
@@ -4733,6 +4980,7 @@ template <class... Ms>
 class library {
     using models = detail::model_list<Ms...>;
     static_assert(detail::model_list_valid<Ms...>, "hsync: this library's model list is invalid; the first error above says why");
+    using impl = detail::library_impl<library>;
 
 public:
     // The handle passed to with_tx: hsync writes and raw SQL in one transaction.
@@ -4740,14 +4988,14 @@ public:
     public:
         template <class M>
         void commit(const M& m) {
-            lib_.writes().commit(m);
+            impl::commit(*lib_.state_, index_of<M>(), &m);
         }
         template <class M>
         void remove(const uuid& id) {
-            lib_.writes().template remove<M>(id);
+            impl::remove(*lib_.state_, index_of<M>(), id);
         }
-        void exec(const std::string& sql) { lib_.state_.db().exec(sql); }
-        SQLite::Database& database() noexcept { return lib_.state_.db(); }
+        void exec(const std::string& sql) { lib_.state_->db().exec(sql); }
+        SQLite::Database& database() noexcept { return lib_.state_->db(); }
 
     private:
         friend class library;
@@ -4759,21 +5007,17 @@ public:
     // a second opener, in this process or another, gets errc::library_in_use. With
     // options.read_only, opens an existing file to look at, without the lock.
     library(const std::filesystem::path& path, const identity& id, library_options options = {})
-        : state_(path, id, std::move(options)) {}
+        : state_(impl::open(path, id, std::move(options))) {}
 
     library(const library&) = delete;
     library& operator=(const library&) = delete;
 
-    const uuid& device_id() const noexcept { return state_.device_id(); }
-    const uuid& library_id() const noexcept { return state_.file.library_id(); }
-    const std::filesystem::path& path() const noexcept { return state_.file.path(); }
-    bool read_only() const noexcept { return state_.options.read_only; }
+    const uuid& device_id() const noexcept { return state_->device_id(); }
+    const uuid& library_id() const noexcept { return state_->file.library_id(); }
+    const std::filesystem::path& path() const noexcept { return state_->file.path(); }
+    bool read_only() const noexcept { return state_->options.read_only; }
 
-    library_status status() {
-        std::lock_guard lock(state_.mutex);
-        return library_status{device_id(),        library_id(),     state_.committed_seq, state_.tables->log.size(),
-                              state_.log_floor,   state_.clock.last(), read_only()};
-    }
+    library_status status() { return impl::status(*state_); }
 
     // The models, as boost::hana types, for code that visits each: hana::for_each(
     // library::model_types(), [](auto t) { using M = typename decltype(t)::type; ... }).
@@ -4791,12 +5035,13 @@ public:
     // it after the read. A record the application built itself is written whole.
     template <class M>
     void commit(const M& m) {
+        const std::size_t model = index_of<M>();
         std::uint64_t made = 0;
         const bool outermost = with_tx([&](transaction&) {
-            made = writes().commit(m);
-            return state_.depth == 1;
+            made = impl::commit(*state_, model, &m);
+            return state_->depth == 1;
         });
-        if (outermost) writes().remark(m, made);
+        if (outermost) impl::remark(*state_, model, &m, made);
     }
 
     // Reads the record, lets fn change it and commits the change, in one transaction:
@@ -4805,53 +5050,56 @@ public:
     template <class M, class F>
     M update(const uuid& id, F&& fn) {
         static_assert(std::is_invocable_v<F&, M&>, "hsync: update<M>(id, fn): fn must take an M& to change");
+        const std::size_t model = index_of<M>();
         std::uint64_t made = 0;
-        std::optional<M> result;
+        M current{};
         const bool outermost = with_tx([&](transaction&) {
-            auto current = get<M>(id);
-            if (!current) {
-                if (state_.tables->tombs.find(model_traits<M>::name, id)) {
+            if (!impl::find(*state_, model, id, &current)) {
+                if (impl::is_deleted(*state_, model, id)) {
                     detail::refuse<M>(errc::record_deleted, id, "this record was deleted, and deletes are final");
                 }
                 detail::refuse<M>(errc::not_found, id, "no such record to update");
             }
-            fn(*current);
-            if (!(detail::id_of(*current) == id)) {
+            fn(current);
+            if (!(detail::id_of(current) == id)) {
                 detail::refuse<M>(errc::invalid_change, id, "update's function changed the record id");
             }
-            made = writes().commit(*current);
-            result = std::move(current);
-            return state_.depth == 1;
+            made = impl::commit(*state_, model, &current);
+            return state_->depth == 1;
         });
-        if (outermost) writes().remark(*result, made);
-        return std::move(*result);
+        if (outermost) impl::remark(*state_, model, &current, made);
+        return current;
     }
 
     // Deletes a record: a tombstone (and a log entry for a shared record). Deletes are
     // final; removing a record that is already deleted does nothing.
     template <class M>
     void remove(const uuid& id) {
-        with_tx([&](transaction&) { writes().template remove<M>(id); });
+        const std::size_t model = index_of<M>();
+        with_tx([&](transaction&) { impl::remove(*state_, model, id); });
     }
 
     // Many records of one model, in one transaction. For records of several models in
     // one transaction, commit each inside with_tx.
     template <class Range>
     void commit_batch(const Range& records) {
+        using M = std::remove_cvref_t<decltype(*std::begin(records))>;
+        const std::size_t model = index_of<M>();
         std::vector<std::uint64_t> made;
         const bool outermost = with_tx([&](transaction&) {
-            for (const auto& m : records) made.push_back(writes().commit(m));
-            return state_.depth == 1;
+            for (const auto& m : records) made.push_back(impl::commit(*state_, model, &m));
+            return state_->depth == 1;
         });
         if (!outermost) return;
         std::size_t i = 0;
-        for (const auto& m : records) writes().remark(m, made[i++]);
+        for (const auto& m : records) impl::remark(*state_, model, &m, made[i++]);
     }
 
     template <class M, class Range>
     void remove_batch(const Range& ids) {
+        const std::size_t model = index_of<M>();
         with_tx([&](transaction&) {
-            for (const auto& id : ids) writes().template remove<M>(id);
+            for (const auto& id : ids) impl::remove(*state_, model, id);
         });
     }
 
@@ -4860,7 +5108,7 @@ public:
     template <class F>
     decltype(auto) with_tx(F&& fn) {
         transaction t(*this);
-        return detail::run_transaction(state_, t, fn);
+        return run(impl::run_transaction, [&]() -> decltype(auto) { return fn(t); });
     }
 
     // ---- reads --------------------------------------------------------------------
@@ -4870,16 +5118,14 @@ public:
     // process's included). fn must not write: hsync's writes inside throw errc::read_only.
     template <class F>
     decltype(auto) read(F&& fn) {
-        return detail::run_read_transaction(state_, fn);
+        return run(impl::run_read, [&]() -> decltype(auto) { return fn(state_->db()); });
     }
 
     template <class M>
     std::optional<M> get(const uuid& id) {
-        std::lock_guard lock(state_.mutex);
-        auto row = state_.template store<M>().find(id);
-        if (!row) return std::nullopt;
-        state_.mark_read(row->value, row->seq);
-        return std::move(row->value);
+        std::optional<M> found(std::in_place);
+        if (!impl::find(*state_, index_of<M>(), id, &*found)) found.reset();
+        return found;
     }
 
     template <class M>
@@ -4891,14 +5137,15 @@ public:
     // Parameters may be any supported field type or a string.
     template <class M, class... Args>
     std::vector<M> query(const std::string& tail, const Args&... args) {
-        std::lock_guard lock(state_.mutex);
-        return state_.template store<M>().select(
-            tail,
+        std::vector<M> out;
+        impl::select(
+            *state_, index_of<M>(), tail,
             [&]([[maybe_unused]] sqlite3_stmt* s) {
                 int index = 1;
                 (bind_parameter(s, index++, args), ...);
             },
-            [&](M& m, std::uint64_t version) { state_.mark_read(m, version); });
+            [&](void* m) { out.push_back(std::move(*static_cast<M*>(m))); });
+        return out;
     }
 
     // ---- events -------------------------------------------------------------------
@@ -4906,19 +5153,36 @@ public:
     // Calls back after each committed local change or applied remote change of M.
     template <class M, class F>
     void on(F&& callback) {
-        static_assert(models::template contains<M>, "hsync: on<M>: M is not a model of this library");
-        using list = std::vector<std::function<void(const change<M>&)>>;
-        std::lock_guard lock(state_.mutex);
-        auto& slot = std::get<typename detail::library_state<Ms...>::template callbacks<M>>(state_.subscribers);
-        auto next = slot ? std::make_shared<list>(*slot) : std::make_shared<list>();
-        next->emplace_back(std::forward<F>(callback));
-        slot = std::move(next);
+        static_assert(std::is_invocable_v<std::decay_t<F>&, const change<M>&>,
+                      "hsync: on<M>(callback): callback must take a const hsync::change<M>&");
+        impl::subscribe(*state_, index_of<M>(),
+                        [cb = std::decay_t<F>(std::forward<F>(callback))](const void* c) mutable {
+                            cb(*static_cast<const change<M>*>(c));
+                        });
     }
 
 private:
     friend class replica<Ms...>;
 
-    detail::local_writes<Ms...> writes() noexcept { return detail::local_writes<Ms...>(state_); }
+    // M's index in the model list, for the functions compiled once for all models.
+    template <class M>
+    static constexpr std::size_t index_of() {
+        static_assert(models::template contains<M>, "hsync: M is not a model of this library; add it to hsync::library<...>");
+        return models::template index_of<M>;
+    }
+
+    // Runs body() through one of impl's runners and returns what body returns, by value.
+    template <class Body>
+    decltype(auto) run(void (*runner)(typename impl::state&, detail::function_ref<void()>), Body&& body) {
+        using result_type = std::invoke_result_t<Body&>;
+        if constexpr (std::is_void_v<result_type>) {
+            runner(*state_, body);
+        } else {
+            std::optional<std::remove_cvref_t<result_type>> result;
+            runner(*state_, [&] { result.emplace(body()); });
+            return std::remove_cvref_t<result_type>(std::move(*result));
+        }
+    }
 
     // ---- query parameters ---------------------------------------------------------
 
@@ -4932,7 +5196,7 @@ private:
         }
     }
 
-    detail::library_state<Ms...> state_;
+    typename impl::state_ptr state_;
 };
 
 }  // namespace hsync
@@ -5446,7 +5710,7 @@ class replica {
     using state = detail::library_state<Ms...>;
 
 public:
-    explicit replica(library<Ms...>& lib) noexcept : s_(lib.state_) {}
+    explicit replica(library<Ms...>& lib) noexcept : s_(*lib.state_) {}
 
     // ---- who this is ------------------------------------------------------------------
 
@@ -5636,6 +5900,14 @@ replica(library<Ms...>&) -> replica<Ms...>;
 
 }  // namespace hsync
 // ---- end hsync/store/replica.hpp ----
+
+// Compile a library's machinery once per application instead of in every file that uses
+// it (docs/getting-started.md, "Compile the library once"):
+// HSYNC_EXTERN_LIBRARY(my_library) next to the library's type alias, in a header every
+// file includes; HSYNC_INSTANTIATE_LIBRARY(my_library) in one .cpp. Both are optional.
+#define HSYNC_EXTERN_LIBRARY(Library) extern template struct ::hsync::detail::library_impl<Library>
+
+#define HSYNC_INSTANTIATE_LIBRARY(Library) template struct ::hsync::detail::library_impl<Library>
 // ---- end hsync/library.hpp ----
 
 // ---- begin hsync/net.hpp ----

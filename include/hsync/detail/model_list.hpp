@@ -54,6 +54,23 @@ struct model_list {
         return cycle ? no_rank : r;
     }
 
+    // M's position in the list (size when M is not in it): how code compiled once for all
+    // models (store/detail/library_impl.hpp) is told which model a call is about.
+    template <class M>
+    static constexpr std::size_t index_of = [] {
+        constexpr bool same[] = {std::is_same_v<M, Ms>..., false};
+        std::size_t i = 0;
+        while (i < sizeof...(Ms) && !same[i]) ++i;
+        return i;
+    }();
+
+    // Calls f(std::type_identity<M>{}) for the model at `index`; false if there is none.
+    template <class F>
+    static bool visit(std::size_t index, F&& f) {
+        std::size_t i = 0;
+        return ((i++ == index ? (f(std::type_identity<Ms>{}), true) : false) || ...);
+    }
+
     // Calls f(boost::hana::type_c<M>) for the model named `name`; false if there is none.
     template <class F>
     static bool dispatch(std::string_view name, F&& f) {

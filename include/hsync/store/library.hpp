@@ -11,12 +11,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <iterator>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -26,27 +25,16 @@
 #include <hsync/core/error.hpp>
 #include <hsync/core/hlc.hpp>
 #include <hsync/core/uuid.hpp>
+#include <hsync/detail/function_ref.hpp>
 #include <hsync/detail/sqlite_codec.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/store/change.hpp>
-#include <hsync/store/detail/library_state.hpp>
-#include <hsync/store/detail/local_writes.hpp>
+#include <hsync/store/detail/library_impl.hpp>
 #include <hsync/store/detail/records.hpp>
-#include <hsync/store/detail/transactions.hpp>
+#include <hsync/store/library_status.hpp>
 #include <hsync/store/options.hpp>
 
 namespace hsync {
-
-// Where a library stands, for a status line or a test.
-struct library_status {
-    uuid device_id;
-    uuid library_id;
-    std::uint64_t seq = 0;          // the last committed change's sequence number
-    std::size_t log_entries = 0;    // shared changes kept to serve to peers
-    std::uint64_t log_floor = 0;    // history up to this seq is served as snapshots
-    hlc clock{};                    // the latest timestamp this device issued or saw
-    bool read_only = false;
-};
 
 template <class... Ms>
 class replica;
@@ -55,6 +43,7 @@ template <class... Ms>
 class library {
     using models = detail::model_list<Ms...>;
     static_assert(detail::model_list_valid<Ms...>, "hsync: this library's model list is invalid; the first error above says why");
+    using impl = detail::library_impl<library>;
 
 public:
     // The handle passed to with_tx: hsync writes and raw SQL in one transaction.
@@ -62,14 +51,14 @@ public:
     public:
         template <class M>
         void commit(const M& m) {
-            lib_.writes().commit(m);
+            impl::commit(*lib_.state_, index_of<M>(), &m);
         }
         template <class M>
         void remove(const uuid& id) {
-            lib_.writes().template remove<M>(id);
+            impl::remove(*lib_.state_, index_of<M>(), id);
         }
-        void exec(const std::string& sql) { lib_.state_.db().exec(sql); }
-        SQLite::Database& database() noexcept { return lib_.state_.db(); }
+        void exec(const std::string& sql) { lib_.state_->db().exec(sql); }
+        SQLite::Database& database() noexcept { return lib_.state_->db(); }
 
     private:
         friend class library;
@@ -81,21 +70,17 @@ public:
     // a second opener, in this process or another, gets errc::library_in_use. With
     // options.read_only, opens an existing file to look at, without the lock.
     library(const std::filesystem::path& path, const identity& id, library_options options = {})
-        : state_(path, id, std::move(options)) {}
+        : state_(impl::open(path, id, std::move(options))) {}
 
     library(const library&) = delete;
     library& operator=(const library&) = delete;
 
-    const uuid& device_id() const noexcept { return state_.device_id(); }
-    const uuid& library_id() const noexcept { return state_.file.library_id(); }
-    const std::filesystem::path& path() const noexcept { return state_.file.path(); }
-    bool read_only() const noexcept { return state_.options.read_only; }
+    const uuid& device_id() const noexcept { return state_->device_id(); }
+    const uuid& library_id() const noexcept { return state_->file.library_id(); }
+    const std::filesystem::path& path() const noexcept { return state_->file.path(); }
+    bool read_only() const noexcept { return state_->options.read_only; }
 
-    library_status status() {
-        std::lock_guard lock(state_.mutex);
-        return library_status{device_id(),        library_id(),     state_.committed_seq, state_.tables->log.size(),
-                              state_.log_floor,   state_.clock.last(), read_only()};
-    }
+    library_status status() { return impl::status(*state_); }
 
     // The models, as boost::hana types, for code that visits each: hana::for_each(
     // library::model_types(), [](auto t) { using M = typename decltype(t)::type; ... }).
@@ -113,12 +98,13 @@ public:
     // it after the read. A record the application built itself is written whole.
     template <class M>
     void commit(const M& m) {
+        const std::size_t model = index_of<M>();
         std::uint64_t made = 0;
         const bool outermost = with_tx([&](transaction&) {
-            made = writes().commit(m);
-            return state_.depth == 1;
+            made = impl::commit(*state_, model, &m);
+            return state_->depth == 1;
         });
-        if (outermost) writes().remark(m, made);
+        if (outermost) impl::remark(*state_, model, &m, made);
     }
 
     // Reads the record, lets fn change it and commits the change, in one transaction:
@@ -127,53 +113,56 @@ public:
     template <class M, class F>
     M update(const uuid& id, F&& fn) {
         static_assert(std::is_invocable_v<F&, M&>, "hsync: update<M>(id, fn): fn must take an M& to change");
+        const std::size_t model = index_of<M>();
         std::uint64_t made = 0;
-        std::optional<M> result;
+        M current{};
         const bool outermost = with_tx([&](transaction&) {
-            auto current = get<M>(id);
-            if (!current) {
-                if (state_.tables->tombs.find(model_traits<M>::name, id)) {
+            if (!impl::find(*state_, model, id, &current)) {
+                if (impl::is_deleted(*state_, model, id)) {
                     detail::refuse<M>(errc::record_deleted, id, "this record was deleted, and deletes are final");
                 }
                 detail::refuse<M>(errc::not_found, id, "no such record to update");
             }
-            fn(*current);
-            if (!(detail::id_of(*current) == id)) {
+            fn(current);
+            if (!(detail::id_of(current) == id)) {
                 detail::refuse<M>(errc::invalid_change, id, "update's function changed the record id");
             }
-            made = writes().commit(*current);
-            result = std::move(current);
-            return state_.depth == 1;
+            made = impl::commit(*state_, model, &current);
+            return state_->depth == 1;
         });
-        if (outermost) writes().remark(*result, made);
-        return std::move(*result);
+        if (outermost) impl::remark(*state_, model, &current, made);
+        return current;
     }
 
     // Deletes a record: a tombstone (and a log entry for a shared record). Deletes are
     // final; removing a record that is already deleted does nothing.
     template <class M>
     void remove(const uuid& id) {
-        with_tx([&](transaction&) { writes().template remove<M>(id); });
+        const std::size_t model = index_of<M>();
+        with_tx([&](transaction&) { impl::remove(*state_, model, id); });
     }
 
     // Many records of one model, in one transaction. For records of several models in
     // one transaction, commit each inside with_tx.
     template <class Range>
     void commit_batch(const Range& records) {
+        using M = std::remove_cvref_t<decltype(*std::begin(records))>;
+        const std::size_t model = index_of<M>();
         std::vector<std::uint64_t> made;
         const bool outermost = with_tx([&](transaction&) {
-            for (const auto& m : records) made.push_back(writes().commit(m));
-            return state_.depth == 1;
+            for (const auto& m : records) made.push_back(impl::commit(*state_, model, &m));
+            return state_->depth == 1;
         });
         if (!outermost) return;
         std::size_t i = 0;
-        for (const auto& m : records) writes().remark(m, made[i++]);
+        for (const auto& m : records) impl::remark(*state_, model, &m, made[i++]);
     }
 
     template <class M, class Range>
     void remove_batch(const Range& ids) {
+        const std::size_t model = index_of<M>();
         with_tx([&](transaction&) {
-            for (const auto& id : ids) writes().template remove<M>(id);
+            for (const auto& id : ids) impl::remove(*state_, model, id);
         });
     }
 
@@ -182,7 +171,7 @@ public:
     template <class F>
     decltype(auto) with_tx(F&& fn) {
         transaction t(*this);
-        return detail::run_transaction(state_, t, fn);
+        return run(impl::run_transaction, [&]() -> decltype(auto) { return fn(t); });
     }
 
     // ---- reads --------------------------------------------------------------------
@@ -192,16 +181,14 @@ public:
     // process's included). fn must not write: hsync's writes inside throw errc::read_only.
     template <class F>
     decltype(auto) read(F&& fn) {
-        return detail::run_read_transaction(state_, fn);
+        return run(impl::run_read, [&]() -> decltype(auto) { return fn(state_->db()); });
     }
 
     template <class M>
     std::optional<M> get(const uuid& id) {
-        std::lock_guard lock(state_.mutex);
-        auto row = state_.template store<M>().find(id);
-        if (!row) return std::nullopt;
-        state_.mark_read(row->value, row->seq);
-        return std::move(row->value);
+        std::optional<M> found(std::in_place);
+        if (!impl::find(*state_, index_of<M>(), id, &*found)) found.reset();
+        return found;
     }
 
     template <class M>
@@ -213,14 +200,15 @@ public:
     // Parameters may be any supported field type or a string.
     template <class M, class... Args>
     std::vector<M> query(const std::string& tail, const Args&... args) {
-        std::lock_guard lock(state_.mutex);
-        return state_.template store<M>().select(
-            tail,
+        std::vector<M> out;
+        impl::select(
+            *state_, index_of<M>(), tail,
             [&]([[maybe_unused]] sqlite3_stmt* s) {
                 int index = 1;
                 (bind_parameter(s, index++, args), ...);
             },
-            [&](M& m, std::uint64_t version) { state_.mark_read(m, version); });
+            [&](void* m) { out.push_back(std::move(*static_cast<M*>(m))); });
+        return out;
     }
 
     // ---- events -------------------------------------------------------------------
@@ -228,19 +216,36 @@ public:
     // Calls back after each committed local change or applied remote change of M.
     template <class M, class F>
     void on(F&& callback) {
-        static_assert(models::template contains<M>, "hsync: on<M>: M is not a model of this library");
-        using list = std::vector<std::function<void(const change<M>&)>>;
-        std::lock_guard lock(state_.mutex);
-        auto& slot = std::get<typename detail::library_state<Ms...>::template callbacks<M>>(state_.subscribers);
-        auto next = slot ? std::make_shared<list>(*slot) : std::make_shared<list>();
-        next->emplace_back(std::forward<F>(callback));
-        slot = std::move(next);
+        static_assert(std::is_invocable_v<std::decay_t<F>&, const change<M>&>,
+                      "hsync: on<M>(callback): callback must take a const hsync::change<M>&");
+        impl::subscribe(*state_, index_of<M>(),
+                        [cb = std::decay_t<F>(std::forward<F>(callback))](const void* c) mutable {
+                            cb(*static_cast<const change<M>*>(c));
+                        });
     }
 
 private:
     friend class replica<Ms...>;
 
-    detail::local_writes<Ms...> writes() noexcept { return detail::local_writes<Ms...>(state_); }
+    // M's index in the model list, for the functions compiled once for all models.
+    template <class M>
+    static constexpr std::size_t index_of() {
+        static_assert(models::template contains<M>, "hsync: M is not a model of this library; add it to hsync::library<...>");
+        return models::template index_of<M>;
+    }
+
+    // Runs body() through one of impl's runners and returns what body returns, by value.
+    template <class Body>
+    decltype(auto) run(void (*runner)(typename impl::state&, detail::function_ref<void()>), Body&& body) {
+        using result_type = std::invoke_result_t<Body&>;
+        if constexpr (std::is_void_v<result_type>) {
+            runner(*state_, body);
+        } else {
+            std::optional<std::remove_cvref_t<result_type>> result;
+            runner(*state_, [&] { result.emplace(body()); });
+            return std::remove_cvref_t<result_type>(std::move(*result));
+        }
+    }
 
     // ---- query parameters ---------------------------------------------------------
 
@@ -254,7 +259,7 @@ private:
         }
     }
 
-    detail::library_state<Ms...> state_;
+    typename impl::state_ptr state_;
 };
 
 }  // namespace hsync

@@ -41,7 +41,7 @@ class replica {
     using state = detail::library_state<Ms...>;
 
 public:
-    explicit replica(library<Ms...>& lib) noexcept : s_(lib.state_) {}
+    explicit replica(library<Ms...>& lib) noexcept : s_(*lib.state_) {}
 
     // ---- who this is ------------------------------------------------------------------
 

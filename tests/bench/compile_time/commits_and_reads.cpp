@@ -1,17 +1,10 @@
 // Compile-time benchmark (tools/compile_time.sh): a file of an application that commits
-// and reads, including only the light entry hsync/library.hpp; the node is compiled in
-// another file (node_once.cpp). Compare with a TU of only the #include lines of the
-// dependencies that hsync/library.hpp includes.
-#include <hsync/library.hpp>
-
+// and reads, including only the light entry hsync/library.hpp; the library's machinery and
+// the node are compiled in another file (node_once.cpp). Compare with a TU of only the
+// #include lines of the dependencies that hsync/library.hpp includes.
 #include <filesystem>
 
-#include "seed_models.hpp"
-
-using photo_library = hsync::library<photos::Device, photos::Volume, photos::Location, photos::Entry, photos::Tag,
-                                     photos::Album, photos::UserMetadata>;
-
-void start_sync(photo_library& lib, bool run);  // node_once.cpp
+#include "photo_library.hpp"
 
 int main(int argc, char**) {
     const hsync::identity me{hsync::uuid::v4()};

@@ -1,13 +1,12 @@
 // Compile-time benchmark (tools/compile_time.sh): the one file of an application that
-// compiles the node of its library (HSYNC_INSTANTIATE_NODE) and starts it; the other
-// files include only hsync/library.hpp (commits_and_reads.cpp).
+// compiles its library's machinery (HSYNC_INSTANTIATE_LIBRARY) and its node
+// (HSYNC_INSTANTIATE_NODE), and starts the node; the other files include only
+// hsync/library.hpp (commits_and_reads.cpp).
 #include <hsync/net.hpp>
 
-#include "seed_models.hpp"
+#include "photo_library.hpp"
 
-using photo_library = hsync::library<photos::Device, photos::Volume, photos::Location, photos::Entry, photos::Tag,
-                                     photos::Album, photos::UserMetadata>;
-
+HSYNC_INSTANTIATE_LIBRARY(photo_library);
 HSYNC_INSTANTIATE_NODE(photo_library);
 
 // Instantiates what an application's sync file uses. Not run by the compile_once test: its

@@ -4,6 +4,7 @@
 // local writes, the apply side and the history pages all work on this one object, and
 // the small steps they share (a seq, a timestamp, a tombstone, an event) live here.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -42,8 +43,10 @@ namespace hsync::detail {
 template <class... Ms>
 struct library_state {
     using models = model_list<Ms...>;
-    template <class M>
-    using callbacks = std::shared_ptr<const std::vector<std::function<void(const change<M>&)>>>;
+    // A model's event handlers, each taking a const change<M>* as const void*: one type for
+    // every model, so that the event plumbing is compiled once, not once per model. The list
+    // is replaced, never changed, so that a delivery in progress keeps the one it started with.
+    using callbacks = std::shared_ptr<const std::vector<std::function<void(const void*)>>>;
     using outgoing_listener = std::function<void(const outgoing_changes&)>;
 
     struct tables_type {
@@ -123,7 +126,7 @@ struct library_state {
     // Queues the event of a change of M, delivered after the transaction commits.
     template <class M>
     void announce(change_type type, change_origin origin, const uuid& id, const M& value, const hlc& stamp) {
-        const auto& slot = std::get<callbacks<M>>(subscribers);
+        const auto& slot = subscribers[models::template index_of<M>];
         if (!slot || slot->empty()) return;
         change<M> c{type, origin, record_id{id}, value, stamp};
         // The value of an insert or update is the version just written (seq): a handler
@@ -133,7 +136,7 @@ struct library_state {
             kept_versions.note_read(seq);
         }
         pending.events.emplace_back([subscribers = slot, c = std::move(c)] {
-            for (const auto& cb : *subscribers) cb(c);
+            for (const auto& cb : *subscribers) cb(&c);
         });
     }
 
@@ -179,7 +182,7 @@ struct library_state {
     hlc clock_at_begin{};             // the clock when the open transaction began
     std::uint64_t log_floor = 0;      // the log was pruned up to here
     pending_changes pending;
-    std::tuple<callbacks<Ms>...> subscribers;
+    std::array<callbacks, sizeof...(Ms)> subscribers;  // by model index
     std::shared_ptr<outgoing_listener> listener;  // the sync engine, when one is attached
 
 private:

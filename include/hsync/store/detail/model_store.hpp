@@ -103,19 +103,17 @@ public:
     }
 
     // Rows matching an SQL tail ("WHERE ... ORDER BY ..."), with its parameters bound
-    // by `bind(sqlite3_stmt*)`; `seen(M&, seq)` is called on each with its row's seq.
-    template <class Bind, class Seen>
-    std::vector<M> select(std::string_view tail, Bind&& bind, Seen&& seen) {
+    // by `bind(sqlite3_stmt*)`; `take(M&, seq)` gets each row's record, to keep or move
+    // from, with its row's seq.
+    template <class Bind, class Take>
+    void select(std::string_view tail, Bind&& bind, Take&& take) {
         statement stmt(db_, select_prefix_ + " " + std::string(tail));
         statement_use use(stmt);
         bind(use.get());
-        std::vector<M> out;
         while (use.step()) {
             auto row = read_row(use.get());
-            seen(row.value, row.seq);
-            out.push_back(std::move(row.value));
+            take(row.value, row.seq);
         }
-        return out;
     }
 
     static std::string column_label(std::string_view field) {
