@@ -9,8 +9,10 @@
 #include <hsync/library.hpp>
 
 #include <hsync/sync/codec.hpp>
+#include <hsync/sync/decode_result.hpp>
 #include <hsync/sync/engine.hpp>
 #include <hsync/sync/messages.hpp>
+#include <hsync/sync/schema.hpp>
 
 #include <hsync/net/device_id.hpp>
 #include <hsync/net/framing.hpp>

@@ -607,6 +607,8 @@ private:
 //                            the wire form; reading checks the JSON type and the range of T
 //   size(v)                  the bytes of v that grow with it and travel (strings, blobs),
 //                            which record_size.hpp holds to the peers' limits
+//   wire_type()              the type's name in the schema a peer receives in the handshake
+//                            (sync/schema.hpp, docs/protocol.md): "i64", "text", "opt(f64)"...
 //
 // std::optional<T> and local<T> are composed from field_codec<T>. A type with no
 // specialization is not a field type: column_type<T> is false and model_traits refuses it.
@@ -1000,6 +1002,9 @@ struct std::hash<hsync::ref<M>> {
 
 namespace hsync {
 
+template <class M>
+struct model_traits;  // model/traits.hpp: a ref<M>'s wire type names the model it refers to
+
 enum class sql_type { integer, real, text, blob };
 
 constexpr std::string_view to_string(sql_type t) noexcept {
@@ -1075,6 +1080,7 @@ struct field_codec<I> : detail::not_null_column<sql_type::integer> {
         return detail::read_integer(j, out);
     }
     static constexpr std::size_t size(const I&) noexcept { return 0; }
+    static std::string wire_type() { return (std::is_signed_v<I> ? "i" : "u") + std::to_string(8 * sizeof(I)); }
 };
 
 // INTEGER 0 or 1.
@@ -1101,6 +1107,7 @@ struct field_codec<bool> : detail::not_null_column<sql_type::integer> {
         return std::nullopt;
     }
     static constexpr std::size_t size(const bool&) noexcept { return 0; }
+    static std::string wire_type() { return "bool"; }
 };
 
 template <class F>
@@ -1135,6 +1142,7 @@ struct field_codec<F> : detail::not_null_column<sql_type::real> {
         return std::nullopt;
     }
     static constexpr std::size_t size(const F&) noexcept { return 0; }
+    static std::string wire_type() { return "f" + std::to_string(8 * sizeof(F)); }
 };
 
 // The underlying value, as an INTEGER.
@@ -1160,6 +1168,7 @@ struct field_codec<E> : detail::not_null_column<sql_type::integer> {
         return std::nullopt;
     }
     static constexpr std::size_t size(const E&) noexcept { return 0; }
+    static std::string wire_type() { return "enum(" + field_codec<underlying>::wire_type() + ")"; }
 };
 
 template <>
@@ -1190,6 +1199,7 @@ struct field_codec<std::string> : detail::not_null_column<sql_type::text> {
         return std::nullopt;
     }
     static std::size_t size(const std::string& v) noexcept { return v.size(); }
+    static std::string wire_type() { return "text"; }
 };
 
 // Blobs are JSON binary values: MessagePack carries them as bin. JSON text has no binary
@@ -1243,6 +1253,7 @@ struct field_codec<std::vector<Byte>> : detail::not_null_column<sql_type::blob> 
         return detail::field_error{"binary data", detail::describe(j)};
     }
     static std::size_t size(const bytes& v) noexcept { return v.size(); }
+    static std::string wire_type() { return "bytes"; }
 };
 
 // A 16-byte BLOB in the database; canonical text in JSON.
@@ -1267,6 +1278,7 @@ struct field_codec<uuid> : detail::not_null_column<sql_type::blob> {
         return std::nullopt;
     }
     static constexpr std::size_t size(const uuid&) noexcept { return 0; }
+    static std::string wire_type() { return "uuid"; }
 };
 
 namespace detail {
@@ -1288,11 +1300,17 @@ struct uuid_marker_codec : not_null_column<sql_type::blob> {
 }  // namespace detail
 
 template <>
-struct field_codec<record_id> : detail::uuid_marker_codec<record_id, &record_id::value> {};
+struct field_codec<record_id> : detail::uuid_marker_codec<record_id, &record_id::value> {
+    static std::string wire_type() { return "id"; }
+};
 template <>
-struct field_codec<owner_id> : detail::uuid_marker_codec<owner_id, &owner_id::value> {};
+struct field_codec<owner_id> : detail::uuid_marker_codec<owner_id, &owner_id::value> {
+    static std::string wire_type() { return "owner"; }
+};
 template <class M>
-struct field_codec<ref<M>> : detail::uuid_marker_codec<ref<M>, &ref<M>::id> {};
+struct field_codec<ref<M>> : detail::uuid_marker_codec<ref<M>, &ref<M>::id> {
+    static std::string wire_type() { return "ref(" + std::string(model_traits<M>::name) + ")"; }
+};
 
 // Nanoseconds since the Unix epoch (1677 to 2262), whatever the time_point's duration.
 template <class Duration>
@@ -1339,6 +1357,7 @@ struct field_codec<std::chrono::time_point<std::chrono::system_clock, Duration>>
         return std::nullopt;
     }
     static constexpr std::size_t size(const time_point&) noexcept { return 0; }
+    static std::string wire_type() { return "time"; }
 };
 
 // The same column, nullable: NULL in the database and null in JSON when empty. Neither an
@@ -1388,6 +1407,7 @@ struct field_codec<std::optional<T>> {
         return std::nullopt;
     }
     static std::size_t size(const std::optional<T>& v) noexcept { return v ? inner::size(*v) : 0; }
+    static std::string wire_type() { return "opt(" + inner::wire_type() + ")"; }
 };
 
 // Stored like the T it holds; it never travels, so its size counts nothing (and the
@@ -1411,6 +1431,7 @@ struct field_codec<local<T>> {
         return inner::from_json(j, out.get());
     }
     static constexpr std::size_t size(const local<T>&) noexcept { return 0; }
+    static std::string wire_type() { return "local(" + inner::wire_type() + ")"; }
 };
 
 }  // namespace hsync
@@ -5931,9 +5952,11 @@ replica(library<Ms...>&) -> replica<Ms...>;
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -6042,6 +6065,19 @@ private:
 }  // namespace hsync::detail
 // ---- end hsync/sync/detail/bounded_sax.hpp ----
 
+// ---- begin hsync/sync/decode_result.hpp ----
+// What decoding a sync message takes and gives: the encoding, the limits a peer's bytes
+// are held to, and the result, a message or a typed failure (sync/codec.hpp decodes).
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+
 // ---- begin hsync/sync/messages.hpp ----
 // The sync protocol's messages (docs/protocol.md). Every message is one frame.
 //
@@ -6061,10 +6097,149 @@ private:
 #include <nlohmann/json.hpp>
 
 
+// ---- begin hsync/sync/schema.hpp ----
+// The schema a library shows a peer in the handshake (docs/protocol.md, "Hello"): for
+// every model its sync name, strategy and synced fields in declaration order with their
+// wire types, derived from the model list by reflection. Two devices sync when their
+// schemas are equal; the hash makes the common case one comparison. When they differ,
+// first_difference says where, in words a person can act on.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/hana/unpack.hpp>
+
+
+namespace hsync::sync {
+
+struct field_schema {
+    std::string name;
+    std::string type;  // field_codec<T>::wire_type(): "i64", "text", "opt(ref(location))"...
+    friend bool operator==(const field_schema&, const field_schema&) = default;
+};
+
+struct model_schema {
+    std::string name;
+    std::string strategy;  // "shared", "device_owned" or "mixed"
+    std::vector<field_schema> fields;
+    friend bool operator==(const model_schema&, const model_schema&) = default;
+};
+
+struct library_schema {
+    std::vector<model_schema> models;  // by name: the order the models are listed in does not matter
+    friend bool operator==(const library_schema&, const library_schema&) = default;
+};
+
+// The canonical text of a schema, one line per model: what the hash is computed over.
+inline std::string canonical_text(const library_schema& s) {
+    std::string out;
+    for (const auto& m : s.models) {
+        out += m.name + " " + m.strategy + ":";
+        for (const auto& f : m.fields) out += " " + f.name + " " + f.type + ";";
+        out += "\n";
+    }
+    return out;
+}
+
+// 64-bit FNV-1a of the canonical text: equal schemas have equal hashes on every device.
+inline std::uint64_t schema_hash(const library_schema& s) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (const char c : canonical_text(s)) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+}  // namespace hsync::sync
+
+namespace hsync::detail {
+
+template <class M, std::size_t... I>
+std::vector<sync::field_schema> synced_field_schemas(std::index_sequence<I...>) {
+    using traits = model_traits<M>;
+    return {sync::field_schema{std::string(traits::synced_field_names[I]),
+                               field_codec<typename traits::template field_type<traits::synced_indices[I]>>::wire_type()}...};
+}
+
+template <class M>
+sync::model_schema model_schema_of() {
+    using traits = model_traits<M>;
+    return sync::model_schema{std::string(traits::name), std::string(to_string(traits::strategy)),
+                              synced_field_schemas<M>(std::make_index_sequence<traits::synced_count>{})};
+}
+
+}  // namespace hsync::detail
+
+namespace hsync::sync {
+
+// The schema of the models Ms, from their traits.
+template <class... Ms>
+library_schema schema_of() {
+    library_schema s{{hsync::detail::model_schema_of<Ms>()...}};
+    std::sort(s.models.begin(), s.models.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return s;
+}
+
+// The schema of a library type (hsync::library<Ms...>): what its engine sends in Hello.
+template <class Library>
+library_schema library_schema_of() {
+    return boost::hana::unpack(Library::model_types(), [](auto... t) { return schema_of<typename decltype(t)::type...>(); });
+}
+
+// The first place where `theirs` (a peer's, from the network) differs from `mine`, said
+// from this device's side; nullopt when they are equal.
+inline std::optional<std::string> first_difference(const library_schema& mine, const library_schema& theirs) {
+    const auto find = [](const std::vector<model_schema>& list, std::string_view name) -> const model_schema* {
+        for (const auto& m : list) {
+            if (m.name == name) return &m;
+        }
+        return nullptr;
+    };
+    const auto q = [](std::string_view text) { return "'" + hsync::detail::printable(text) + "'"; };
+    for (const auto& m : mine.models) {
+        const model_schema* t = find(theirs.models, m.name);
+        if (!t) return "model " + q(m.name) + " is missing on the peer";
+        if (t->strategy != m.strategy) {
+            return "model " + q(m.name) + " is " + m.strategy + " here and " + q(t->strategy) + " on the peer";
+        }
+        for (std::size_t i = 0; i < m.fields.size() || i < t->fields.size(); ++i) {
+            if (i >= t->fields.size()) return "model " + q(m.name) + ": field " + q(m.fields[i].name) + " is missing on the peer";
+            if (i >= m.fields.size()) {
+                return "model " + q(m.name) + ": the peer has a field " + q(t->fields[i].name) + " this device lacks";
+            }
+            const auto& a = m.fields[i];
+            const auto& b = t->fields[i];
+            if (a.name != b.name) {
+                return "model " + q(m.name) + ": field " + std::to_string(i) + " is " + q(a.name) + " here and " +
+                       q(b.name) + " on the peer";
+            }
+            if (a.type != b.type) {
+                return "model " + q(m.name) + ": field " + q(a.name) + " is " + a.type + " here and " + q(b.type) +
+                       " on the peer";
+            }
+        }
+    }
+    for (const auto& t : theirs.models) {
+        if (!find(mine.models, t.name)) return "the peer has a model " + q(t.name) + " this device lacks";
+    }
+    if (mine != theirs) return "the peer lists a model twice";
+    return std::nullopt;
+}
+
+}  // namespace hsync::sync
+// ---- end hsync/sync/schema.hpp ----
+
 namespace hsync::sync {
 
 inline constexpr std::string_view protocol_id = "hsync-sync";
-inline constexpr std::uint32_t protocol_version = 1;
+inline constexpr std::uint32_t protocol_version = 2;
 
 // Where a live push sits in the sender's history: the receiver may advance its cursor
 // for the sender from prev_seq to seq once it holds all `parts` messages of the push.
@@ -6083,6 +6258,8 @@ struct hello {
     uuid device;
     std::uint64_t seq = 0;             // the sender's newest committed seq
     std::uint64_t received_from_you = 0;  // what the sender already holds of the receiver's history
+    std::uint64_t schema_hash = 0;     // schema_hash(schema)
+    library_schema schema;             // the sender's models (sync/schema.hpp)
     friend bool operator==(const hello&, const hello&) = default;
 };
 
@@ -6158,6 +6335,7 @@ enum class error_code : std::uint16_t {
     invalid_change = 7,
     limit_exceeded = 8,
     internal = 9,
+    incompatible_schema = 10,  // the peers' models differ (the message says where)
 };
 
 struct error_message {
@@ -6188,9 +6366,9 @@ enum class encoding { msgpack, json };
 
 // Every count, size and depth a peer controls, capped (docs/protocol.md lists them).
 struct limits {
-    std::size_t max_frame = detail::wire_max_frame;    // bytes in one frame body
+    std::size_t max_frame = hsync::detail::wire_max_frame;  // bytes in one frame body
     std::size_t max_depth = 16;              // nesting of a message
-    std::size_t max_string = detail::wire_max_string;  // bytes in one string or blob
+    std::size_t max_string = hsync::detail::wire_max_string;  // bytes in one string or blob
     std::size_t max_batch = 10'000;          // records or entries in one message
     std::uint32_t max_request_limit = 10'000;  // page size a peer may ask for
     std::size_t max_models = 256;            // models named in one request
@@ -6232,22 +6410,37 @@ struct decode_failure {
     std::string detail;
 };
 
-// A decoded message or why there is none.
+// A decoded message or why there is none. Asking a failure for its message, or a message
+// for its failure, is a mistake in the caller and throws std::logic_error saying so.
 class decode_result {
 public:
-    decode_result(message m) : message_(std::move(m)) {}                 // NOLINT: implicit on purpose
-    decode_result(decode_failure f) : failure_(std::move(f)) {}          // NOLINT: implicit on purpose
-    bool ok() const noexcept { return message_.has_value(); }
+    decode_result(message m) : result_(std::move(m)) {}         // NOLINT: implicit on purpose
+    decode_result(decode_failure f) : result_(std::move(f)) {}  // NOLINT: implicit on purpose
+    bool ok() const noexcept { return std::holds_alternative<message>(result_); }
     explicit operator bool() const noexcept { return ok(); }
-    const message& value() const { return *message_; }
-    message& value() { return *message_; }
-    const decode_failure& failure() const { return failure_; }
+    const message& value() const { return checked_value(); }
+    message& value() { return const_cast<message&>(checked_value()); }
+    const decode_failure& failure() const {
+        if (ok()) throw std::logic_error("hsync: decode_result::failure() of a message that decoded; check ok() first");
+        return std::get<decode_failure>(result_);
+    }
 
 private:
-    std::optional<message> message_;
-    decode_failure failure_{decode_error::malformed, ""};
+    const message& checked_value() const {
+        if (const auto* f = std::get_if<decode_failure>(&result_)) {
+            throw std::logic_error("hsync: decode_result::value() of a failed decode (" + std::string(to_string(f->code)) +
+                                   ": " + f->detail + "); check ok() first");
+        }
+        return std::get<message>(result_);
+    }
+
+    std::variant<message, decode_failure> result_;
 };
 
+}  // namespace hsync::sync
+// ---- end hsync/sync/decode_result.hpp ----
+
+namespace hsync::sync {
 
 namespace detail {
 
@@ -6385,6 +6578,41 @@ inline push_position read_push(const json& j) {
     return p;
 }
 
+// The schema in a Hello: [{"name", "strategy", "fields": [[name, type], ...]}, ...].
+inline constexpr std::size_t max_schema_fields = 1024;  // synced fields of one model
+
+inline json write_schema(const library_schema& s) {
+    json models = json::array();
+    for (const auto& m : s.models) {
+        json fields = json::array();
+        for (const auto& f : m.fields) fields.push_back(json::array({f.name, f.type}));
+        models.push_back(json{{"name", m.name}, {"strategy", m.strategy}, {"fields", std::move(fields)}});
+    }
+    return models;
+}
+
+inline library_schema read_schema(const json& models) {
+    library_schema s;
+    for (const auto& item : models) {
+        object_reader r(item, "schema model");
+        model_schema m;
+        m.name = r.string("name");
+        m.strategy = r.string("strategy");
+        if (m.strategy != "shared" && m.strategy != "device_owned" && m.strategy != "mixed") {
+            r.fail("is not shared, device_owned or mixed", "strategy");
+        }
+        for (const auto& f : r.array("fields", max_schema_fields)) {
+            if (!f.is_array() || f.size() != 2 || !f[0].is_string() || !f[1].is_string()) {
+                r.fail("holds a field that is not [name, type]", "fields");
+            }
+            m.fields.push_back(field_schema{f[0].get<std::string>(), f[1].get<std::string>()});
+        }
+        r.done();
+        s.models.push_back(std::move(m));
+    }
+    return s;
+}
+
 inline json write_entry(const shared_entry& e, encoding enc) {
     return json{{"hlc", write_hlc(e.stamp, enc)}, {"model", e.model}, {"record", write_uuid(e.record, enc)},
                 {"change", static_cast<int>(e.type)}, {"data", e.data}};
@@ -6440,9 +6668,10 @@ inline json to_json(const message& m, encoding enc) {
         [&](const auto& msg) -> json {
             using T = std::decay_t<decltype(msg)>;
             if constexpr (std::is_same_v<T, hello>) {
-                return {{"protocol", msg.protocol}, {"version", msg.version}, {"library", write_uuid(msg.library, enc)},
-                        {"device", write_uuid(msg.device, enc)}, {"seq", msg.seq},
-                        {"received_from_you", msg.received_from_you}};
+                return {{"protocol", msg.protocol},   {"version", msg.version},
+                        {"library", write_uuid(msg.library, enc)}, {"device", write_uuid(msg.device, enc)},
+                        {"seq", msg.seq},             {"received_from_you", msg.received_from_you},
+                        {"schema_hash", msg.schema_hash}, {"schema", write_schema(msg.schema)}};
             } else if constexpr (std::is_same_v<T, state_change>) {
                 return {{"record", write_state(msg.record, enc)}, {"push", write_push(msg.push)}};
             } else if constexpr (std::is_same_v<T, state_batch>) {
@@ -6506,10 +6735,20 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             hello h;
             h.protocol = r.string("protocol");
             h.version = r.u32("version");
+            // Before anything else: a peer of another version may send another Hello.
+            if (h.protocol != protocol_id || h.version != protocol_version) {
+                throw bad_field{decode_error::unsupported_version,
+                                "protocol '" + hsync::detail::printable(h.protocol) + "' version " +
+                                    std::to_string(h.version) + "; this device speaks '" + std::string(protocol_id) +
+                                    "' version " + std::to_string(protocol_version)};
+            }
             h.library = r.id("library");
             h.device = r.id("device");
             h.seq = r.u64("seq");
             h.received_from_you = r.u64("received_from_you");
+            h.schema_hash = r.u64("schema_hash");
+            h.schema = read_schema(r.array("schema", lim.max_models));
+            if (schema_hash(h.schema) != h.schema_hash) r.fail("does not match the schema sent with it", "schema_hash");
             r.done();
             return h;
         }
@@ -6632,7 +6871,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             object_reader r(j, "Error");
             error_message e;
             const std::uint64_t code = r.u64("code");
-            if (code < 1 || code > 9) r.fail("is not a known error code", "code");
+            if (code < 1 || code > 10) r.fail("is not a known error code", "code");
             e.code = static_cast<error_code>(code);
             e.message = r.string("message");
             r.done();
@@ -6727,12 +6966,6 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
         }
         message m = detail::read_body(static_cast<std::size_t>(found - std::begin(message_names)), envelope.at("body"), lim);
         envelope.done();
-        if (const auto* h = std::get_if<hello>(&m); h && (h->protocol != protocol_id || h->version != protocol_version)) {
-            return decode_failure{decode_error::unsupported_version,
-                                  "protocol '" + hsync::detail::printable(h->protocol) + "' version " +
-                                      std::to_string(h->version) + "; this device speaks '" + std::string(protocol_id) +
-                                      "' version " + std::to_string(protocol_version)};
-        }
         if (!known_models.empty()) {
             for (std::string_view model : detail::models_named(m)) {
                 if (std::find(known_models.begin(), known_models.end(), model) == known_models.end()) {
@@ -6860,6 +7093,9 @@ struct peer_status {
     std::string phase;                   // the catch-up phase: "shared" or a model name
     double progress = 1.0;               // of the current catch-up round, 0 to 1
     peer_counters counters;
+    // Why the last handshake with the peer was refused, by either side ("the models
+    // differ: ..."), until a handshake succeeds; empty otherwise.
+    std::string refused_because;
 
     // The peer has acknowledged everything this device had when the status was taken:
     // each change made here (and each one received here) is stored on the peer.
@@ -6894,6 +7130,8 @@ public:
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
         });
+        schema_ = library_schema_of<Library>();
+        schema_hash_ = schema_hash(schema_);
         phases_.push_back("shared");
         for (std::string_view name : replica_type::apply_order_names()) {
             if (replica_type::is_owned_model(name)) phases_.push_back(std::string(name));
@@ -6920,12 +7158,14 @@ public:
     void connect(const uuid& peer, millis now) {
         drop_output_for(peer);  // frames meant for an earlier connection
         auto& p = peers_[peer];
+        std::string refused_because = std::move(p.refused_because);
         p = peer_runtime{};
+        p.refused_because = std::move(refused_because);
         p.state = peer_state::handshaking;
         p.connected_at = now;
         p.next_heartbeat = now + options_.heartbeat_interval;
         send(peer, hello{std::string(protocol_id), protocol_version, replica_.library_id(), replica_.device_id(),
-                         replica_.current_seq(), replica_.peer(peer).received_through});
+                         replica_.current_seq(), replica_.peer(peer).received_through, schema_hash_, schema_});
         notify(peer);
     }
 
@@ -7063,6 +7303,7 @@ public:
         s.acked_through = p.acked_through;
         s.local_seq = replica_.current_seq();
         s.counters = p.counters;
+        s.refused_because = p.refused_because;
         if (p.round_active) {
             s.phase = phases_[p.phase];
             const double span = p.round_target > p.round_start ? double(p.round_target - p.round_start) : 1.0;
@@ -7087,6 +7328,7 @@ public:
 private:
     struct peer_runtime {
         peer_state state = peer_state::disconnected;
+        std::string refused_because;  // peer_status::refused_because
         millis connected_at{};
         millis next_heartbeat{};
         std::uint64_t peer_seq = 0;
@@ -7129,9 +7371,12 @@ private:
     }
 
     void close(const uuid& peer, std::string reason) {
-        closes_.push_back(close_request{peer, std::move(reason)});
         auto it = peers_.find(peer);
-        if (it != peers_.end()) it->second.state = peer_state::disconnected;
+        if (it != peers_.end()) {
+            it->second.state = peer_state::disconnected;
+            it->second.refused_because = reason;
+        }
+        closes_.push_back(close_request{peer, std::move(reason)});
     }
 
     void refuse(const uuid& peer, peer_runtime& p, error_code code, const std::string& why) {
@@ -7158,6 +7403,14 @@ private:
             close(peer, "not paired");
             return;
         }
+        if (h.schema_hash != schema_hash_ || h.schema != schema_) {
+            const std::string why =
+                "the models differ: " + first_difference(schema_, h.schema).value_or("the schemas are not the same");
+            send(peer, error_message{error_code::incompatible_schema, why});
+            close(peer, why);
+            return;
+        }
+        p.refused_because.clear();
         p.peer_seq = h.seq;
         p.received_through = record.received_through;
         p.acked_sent = record.received_through;
@@ -7291,6 +7544,8 @@ private:
     replica_type replica_;  // the library, as sync sees it
     engine_options options_;
     std::vector<std::string_view> model_names_;
+    library_schema schema_;  // shown to each peer in Hello; a peer must show the same
+    std::uint64_t schema_hash_ = 0;
     std::vector<std::string> phases_;
     std::map<uuid, peer_runtime> peers_;
     std::vector<outgoing_message> output_;
@@ -7647,8 +7902,11 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, heartbeat& h, mi
 }
 
 template <class Library>
-auto engine<Library>::handle(const uuid&, peer_runtime& p, error_message&, millis now) -> void {
+auto engine<Library>::handle(const uuid&, peer_runtime& p, error_message& e, millis now) -> void {
     ++p.counters.errors_received;
+    if (p.state == peer_state::handshaking) {  // the peer refused this device; it closes next
+        p.refused_because = "the peer refused: " + hsync::detail::printable(e.message, 512);
+    }
     if (p.awaiting) {  // the request failed: try again later
         p.awaiting = false;
         schedule_retry(p, now);

@@ -23,12 +23,22 @@ hsync::state_record sample_state() {
                                json{{"path", "/p"}, {"blob", json::binary({1, 2, 3})}}};
 }
 
+library_schema sample_schema() {
+    return library_schema{{model_schema{"location", "device_owned", {{"uuid", "id"}, {"owner", "owner"}, {"path", "text"}}},
+                           model_schema{"tag", "shared", {{"uuid", "id"}, {"color", "opt(i32)"}}}}};
+}
+
+hello sample_hello(std::uint32_t version = protocol_version) {
+    return hello{std::string(protocol_id), version, hsync::uuid::v4(), dev, 42, 7, schema_hash(sample_schema()),
+                 sample_schema()};
+}
+
 std::vector<message> every_message() {
     const push_position push{10, 12, 0, 1};
     hsync::shared_snapshot snap{"tag", hsync::uuid::v4(), false, hsync::hlc{}, json{{"color", nullptr}},
                                 {{"color", stamp}}};
     return {
-        hello{std::string(protocol_id), protocol_version, hsync::uuid::v4(), dev, 42, 7},
+        sample_hello(),
         state_change{sample_state(), push},
         state_batch{"location", dev, {sample_state(), sample_state()}, push},
         state_request{{"location", "entry"}, dev, 5, 500},
@@ -109,6 +119,16 @@ TEST_CASE("a frame announcing more than the limit fails the stream without alloc
     REQUIRE(error_of(padded, encoding::json, small) == decode_error::frame_too_large);
 }
 
+TEST_CASE("a failed decode cannot be taken for a message, nor a message for a failure", "[codec]") {
+    const auto failed = decode(bytes_of("{]"), encoding::json);
+    REQUIRE_FALSE(failed.ok());
+    REQUIRE_THROWS_WITH(failed.value(), Catch::Contains("value() of a failed decode") && Catch::Contains("malformed"));
+    const auto decoded = decode(encode(heartbeat{3}));
+    REQUIRE(decoded.ok());
+    REQUIRE_THROWS_WITH(decoded.failure(), Catch::Contains("check ok() first"));
+    REQUIRE(std::get<heartbeat>(decoded.value()).seq == 3);
+}
+
 TEST_CASE("hostile bodies get their typed error", "[codec]") {
     SECTION("truncated") {
         auto body = encode(every_message()[2]);
@@ -168,9 +188,44 @@ TEST_CASE("hostile bodies get their typed error", "[codec]") {
         REQUIRE(error_of(encode(every_message()[3]), encoding::msgpack, lim) == decode_error::too_many);
     }
     SECTION("an unknown protocol version") {
-        REQUIRE(error_of(encode(hello{std::string(protocol_id), 2, dev, dev, 0, 0})) ==
-                decode_error::unsupported_version);
-        REQUIRE(error_of(encode(hello{"other-protocol", 1, dev, dev, 0, 0})) == decode_error::unsupported_version);
+        REQUIRE(error_of(encode(sample_hello(protocol_version + 1))) == decode_error::unsupported_version);
+        hello other = sample_hello();
+        other.protocol = "other-protocol";
+        REQUIRE(error_of(encode(other)) == decode_error::unsupported_version);
+    }
+    SECTION("a protocol 1 Hello (no schema) is refused for its version, naming both") {
+        const json v1{{"type", "Hello"},
+                      {"body",
+                       {{"protocol", protocol_id},
+                        {"version", 1},
+                        {"library", hsync::uuid::v4().to_string()},
+                        {"device", dev.to_string()},
+                        {"seq", 3},
+                        {"received_from_you", 0}}}};
+        for (const auto enc : {encoding::msgpack, encoding::json}) {
+            const auto body = enc == encoding::json ? bytes_of(v1.dump()) : json::to_msgpack(v1);
+            const auto r = decode(body, enc);
+            REQUIRE_FALSE(r.ok());
+            CHECK(r.failure().code == decode_error::unsupported_version);
+            CHECK_THAT(r.failure().detail, Catch::Contains("version 1") && Catch::Contains("version 2"));
+        }
+    }
+    SECTION("a schema that lies or is malformed") {
+        hello h = sample_hello();
+        h.schema_hash ^= 1;  // not the hash of the schema it carries
+        REQUIRE(error_of(encode(h)) == decode_error::wrong_type);
+        json j = json::parse(encode(sample_hello(), encoding::json));
+        j["body"]["schema"][0]["strategy"] = "leader";
+        REQUIRE(error_of(bytes_of(j.dump()), encoding::json) == decode_error::wrong_type);
+        j = json::parse(encode(sample_hello(), encoding::json));
+        j["body"]["schema"][1]["fields"][0] = json::array({"uuid"});
+        REQUIRE(error_of(bytes_of(j.dump()), encoding::json) == decode_error::wrong_type);
+        j = json::parse(encode(sample_hello(), encoding::json));
+        j["body"]["schema"][1]["extra"] = 1;
+        REQUIRE(error_of(bytes_of(j.dump()), encoding::json) == decode_error::wrong_type);
+        limits lim;
+        lim.max_models = 1;  // two models in the schema
+        REQUIRE(error_of(encode(sample_hello()), encoding::msgpack, lim) == decode_error::too_many);
     }
     SECTION("a string over the limit") {
         limits lim;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/seed_hello.hpp"
 #include "support/seed_library.hpp"
 
 namespace hsync_fuzz {
@@ -103,7 +104,7 @@ inline std::vector<message> sample_messages() {
     const auto& lib = library();
     const push_position push{0, 3, 0, 1};
     std::vector<message> out{
-        hello{std::string(protocol_id), protocol_version, lib.library_id, lib.peer, 5, 0},
+        hsync_test::seed_hello(lib.library_id, lib.peer, 5, 0),
         shared_change_batch{changes.shared, push},
         state_batch{"location", lib.peer, changes.states, push},
         state_request{{"location"}, std::nullopt, 0, 100},

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "support/seed_library.hpp"
+#include "support/seed_hello.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tls_client.hpp"
 
@@ -112,7 +113,7 @@ TEST_CASE("hostile peers are refused with their error; the library and the other
     REQUIRE(eventually([&] { return a.lib->get<photos::Tag>(sunset.uuid).has_value(); }));
 
     const hsync::uuid evil_id = evil.id().as_uuid();
-    const bytes hello_frame = encode_frame(hello{std::string(protocol_id), protocol_version, library, evil_id, 0, 0});
+    const bytes hello_frame = encode_frame(hsync_test::seed_hello(library, evil_id));
     const long rss_before = peak_rss_kib();
 
     struct attack {
@@ -169,7 +170,7 @@ TEST_CASE("hostile peers are refused with their error; the library and the other
                        true});
 
     attacks.push_back({"an unknown protocol version",
-                       {{encode_frame(hello{std::string(protocol_id), 99, library, evil_id, 0, 0})}},
+                       {{encode_frame(hsync_test::seed_hello(library, evil_id, 0, 0, 99))}},
                        error_code::unsupported_version,
                        true});
 

@@ -17,6 +17,7 @@
 
 #include "support/process.hpp"
 #include "support/seed_library.hpp"
+#include "support/seed_hello.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tls_client.hpp"
 
@@ -174,8 +175,7 @@ hsync_test::session_result probe(std::uint16_t port, const std::optional<hsync_t
 
 std::vector<std::uint8_t> hello_frame_claiming(const device& claimed, const hsync::uuid& library) {
     const auto id = hsync::net::device_id::parse(claimed.id).as_uuid();
-    return hsync::net::frame(hsync::sync::encode(hsync::sync::hello{
-        std::string(hsync::sync::protocol_id), hsync::sync::protocol_version, library, id, 0, 0}));
+    return hsync::net::frame(hsync::sync::encode(hsync_test::seed_hello(library, id)));
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 //                            the wire form; reading checks the JSON type and the range of T
 //   size(v)                  the bytes of v that grow with it and travel (strings, blobs),
 //                            which record_size.hpp holds to the peers' limits
+//   wire_type()              the type's name in the schema a peer receives in the handshake
+//                            (sync/schema.hpp, docs/protocol.md): "i64", "text", "opt(f64)"...
 //
 // std::optional<T> and local<T> are composed from field_codec<T>. A type with no
 // specialization is not a field type: column_type<T> is false and model_traits refuses it.
@@ -45,6 +47,9 @@
 #include <hsync/model/markers.hpp>
 
 namespace hsync {
+
+template <class M>
+struct model_traits;  // model/traits.hpp: a ref<M>'s wire type names the model it refers to
 
 enum class sql_type { integer, real, text, blob };
 
@@ -121,6 +126,7 @@ struct field_codec<I> : detail::not_null_column<sql_type::integer> {
         return detail::read_integer(j, out);
     }
     static constexpr std::size_t size(const I&) noexcept { return 0; }
+    static std::string wire_type() { return (std::is_signed_v<I> ? "i" : "u") + std::to_string(8 * sizeof(I)); }
 };
 
 // INTEGER 0 or 1.
@@ -147,6 +153,7 @@ struct field_codec<bool> : detail::not_null_column<sql_type::integer> {
         return std::nullopt;
     }
     static constexpr std::size_t size(const bool&) noexcept { return 0; }
+    static std::string wire_type() { return "bool"; }
 };
 
 template <class F>
@@ -181,6 +188,7 @@ struct field_codec<F> : detail::not_null_column<sql_type::real> {
         return std::nullopt;
     }
     static constexpr std::size_t size(const F&) noexcept { return 0; }
+    static std::string wire_type() { return "f" + std::to_string(8 * sizeof(F)); }
 };
 
 // The underlying value, as an INTEGER.
@@ -206,6 +214,7 @@ struct field_codec<E> : detail::not_null_column<sql_type::integer> {
         return std::nullopt;
     }
     static constexpr std::size_t size(const E&) noexcept { return 0; }
+    static std::string wire_type() { return "enum(" + field_codec<underlying>::wire_type() + ")"; }
 };
 
 template <>
@@ -236,6 +245,7 @@ struct field_codec<std::string> : detail::not_null_column<sql_type::text> {
         return std::nullopt;
     }
     static std::size_t size(const std::string& v) noexcept { return v.size(); }
+    static std::string wire_type() { return "text"; }
 };
 
 // Blobs are JSON binary values: MessagePack carries them as bin. JSON text has no binary
@@ -289,6 +299,7 @@ struct field_codec<std::vector<Byte>> : detail::not_null_column<sql_type::blob> 
         return detail::field_error{"binary data", detail::describe(j)};
     }
     static std::size_t size(const bytes& v) noexcept { return v.size(); }
+    static std::string wire_type() { return "bytes"; }
 };
 
 // A 16-byte BLOB in the database; canonical text in JSON.
@@ -313,6 +324,7 @@ struct field_codec<uuid> : detail::not_null_column<sql_type::blob> {
         return std::nullopt;
     }
     static constexpr std::size_t size(const uuid&) noexcept { return 0; }
+    static std::string wire_type() { return "uuid"; }
 };
 
 namespace detail {
@@ -334,11 +346,17 @@ struct uuid_marker_codec : not_null_column<sql_type::blob> {
 }  // namespace detail
 
 template <>
-struct field_codec<record_id> : detail::uuid_marker_codec<record_id, &record_id::value> {};
+struct field_codec<record_id> : detail::uuid_marker_codec<record_id, &record_id::value> {
+    static std::string wire_type() { return "id"; }
+};
 template <>
-struct field_codec<owner_id> : detail::uuid_marker_codec<owner_id, &owner_id::value> {};
+struct field_codec<owner_id> : detail::uuid_marker_codec<owner_id, &owner_id::value> {
+    static std::string wire_type() { return "owner"; }
+};
 template <class M>
-struct field_codec<ref<M>> : detail::uuid_marker_codec<ref<M>, &ref<M>::id> {};
+struct field_codec<ref<M>> : detail::uuid_marker_codec<ref<M>, &ref<M>::id> {
+    static std::string wire_type() { return "ref(" + std::string(model_traits<M>::name) + ")"; }
+};
 
 // Nanoseconds since the Unix epoch (1677 to 2262), whatever the time_point's duration.
 template <class Duration>
@@ -385,6 +403,7 @@ struct field_codec<std::chrono::time_point<std::chrono::system_clock, Duration>>
         return std::nullopt;
     }
     static constexpr std::size_t size(const time_point&) noexcept { return 0; }
+    static std::string wire_type() { return "time"; }
 };
 
 // The same column, nullable: NULL in the database and null in JSON when empty. Neither an
@@ -434,6 +453,7 @@ struct field_codec<std::optional<T>> {
         return std::nullopt;
     }
     static std::size_t size(const std::optional<T>& v) noexcept { return v ? inner::size(*v) : 0; }
+    static std::string wire_type() { return "opt(" + inner::wire_type() + ")"; }
 };
 
 // Stored like the T it holds; it never travels, so its size counts nothing (and the
@@ -457,6 +477,7 @@ struct field_codec<local<T>> {
         return inner::from_json(j, out.get());
     }
     static constexpr std::size_t size(const local<T>&) noexcept { return 0; }
+    static std::string wire_type() { return "local(" + inner::wire_type() + ")"; }
 };
 
 }  // namespace hsync

@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,74 +24,10 @@
 #include <hsync/detail/printable.hpp>
 #include <hsync/detail/wire_limits.hpp>
 #include <hsync/store/change.hpp>
+#include <hsync/sync/decode_result.hpp>
 #include <hsync/sync/messages.hpp>
 
 namespace hsync::sync {
-
-enum class encoding { msgpack, json };
-
-// Every count, size and depth a peer controls, capped (docs/protocol.md lists them).
-struct limits {
-    std::size_t max_frame = detail::wire_max_frame;    // bytes in one frame body
-    std::size_t max_depth = 16;              // nesting of a message
-    std::size_t max_string = detail::wire_max_string;  // bytes in one string or blob
-    std::size_t max_batch = 10'000;          // records or entries in one message
-    std::uint32_t max_request_limit = 10'000;  // page size a peer may ask for
-    std::size_t max_models = 256;            // models named in one request
-};
-
-enum class decode_error {
-    frame_too_large,
-    truncated,
-    malformed,       // not MessagePack / JSON
-    too_deep,
-    duplicate_key,
-    too_long,        // a string or blob beyond max_string
-    too_many,        // a batch, page or model list beyond its cap
-    wrong_type,      // a field of the wrong type, a missing or an unexpected field
-    unknown_message,
-    unknown_model,
-    unsupported_version,
-};
-
-constexpr std::string_view to_string(decode_error e) noexcept {
-    switch (e) {
-        case decode_error::frame_too_large: return "frame_too_large";
-        case decode_error::truncated: return "truncated";
-        case decode_error::malformed: return "malformed";
-        case decode_error::too_deep: return "too_deep";
-        case decode_error::duplicate_key: return "duplicate_key";
-        case decode_error::too_long: return "too_long";
-        case decode_error::too_many: return "too_many";
-        case decode_error::wrong_type: return "wrong_type";
-        case decode_error::unknown_message: return "unknown_message";
-        case decode_error::unknown_model: return "unknown_model";
-        case decode_error::unsupported_version: return "unsupported_version";
-    }
-    return "unknown";
-}
-
-struct decode_failure {
-    decode_error code;
-    std::string detail;
-};
-
-// A decoded message or why there is none.
-class decode_result {
-public:
-    decode_result(message m) : message_(std::move(m)) {}                 // NOLINT: implicit on purpose
-    decode_result(decode_failure f) : failure_(std::move(f)) {}          // NOLINT: implicit on purpose
-    bool ok() const noexcept { return message_.has_value(); }
-    explicit operator bool() const noexcept { return ok(); }
-    const message& value() const { return *message_; }
-    message& value() { return *message_; }
-    const decode_failure& failure() const { return failure_; }
-
-private:
-    std::optional<message> message_;
-    decode_failure failure_{decode_error::malformed, ""};
-};
-
 
 namespace detail {
 
@@ -227,6 +165,41 @@ inline push_position read_push(const json& j) {
     return p;
 }
 
+// The schema in a Hello: [{"name", "strategy", "fields": [[name, type], ...]}, ...].
+inline constexpr std::size_t max_schema_fields = 1024;  // synced fields of one model
+
+inline json write_schema(const library_schema& s) {
+    json models = json::array();
+    for (const auto& m : s.models) {
+        json fields = json::array();
+        for (const auto& f : m.fields) fields.push_back(json::array({f.name, f.type}));
+        models.push_back(json{{"name", m.name}, {"strategy", m.strategy}, {"fields", std::move(fields)}});
+    }
+    return models;
+}
+
+inline library_schema read_schema(const json& models) {
+    library_schema s;
+    for (const auto& item : models) {
+        object_reader r(item, "schema model");
+        model_schema m;
+        m.name = r.string("name");
+        m.strategy = r.string("strategy");
+        if (m.strategy != "shared" && m.strategy != "device_owned" && m.strategy != "mixed") {
+            r.fail("is not shared, device_owned or mixed", "strategy");
+        }
+        for (const auto& f : r.array("fields", max_schema_fields)) {
+            if (!f.is_array() || f.size() != 2 || !f[0].is_string() || !f[1].is_string()) {
+                r.fail("holds a field that is not [name, type]", "fields");
+            }
+            m.fields.push_back(field_schema{f[0].get<std::string>(), f[1].get<std::string>()});
+        }
+        r.done();
+        s.models.push_back(std::move(m));
+    }
+    return s;
+}
+
 inline json write_entry(const shared_entry& e, encoding enc) {
     return json{{"hlc", write_hlc(e.stamp, enc)}, {"model", e.model}, {"record", write_uuid(e.record, enc)},
                 {"change", static_cast<int>(e.type)}, {"data", e.data}};
@@ -282,9 +255,10 @@ inline json to_json(const message& m, encoding enc) {
         [&](const auto& msg) -> json {
             using T = std::decay_t<decltype(msg)>;
             if constexpr (std::is_same_v<T, hello>) {
-                return {{"protocol", msg.protocol}, {"version", msg.version}, {"library", write_uuid(msg.library, enc)},
-                        {"device", write_uuid(msg.device, enc)}, {"seq", msg.seq},
-                        {"received_from_you", msg.received_from_you}};
+                return {{"protocol", msg.protocol},   {"version", msg.version},
+                        {"library", write_uuid(msg.library, enc)}, {"device", write_uuid(msg.device, enc)},
+                        {"seq", msg.seq},             {"received_from_you", msg.received_from_you},
+                        {"schema_hash", msg.schema_hash}, {"schema", write_schema(msg.schema)}};
             } else if constexpr (std::is_same_v<T, state_change>) {
                 return {{"record", write_state(msg.record, enc)}, {"push", write_push(msg.push)}};
             } else if constexpr (std::is_same_v<T, state_batch>) {
@@ -348,10 +322,20 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             hello h;
             h.protocol = r.string("protocol");
             h.version = r.u32("version");
+            // Before anything else: a peer of another version may send another Hello.
+            if (h.protocol != protocol_id || h.version != protocol_version) {
+                throw bad_field{decode_error::unsupported_version,
+                                "protocol '" + hsync::detail::printable(h.protocol) + "' version " +
+                                    std::to_string(h.version) + "; this device speaks '" + std::string(protocol_id) +
+                                    "' version " + std::to_string(protocol_version)};
+            }
             h.library = r.id("library");
             h.device = r.id("device");
             h.seq = r.u64("seq");
             h.received_from_you = r.u64("received_from_you");
+            h.schema_hash = r.u64("schema_hash");
+            h.schema = read_schema(r.array("schema", lim.max_models));
+            if (schema_hash(h.schema) != h.schema_hash) r.fail("does not match the schema sent with it", "schema_hash");
             r.done();
             return h;
         }
@@ -474,7 +458,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
             object_reader r(j, "Error");
             error_message e;
             const std::uint64_t code = r.u64("code");
-            if (code < 1 || code > 9) r.fail("is not a known error code", "code");
+            if (code < 1 || code > 10) r.fail("is not a known error code", "code");
             e.code = static_cast<error_code>(code);
             e.message = r.string("message");
             r.done();
@@ -569,12 +553,6 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
         }
         message m = detail::read_body(static_cast<std::size_t>(found - std::begin(message_names)), envelope.at("body"), lim);
         envelope.done();
-        if (const auto* h = std::get_if<hello>(&m); h && (h->protocol != protocol_id || h->version != protocol_version)) {
-            return decode_failure{decode_error::unsupported_version,
-                                  "protocol '" + hsync::detail::printable(h->protocol) + "' version " +
-                                      std::to_string(h->version) + "; this device speaks '" + std::string(protocol_id) +
-                                      "' version " + std::to_string(protocol_version)};
-        }
         if (!known_models.empty()) {
             for (std::string_view model : detail::models_named(m)) {
                 if (std::find(known_models.begin(), known_models.end(), model) == known_models.end()) {

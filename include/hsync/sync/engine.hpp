@@ -36,6 +36,7 @@
 #include <hsync/sync/engine_options.hpp>
 #include <hsync/sync/peer_status.hpp>
 #include <hsync/sync/messages.hpp>
+#include <hsync/sync/schema.hpp>
 
 namespace hsync::sync {
 
@@ -62,6 +63,8 @@ public:
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
         });
+        schema_ = library_schema_of<Library>();
+        schema_hash_ = schema_hash(schema_);
         phases_.push_back("shared");
         for (std::string_view name : replica_type::apply_order_names()) {
             if (replica_type::is_owned_model(name)) phases_.push_back(std::string(name));
@@ -88,12 +91,14 @@ public:
     void connect(const uuid& peer, millis now) {
         drop_output_for(peer);  // frames meant for an earlier connection
         auto& p = peers_[peer];
+        std::string refused_because = std::move(p.refused_because);
         p = peer_runtime{};
+        p.refused_because = std::move(refused_because);
         p.state = peer_state::handshaking;
         p.connected_at = now;
         p.next_heartbeat = now + options_.heartbeat_interval;
         send(peer, hello{std::string(protocol_id), protocol_version, replica_.library_id(), replica_.device_id(),
-                         replica_.current_seq(), replica_.peer(peer).received_through});
+                         replica_.current_seq(), replica_.peer(peer).received_through, schema_hash_, schema_});
         notify(peer);
     }
 
@@ -231,6 +236,7 @@ public:
         s.acked_through = p.acked_through;
         s.local_seq = replica_.current_seq();
         s.counters = p.counters;
+        s.refused_because = p.refused_because;
         if (p.round_active) {
             s.phase = phases_[p.phase];
             const double span = p.round_target > p.round_start ? double(p.round_target - p.round_start) : 1.0;
@@ -255,6 +261,7 @@ public:
 private:
     struct peer_runtime {
         peer_state state = peer_state::disconnected;
+        std::string refused_because;  // peer_status::refused_because
         millis connected_at{};
         millis next_heartbeat{};
         std::uint64_t peer_seq = 0;
@@ -297,9 +304,12 @@ private:
     }
 
     void close(const uuid& peer, std::string reason) {
-        closes_.push_back(close_request{peer, std::move(reason)});
         auto it = peers_.find(peer);
-        if (it != peers_.end()) it->second.state = peer_state::disconnected;
+        if (it != peers_.end()) {
+            it->second.state = peer_state::disconnected;
+            it->second.refused_because = reason;
+        }
+        closes_.push_back(close_request{peer, std::move(reason)});
     }
 
     void refuse(const uuid& peer, peer_runtime& p, error_code code, const std::string& why) {
@@ -326,6 +336,14 @@ private:
             close(peer, "not paired");
             return;
         }
+        if (h.schema_hash != schema_hash_ || h.schema != schema_) {
+            const std::string why =
+                "the models differ: " + first_difference(schema_, h.schema).value_or("the schemas are not the same");
+            send(peer, error_message{error_code::incompatible_schema, why});
+            close(peer, why);
+            return;
+        }
+        p.refused_because.clear();
         p.peer_seq = h.seq;
         p.received_through = record.received_through;
         p.acked_sent = record.received_through;
@@ -459,6 +477,8 @@ private:
     replica_type replica_;  // the library, as sync sees it
     engine_options options_;
     std::vector<std::string_view> model_names_;
+    library_schema schema_;  // shown to each peer in Hello; a peer must show the same
+    std::uint64_t schema_hash_ = 0;
     std::vector<std::string> phases_;
     std::map<uuid, peer_runtime> peers_;
     std::vector<outgoing_message> output_;

@@ -19,11 +19,12 @@
 #include <hsync/core/hlc.hpp>
 #include <hsync/core/uuid.hpp>
 #include <hsync/store/change.hpp>
+#include <hsync/sync/schema.hpp>
 
 namespace hsync::sync {
 
 inline constexpr std::string_view protocol_id = "hsync-sync";
-inline constexpr std::uint32_t protocol_version = 1;
+inline constexpr std::uint32_t protocol_version = 2;
 
 // Where a live push sits in the sender's history: the receiver may advance its cursor
 // for the sender from prev_seq to seq once it holds all `parts` messages of the push.
@@ -42,6 +43,8 @@ struct hello {
     uuid device;
     std::uint64_t seq = 0;             // the sender's newest committed seq
     std::uint64_t received_from_you = 0;  // what the sender already holds of the receiver's history
+    std::uint64_t schema_hash = 0;     // schema_hash(schema)
+    library_schema schema;             // the sender's models (sync/schema.hpp)
     friend bool operator==(const hello&, const hello&) = default;
 };
 
@@ -117,6 +120,7 @@ enum class error_code : std::uint16_t {
     invalid_change = 7,
     limit_exceeded = 8,
     internal = 9,
+    incompatible_schema = 10,  // the peers' models differ (the message says where)
 };
 
 struct error_message {
