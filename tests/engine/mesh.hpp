@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -87,6 +88,9 @@ public:
         if (b.engine) b.engine->disconnect(a.id.device_id, now_);
     }
 
+    // When set, a message for which drop(from, to, message) is true is lost on its link.
+    std::function<bool(const device_node&, const device_node&, const hsync::sync::message&)> drop;
+
     // One step of virtual time: every engine ticks, every frame crosses its link.
     // Returns the number of frames delivered, heartbeats not counted.
     std::size_t step() {
@@ -107,6 +111,7 @@ public:
                 reader.feed(hsync::net::frame(f.body));  // through a byte stream, as over TCP
                 while (auto body = reader.next()) {
                     const auto decoded = hsync::sync::decode(*body);
+                    if (decoded && drop && drop(*n, *to, decoded.value())) continue;
                     if (!decoded || !std::holds_alternative<hsync::sync::heartbeat>(decoded.value())) ++delivered;
                     to->engine->receive(n->id.device_id, *body, now_);
                 }

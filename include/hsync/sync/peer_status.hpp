@@ -33,6 +33,7 @@ struct peer_counters {
     std::uint64_t pages_served = 0;
     std::uint64_t pruned = 0;        // log entries pruned after this peer's acknowledgements
     std::uint64_t errors_received = 0;
+    std::uint64_t buffer_overflows = 0;  // live pushes dropped during a round (fetched again in pages)
 };
 
 struct peer_status {
