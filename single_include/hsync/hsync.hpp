@@ -7081,6 +7081,7 @@ struct peer_counters {
     std::uint64_t pages_served = 0;
     std::uint64_t pruned = 0;        // log entries pruned after this peer's acknowledgements
     std::uint64_t errors_received = 0;
+    std::uint64_t buffer_overflows = 0;  // live pushes dropped during a round (fetched again in pages)
 };
 
 struct peer_status {
@@ -7785,8 +7786,11 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_request& q
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -7803,6 +7807,7 @@ auto engine<Library>::live(const uuid& peer, peer_runtime& p, Push& push, const 
             p.buffered.clear();
             p.buffered_changes = 0;
             p.need_round = true;
+            ++p.counters.buffer_overflows;
         } else {
             p.buffered_changes += changes_in(push);
             p.buffered.emplace_back(std::move(push));
@@ -7950,30 +7955,40 @@ auto engine<Library>::flush_local(millis now, bool force) -> void {
 
 template <class Library>
 auto engine<Library>::send_push(std::span<const outgoing_changes> run) -> void {
-    std::vector<message> messages;
-    std::map<std::string, std::vector<state_record>> states;
-    std::vector<shared_entry> shared;
+    // One batch (or several, of batch_max) per model, in the library's apply order:
+    // required references first, so that the peer never applies a record before the one
+    // it refers to, and its event handlers never see a dangling reference.
+    std::map<std::string, std::vector<state_record>, std::less<>> states;
+    std::map<std::string, std::vector<shared_entry>, std::less<>> shared;
     for (const auto& o : run) {
         for (const auto& b : o.states) {
             auto& list = states[b.model];
             list.insert(list.end(), b.records.begin(), b.records.end());
         }
-        for (const auto& b : o.shared) shared.insert(shared.end(), b.entries.begin(), b.entries.end());
-    }
-    for (auto& [model, records] : states) {
-        for (std::size_t i = 0; i < records.size(); i += options_.batch_max) {
-            const std::size_t n = std::min(options_.batch_max, records.size() - i);
-            messages.push_back(state_batch{model, replica_.device_id(),
-                                           std::vector<state_record>(records.begin() + static_cast<std::ptrdiff_t>(i),
-                                                                     records.begin() + static_cast<std::ptrdiff_t>(i + n)),
-                                           {}});
+        for (const auto& b : o.shared) {
+            for (const auto& e : b.entries) shared[e.model].push_back(e);
         }
     }
-    for (std::size_t i = 0; i < shared.size(); i += options_.batch_max) {
-        const std::size_t n = std::min(options_.batch_max, shared.size() - i);
-        messages.push_back(shared_change_batch{std::vector<shared_entry>(shared.begin() + static_cast<std::ptrdiff_t>(i),
-                                                                         shared.begin() + static_cast<std::ptrdiff_t>(i + n)),
-                                               {}});
+    std::vector<message> messages;
+    const auto in_batches = [&](const auto& items, auto make) {
+        for (std::size_t i = 0; i < items.size(); i += options_.batch_max) {
+            const std::size_t n = std::min(options_.batch_max, items.size() - i);
+            using item = typename std::decay_t<decltype(items)>::value_type;
+            messages.push_back(make(std::vector<item>(items.begin() + static_cast<std::ptrdiff_t>(i),
+                                                      items.begin() + static_cast<std::ptrdiff_t>(i + n))));
+        }
+    };
+    for (std::string_view model : replica_type::apply_order_names()) {
+        if (const auto it = states.find(model); it != states.end()) {
+            in_batches(it->second, [&](std::vector<state_record> records) -> message {
+                return state_batch{std::string(model), replica_.device_id(), std::move(records), {}};
+            });
+        }
+        if (const auto it = shared.find(model); it != shared.end()) {
+            in_batches(it->second, [&](std::vector<shared_entry> entries) -> message {
+                return shared_change_batch{std::move(entries), {}};
+            });
+        }
     }
     const auto parts = static_cast<std::uint32_t>(messages.size());
     for (std::uint32_t k = 0; k < parts; ++k) {
