@@ -31,6 +31,9 @@ public:
           by_seq_(db,
                   "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
+          by_model_seq_(db,
+                        "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE model = ? AND "
+                        "seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
           prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
           oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
           size_(db, "SELECT count(*) FROM hsync_shared_log") {}
@@ -64,6 +67,19 @@ public:
         check_sqlite(sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(since)), s);
         check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(until)), s);
         bind_limit(s, 3, limit);
+        page out;
+        out.entries = read_entries(use, &out.seqs);
+        return out;
+    }
+
+    // The same, of one model only: a catch-up fetches each model's history in its turn.
+    page fetch_model_seq_between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(by_model_seq_);
+        sqlite3_stmt* s = use.get();
+        bind_text(s, 1, model);
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(until)), s);
+        bind_limit(s, 4, limit);
         page out;
         out.entries = read_entries(use, &out.seqs);
         return out;
@@ -132,6 +148,7 @@ private:
     statement append_;
     statement contains_;
     statement by_seq_;
+    statement by_model_seq_;
     statement prune_seq_;
     statement oldest_;
     statement size_;
