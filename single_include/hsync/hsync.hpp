@@ -2789,27 +2789,12 @@ public:
 
     // Entries with seq in (since, until], in seq order: the order this device stored them.
     page fetch_seq_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
-        statement_use use(by_seq_);
-        sqlite3_stmt* s = use.get();
-        check_sqlite(sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(since)), s);
-        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(until)), s);
-        bind_limit(s, 3, limit);
-        page out;
-        out.entries = read_entries(use, &out.seqs);
-        return out;
+        return fetch_page(by_seq_, {}, since, until, limit);
     }
 
     // The same, of one model only: a catch-up fetches each model's history in its turn.
     page fetch_model_seq_between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
-        statement_use use(by_model_seq_);
-        sqlite3_stmt* s = use.get();
-        bind_text(s, 1, model);
-        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(since)), s);
-        check_sqlite(sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(until)), s);
-        bind_limit(s, 4, limit);
-        page out;
-        out.entries = read_entries(use, &out.seqs);
-        return out;
+        return fetch_page(by_model_seq_, model, since, until, limit);
     }
 
     // Removes every entry with seq <= through; returns how many.
@@ -2869,6 +2854,20 @@ private:
             e.data = n == 0 ? nlohmann::json::object() : nlohmann::json::from_msgpack(p, p + n);
             out.push_back(std::move(e));
         }
+        return out;
+    }
+
+    // by_seq_ or by_model_seq_ (which binds the model first).
+    page fetch_page(statement& stmt, std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(stmt);
+        sqlite3_stmt* s = use.get();
+        int at = 1;
+        if (!model.empty()) bind_text(s, at++, model);
+        check_sqlite(sqlite3_bind_int64(s, at++, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, at++, static_cast<sqlite3_int64>(until)), s);
+        bind_limit(s, at, limit);
+        page out;
+        out.entries = read_entries(use, &out.seqs);
         return out;
     }
 
