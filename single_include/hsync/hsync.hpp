@@ -2758,6 +2758,9 @@ public:
           by_seq_(db,
                   "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
+          by_model_seq_(db,
+                        "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE model = ? AND "
+                        "seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
           prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
           oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
           size_(db, "SELECT count(*) FROM hsync_shared_log") {}
@@ -2786,14 +2789,12 @@ public:
 
     // Entries with seq in (since, until], in seq order: the order this device stored them.
     page fetch_seq_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
-        statement_use use(by_seq_);
-        sqlite3_stmt* s = use.get();
-        check_sqlite(sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(since)), s);
-        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(until)), s);
-        bind_limit(s, 3, limit);
-        page out;
-        out.entries = read_entries(use, &out.seqs);
-        return out;
+        return fetch_page(by_seq_, {}, since, until, limit);
+    }
+
+    // The same, of one model only: a catch-up fetches each model's history in its turn.
+    page fetch_model_seq_between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        return fetch_page(by_model_seq_, model, since, until, limit);
     }
 
     // Removes every entry with seq <= through; returns how many.
@@ -2856,9 +2857,24 @@ private:
         return out;
     }
 
+    // by_seq_ or by_model_seq_ (which binds the model first).
+    page fetch_page(statement& stmt, std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(stmt);
+        sqlite3_stmt* s = use.get();
+        int at = 1;
+        if (!model.empty()) bind_text(s, at++, model);
+        check_sqlite(sqlite3_bind_int64(s, at++, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, at++, static_cast<sqlite3_int64>(until)), s);
+        bind_limit(s, at, limit);
+        page out;
+        out.entries = read_entries(use, &out.seqs);
+        return out;
+    }
+
     statement append_;
     statement contains_;
     statement by_seq_;
+    statement by_model_seq_;
     statement prune_seq_;
     statement oldest_;
     statement size_;
@@ -5292,15 +5308,27 @@ public:
     // Shared changes stored after `since`: log entries, or snapshots of the shared rows
     // when the log was pruned past `since` or the caller is in the middle of a snapshot
     // (once a catch-up starts on snapshots it must finish on them: the log no longer
-    // holds the inserts behind later updates).
-    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot) {
+    // holds the inserts behind later updates). Of one model when `model` is given (a
+    // catch-up takes the models in their apply order), else of all.
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot, std::string_view model = {}) {
+        if (!model.empty()) {
+            bool shared_part = false;
+            const bool known = models::dispatch(model, [&](auto t) {
+                shared_part = model_traits<typename decltype(t)::type>::strategy != strategy::device_owned;
+            });
+            if (!known) throw error(errc::unknown_model, "hsync: unknown model '" + printable(model) + "'");
+            if (!shared_part) {
+                throw error(errc::invalid_change, "hsync: model '" + printable(model) +
+                                                      "' is device-owned; its history is served as states");
+            }
+        }
         const std::uint64_t until = s_.committed_seq;
         if (snapshot || since < s_.log_floor) {
-            shared_page page = shared_snapshot_page(since, until, limit);
+            shared_page page = shared_snapshot_page(since, until, limit, model);
             page.snapshot_mode = true;
             return page;
         }
-        return shared_log_page(since, until, limit);
+        return shared_log_page(since, until, limit, model);
     }
 
 private:
@@ -5366,9 +5394,10 @@ private:
         return page;
     }
 
-    shared_page shared_log_page(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+    shared_page shared_log_page(std::uint64_t since, std::uint64_t until, std::size_t limit, std::string_view model) {
         limit = std::max<std::size_t>(limit, 1);
-        auto fetched = s_.tables->log.fetch_seq_between(since, until, limit + 1);
+        auto fetched = model.empty() ? s_.tables->log.fetch_seq_between(since, until, limit + 1)
+                                     : s_.tables->log.fetch_model_seq_between(model, since, until, limit + 1);
         shared_page page;
         seq_merge<shared_entry> merge{limit, until, {}};
         std::vector<std::pair<std::uint64_t, shared_entry>> raw;
@@ -5390,12 +5419,13 @@ private:
         return s;
     }
 
-    shared_page shared_snapshot_page(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+    shared_page shared_snapshot_page(std::uint64_t since, std::uint64_t until, std::size_t limit, std::string_view model) {
         limit = std::max<std::size_t>(limit, 1);
         shared_page page;
         seq_merge<shared_snapshot> merge{limit, until, {}};
         boost::hana::for_each(models::types, [&](auto t) {
             using M = typename decltype(t)::type;
+            if (!model.empty() && model != model_traits<M>::name) return;
             if constexpr (model_traits<M>::strategy != strategy::device_owned) {
                 merge.add(
                     s_.template store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
@@ -5754,6 +5784,13 @@ public:
     }
 
     // Whether records of the named model can be device-owned (device-owned or mixed).
+    // Whether the model has shared records (a shared or a mixed model).
+    static bool is_shared_model(std::string_view name) {
+        bool shared = false;
+        models::dispatch(name, [&](auto t) { shared = model_traits<typename decltype(t)::type>::strategy != strategy::device_owned; });
+        return shared;
+    }
+
     static bool is_owned_model(std::string_view name) {
         bool owned = false;
         models::dispatch(name, [&](auto t) { owned = model_traits<typename decltype(t)::type>::strategy != strategy::shared; });
@@ -5812,9 +5849,11 @@ public:
         return detail::history<Ms...>(s_).state_changes(model, since, limit);
     }
 
-    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false) const {
+    // Of one model when `model` is given, else of every model with shared records.
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false,
+                               std::string_view model = {}) const {
         std::lock_guard lock(s_.mutex);
-        return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot);
+        return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot, model);
     }
 
     // ---- the shared change log ----------------------------------------------------------
@@ -6302,10 +6341,14 @@ struct shared_change_batch {
     push_position push;
 };
 
+// Shared changes stored by the server after its seq `since`, at most `limit`, of `model`
+// (a catch-up asks for one model at a time, in the library's apply order) or of every
+// model when `model` is empty.
 struct shared_change_request {
     std::uint64_t since = 0;
     std::uint32_t limit = 1000;
     bool snapshot = false;  // continue a snapshot begun in an earlier page
+    std::string model;
 };
 
 struct shared_change_response {
@@ -6699,7 +6742,7 @@ inline json to_json(const message& m, encoding enc) {
                 return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
                         {"push", write_push(msg.push)}};
             } else if constexpr (std::is_same_v<T, shared_change_request>) {
-                return {{"since", msg.since}, {"limit", msg.limit}, {"snapshot", msg.snapshot}};
+                return {{"since", msg.since}, {"limit", msg.limit}, {"snapshot", msg.snapshot}, {"model", msg.model}};
             } else if constexpr (std::is_same_v<T, shared_change_response>) {
                 return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
                         {"snapshot", write_list(msg.snapshot,
@@ -6820,7 +6863,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
         }
         case 7: {
             object_reader r(j, "SharedChangeRequest");
-            shared_change_request q{r.u64("since"), r.u32("limit"), r.boolean("snapshot")};
+            shared_change_request q{r.u64("since"), r.u32("limit"), r.boolean("snapshot"), r.string("model")};
             if (q.limit > lim.max_request_limit) {
                 throw bad_field{decode_error::too_many, "SharedChangeRequest asks for " + std::to_string(q.limit) +
                                                             " entries, more than the limit of " +
@@ -6900,6 +6943,9 @@ inline std::vector<std::string_view> models_named(const message& m) {
                 for (const auto& d : msg.deleted) out.push_back(d.model);
             }
             if constexpr (std::is_same_v<T, shared_change>) out.push_back(msg.entry.model);
+            if constexpr (std::is_same_v<T, shared_change_request>) {
+                if (!msg.model.empty()) out.push_back(msg.model);
+            }
             if constexpr (std::is_same_v<T, shared_change_batch> || std::is_same_v<T, shared_change_response>) {
                 for (const auto& e : msg.entries) out.push_back(e.model);
             }
@@ -7091,7 +7137,7 @@ struct peer_status {
     std::uint64_t peer_seq = 0;          // the newest seq the peer announced
     std::uint64_t acked_through = 0;     // this device's history the peer holds (this device's seq)
     std::uint64_t local_seq = 0;         // this device's newest seq, when the status was taken
-    std::string phase;                   // the catch-up phase: "shared" or a model name
+    std::string phase;                   // the catch-up phase: "shared <model>" or "<model>"
     double progress = 1.0;               // of the current catch-up round, 0 to 1
     peer_counters counters;
     // Why the last handshake with the peer was refused, by either side ("the models
@@ -7133,9 +7179,12 @@ public:
         });
         schema_ = library_schema_of<Library>();
         schema_hash_ = schema_hash(schema_);
-        phases_.push_back("shared");
+        // A catch-up takes the models in apply order, so that a record never arrives before
+        // one it requires: a model's shared changes, then its device-owned states (a mixed
+        // model has both).
         for (std::string_view name : replica_type::apply_order_names()) {
-            if (replica_type::is_owned_model(name)) phases_.push_back(std::string(name));
+            if (replica_type::is_shared_model(name)) phases_.push_back({std::string(name), true, "shared " + std::string(name)});
+            if (replica_type::is_owned_model(name)) phases_.push_back({std::string(name), false, std::string(name)});
         }
         replica_.attach([this](const outgoing_changes& changes) {
             std::function<void()> wake;
@@ -7306,7 +7355,7 @@ public:
         s.counters = p.counters;
         s.refused_because = p.refused_because;
         if (p.round_active) {
-            s.phase = phases_[p.phase];
+            s.phase = phases_[p.phase].key;
             const double span = p.round_target > p.round_start ? double(p.round_target - p.round_start) : 1.0;
             const double within = std::clamp(double(p.phase_since > p.round_start ? p.phase_since - p.round_start : 0) / span, 0.0, 1.0);
             s.progress = (double(p.phase) + within) / double(phases_.size());
@@ -7433,15 +7482,16 @@ private:
 
     bool has_checkpoints(const uuid& peer) {
         for (const auto& phase : phases_) {
-            if (replica_.checkpoint(peer, phase)) return true;
+            if (replica_.checkpoint(peer, phase.key)) return true;
         }
         return false;
     }
 
     // ---- catch-up rounds --------------------------------------------------------------
 
-    // A round walks the phases in order — the shared log (or snapshots), then each
-    // device-owned model in reference order — from the peer's checkpoint for that phase,
+    // A round walks the phases in order — each model's shared changes (log entries or
+    // snapshots) and device-owned states, in the library's apply order — from the peer's
+    // checkpoint for that phase,
     // or from what this device already holds. Each applied page records its checkpoint
     // in the same transaction, so an interrupted round resumes where it stopped.
     void start_round(const uuid& peer, peer_runtime& p, millis now);
@@ -7498,6 +7548,14 @@ private:
     // anything else (a gap, a lost or repeated part) asks for a round instead.
     void track_push(const uuid& peer, peer_runtime& p, const push_position& pos, millis now);
 
+    // A peer past the handshake gets this device's pushes, whether or not this device is
+    // fetching the peer's history at the moment: that round is about the other direction,
+    // and holding pushes back for it only delayed them (the peer buffers what arrives
+    // during its own round).
+    static bool takes_pushes(const peer_runtime& p) {
+        return p.state != peer_state::disconnected && p.state != peer_state::handshaking;
+    }
+
     static std::size_t changes_in(const state_change&) { return 1; }
     // A message counts at least one, so that empty batches cannot be buffered without bound.
     static std::size_t changes_in(const state_batch& b) { return std::max<std::size_t>(1, b.records.size()); }
@@ -7536,7 +7594,7 @@ private:
 
     // Coalesces committed local transactions into as few messages as the batch size
     // allows, one push per run of consecutive transactions, and sends them to every
-    // ready peer.
+    // peer past the handshake.
     void flush_local(millis now, bool force = false);
 
     void send_push(std::span<const outgoing_changes> run);
@@ -7547,7 +7605,13 @@ private:
     std::vector<std::string_view> model_names_;
     library_schema schema_;  // shown to each peer in Hello; a peer must show the same
     std::uint64_t schema_hash_ = 0;
-    std::vector<std::string> phases_;
+    // One step of a catch-up round: a model's shared changes or its device-owned states.
+    struct catch_up_phase {
+        std::string model;
+        bool shared = false;
+        std::string key;  // its checkpoint's name, and peer_status::phase
+    };
+    std::vector<catch_up_phase> phases_;
     std::map<uuid, peer_runtime> peers_;
     std::vector<outgoing_message> output_;
     std::vector<close_request> closes_;
@@ -7592,23 +7656,28 @@ auto engine<Library>::start_round(const uuid& peer, peer_runtime& p, millis now)
     p.round_start = p.received_through;
     p.round_target = std::max(p.peer_seq, p.received_through);
     p.round_floor = std::numeric_limits<std::uint64_t>::max();
+    if (phases_.empty()) {  // a library of no models: nothing to fetch
+        p.round_floor = p.round_target;
+        return finish_round(peer, p, now);
+    }
     begin_phase(peer, p);
     request_next(peer, p, now);
 }
 
 template <class Library>
 auto engine<Library>::begin_phase(const uuid& peer, peer_runtime& p) -> void {
-    p.phase_since = replica_.checkpoint(peer, phases_[p.phase]).value_or(p.received_through);
+    p.phase_since = replica_.checkpoint(peer, phases_[p.phase].key).value_or(p.received_through);
     p.snapshot = false;
 }
 
 template <class Library>
 auto engine<Library>::request_next(const uuid& peer, peer_runtime& p, millis now) -> void {
     if (!p.round_active || p.state == peer_state::disconnected) return;
-    if (p.phase == 0) {
-        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot});
+    const catch_up_phase& phase = phases_[p.phase];
+    if (phase.shared) {
+        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot, phase.model});
     } else {
-        send(peer, state_request{{phases_[p.phase]}, std::nullopt, p.phase_since, options_.page_size});
+        send(peer, state_request{{phase.model}, std::nullopt, p.phase_since, options_.page_size});
     }
     p.awaiting = true;
     p.request_sent = now;
@@ -7630,7 +7699,7 @@ auto engine<Library>::apply_page(const uuid& peer, peer_runtime& p, std::uint64_
             const apply_result r = apply();
             p.counters.applied += r.applied;
             p.counters.ignored += r.ignored;
-            replica_.set_checkpoint(peer, phases_[p.phase], checkpoint);
+            replica_.set_checkpoint(peer, phases_[p.phase].key, checkpoint);
         });
         return true;
     } catch (const error& e) {
@@ -7683,12 +7752,18 @@ auto engine<Library>::finish_round(const uuid& peer, peer_runtime& p, millis now
 
 template <class Library>
 auto engine<Library>::expecting(peer_runtime& p, bool shared_phase) const -> bool {
-    return p.round_active && p.awaiting && (p.phase == 0) == shared_phase;
+    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase;
 }
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) -> void {
     if (!expecting(p, true)) return refuse(peer, p, error_code::bad_message, "unexpected SharedChangeResponse");
+    const std::string& model = phases_[p.phase].model;
+    const bool of_model = std::all_of(r.entries.begin(), r.entries.end(), [&](const auto& e) { return e.model == model; }) &&
+                          std::all_of(r.snapshot.begin(), r.snapshot.end(), [&](const auto& e) { return e.model == model; });
+    if (!of_model) {
+        return refuse(peer, p, error_code::bad_message, "a SharedChangeResponse holds another model than '" + model + "'");
+    }
     if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
         return refuse(peer, p, error_code::bad_message, "a SharedChangeResponse that does not advance");
     }
@@ -7704,7 +7779,7 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) -> void {
-    if (!expecting(p, false) || r.model != phases_[p.phase]) {
+    if (!expecting(p, false) || r.model != phases_[p.phase].model) {
         return refuse(peer, p, error_code::bad_message, "unexpected StateResponse");
     }
     if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
@@ -7732,13 +7807,16 @@ auto engine<Library>::add(apply_result& total, const apply_result& r) -> void {
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_request& q, millis) -> void {
+    if (!q.model.empty() && !replica_type::is_shared_model(q.model)) {
+        return refuse(peer, p, error_code::bad_message, "model '" + q.model + "' has no shared records");
+    }
     send_page(peer, q.limit, [&](std::uint32_t limit) {
-        shared_page page = replica_.shared_changes(q.since, limit, q.snapshot);
+        shared_page page = replica_.shared_changes(q.since, limit, q.snapshot, q.model);
         return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
                                       page.has_more, page.checkpoint};
     });
     ++p.counters.pages_served;
-    if (options_.record_served_pages) served_.emplace_back(peer, "shared", q.since);
+    if (options_.record_served_pages) served_.emplace_back(peer, "shared " + q.model, q.since);
 }
 
 template <class Library>
@@ -7780,7 +7858,7 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_request& q
 
 // ---- begin hsync/sync/detail/engine_live.hpp ----
 // The sync engine's live traffic: changes pushed as they are committed (batched per
-// flush, sent to every ready peer), pushes received in order or buffered around a gap,
+// flush, sent to every peer past the handshake), pushes received in order or buffered around a gap,
 // acknowledgements and the log pruning they allow, heartbeats and errors. Member
 // definitions of sync::engine (declared in sync/engine.hpp).
 
@@ -7935,7 +8013,7 @@ auto engine<Library>::flush_local(millis now, bool force) -> void {
         pending = std::exchange(local_, {});
         last_flush_ = now;
     }
-    const bool anyone = std::any_of(peers_.begin(), peers_.end(), [](const auto& p) { return p.second.state == peer_state::ready; });
+    const bool anyone = std::any_of(peers_.begin(), peers_.end(), [](const auto& p) { return takes_pushes(p.second); });
     if (!anyone) return;  // peers that connect later catch up from the database
     // Runs of consecutive transactions go as one push each. A transaction with too many
     // changes to hold (outgoing_changes::too_many) is not pushed: it ends a run, and
@@ -8008,7 +8086,7 @@ auto engine<Library>::send_push(std::span<const outgoing_changes> run) -> void {
         if (!fits(bodies.back())) return;
     }
     for (auto& [id, p] : peers_) {
-        if (p.state != peer_state::ready) continue;
+        if (!takes_pushes(p)) continue;
         for (const auto& b : bodies) send_body(id, b);
     }
 }

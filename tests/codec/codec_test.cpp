@@ -46,7 +46,7 @@ std::vector<message> every_message() {
         state_response{"location", {sample_state()}, {hsync::deleted_state{"location", hsync::uuid::v4(), dev, stamp}}, true, 77},
         shared_change{sample_entry(), push},
         shared_change_batch{{sample_entry(), sample_entry()}, push},
-        shared_change_request{3, 100, true},
+        shared_change_request{3, 100, true, "tag"},
         shared_change_response{{sample_entry()}, {snap}, true, false, 9},
         ack_shared_changes{dev, 1234},
         heartbeat{99},

@@ -64,6 +64,13 @@ public:
     }
 
     // Whether records of the named model can be device-owned (device-owned or mixed).
+    // Whether the model has shared records (a shared or a mixed model).
+    static bool is_shared_model(std::string_view name) {
+        bool shared = false;
+        models::dispatch(name, [&](auto t) { shared = model_traits<typename decltype(t)::type>::strategy != strategy::device_owned; });
+        return shared;
+    }
+
     static bool is_owned_model(std::string_view name) {
         bool owned = false;
         models::dispatch(name, [&](auto t) { owned = model_traits<typename decltype(t)::type>::strategy != strategy::shared; });
@@ -122,9 +129,11 @@ public:
         return detail::history<Ms...>(s_).state_changes(model, since, limit);
     }
 
-    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false) const {
+    // Of one model when `model` is given, else of every model with shared records.
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false,
+                               std::string_view model = {}) const {
         std::lock_guard lock(s_.mutex);
-        return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot);
+        return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot, model);
     }
 
     // ---- the shared change log ----------------------------------------------------------

@@ -286,7 +286,7 @@ inline json to_json(const message& m, encoding enc) {
                 return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
                         {"push", write_push(msg.push)}};
             } else if constexpr (std::is_same_v<T, shared_change_request>) {
-                return {{"since", msg.since}, {"limit", msg.limit}, {"snapshot", msg.snapshot}};
+                return {{"since", msg.since}, {"limit", msg.limit}, {"snapshot", msg.snapshot}, {"model", msg.model}};
             } else if constexpr (std::is_same_v<T, shared_change_response>) {
                 return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
                         {"snapshot", write_list(msg.snapshot,
@@ -407,7 +407,7 @@ inline message read_body(std::size_t kind, const json& j, const limits& lim) {
         }
         case 7: {
             object_reader r(j, "SharedChangeRequest");
-            shared_change_request q{r.u64("since"), r.u32("limit"), r.boolean("snapshot")};
+            shared_change_request q{r.u64("since"), r.u32("limit"), r.boolean("snapshot"), r.string("model")};
             if (q.limit > lim.max_request_limit) {
                 throw bad_field{decode_error::too_many, "SharedChangeRequest asks for " + std::to_string(q.limit) +
                                                             " entries, more than the limit of " +
@@ -487,6 +487,9 @@ inline std::vector<std::string_view> models_named(const message& m) {
                 for (const auto& d : msg.deleted) out.push_back(d.model);
             }
             if constexpr (std::is_same_v<T, shared_change>) out.push_back(msg.entry.model);
+            if constexpr (std::is_same_v<T, shared_change_request>) {
+                if (!msg.model.empty()) out.push_back(msg.model);
+            }
             if constexpr (std::is_same_v<T, shared_change_batch> || std::is_same_v<T, shared_change_response>) {
                 for (const auto& e : msg.entries) out.push_back(e.model);
             }

@@ -65,9 +65,12 @@ public:
         });
         schema_ = library_schema_of<Library>();
         schema_hash_ = schema_hash(schema_);
-        phases_.push_back("shared");
+        // A catch-up takes the models in apply order, so that a record never arrives before
+        // one it requires: a model's shared changes, then its device-owned states (a mixed
+        // model has both).
         for (std::string_view name : replica_type::apply_order_names()) {
-            if (replica_type::is_owned_model(name)) phases_.push_back(std::string(name));
+            if (replica_type::is_shared_model(name)) phases_.push_back({std::string(name), true, "shared " + std::string(name)});
+            if (replica_type::is_owned_model(name)) phases_.push_back({std::string(name), false, std::string(name)});
         }
         replica_.attach([this](const outgoing_changes& changes) {
             std::function<void()> wake;
@@ -238,7 +241,7 @@ public:
         s.counters = p.counters;
         s.refused_because = p.refused_because;
         if (p.round_active) {
-            s.phase = phases_[p.phase];
+            s.phase = phases_[p.phase].key;
             const double span = p.round_target > p.round_start ? double(p.round_target - p.round_start) : 1.0;
             const double within = std::clamp(double(p.phase_since > p.round_start ? p.phase_since - p.round_start : 0) / span, 0.0, 1.0);
             s.progress = (double(p.phase) + within) / double(phases_.size());
@@ -365,15 +368,16 @@ private:
 
     bool has_checkpoints(const uuid& peer) {
         for (const auto& phase : phases_) {
-            if (replica_.checkpoint(peer, phase)) return true;
+            if (replica_.checkpoint(peer, phase.key)) return true;
         }
         return false;
     }
 
     // ---- catch-up rounds --------------------------------------------------------------
 
-    // A round walks the phases in order — the shared log (or snapshots), then each
-    // device-owned model in reference order — from the peer's checkpoint for that phase,
+    // A round walks the phases in order — each model's shared changes (log entries or
+    // snapshots) and device-owned states, in the library's apply order — from the peer's
+    // checkpoint for that phase,
     // or from what this device already holds. Each applied page records its checkpoint
     // in the same transaction, so an interrupted round resumes where it stopped.
     void start_round(const uuid& peer, peer_runtime& p, millis now);
@@ -430,6 +434,14 @@ private:
     // anything else (a gap, a lost or repeated part) asks for a round instead.
     void track_push(const uuid& peer, peer_runtime& p, const push_position& pos, millis now);
 
+    // A peer past the handshake gets this device's pushes, whether or not this device is
+    // fetching the peer's history at the moment: that round is about the other direction,
+    // and holding pushes back for it only delayed them (the peer buffers what arrives
+    // during its own round).
+    static bool takes_pushes(const peer_runtime& p) {
+        return p.state != peer_state::disconnected && p.state != peer_state::handshaking;
+    }
+
     static std::size_t changes_in(const state_change&) { return 1; }
     // A message counts at least one, so that empty batches cannot be buffered without bound.
     static std::size_t changes_in(const state_batch& b) { return std::max<std::size_t>(1, b.records.size()); }
@@ -468,7 +480,7 @@ private:
 
     // Coalesces committed local transactions into as few messages as the batch size
     // allows, one push per run of consecutive transactions, and sends them to every
-    // ready peer.
+    // peer past the handshake.
     void flush_local(millis now, bool force = false);
 
     void send_push(std::span<const outgoing_changes> run);
@@ -479,7 +491,13 @@ private:
     std::vector<std::string_view> model_names_;
     library_schema schema_;  // shown to each peer in Hello; a peer must show the same
     std::uint64_t schema_hash_ = 0;
-    std::vector<std::string> phases_;
+    // One step of a catch-up round: a model's shared changes or its device-owned states.
+    struct catch_up_phase {
+        std::string model;
+        bool shared = false;
+        std::string key;  // its checkpoint's name, and peer_status::phase
+    };
+    std::vector<catch_up_phase> phases_;
     std::map<uuid, peer_runtime> peers_;
     std::vector<outgoing_message> output_;
     std::vector<close_request> closes_;

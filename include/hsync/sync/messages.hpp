@@ -87,10 +87,14 @@ struct shared_change_batch {
     push_position push;
 };
 
+// Shared changes stored by the server after its seq `since`, at most `limit`, of `model`
+// (a catch-up asks for one model at a time, in the library's apply order) or of every
+// model when `model` is empty.
 struct shared_change_request {
     std::uint64_t since = 0;
     std::uint32_t limit = 1000;
     bool snapshot = false;  // continue a snapshot begun in an earlier page
+    std::string model;
 };
 
 struct shared_change_response {

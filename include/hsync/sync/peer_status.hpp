@@ -43,7 +43,7 @@ struct peer_status {
     std::uint64_t peer_seq = 0;          // the newest seq the peer announced
     std::uint64_t acked_through = 0;     // this device's history the peer holds (this device's seq)
     std::uint64_t local_seq = 0;         // this device's newest seq, when the status was taken
-    std::string phase;                   // the catch-up phase: "shared" or a model name
+    std::string phase;                   // the catch-up phase: "shared <model>" or "<model>"
     double progress = 1.0;               // of the current catch-up round, 0 to 1
     peer_counters counters;
     // Why the last handshake with the peer was refused, by either side ("the models

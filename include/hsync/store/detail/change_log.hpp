@@ -31,6 +31,9 @@ public:
           by_seq_(db,
                   "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
+          by_model_seq_(db,
+                        "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE model = ? AND "
+                        "seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
           prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
           oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
           size_(db, "SELECT count(*) FROM hsync_shared_log") {}
@@ -59,14 +62,12 @@ public:
 
     // Entries with seq in (since, until], in seq order: the order this device stored them.
     page fetch_seq_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
-        statement_use use(by_seq_);
-        sqlite3_stmt* s = use.get();
-        check_sqlite(sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(since)), s);
-        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(until)), s);
-        bind_limit(s, 3, limit);
-        page out;
-        out.entries = read_entries(use, &out.seqs);
-        return out;
+        return fetch_page(by_seq_, {}, since, until, limit);
+    }
+
+    // The same, of one model only: a catch-up fetches each model's history in its turn.
+    page fetch_model_seq_between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        return fetch_page(by_model_seq_, model, since, until, limit);
     }
 
     // Removes every entry with seq <= through; returns how many.
@@ -129,9 +130,24 @@ private:
         return out;
     }
 
+    // by_seq_ or by_model_seq_ (which binds the model first).
+    page fetch_page(statement& stmt, std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(stmt);
+        sqlite3_stmt* s = use.get();
+        int at = 1;
+        if (!model.empty()) bind_text(s, at++, model);
+        check_sqlite(sqlite3_bind_int64(s, at++, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, at++, static_cast<sqlite3_int64>(until)), s);
+        bind_limit(s, at, limit);
+        page out;
+        out.entries = read_entries(use, &out.seqs);
+        return out;
+    }
+
     statement append_;
     statement contains_;
     statement by_seq_;
+    statement by_model_seq_;
     statement prune_seq_;
     statement oldest_;
     statement size_;

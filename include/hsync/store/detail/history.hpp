@@ -50,15 +50,27 @@ public:
     // Shared changes stored after `since`: log entries, or snapshots of the shared rows
     // when the log was pruned past `since` or the caller is in the middle of a snapshot
     // (once a catch-up starts on snapshots it must finish on them: the log no longer
-    // holds the inserts behind later updates).
-    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot) {
+    // holds the inserts behind later updates). Of one model when `model` is given (a
+    // catch-up takes the models in their apply order), else of all.
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot, std::string_view model = {}) {
+        if (!model.empty()) {
+            bool shared_part = false;
+            const bool known = models::dispatch(model, [&](auto t) {
+                shared_part = model_traits<typename decltype(t)::type>::strategy != strategy::device_owned;
+            });
+            if (!known) throw error(errc::unknown_model, "hsync: unknown model '" + printable(model) + "'");
+            if (!shared_part) {
+                throw error(errc::invalid_change, "hsync: model '" + printable(model) +
+                                                      "' is device-owned; its history is served as states");
+            }
+        }
         const std::uint64_t until = s_.committed_seq;
         if (snapshot || since < s_.log_floor) {
-            shared_page page = shared_snapshot_page(since, until, limit);
+            shared_page page = shared_snapshot_page(since, until, limit, model);
             page.snapshot_mode = true;
             return page;
         }
-        return shared_log_page(since, until, limit);
+        return shared_log_page(since, until, limit, model);
     }
 
 private:
@@ -124,9 +136,10 @@ private:
         return page;
     }
 
-    shared_page shared_log_page(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+    shared_page shared_log_page(std::uint64_t since, std::uint64_t until, std::size_t limit, std::string_view model) {
         limit = std::max<std::size_t>(limit, 1);
-        auto fetched = s_.tables->log.fetch_seq_between(since, until, limit + 1);
+        auto fetched = model.empty() ? s_.tables->log.fetch_seq_between(since, until, limit + 1)
+                                     : s_.tables->log.fetch_model_seq_between(model, since, until, limit + 1);
         shared_page page;
         seq_merge<shared_entry> merge{limit, until, {}};
         std::vector<std::pair<std::uint64_t, shared_entry>> raw;
@@ -148,12 +161,13 @@ private:
         return s;
     }
 
-    shared_page shared_snapshot_page(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+    shared_page shared_snapshot_page(std::uint64_t since, std::uint64_t until, std::size_t limit, std::string_view model) {
         limit = std::max<std::size_t>(limit, 1);
         shared_page page;
         seq_merge<shared_snapshot> merge{limit, until, {}};
         boost::hana::for_each(models::types, [&](auto t) {
             using M = typename decltype(t)::type;
+            if (!model.empty() && model != model_traits<M>::name) return;
             if constexpr (model_traits<M>::strategy != strategy::device_owned) {
                 merge.add(
                     s_.template store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },

@@ -25,23 +25,28 @@ auto engine<Library>::start_round(const uuid& peer, peer_runtime& p, millis now)
     p.round_start = p.received_through;
     p.round_target = std::max(p.peer_seq, p.received_through);
     p.round_floor = std::numeric_limits<std::uint64_t>::max();
+    if (phases_.empty()) {  // a library of no models: nothing to fetch
+        p.round_floor = p.round_target;
+        return finish_round(peer, p, now);
+    }
     begin_phase(peer, p);
     request_next(peer, p, now);
 }
 
 template <class Library>
 auto engine<Library>::begin_phase(const uuid& peer, peer_runtime& p) -> void {
-    p.phase_since = replica_.checkpoint(peer, phases_[p.phase]).value_or(p.received_through);
+    p.phase_since = replica_.checkpoint(peer, phases_[p.phase].key).value_or(p.received_through);
     p.snapshot = false;
 }
 
 template <class Library>
 auto engine<Library>::request_next(const uuid& peer, peer_runtime& p, millis now) -> void {
     if (!p.round_active || p.state == peer_state::disconnected) return;
-    if (p.phase == 0) {
-        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot});
+    const catch_up_phase& phase = phases_[p.phase];
+    if (phase.shared) {
+        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot, phase.model});
     } else {
-        send(peer, state_request{{phases_[p.phase]}, std::nullopt, p.phase_since, options_.page_size});
+        send(peer, state_request{{phase.model}, std::nullopt, p.phase_since, options_.page_size});
     }
     p.awaiting = true;
     p.request_sent = now;
@@ -63,7 +68,7 @@ auto engine<Library>::apply_page(const uuid& peer, peer_runtime& p, std::uint64_
             const apply_result r = apply();
             p.counters.applied += r.applied;
             p.counters.ignored += r.ignored;
-            replica_.set_checkpoint(peer, phases_[p.phase], checkpoint);
+            replica_.set_checkpoint(peer, phases_[p.phase].key, checkpoint);
         });
         return true;
     } catch (const error& e) {
@@ -116,12 +121,18 @@ auto engine<Library>::finish_round(const uuid& peer, peer_runtime& p, millis now
 
 template <class Library>
 auto engine<Library>::expecting(peer_runtime& p, bool shared_phase) const -> bool {
-    return p.round_active && p.awaiting && (p.phase == 0) == shared_phase;
+    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase;
 }
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) -> void {
     if (!expecting(p, true)) return refuse(peer, p, error_code::bad_message, "unexpected SharedChangeResponse");
+    const std::string& model = phases_[p.phase].model;
+    const bool of_model = std::all_of(r.entries.begin(), r.entries.end(), [&](const auto& e) { return e.model == model; }) &&
+                          std::all_of(r.snapshot.begin(), r.snapshot.end(), [&](const auto& e) { return e.model == model; });
+    if (!of_model) {
+        return refuse(peer, p, error_code::bad_message, "a SharedChangeResponse holds another model than '" + model + "'");
+    }
     if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
         return refuse(peer, p, error_code::bad_message, "a SharedChangeResponse that does not advance");
     }
@@ -137,7 +148,7 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) -> void {
-    if (!expecting(p, false) || r.model != phases_[p.phase]) {
+    if (!expecting(p, false) || r.model != phases_[p.phase].model) {
         return refuse(peer, p, error_code::bad_message, "unexpected StateResponse");
     }
     if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
@@ -165,13 +176,16 @@ auto engine<Library>::add(apply_result& total, const apply_result& r) -> void {
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_request& q, millis) -> void {
+    if (!q.model.empty() && !replica_type::is_shared_model(q.model)) {
+        return refuse(peer, p, error_code::bad_message, "model '" + q.model + "' has no shared records");
+    }
     send_page(peer, q.limit, [&](std::uint32_t limit) {
-        shared_page page = replica_.shared_changes(q.since, limit, q.snapshot);
+        shared_page page = replica_.shared_changes(q.since, limit, q.snapshot, q.model);
         return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
                                       page.has_more, page.checkpoint};
     });
     ++p.counters.pages_served;
-    if (options_.record_served_pages) served_.emplace_back(peer, "shared", q.since);
+    if (options_.record_served_pages) served_.emplace_back(peer, "shared " + q.model, q.since);
 }
 
 template <class Library>

@@ -1,6 +1,6 @@
 #pragma once
 // The sync engine's live traffic: changes pushed as they are committed (batched per
-// flush, sent to every ready peer), pushes received in order or buffered around a gap,
+// flush, sent to every peer past the handshake), pushes received in order or buffered around a gap,
 // acknowledgements and the log pruning they allow, heartbeats and errors. Member
 // definitions of sync::engine (declared in sync/engine.hpp).
 
@@ -156,7 +156,7 @@ auto engine<Library>::flush_local(millis now, bool force) -> void {
         pending = std::exchange(local_, {});
         last_flush_ = now;
     }
-    const bool anyone = std::any_of(peers_.begin(), peers_.end(), [](const auto& p) { return p.second.state == peer_state::ready; });
+    const bool anyone = std::any_of(peers_.begin(), peers_.end(), [](const auto& p) { return takes_pushes(p.second); });
     if (!anyone) return;  // peers that connect later catch up from the database
     // Runs of consecutive transactions go as one push each. A transaction with too many
     // changes to hold (outgoing_changes::too_many) is not pushed: it ends a run, and
@@ -229,7 +229,7 @@ auto engine<Library>::send_push(std::span<const outgoing_changes> run) -> void {
         if (!fits(bodies.back())) return;
     }
     for (auto& [id, p] : peers_) {
-        if (p.state != peer_state::ready) continue;
+        if (!takes_pushes(p)) continue;
         for (const auto& b : bodies) send_body(id, b);
     }
 }
