@@ -2485,6 +2485,7 @@ private:
 #include <array>
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -2546,6 +2547,13 @@ struct model_list {
     static bool visit(std::size_t index, F&& f) {
         std::size_t i = 0;
         return ((i++ == index ? (f(std::type_identity<Ms>{}), true) : false) || ...);
+    }
+
+    // The strategy of the model named `name`; nullopt if there is none.
+    static std::optional<strategy> strategy_of(std::string_view name) {
+        std::optional<strategy> found;
+        dispatch(name, [&](auto t) { found = model_traits<typename decltype(t)::type>::strategy; });
+        return found;
     }
 
     // Calls f(boost::hana::type_c<M>) for the model named `name`; false if there is none.
@@ -4893,12 +4901,6 @@ struct library_impl<library<Ms...>> {
 
     // Adds an event handler of the model at `model`; it receives a const change<M>*.
     static void subscribe(state& s, std::size_t model, std::function<void(const void*)> handler);
-
-private:
-    template <class F>
-    static void visit(std::size_t model, F&& f) {
-        models::visit(model, std::forward<F>(f));
-    }
 };
 
 template <class... Ms>
@@ -4937,7 +4939,7 @@ void library_impl<library<Ms...>>::run_read(state& s, function_ref<void()> body)
 template <class... Ms>
 std::uint64_t library_impl<library<Ms...>>::commit(state& s, std::size_t model, const void* record) {
     std::uint64_t made = 0;
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         using M = typename decltype(t)::type;
         made = local_writes<Ms...>(s).commit(*static_cast<const M*>(record));
     });
@@ -4946,12 +4948,12 @@ std::uint64_t library_impl<library<Ms...>>::commit(state& s, std::size_t model, 
 
 template <class... Ms>
 void library_impl<library<Ms...>>::remove(state& s, std::size_t model, const uuid& id) {
-    visit(model, [&](auto t) { local_writes<Ms...>(s).template remove<typename decltype(t)::type>(id); });
+    models::visit(model, [&](auto t) { local_writes<Ms...>(s).template remove<typename decltype(t)::type>(id); });
 }
 
 template <class... Ms>
 void library_impl<library<Ms...>>::remark(state& s, std::size_t model, const void* record, std::uint64_t made) {
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         using M = typename decltype(t)::type;
         local_writes<Ms...>(s).remark(*static_cast<const M*>(record), made);
     });
@@ -4960,7 +4962,7 @@ void library_impl<library<Ms...>>::remark(state& s, std::size_t model, const voi
 template <class... Ms>
 bool library_impl<library<Ms...>>::find(state& s, std::size_t model, const uuid& id, void* out) {
     bool found = false;
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         using M = typename decltype(t)::type;
         std::lock_guard lock(s.mutex);
         auto row = s.template store<M>().find(id);
@@ -4975,7 +4977,7 @@ bool library_impl<library<Ms...>>::find(state& s, std::size_t model, const uuid&
 template <class... Ms>
 bool library_impl<library<Ms...>>::is_deleted(state& s, std::size_t model, const uuid& id) {
     bool deleted = false;
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         std::lock_guard lock(s.mutex);
         deleted = s.tables->tombs.find(model_traits<typename decltype(t)::type>::name, id).has_value();
     });
@@ -4985,7 +4987,7 @@ bool library_impl<library<Ms...>>::is_deleted(state& s, std::size_t model, const
 template <class... Ms>
 void library_impl<library<Ms...>>::select(state& s, std::size_t model, const std::string& tail,
                                           function_ref<void(sqlite3_stmt*)> bind, function_ref<void(void*)> take) {
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         using M = typename decltype(t)::type;
         std::lock_guard lock(s.mutex);
         s.template store<M>().select(tail, bind, [&](M& m, std::uint64_t version) {
@@ -5312,12 +5314,9 @@ public:
     // catch-up takes the models in their apply order), else of all.
     shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot, std::string_view model = {}) {
         if (!model.empty()) {
-            bool shared_part = false;
-            const bool known = models::dispatch(model, [&](auto t) {
-                shared_part = model_traits<typename decltype(t)::type>::strategy != strategy::device_owned;
-            });
-            if (!known) throw error(errc::unknown_model, "hsync: unknown model '" + printable(model) + "'");
-            if (!shared_part) {
+            const auto kind = models::strategy_of(model);
+            if (!kind) throw error(errc::unknown_model, "hsync: unknown model '" + printable(model) + "'");
+            if (*kind == strategy::device_owned) {
                 throw error(errc::invalid_change, "hsync: model '" + printable(model) +
                                                       "' is device-owned; its history is served as states");
             }
@@ -5783,18 +5782,16 @@ public:
         return out;
     }
 
-    // Whether records of the named model can be device-owned (device-owned or mixed).
-    // Whether the model has shared records (a shared or a mixed model).
+    // Whether the named model has shared records (a shared or a mixed model).
     static bool is_shared_model(std::string_view name) {
-        bool shared = false;
-        models::dispatch(name, [&](auto t) { shared = model_traits<typename decltype(t)::type>::strategy != strategy::device_owned; });
-        return shared;
+        const auto s = models::strategy_of(name);
+        return s && *s != strategy::device_owned;
     }
 
+    // Whether records of the named model can be device-owned (device-owned or mixed).
     static bool is_owned_model(std::string_view name) {
-        bool owned = false;
-        models::dispatch(name, [&](auto t) { owned = model_traits<typename decltype(t)::type>::strategy != strategy::shared; });
-        return owned;
+        const auto s = models::strategy_of(name);
+        return s && *s != strategy::shared;
     }
 
     // ---- what this device commits -----------------------------------------------------
@@ -7491,9 +7488,9 @@ private:
 
     // A round walks the phases in order — each model's shared changes (log entries or
     // snapshots) and device-owned states, in the library's apply order — from the peer's
-    // checkpoint for that phase,
-    // or from what this device already holds. Each applied page records its checkpoint
-    // in the same transaction, so an interrupted round resumes where it stopped.
+    // checkpoint for that phase, or from what this device already holds. Each applied
+    // page records its checkpoint in the same transaction, so an interrupted round resumes
+    // where it stopped.
     void start_round(const uuid& peer, peer_runtime& p, millis now);
 
     void begin_phase(const uuid& peer, peer_runtime& p);

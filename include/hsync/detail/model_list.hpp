@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -69,6 +70,13 @@ struct model_list {
     static bool visit(std::size_t index, F&& f) {
         std::size_t i = 0;
         return ((i++ == index ? (f(std::type_identity<Ms>{}), true) : false) || ...);
+    }
+
+    // The strategy of the model named `name`; nullopt if there is none.
+    static std::optional<strategy> strategy_of(std::string_view name) {
+        std::optional<strategy> found;
+        dispatch(name, [&](auto t) { found = model_traits<typename decltype(t)::type>::strategy; });
+        return found;
     }
 
     // Calls f(boost::hana::type_c<M>) for the model named `name`; false if there is none.

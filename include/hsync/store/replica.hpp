@@ -63,18 +63,16 @@ public:
         return out;
     }
 
-    // Whether records of the named model can be device-owned (device-owned or mixed).
-    // Whether the model has shared records (a shared or a mixed model).
+    // Whether the named model has shared records (a shared or a mixed model).
     static bool is_shared_model(std::string_view name) {
-        bool shared = false;
-        models::dispatch(name, [&](auto t) { shared = model_traits<typename decltype(t)::type>::strategy != strategy::device_owned; });
-        return shared;
+        const auto s = models::strategy_of(name);
+        return s && *s != strategy::device_owned;
     }
 
+    // Whether records of the named model can be device-owned (device-owned or mixed).
     static bool is_owned_model(std::string_view name) {
-        bool owned = false;
-        models::dispatch(name, [&](auto t) { owned = model_traits<typename decltype(t)::type>::strategy != strategy::shared; });
-        return owned;
+        const auto s = models::strategy_of(name);
+        return s && *s != strategy::shared;
     }
 
     // ---- what this device commits -----------------------------------------------------

@@ -377,9 +377,9 @@ private:
 
     // A round walks the phases in order — each model's shared changes (log entries or
     // snapshots) and device-owned states, in the library's apply order — from the peer's
-    // checkpoint for that phase,
-    // or from what this device already holds. Each applied page records its checkpoint
-    // in the same transaction, so an interrupted round resumes where it stopped.
+    // checkpoint for that phase, or from what this device already holds. Each applied
+    // page records its checkpoint in the same transaction, so an interrupted round resumes
+    // where it stopped.
     void start_round(const uuid& peer, peer_runtime& p, millis now);
 
     void begin_phase(const uuid& peer, peer_runtime& p);

@@ -54,12 +54,9 @@ public:
     // catch-up takes the models in their apply order), else of all.
     shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot, std::string_view model = {}) {
         if (!model.empty()) {
-            bool shared_part = false;
-            const bool known = models::dispatch(model, [&](auto t) {
-                shared_part = model_traits<typename decltype(t)::type>::strategy != strategy::device_owned;
-            });
-            if (!known) throw error(errc::unknown_model, "hsync: unknown model '" + printable(model) + "'");
-            if (!shared_part) {
+            const auto kind = models::strategy_of(model);
+            if (!kind) throw error(errc::unknown_model, "hsync: unknown model '" + printable(model) + "'");
+            if (*kind == strategy::device_owned) {
                 throw error(errc::invalid_change, "hsync: model '" + printable(model) +
                                                       "' is device-owned; its history is served as states");
             }

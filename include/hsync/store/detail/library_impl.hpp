@@ -74,12 +74,6 @@ struct library_impl<library<Ms...>> {
 
     // Adds an event handler of the model at `model`; it receives a const change<M>*.
     static void subscribe(state& s, std::size_t model, std::function<void(const void*)> handler);
-
-private:
-    template <class F>
-    static void visit(std::size_t model, F&& f) {
-        models::visit(model, std::forward<F>(f));
-    }
 };
 
 template <class... Ms>
@@ -118,7 +112,7 @@ void library_impl<library<Ms...>>::run_read(state& s, function_ref<void()> body)
 template <class... Ms>
 std::uint64_t library_impl<library<Ms...>>::commit(state& s, std::size_t model, const void* record) {
     std::uint64_t made = 0;
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         using M = typename decltype(t)::type;
         made = local_writes<Ms...>(s).commit(*static_cast<const M*>(record));
     });
@@ -127,12 +121,12 @@ std::uint64_t library_impl<library<Ms...>>::commit(state& s, std::size_t model, 
 
 template <class... Ms>
 void library_impl<library<Ms...>>::remove(state& s, std::size_t model, const uuid& id) {
-    visit(model, [&](auto t) { local_writes<Ms...>(s).template remove<typename decltype(t)::type>(id); });
+    models::visit(model, [&](auto t) { local_writes<Ms...>(s).template remove<typename decltype(t)::type>(id); });
 }
 
 template <class... Ms>
 void library_impl<library<Ms...>>::remark(state& s, std::size_t model, const void* record, std::uint64_t made) {
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         using M = typename decltype(t)::type;
         local_writes<Ms...>(s).remark(*static_cast<const M*>(record), made);
     });
@@ -141,7 +135,7 @@ void library_impl<library<Ms...>>::remark(state& s, std::size_t model, const voi
 template <class... Ms>
 bool library_impl<library<Ms...>>::find(state& s, std::size_t model, const uuid& id, void* out) {
     bool found = false;
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         using M = typename decltype(t)::type;
         std::lock_guard lock(s.mutex);
         auto row = s.template store<M>().find(id);
@@ -156,7 +150,7 @@ bool library_impl<library<Ms...>>::find(state& s, std::size_t model, const uuid&
 template <class... Ms>
 bool library_impl<library<Ms...>>::is_deleted(state& s, std::size_t model, const uuid& id) {
     bool deleted = false;
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         std::lock_guard lock(s.mutex);
         deleted = s.tables->tombs.find(model_traits<typename decltype(t)::type>::name, id).has_value();
     });
@@ -166,7 +160,7 @@ bool library_impl<library<Ms...>>::is_deleted(state& s, std::size_t model, const
 template <class... Ms>
 void library_impl<library<Ms...>>::select(state& s, std::size_t model, const std::string& tail,
                                           function_ref<void(sqlite3_stmt*)> bind, function_ref<void(void*)> take) {
-    visit(model, [&](auto t) {
+    models::visit(model, [&](auto t) {
         using M = typename decltype(t)::type;
         std::lock_guard lock(s.mutex);
         s.template store<M>().select(tail, bind, [&](M& m, std::uint64_t version) {
