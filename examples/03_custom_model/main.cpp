@@ -39,17 +39,17 @@ int main() {
     // What each laptop transaction sends, applied on the phone: shared changes first, then
     // device-owned states (a book needs its shelf), as the sync engine does.
     hsync::replica(laptop).attach([&](const hsync::outgoing_changes& out) {
-        const auto show = [](const std::string& model, const nlohmann::json& data) {
+        const auto show = [&](const std::string& model, const hsync::field_values& values) {
             std::string keys;
-            for (const auto& item : data.items()) keys += " " + item.key();
+            for (const auto& item : hsync::values_json(laptop, model, values).items()) keys += " " + item.key();
             std::printf("sent to the phone: %s:%s\n", model.c_str(), keys.c_str());
         };
         for (const auto& b : out.shared) {
-            for (const auto& e : b.entries) show(e.model, e.data);
+            for (const auto& e : b.entries) show(e.model, e.values);
             hsync::replica(phone).apply_shared_changes(std::span<const hsync::shared_entry>(b.entries));
         }
         for (const auto& b : out.states) {
-            for (const auto& r : b.records) show(r.model, r.data);
+            for (const auto& r : b.records) show(r.model, r.values);
             hsync::replica(phone).apply_states(std::span<const hsync::state_record>(b.records));
         }
     });

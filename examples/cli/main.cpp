@@ -121,6 +121,22 @@ int run_status(any_library& lib, const hsync::net::device_identity& self) {
     return 0;
 }
 
+// The names of a shared model's synced fields, in the order a change's values are packed:
+// its table's hsync_clock_<field> columns are in that order. This tool declares no models.
+std::vector<std::string> field_names(any_library& lib, const std::string& model) {
+    return lib.read([&](SQLite::Database& db) {
+        std::vector<std::string> names;
+        SQLite::Statement q(db, "SELECT name FROM pragma_table_info(?) ORDER BY cid");
+        q.bind(1, model);
+        const std::string prefix = "hsync_clock_";
+        while (q.executeStep()) {
+            const std::string column = q.getColumn(0).getString();
+            if (column.rfind(prefix, 0) == 0) names.push_back(column.substr(prefix.size()));
+        }
+        return names;
+    });
+}
+
 int run_log(any_library& lib, std::size_t last) {
     if (last == 0) return 0;
     // The seq where the last `last` entries begin.
@@ -138,7 +154,7 @@ int run_log(any_library& lib, std::size_t last) {
     const auto page = hsync::replica(lib).shared_changes(*from - 1, last);
     for (const auto& e : page.entries) {
         std::cout << e.stamp << "  " << e.model << " " << e.record << " " << hsync::to_string(e.type) << " "
-                  << e.data.dump() << "\n";
+                  << hsync::values_json(e.values, field_names(lib, e.model)).dump() << "\n";
     }
     return 0;
 }

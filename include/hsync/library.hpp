@@ -21,6 +21,7 @@
 #include <hsync/store/library.hpp>
 #include <hsync/store/options.hpp>
 #include <hsync/store/replica.hpp>
+#include <hsync/store/values_json.hpp>
 
 // Compile a library's machinery once per application instead of in every file that uses
 // it (docs/getting-started.md, "Compile the library once"):

@@ -605,6 +605,9 @@ private:
 //   literal(v)               v as an SQL literal (the DEFAULT of a column a migration adds)
 //   to_json(v), from_json(j, out)
 //                            the wire form; reading checks the JSON type and the range of T
+//   pack(w, v), unpack(r, out)
+//                            the wire and log form, one MessagePack item (detail/msgpack.hpp);
+//                            unpacking checks the item's type and the range of T
 //   size(v)                  the bytes of v that grow with it and travel (strings, blobs),
 //                            which record_size.hpp holds to the peers' limits
 //   wire_type()              the type's name in the schema a peer receives in the handshake
@@ -731,6 +734,507 @@ struct json_field {
 
 }  // namespace hsync::detail
 // ---- end hsync/detail/json_field.hpp ----
+
+// ---- begin hsync/detail/msgpack.hpp ----
+// A small MessagePack writer and pull reader, without a DOM: field values and sync
+// messages are written straight into a byte string and read back item by item, so
+// nothing is allocated per item. The reader never throws and never reads past its
+// input; every failure is recorded as state (the first one wins) and stops the reader,
+// so a caller may check ok() once after a run of reads. Lengths and counts are checked
+// against the bytes left before use, so hostile input cannot make it allocate, loop
+// past the input, or recurse deeper than mp_limits::max_depth.
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cassert>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace hsync::detail {
+
+class mp_writer {
+public:
+    mp_writer() = default;
+    explicit mp_writer(std::string into) : buf_(std::move(into)) {}
+
+    void nil() { put(0xc0); }
+    void boolean(bool v) { put(v ? 0xc3 : 0xc2); }
+
+    void uint(std::uint64_t v) {
+        if (v < 0x80) put(static_cast<unsigned char>(v));
+        else if (v <= 0xff) head(0xcc, v, 1);
+        else if (v <= 0xffff) head(0xcd, v, 2);
+        else if (v <= 0xffffffff) head(0xce, v, 4);
+        else head(0xcf, v, 8);
+    }
+    void sint(std::int64_t v) {
+        if (v >= 0) return uint(static_cast<std::uint64_t>(v));
+        // Two's complement bits; head() keeps the low bytes, which is the narrower form.
+        const auto bits = static_cast<std::uint64_t>(v);
+        if (v >= -32) put(static_cast<unsigned char>(bits));
+        else if (v >= std::numeric_limits<std::int8_t>::min()) head(0xd0, bits, 1);
+        else if (v >= std::numeric_limits<std::int16_t>::min()) head(0xd1, bits, 2);
+        else if (v >= std::numeric_limits<std::int32_t>::min()) head(0xd2, bits, 4);
+        else head(0xd3, bits, 8);
+    }
+    void f32(float v) { head(0xca, std::bit_cast<std::uint32_t>(v), 4); }
+    void f64(double v) { head(0xcb, std::bit_cast<std::uint64_t>(v), 8); }
+
+    void str(std::string_view s) {
+        const std::size_t n = s.size();
+        if (n < 32) put(static_cast<unsigned char>(0xa0 | n));
+        else if (n <= 0xff) head(0xd9, n, 1);
+        else length(0xda, n);
+        buf_.append(s);
+    }
+    void bin(std::string_view data) {
+        const std::size_t n = data.size();
+        if (n <= 0xff) head(0xc4, n, 1);
+        else length(0xc5, n);
+        buf_.append(data);
+    }
+    void bin(const std::uint8_t* p, std::size_t n) { bin(std::string_view(reinterpret_cast<const char*>(p), n)); }
+
+    void array(std::uint32_t n) {
+        if (n < 16) put(static_cast<unsigned char>(0x90 | n));
+        else length(0xdc, n);
+    }
+    void map(std::uint32_t n) {
+        if (n < 16) put(static_cast<unsigned char>(0x80 | n));
+        else length(0xde, n);
+    }
+    void raw(std::string_view encoded) { buf_.append(encoded); }
+
+    // For a list whose length is known only after its items are written.
+    std::size_t reserve_array16() {
+        const std::size_t at = buf_.size();
+        head(0xdc, 0, 2);
+        return at;
+    }
+    void patch_array16(std::size_t at, std::uint16_t n) {
+        assert(at + 3 <= buf_.size() && static_cast<unsigned char>(buf_[at]) == 0xdc);
+        buf_[at + 1] = static_cast<char>(n >> 8);
+        buf_[at + 2] = static_cast<char>(n & 0xff);
+    }
+
+    const std::string& bytes() const noexcept { return buf_; }
+    std::string take() noexcept { return std::move(buf_); }
+    std::size_t size() const noexcept { return buf_.size(); }
+    // Room for n more bytes; grows at least geometrically so repeated calls stay cheap.
+    void reserve(std::size_t n) {
+        if (buf_.capacity() - buf_.size() >= n) return;
+        buf_.reserve(std::max(buf_.size() + n, 2 * buf_.capacity()));
+    }
+
+private:
+    void put(unsigned char b) { buf_.push_back(static_cast<char>(b)); }
+    // A tag byte followed by the low n bytes of v, big-endian, in one append.
+    void head(unsigned char tag, std::uint64_t v, std::size_t n) {
+        char b[9];
+        b[0] = static_cast<char>(tag);
+        for (std::size_t i = 0; i < n; ++i) b[1 + i] = static_cast<char>(v >> (8 * (n - 1 - i)));
+        buf_.append(b, n + 1);
+    }
+    // The 16- or 32-bit form: the 32-bit tag is always the 16-bit one + 1 (str, bin,
+    // array, map). MessagePack cannot say more than 2^32-1; callers bound their sizes.
+    void length(unsigned char tag16, std::uint64_t n) {
+        assert(n <= 0xffffffff);
+        if (n <= 0xffff) head(tag16, n, 2);
+        else head(static_cast<unsigned char>(tag16 + 1), n, 4);
+    }
+
+    std::string buf_;
+};
+
+enum class mp_type : std::uint8_t { nil, boolean, uint, sint, f32, f64, str, bin, array, map, ext, end, invalid };
+
+constexpr std::string_view to_string(mp_type t) noexcept {
+    switch (t) {
+        case mp_type::nil: return "nil";
+        case mp_type::boolean: return "boolean";
+        case mp_type::uint: return "unsigned integer";
+        case mp_type::sint: return "negative integer";
+        case mp_type::f32: return "float32";
+        case mp_type::f64: return "float64";
+        case mp_type::str: return "string";
+        case mp_type::bin: return "binary";
+        case mp_type::array: return "array";
+        case mp_type::map: return "map";
+        case mp_type::ext: return "extension";
+        case mp_type::end: return "end of input";
+        case mp_type::invalid: return "reserved byte 0xc1";
+    }
+    return "?";
+}
+
+enum class mp_error : std::uint8_t { none, truncated, wrong_type, too_long, too_deep, count_too_large, malformed };
+
+constexpr std::string_view to_string(mp_error e) noexcept {
+    switch (e) {
+        case mp_error::none: return "no error";
+        case mp_error::truncated: return "truncated input";
+        case mp_error::wrong_type: return "wrong type";
+        case mp_error::too_long: return "string too long";
+        case mp_error::too_deep: return "nesting too deep";
+        case mp_error::count_too_large: return "count larger than the input";
+        case mp_error::malformed: return "malformed input";
+    }
+    return "?";
+}
+
+struct mp_limits {
+    std::size_t max_string = 16u << 20;  // longest str or bin, bytes
+    std::size_t max_depth = 32;          // nesting skip() follows
+};
+
+// The type of each lead byte; int8..int64 say uint here and peek() looks at the sign.
+inline constexpr std::array<mp_type, 256> mp_lead_types = [] {
+    std::array<mp_type, 256> r{};
+    for (unsigned b = 0; b < 256; ++b) {
+        mp_type t = mp_type::ext;  // c7-c9, d4-d8
+        if (b < 0x80 || (b >= 0xcc && b <= 0xd3)) t = mp_type::uint;
+        else if (b >= 0xe0) t = mp_type::sint;
+        else if (b < 0x90 || b == 0xde || b == 0xdf) t = mp_type::map;
+        else if (b < 0xa0 || b == 0xdc || b == 0xdd) t = mp_type::array;
+        else if (b < 0xc0 || (b >= 0xd9 && b <= 0xdb)) t = mp_type::str;
+        else if (b == 0xc0) t = mp_type::nil;
+        else if (b == 0xc1) t = mp_type::invalid;
+        else if (b == 0xc2 || b == 0xc3) t = mp_type::boolean;
+        else if (b >= 0xc4 && b <= 0xc6) t = mp_type::bin;
+        else if (b == 0xca) t = mp_type::f32;
+        else if (b == 0xcb) t = mp_type::f64;
+        r[b] = t;
+    }
+    return r;
+}();
+
+class mp_reader {
+    using byte = unsigned char;
+
+public:
+    explicit mp_reader(std::string_view bytes, mp_limits limits = {}) noexcept
+        : begin_(reinterpret_cast<const byte*>(bytes.data())), cur_(begin_), end_(begin_ + bytes.size()),
+          limits_(limits) {}
+    // The reader keeps a view: a temporary string would dangle before the first read.
+    template <class S>
+        requires std::same_as<S, std::string>
+    mp_reader(S&&, mp_limits = {}) = delete;
+
+    // After a failure the reader reads as empty: peek() is `end`, at_end() is true,
+    // remaining() is 0 (so loops over the input stop), and offset() stays put.
+    mp_type peek() const noexcept {
+        if (cur_ == end_) return mp_type::end;
+        const byte b = *cur_;
+        if (b >= 0xd0 && b <= 0xd3 && remaining() > 1 && cur_[1] >= 0x80) return mp_type::sint;
+        return mp_lead_types[b];
+    }
+
+    bool read_nil() noexcept {
+        if (cur_ == end_ || *cur_ != 0xc0) return fail_type("nil");
+        ++cur_;
+        return true;
+    }
+    bool read_bool(bool& out) noexcept {
+        if (cur_ == end_ || (*cur_ != 0xc2 && *cur_ != 0xc3)) return fail_type("boolean");
+        out = *cur_++ == 0xc3;
+        return true;
+    }
+
+    // Hot path: a positive fixint is one compare; every other form goes through integer().
+    bool read_uint(std::uint64_t& out) noexcept {
+        if (cur_ != end_ && *cur_ < 0x80) {
+            out = *cur_++;
+            return true;
+        }
+        std::uint64_t v = 0;
+        std::size_t size = 0;
+        if (!integer("unsigned integer", v, size)) return false;
+        if (peek() == mp_type::sint) return fail_type("unsigned integer");
+        out = v;
+        cur_ += size;
+        return true;
+    }
+    bool read_int(std::int64_t& out) noexcept {
+        if (cur_ != end_ && (*cur_ < 0x80 || *cur_ >= 0xe0)) {
+            out = static_cast<std::int8_t>(*cur_++);
+            return true;
+        }
+        std::uint64_t v = 0;
+        std::size_t size = 0;
+        if (!integer("integer", v, size)) return false;
+        if (peek() == mp_type::uint && v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return fail_type("integer in the int64 range");
+        out = static_cast<std::int64_t>(v);  // modular: the two's complement bits back
+        cur_ += size;
+        return true;
+    }
+
+    bool read_f64(double& out) noexcept {
+        if (cur_ != end_ && *cur_ == 0xcb) {
+            if (remaining() < 9) return fail_truncated("float64", 9);
+            out = std::bit_cast<double>(be(cur_ + 1, 8));
+            cur_ += 9;
+            return true;
+        }
+        float f = 0;
+        if (cur_ == end_ || *cur_ != 0xca) return fail_type("float64");
+        if (!read_f32(f)) return false;
+        out = f;
+        return true;
+    }
+    bool read_f32(float& out) noexcept {
+        if (cur_ == end_ || *cur_ != 0xca) return fail_type("float32");
+        if (remaining() < 5) return fail_truncated("float32", 5);
+        out = std::bit_cast<float>(static_cast<std::uint32_t>(be(cur_ + 1, 4)));
+        cur_ += 5;
+        return true;
+    }
+
+    bool read_str(std::string_view& out) noexcept {
+        if (cur_ != end_) {
+            const byte b = *cur_;
+            if (b >= 0xa0 && b <= 0xbf) return take_bytes(1, b & 0x1fu, "string", out);
+            if (b >= 0xd9 && b <= 0xdb) return sized(std::size_t{1} << (b - 0xd9), "string", out);
+        }
+        return fail_type("string");
+    }
+    bool read_bin(std::string_view& out) noexcept {
+        if (cur_ != end_ && *cur_ >= 0xc4 && *cur_ <= 0xc6)
+            return sized(std::size_t{1} << (*cur_ - 0xc4), "binary", out);
+        return fail_type("binary");
+    }
+
+    // Every item takes at least one byte, so a count beyond the bytes left is a lie
+    // that would otherwise make a caller reserve memory or loop for nothing.
+    bool read_array(std::uint32_t& count) noexcept { return container(0x90, 0xdc, 1, "array", count); }
+    bool read_map(std::uint32_t& count) noexcept { return container(0x80, 0xde, 2, "map", count); }
+
+    bool skip() noexcept {
+        const byte* start = cur_;
+        if (skip_item(0)) return true;
+        cur_ = end_ = start;  // a failed read consumes nothing
+        return false;
+    }
+    bool read_raw(std::string_view& out) noexcept {
+        const byte* start = cur_;
+        if (!skip()) return false;
+        out = view(start, static_cast<std::size_t>(cur_ - start));
+        return true;
+    }
+
+    bool at_end() const noexcept { return cur_ == end_; }
+    std::size_t offset() const noexcept { return static_cast<std::size_t>(cur_ - begin_); }
+    std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - cur_); }
+    bool ok() const noexcept { return error_ == mp_error::none; }
+    mp_error error() const noexcept { return error_; }
+    const std::string& error_detail() const { return detail_; }
+
+    // Keeps the first error, and stops the reader by making it look empty.
+    void fail(mp_error e, std::string detail) {
+        if (e == mp_error::none || error_ != mp_error::none) return;
+        error_ = e;
+        detail_ = std::move(detail);
+        end_ = cur_;
+    }
+
+private:
+    static std::uint64_t be(const byte* p, std::size_t n) noexcept {
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
+        return v;
+    }
+    static std::string_view view(const byte* p, std::size_t n) noexcept {
+        return {reinterpret_cast<const char*>(p), n};
+    }
+
+    // Any integer form: its two's complement bits and its encoded size. Consumes
+    // nothing, so the caller can still reject the value by sign or range.
+    bool integer(std::string_view what, std::uint64_t& v, std::size_t& size) noexcept {
+        if (cur_ == end_) return fail_type(what);
+        const byte b = *cur_;
+        if (b < 0x80 || b >= 0xe0) {
+            v = static_cast<std::uint64_t>(std::int64_t{static_cast<std::int8_t>(b)});
+            size = 1;
+            return true;
+        }
+        if (b < 0xcc || b > 0xd3) return fail_type(what);
+        const std::size_t n = std::size_t{1} << ((b - 0xcc) & 3);
+        if (remaining() <= n) return fail_truncated(what, 1 + n);
+        v = be(cur_ + 1, n);
+        if (b >= 0xd0 && n < 8 && (cur_[1] & 0x80)) v |= ~std::uint64_t{0} << (8 * n);  // sign-extend
+        size = 1 + n;
+        return true;
+    }
+
+    // str8/16/32 and bin8/16/32: a big-endian length of `len_size` bytes after the tag.
+    bool sized(std::size_t len_size, std::string_view what, std::string_view& out) noexcept {
+        if (remaining() <= len_size) return fail_truncated(what, 1 + len_size);
+        return take_bytes(1 + len_size, be(cur_ + 1, len_size), what, out);
+    }
+    bool take_bytes(std::size_t header, std::uint64_t len, std::string_view what, std::string_view& out) noexcept {
+        if (len > limits_.max_string) return fail_too_long(what, len);
+        if (len > remaining() - header) return fail_truncated(what, header + len);
+        out = view(cur_ + header, static_cast<std::size_t>(len));
+        cur_ += header + len;
+        return true;
+    }
+
+    bool container(byte fix, byte tag16, std::uint64_t per_item, std::string_view what, std::uint32_t& count) noexcept {
+        std::size_t header = 1;
+        std::uint64_t n = 0;
+        if (cur_ != end_ && (*cur_ & 0xf0) == fix) {
+            n = *cur_ & 0x0fu;
+        } else if (cur_ != end_ && (*cur_ == tag16 || *cur_ == tag16 + 1)) {
+            header += *cur_ == tag16 ? std::size_t{2} : std::size_t{4};
+            if (remaining() < header) return fail_truncated(what, header);
+            n = be(cur_ + 1, header - 1);
+        } else {
+            return fail_type(what);
+        }
+        if (n * per_item > remaining() - header) return fail_count(what, n, header);
+        count = static_cast<std::uint32_t>(n);
+        cur_ += header;
+        return true;
+    }
+
+    bool skip_item(std::size_t depth) noexcept {
+        std::string_view s;
+        std::uint32_t n = 0;
+        switch (peek()) {
+            case mp_type::nil: case mp_type::boolean: case mp_type::uint: case mp_type::sint:
+            case mp_type::f32: case mp_type::f64: {
+                // Fixed size: fixints are one byte, c0..d3 say theirs in fixed_size().
+                const byte b = *cur_;
+                const std::size_t n_bytes = b < 0xc0 || b >= 0xe0 ? 1 : fixed_size(b);
+                if (remaining() < n_bytes) return fail_truncated(to_string(peek()), n_bytes);
+                cur_ += n_bytes;
+                return true;
+            }
+            case mp_type::str: return read_str(s);
+            case mp_type::bin: return read_bin(s);
+            case mp_type::array: case mp_type::map: {
+                const bool is_map = peek() == mp_type::map;
+                if (depth >= limits_.max_depth) return fail_deep();
+                if (!(is_map ? read_map(n) : read_array(n))) return false;
+                for (std::uint64_t i = 0, items = is_map ? 2 * std::uint64_t{n} : n; i < items; ++i)
+                    if (!skip_item(depth + 1)) return false;
+                return true;
+            }
+            case mp_type::end: return fail_type("an item");
+            case mp_type::ext: case mp_type::invalid: break;
+        }
+        return fail_malformed();
+    }
+    static std::size_t fixed_size(byte b) noexcept {
+        if (b <= 0xc3) return 1;  // nil, false, true (0xc1 never gets here)
+        if (b == 0xca) return 5;
+        if (b == 0xcb) return 9;
+        return 1 + (std::size_t{1} << ((b - 0xcc) & 3));  // uint8..64, int8..64
+    }
+
+    // Error paths: out of line and cold so the hot paths stay a few branches.
+    [[gnu::cold, gnu::noinline]] bool fail_type(std::string_view expected) {
+        if (!ok()) return false;
+        const mp_type found = peek();
+        mp_error e = mp_error::wrong_type;
+        if (found == mp_type::end) e = mp_error::truncated;
+        if (found == mp_type::ext || found == mp_type::invalid) e = mp_error::malformed;
+        fail(e, "expected " + std::string(expected) + ", found " + std::string(to_string(found)) + at());
+        return false;
+    }
+    [[gnu::cold, gnu::noinline]] bool fail_truncated(std::string_view what, std::uint64_t need) {
+        if (!ok()) return false;
+        fail(mp_error::truncated, "truncated " + std::string(what) + at() + ": needs " + std::to_string(need) +
+                                      " bytes, " + std::to_string(remaining()) + " left");
+        return false;
+    }
+    [[gnu::cold, gnu::noinline]] bool fail_too_long(std::string_view what, std::uint64_t len) {
+        fail(mp_error::too_long, std::string(what) + " of " + std::to_string(len) + " bytes" + at() +
+                                     " is over the limit of " + std::to_string(limits_.max_string));
+        return false;
+    }
+    [[gnu::cold, gnu::noinline]] bool fail_count(std::string_view what, std::uint64_t n, std::size_t header) {
+        fail(mp_error::count_too_large, std::string(what) + " of " + std::to_string(n) + " items" + at() +
+                                            " cannot fit in the " + std::to_string(remaining() - header) +
+                                            " bytes left");
+        return false;
+    }
+    [[gnu::cold, gnu::noinline]] bool fail_deep() {
+        fail(mp_error::too_deep, "nesting deeper than " + std::to_string(limits_.max_depth) + at());
+        return false;
+    }
+    [[gnu::cold, gnu::noinline]] bool fail_malformed() {
+        fail(mp_error::malformed, std::string(to_string(peek())) + at() + ", which hsync never writes");
+        return false;
+    }
+    std::string at() const { return " at byte " + std::to_string(offset()); }
+
+    const byte* begin_;
+    const byte* cur_;
+    const byte* end_;
+    mp_limits limits_;
+    mp_error error_ = mp_error::none;
+    std::string detail_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/msgpack.hpp ----
+
+// ---- begin hsync/detail/msgpack_field.hpp ----
+// Helpers for field_codec<T>::unpack (model/field_codec.hpp): what a value that is not of
+// the field's type is called in an error, and integers read with the range of their type.
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+
+namespace hsync::detail {
+
+// The error for the item `r` is at (or for the reader's own failure).
+inline field_error unexpected(const mp_reader& r, std::string expected) {
+    if (!r.ok()) return field_error{std::move(expected), "unreadable input (" + std::string(to_string(r.error())) + ")"};
+    return field_error{std::move(expected), "a MessagePack " + std::string(to_string(r.peek()))};
+}
+
+template <class I>
+std::optional<field_error> unpack_integer(mp_reader& r, I& out) {
+    using limits = std::numeric_limits<I>;
+    auto range = [] {
+        return "an integer in [" + std::to_string(limits::min()) + ", " + std::to_string(limits::max()) + "]";
+    };
+    const mp_type t = r.peek();
+    if (t == mp_type::uint) {
+        std::uint64_t v = 0;
+        if (!r.read_uint(v)) return unexpected(r, range());
+        if (v > static_cast<std::uint64_t>(limits::max())) return field_error{range(), "the integer " + std::to_string(v)};
+        out = static_cast<I>(v);
+        return std::nullopt;
+    }
+    if (t == mp_type::sint) {
+        std::int64_t v = 0;
+        if (!r.read_int(v)) return unexpected(r, range());
+        if constexpr (std::is_signed_v<I>) {
+            if (v >= static_cast<std::int64_t>(limits::min())) {
+                out = static_cast<I>(v);
+                return std::nullopt;
+            }
+        }
+        return field_error{range(), "the integer " + std::to_string(v)};
+    }
+    return unexpected(r, range());
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/msgpack_field.hpp ----
 
 // ---- begin hsync/detail/sqlite_codec.hpp ----
 // Values <-> SQLite values, through the C API on SQLiteCpp's prepared statements (no
@@ -1079,6 +1583,14 @@ struct field_codec<I> : detail::not_null_column<sql_type::integer> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, I& out) {
         return detail::read_integer(j, out);
     }
+    static void pack(detail::mp_writer& w, const I& v) {
+        if constexpr (std::is_signed_v<I>) {
+            w.sint(v);
+        } else {
+            w.uint(v);
+        }
+    }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, I& out) { return detail::unpack_integer(r, out); }
     static constexpr std::size_t size(const I&) noexcept { return 0; }
     static std::string wire_type() { return (std::is_signed_v<I> ? "i" : "u") + std::to_string(8 * sizeof(I)); }
 };
@@ -1104,6 +1616,11 @@ struct field_codec<bool> : detail::not_null_column<sql_type::integer> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, bool& out) {
         if (!j.is_boolean()) return detail::field_error{"a boolean", detail::describe(j)};
         out = j.get<bool>();
+        return std::nullopt;
+    }
+    static void pack(detail::mp_writer& w, const bool& v) { w.boolean(v); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, bool& out) {
+        if (!r.read_bool(out)) return detail::unexpected(r, "a boolean");
         return std::nullopt;
     }
     static constexpr std::size_t size(const bool&) noexcept { return 0; }
@@ -1141,6 +1658,25 @@ struct field_codec<F> : detail::not_null_column<sql_type::real> {
         out = static_cast<F>(v);
         return std::nullopt;
     }
+    static void pack(detail::mp_writer& w, const F& v) {
+        if constexpr (sizeof(F) <= sizeof(float)) {
+            w.f32(static_cast<float>(v));
+        } else {
+            w.f64(static_cast<double>(v));
+        }
+    }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, F& out) {
+        if constexpr (sizeof(F) <= sizeof(float)) {
+            float v = 0;
+            if (!r.read_f32(v)) return detail::unexpected(r, "a float32");
+            out = static_cast<F>(v);
+        } else {
+            double v = 0;
+            if (!r.read_f64(v)) return detail::unexpected(r, "a float");
+            out = static_cast<F>(v);
+        }
+        return std::nullopt;
+    }
     static constexpr std::size_t size(const F&) noexcept { return 0; }
     static std::string wire_type() { return "f" + std::to_string(8 * sizeof(F)); }
 };
@@ -1164,6 +1700,13 @@ struct field_codec<E> : detail::not_null_column<sql_type::integer> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, E& out) {
         underlying v{};
         if (auto err = detail::read_integer(j, v)) return err;
+        out = static_cast<E>(v);
+        return std::nullopt;
+    }
+    static void pack(detail::mp_writer& w, const E& v) { field_codec<underlying>::pack(w, static_cast<underlying>(v)); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, E& out) {
+        underlying v{};
+        if (auto err = detail::unpack_integer(r, v)) return err;
         out = static_cast<E>(v);
         return std::nullopt;
     }
@@ -1196,6 +1739,13 @@ struct field_codec<std::string> : detail::not_null_column<sql_type::text> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, std::string& out) {
         if (!j.is_string()) return detail::field_error{"a string", detail::describe(j)};
         out = j.get_ref<const std::string&>();
+        return std::nullopt;
+    }
+    static void pack(detail::mp_writer& w, const std::string& v) { w.str(v); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, std::string& out) {
+        std::string_view v;
+        if (!r.read_str(v)) return detail::unexpected(r, "a string");
+        out.assign(v);
         return std::nullopt;
     }
     static std::size_t size(const std::string& v) noexcept { return v.size(); }
@@ -1252,6 +1802,16 @@ struct field_codec<std::vector<Byte>> : detail::not_null_column<sql_type::blob> 
         }
         return detail::field_error{"binary data", detail::describe(j)};
     }
+    static void pack(detail::mp_writer& w, const bytes& v) {
+        w.bin(reinterpret_cast<const std::uint8_t*>(v.data()), v.size());
+    }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, bytes& out) {
+        std::string_view v;
+        if (!r.read_bin(v)) return detail::unexpected(r, "binary data");
+        const auto* p = reinterpret_cast<const Byte*>(v.data());
+        out.assign(p, p + v.size());
+        return std::nullopt;
+    }
     static std::size_t size(const bytes& v) noexcept { return v.size(); }
     static std::string wire_type() { return "bytes"; }
 };
@@ -1277,6 +1837,18 @@ struct field_codec<uuid> : detail::not_null_column<sql_type::blob> {
         out = *u;
         return std::nullopt;
     }
+    static void pack(detail::mp_writer& w, const uuid& v) { w.bin(v.bytes().data(), 16); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, uuid& out) {
+        std::string_view v;
+        if (!r.read_bin(v)) return detail::unexpected(r, "a uuid (16 bytes of binary data)");
+        if (v.size() != 16) {
+            return detail::field_error{"a uuid (16 bytes of binary data)", std::to_string(v.size()) + " bytes of binary data"};
+        }
+        uuid::bytes_type b{};
+        for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<std::uint8_t>(v[i]);
+        out = uuid{b};
+        return std::nullopt;
+    }
     static constexpr std::size_t size(const uuid&) noexcept { return 0; }
     static std::string wire_type() { return "uuid"; }
 };
@@ -1295,6 +1867,8 @@ struct uuid_marker_codec : not_null_column<sql_type::blob> {
     static std::optional<field_error> from_json(const nlohmann::json& j, T& out) {
         return inner::from_json(j, out.*Id);
     }
+    static void pack(mp_writer& w, const T& v) { inner::pack(w, v.*Id); }
+    static std::optional<field_error> unpack(mp_reader& r, T& out) { return inner::unpack(r, out.*Id); }
     static constexpr std::size_t size(const T&) noexcept { return 0; }
 };
 }  // namespace detail
@@ -1356,6 +1930,15 @@ struct field_codec<std::chrono::time_point<std::chrono::system_clock, Duration>>
         out = time_point(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns)));
         return std::nullopt;
     }
+    static void pack(detail::mp_writer& w, const time_point& v) { w.sint(nanoseconds(v)); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, time_point& out) {
+        std::int64_t ns = 0;
+        if (auto err = detail::unpack_integer(r, ns)) {
+            return detail::field_error{"a time in nanoseconds since the Unix epoch (" + err->expected + ")", err->got};
+        }
+        out = time_point(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns)));
+        return std::nullopt;
+    }
     static constexpr std::size_t size(const time_point&) noexcept { return 0; }
     static std::string wire_type() { return "time"; }
 };
@@ -1406,6 +1989,27 @@ struct field_codec<std::optional<T>> {
         out = std::move(value);
         return std::nullopt;
     }
+    static void pack(detail::mp_writer& w, const std::optional<T>& v) {
+        if (v) {
+            inner::pack(w, *v);
+        } else {
+            w.nil();
+        }
+    }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, std::optional<T>& out) {
+        if (r.peek() == detail::mp_type::nil) {
+            r.read_nil();
+            out.reset();
+            return std::nullopt;
+        }
+        T value{};
+        if (auto err = inner::unpack(r, value)) {
+            err->expected += " or nil";
+            return err;
+        }
+        out = std::move(value);
+        return std::nullopt;
+    }
     static std::size_t size(const std::optional<T>& v) noexcept { return v ? inner::size(*v) : 0; }
     static std::string wire_type() { return "opt(" + inner::wire_type() + ")"; }
 };
@@ -1430,6 +2034,8 @@ struct field_codec<local<T>> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, local<T>& out) {
         return inner::from_json(j, out.get());
     }
+    static void pack(detail::mp_writer& w, const local<T>& v) { inner::pack(w, v.get()); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, local<T>& out) { return inner::unpack(r, out.get()); }
     static constexpr std::size_t size(const local<T>&) noexcept { return 0; }
     static std::string wire_type() { return "local(" + inner::wire_type() + ")"; }
 };
@@ -2018,6 +2624,10 @@ consteval bool has_reserved_field_name() {
 // Every check on a model, in the order a user would want to hear about them. Each
 // failing check asserts and returns false, so model_traits stays empty instead of
 // burying the message under follow-on errors.
+// The most synced fields a model may have besides its id: a change names the fields it
+// sets in one 64-bit word (store/change.hpp, docs/protocol.md).
+inline constexpr std::size_t max_synced_fields = 64;
+
 template <class M>
 consteval bool check_model() {
     if constexpr (!std::is_class_v<M>) {
@@ -2054,8 +2664,13 @@ consteval bool check_model() {
         static_assert(!has_reserved_field_name<M>(),
                       "hsync: field names starting with 'hsync_' are reserved for hsync's own "
                       "columns; rename the field");
+        constexpr bool few_enough = field_names<M>().size() - c.locals <= max_synced_fields + 1;
+        static_assert(few_enough,
+                      "hsync: a model syncs at most 64 fields besides its record id (a change names the "
+                      "fields it sets in one 64-bit word); split the model in two, or mark fields that "
+                      "need not sync hsync::local<>");
         return c.all_supported && c.ids == 1 && c.owners <= 1 && is_snake_identifier(name) &&
-               !has_reserved_field_name<M>();
+               !has_reserved_field_name<M>() && few_enough;
     }
 }
 
@@ -2244,6 +2859,7 @@ M from_json(const nlohmann::json& data) {
 // What a library reports and exchanges: typed change events for the application, and
 // the records of changes the sync engine sends to peers and applies from them.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -2251,8 +2867,6 @@ M from_json(const nlohmann::json& data) {
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 
 namespace hsync {
@@ -2281,7 +2895,22 @@ struct change {
     hlc stamp;               // the change's HLC (shared) or owner version (device-owned)
 };
 
-// One entry of the shared change log: a change of a shared record. `data` holds the
+// The values of some of a record's synced fields other than its id. Bit k of `fields`
+// stands for the k-th of those fields in declaration order; `packed` holds one MessagePack
+// value per set bit, in that order (docs/protocol.md, "Values"). It is what the change log
+// stores and what the wire carries, so a change travels without a name or a JSON object.
+struct field_values {
+    std::uint64_t fields = 0;
+    std::string packed;
+
+    field_values() = default;
+    field_values(std::uint64_t set, std::string values) : fields(set), packed(std::move(values)) {}
+    int count() const noexcept { return std::popcount(fields); }
+    bool empty() const noexcept { return fields == 0; }
+    friend bool operator==(const field_values&, const field_values&) = default;
+};
+
+// One entry of the shared change log: a change of a shared record. `values` holds the
 // fields the change sets (all synced fields but the id for an insert, the changed ones
 // for an update, none for a remove).
 struct shared_entry {
@@ -2289,18 +2918,18 @@ struct shared_entry {
     std::string model;
     uuid record;
     change_type type = change_type::update;
-    nlohmann::json data = nlohmann::json::object();
+    field_values values;
 };
 
-// The state of one device-owned record as its owner last wrote it. `data` holds every
-// synced field; a removed record has `removed` set and no data.
+// The state of one device-owned record as its owner last wrote it. `values` holds every
+// synced field but the id; a removed record has `removed` set and no values.
 struct state_record {
     std::string model;
     uuid record;
     uuid owner;
     hlc version;
     bool removed = false;
-    nlohmann::json data = nlohmann::json::object();
+    field_values values;
 };
 
 // A deleted device-owned record, as catch-up reports it.
@@ -2318,8 +2947,8 @@ struct shared_snapshot {
     uuid record;
     bool removed = false;
     hlc removed_at{};
-    nlohmann::json data = nlohmann::json::object();   // every synced field but the id
-    std::vector<std::pair<std::string, hlc>> clocks;  // field name -> HLC of its last write
+    field_values values;       // the fields that have been written
+    std::vector<hlc> clocks;   // the HLC of each of them, in the same order
 };
 
 // Pages of this device's history after a seq, for a peer catching up.
@@ -2682,7 +3311,6 @@ struct read_mark {
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
-#include <nlohmann/json.hpp>
 
 
 // ---- begin hsync/store/detail/statement.hpp ----
@@ -2760,14 +3388,14 @@ class change_log {
 public:
     explicit change_log(SQLite::Database& db)
         : append_(db,
-                  "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?, ?) "
+                  "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, fields, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
           contains_(db, "SELECT 1 FROM hsync_shared_log WHERE hlc = ?"),
           by_seq_(db,
-                  "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
+                  "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
           by_model_seq_(db,
-                        "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE model = ? AND "
+                        "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE model = ? AND "
                         "seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
           prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
           oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
@@ -2776,7 +3404,6 @@ public:
     // Appends an entry at this device's sequence number `seq`; false when an entry with
     // the same HLC is already there.
     bool append(const shared_entry& e, std::uint64_t seq) {
-        const std::vector<std::uint8_t> data = nlohmann::json::to_msgpack(e.data);
         statement_use use(append_);
         sqlite3_stmt* s = use.get();
         const hlc_bytes key = encode_hlc(e.stamp);
@@ -2785,7 +3412,9 @@ public:
         bind_text(s, 3, e.model);
         bind_uuid(s, 4, e.record);
         check_sqlite(sqlite3_bind_int(s, 5, static_cast<int>(e.type)), s);
-        bind_bytes(s, 6, data.data(), data.size());
+        // The field word is stored as the int64 with the same bits (SQLite has no uint64).
+        check_sqlite(sqlite3_bind_int64(s, 6, static_cast<sqlite3_int64>(e.values.fields)), s);
+        bind_bytes(s, 7, reinterpret_cast<const std::uint8_t*>(e.values.packed.data()), e.values.packed.size());
         use.step();
         return sqlite3_changes(sqlite3_db_handle(s)) == 1;
     }
@@ -2844,7 +3473,7 @@ private:
         std::vector<shared_entry> out;
         sqlite3_stmt* s = use.get();
         while (use.step()) {
-            if (seqs) seqs->push_back(static_cast<std::uint64_t>(sqlite3_column_int64(s, 5)));
+            if (seqs) seqs->push_back(static_cast<std::uint64_t>(sqlite3_column_int64(s, 6)));
             shared_entry e;
             auto stamp = decode_hlc(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0));
             uuid record;
@@ -2857,9 +3486,9 @@ private:
             e.model = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
             e.record = record;
             e.type = static_cast<change_type>(type);
-            const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, 4));
-            const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, 4));
-            e.data = n == 0 ? nlohmann::json::object() : nlohmann::json::from_msgpack(p, p + n);
+            e.values.fields = static_cast<std::uint64_t>(sqlite3_column_int64(s, 4));
+            const auto* p = static_cast<const char*>(sqlite3_column_blob(s, 5));
+            e.values.packed.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 5)));
             out.push_back(std::move(e));
         }
         return out;
@@ -2925,8 +3554,9 @@ private:
 namespace hsync::detail {
 
 // The on-disk schema of hsync's tables; docs/storage.md describes this version.
-// Version 2 added hsync_peers.device_key (pairing kept in one table).
-inline constexpr std::int64_t storage_schema_version = 2;
+// Version 2 added hsync_peers.device_key (pairing kept in one table); version 3 stores a
+// log entry's values packed by field position (`fields`, `data`: store/change.hpp).
+inline constexpr std::int64_t storage_schema_version = 3;
 
 inline constexpr const char* internal_tables_sql = R"sql(
 CREATE TABLE IF NOT EXISTS hsync_meta (
@@ -2939,7 +3569,8 @@ CREATE TABLE IF NOT EXISTS hsync_shared_log (
     model       TEXT NOT NULL,
     record_id   BLOB NOT NULL,
     change_type INTEGER NOT NULL,
-    data        BLOB NOT NULL
+    data        BLOB NOT NULL,
+    fields      INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS hsync_shared_log_seq ON hsync_shared_log (seq);
 CREATE TABLE IF NOT EXISTS hsync_tombstones (
@@ -3285,6 +3916,15 @@ private:
                                                    "; open it once to write (that upgrades it) before opening it read-only");
         }
         if (v < 2) db_.exec("ALTER TABLE hsync_peers ADD COLUMN device_key TEXT");
+        if (v < 3) {
+            // Log entries of schema 2 name their fields; schema 3 packs them by position,
+            // which needs the models this file does not know. The log is history a peer may
+            // still ask for: it is dropped, and the floor says so, so such a peer is served
+            // snapshots of the records instead (docs/storage.md).
+            db_.exec("DELETE FROM hsync_shared_log");
+            db_.exec("ALTER TABLE hsync_shared_log ADD COLUMN fields INTEGER NOT NULL DEFAULT 0");
+            save_u64("log_floor", load_u64("seq"));
+        }
         db_.exec("UPDATE hsync_meta SET value = " + std::to_string(storage_schema_version) + " WHERE key = 'schema_version'");
     }
 
@@ -4386,20 +5026,19 @@ private:
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
 
 
 // ---- begin hsync/store/detail/field_changes.hpp ----
 // Per-field changes of records: which clocked fields differ between two versions of a
-// record, an edit from an old copy merged onto the stored record, the fields' JSON, and
-// the strict reading of the fields a remote change sets. "Clocked" fields are the synced
+// record, an edit from an old copy merged onto the stored record, the fields packed for
+// the log and the wire, and the strict reading of the fields a remote change sets. "Clocked" fields are the synced
 // fields but the id (store/schema.hpp).
 
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <cstddef>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 
 namespace hsync::detail {
@@ -4457,53 +5096,61 @@ bool merge_edit(const M& base, const M& copy, M& current) {
 }
 
 template <class M>
-nlohmann::json fields_json(const M& m, const field_mask<M>& mask) {
-    nlohmann::json out = nlohmann::json::object();
+constexpr field_mask<M> all_fields() {
+    field_mask<M> mask{};
+    mask.fill(true);
+    return mask;
+}
+
+// The fields of `m` the mask selects, packed (store/change.hpp: field_values).
+template <class M>
+field_values pack_fields(const M& m, const field_mask<M>& mask) {
+    mp_writer w;
+    std::uint64_t set = 0;
     for_each_clocked<M>([&](std::size_t k, auto index) {
         constexpr std::size_t i = decltype(index)::value;
         if (mask[k]) {
-            out[std::string(model_traits<M>::field_names[i])] =
-                json_field<field_type_t<M, i>>::write(get_field<i>(m));
+            field_codec<field_type_t<M, i>>::pack(w, get_field<i>(m));
+            set |= std::uint64_t{1} << k;
         }
     });
-    return out;
+    return field_values(set, w.take());
 }
 
-// Reads the fields a remote shared change sets into `into`, marking them in the mask.
-// Every key must be a clocked field of M and hold a value of its type; with
-// `require_all` (an insert) every clocked field must be there.
 template <class M>
-field_mask<M> read_fields(const nlohmann::json& data, M& into, bool require_all) {
+field_values pack_all(const M& m) {
+    return pack_fields(m, all_fields<M>());
+}
+
+// Reads the fields a remote change sets into `into`, marking them in the mask. Every set
+// bit must be a synced field of M holding a value of its type, and nothing may follow the
+// last value; with `require_all` (an insert, a device-owned state) every field must be
+// there. A change that breaks this is an errc::invalid_change naming the field.
+template <class M>
+field_mask<M> unpack_fields(const field_values& values, M& into, bool require_all) {
     using traits = model_traits<M>;
     auto fail = [](const std::string& what) {
         throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
     };
-    if (!data.is_object()) fail("a change's data must be an object of fields, got " + describe(data));
+    constexpr std::size_t n = traits::synced_count - 1;
+    if (n < 64 && (values.fields >> n) != 0) {
+        fail("a change sets field number " + std::to_string(std::countr_zero(values.fields >> n) + n) +
+             ", but the model has " + std::to_string(n) + " synced fields besides its id");
+    }
     field_mask<M> mask{};
-    std::size_t known = 0;
+    mp_reader r(values.packed);
     for_each_clocked<M>([&](std::size_t k, auto index) {
         constexpr std::size_t i = decltype(index)::value;
-        const std::string name(traits::field_names[i]);
-        const auto it = data.find(name);
-        if (it == data.end()) {
-            if (require_all) fail("field '" + name + "' is missing from an insert");
+        if ((values.fields >> k & 1u) == 0) {
+            if (require_all) fail("field '" + std::string(traits::field_names[i]) + "' is missing from an insert");
             return;
         }
-        if (auto err = json_field<field_type_t<M, i>>::read(*it, get_field<i>(into))) {
-            fail("field '" + name + "': " + err->message());
+        if (auto err = field_codec<field_type_t<M, i>>::unpack(r, get_field<i>(into))) {
+            fail("field '" + std::string(traits::field_names[i]) + "': " + err->message());
         }
         mask[k] = true;
-        ++known;
     });
-    if (known != data.size()) {
-        for (const auto& item : data.items()) {
-            bool is_clocked = false;
-            for_each_clocked<M>([&](std::size_t, auto index) {
-                is_clocked = is_clocked || traits::field_names[decltype(index)::value] == item.key();
-            });
-            if (!is_clocked) fail("unexpected field '" + printable(item.key()) + "' (not a synced field a change can set)");
-        }
-    }
+    if (!r.at_end()) fail("a change holds more values than the fields it names");
     return mask;
 }
 
@@ -4573,10 +5220,10 @@ public:
         if (owner) {
             if (s_.wants_outgoing()) {
                 s_.pending.push_state(
-                    state_record{std::string(model_traits<M>::name), id, *owner, stamp, true, nlohmann::json::object()});
+                    state_record{std::string(model_traits<M>::name), id, *owner, stamp, true, {}});
             }
         } else {
-            shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, nlohmann::json::object()};
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, {}};
             s_.tables->log.append(entry, seq);
             if (s_.wants_outgoing()) s_.pending.push_shared(std::move(entry));
         }
@@ -4626,7 +5273,7 @@ private:
         const change_type type = existing ? change_type::update : change_type::insert;
         s_.announce(type, change_origin::local, id, m, version);
         if (s_.wants_outgoing()) {
-            s_.pending.push_state(state_record{std::string(model_traits<M>::name), id, owner, version, false, to_json(m)});
+            s_.pending.push_state(state_record{std::string(model_traits<M>::name), id, owner, version, false, pack_all(m)});
         }
         return row.seq;
     }
@@ -4659,7 +5306,7 @@ private:
         s_.template store<M>().write(row);
         const change_type type = existing ? change_type::update : change_type::insert;
         if (any_synced) {
-            shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, fields_json(m, changed)};
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, pack_fields(m, changed)};
             s_.tables->log.append(entry, row.seq);
             if (s_.wants_outgoing()) s_.pending.push_shared(std::move(entry));
         }
@@ -5284,7 +5931,6 @@ private:
 #include <vector>
 
 #include <boost/hana/for_each.hpp>
-#include <nlohmann/json.hpp>
 
 
 namespace hsync::detail {
@@ -5375,7 +6021,7 @@ private:
                 [&](const auto& r) -> std::optional<std::variant<state_record, deleted_state>> {
                     const auto owner = owner_of(r.value);
                     if (!owner || !r.version) return std::nullopt;  // a shared record of a mixed model
-                    return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, to_json(r.value)};
+                    return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, pack_all(r.value)};
                 });
             merge.add(
                 s_.tables->tombs.between(traits::name, since, until, limit + 1), [](const auto& t) { return t.seq; },
@@ -5409,12 +6055,13 @@ private:
     template <class M>
     static shared_snapshot snapshot_of(const stored_row<M>& row) {
         using traits = model_traits<M>;
-        field_mask<M> all{};
-        all.fill(true);
-        shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, fields_json(row.value, all), {}};
-        for_each_clocked<M>([&](std::size_t k, auto index) {
-            if (row.clocks[k]) s.clocks.emplace_back(std::string(traits::field_names[decltype(index)::value]), *row.clocks[k]);
-        });
+        field_mask<M> written{};
+        std::vector<hlc> clocks;
+        for (std::size_t k = 0; k < written.size(); ++k) {
+            written[k] = row.clocks[k].has_value();
+            if (written[k]) clocks.push_back(*row.clocks[k]);
+        }
+        shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, pack_fields(row.value, written), std::move(clocks)};
         return s;
     }
 
@@ -5436,7 +6083,7 @@ private:
                     s_.tables->tombs.between(model_traits<M>::name, since, until, limit + 1), [](const auto& e) { return e.seq; },
                     [](const auto& e) -> std::optional<shared_snapshot> {
                         if (e.owner) return std::nullopt;
-                        return shared_snapshot{std::string(model_traits<M>::name), e.record, true, e.stamp, nlohmann::json::object(), {}};
+                        return shared_snapshot{std::string(model_traits<M>::name), e.record, true, e.stamp, {}, {}};
                     });
             }
         });
@@ -5546,9 +6193,11 @@ private:
             M incoming{};
             field_mask<M> mask{};
             if (e.type == change_type::remove) {
-                if (!e.data.is_object() || !e.data.empty()) invalid_change("a remove of model '" + std::string(traits::name) + "' carries data");
+                if (!e.values.empty() || !e.values.packed.empty()) {
+                    invalid_change("a remove of model '" + std::string(traits::name) + "' carries values");
+                }
             } else {
-                mask = read_fields(e.data, incoming, e.type == change_type::insert);
+                mask = unpack_fields(e.values, incoming, e.type == change_type::insert);
                 if (std::find(mask.begin(), mask.end(), true) == mask.end()) {
                     invalid_change("an update of model '" + std::string(traits::name) + "' sets no field");
                 }
@@ -5618,18 +6267,14 @@ private:
             }
             M incoming{};
             if (!r.removed) {
-                try {
-                    incoming = from_json<M>(r.data);
-                } catch (const error& e) {
-                    throw error(errc::invalid_change, e.what());
-                }
-                if (id_of(incoming) != r.record) invalid_change("a state of model '" + std::string(traits::name) + "' names two record ids");
+                unpack_fields(r.values, incoming, true);
+                get_field<traits::id_index>(incoming).value = r.record;
                 if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
                     invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
                             " has an owner field that is not its owner");
                 }
-            } else if (!r.data.is_object() || !r.data.empty()) {
-                invalid_change("a removed state of model '" + std::string(traits::name) + "' carries data");
+            } else if (!r.values.empty() || !r.values.packed.empty()) {
+                invalid_change("a removed state of model '" + std::string(traits::name) + "' carries values");
             }
             s_.merge_remote_hlc(r.version);  // refuses a timestamp beyond the allowed drift
 
@@ -5682,7 +6327,7 @@ private:
                 invalid_change(std::string(traits::name) + " " + snap.record.to_string() + " is device-owned; a snapshot cannot touch it");
             }
             if (snap.removed) {
-                if (!snap.data.is_object() || !snap.data.empty() || !snap.clocks.empty()) {
+                if (!snap.values.empty() || !snap.values.packed.empty() || !snap.clocks.empty()) {
                     invalid_change("a removed snapshot of model '" + std::string(traits::name) + "' carries fields");
                 }
                 s_.merge_remote_hlc(snap.removed_at);
@@ -5695,25 +6340,15 @@ private:
                 return moved;
             }
             M incoming{};
-            const field_mask<M> mask = read_fields(snap.data, incoming, false);
-            std::array<std::optional<hlc>, stored_row<M>::clock_count> clocks{};
-            for (const auto& clock : snap.clocks) {
-                const std::string& field = clock.first;  // not a structured binding: clang 14 cannot capture those
-                const hlc& stamp = clock.second;
-                bool matched = false;
-                for_each_clocked<M>([&](std::size_t k, auto index) {
-                    if (traits::field_names[decltype(index)::value] == field) {
-                        if (clocks[k]) invalid_change("a snapshot of model '" + std::string(traits::name) + "' repeats a clock");
-                        clocks[k] = stamp;
-                        matched = true;
-                    }
-                });
-                if (!matched) invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a clock for an unknown field");
+            const field_mask<M> mask = unpack_fields(snap.values, incoming, false);
+            if (snap.clocks.size() != static_cast<std::size_t>(snap.values.count())) {
+                invalid_change("a snapshot of model '" + std::string(traits::name) + "' has " +
+                               std::to_string(snap.clocks.size()) + " clocks for " + std::to_string(snap.values.count()) +
+                               " fields; it needs one per field");
             }
-            for (std::size_t k = 0; k < mask.size(); ++k) {
-                if (mask[k] != clocks[k].has_value()) {
-                    invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a field without a clock or a clock without a field");
-                }
+            std::array<std::optional<hlc>, stored_row<M>::clock_count> clocks{};
+            for (std::size_t k = 0, next = 0; k < mask.size(); ++k) {
+                if (mask[k]) clocks[k] = snap.clocks[next++];
             }
             if (owner_of(incoming)) invalid_change("a snapshot of model '" + std::string(traits::name) + "' sets an owner");
             for (const auto& c : clocks) {
@@ -5958,6 +6593,178 @@ replica(library<Ms...>&) -> replica<Ms...>;
 }  // namespace hsync
 // ---- end hsync/store/replica.hpp ----
 
+// ---- begin hsync/store/values_json.hpp ----
+// hsync::values_json: the values of a change (store/change.hpp: field_values) as a JSON
+// object of field names, for an application's logs and tools. The wire and the log keep
+// values packed by position; this reads them with the library's own models.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+// ---- begin hsync/sync/detail/msgpack_json.hpp ----
+// The JSON encoding of sync messages, for diagnostics: the same items as the MessagePack
+// body, with binary data written as {"bin": "<hex>"} (docs/protocol.md, "Encoding"). A
+// JSON body is translated to MessagePack and decoded as such, so both encodings share one
+// reader and one set of checks.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+
+namespace hsync::sync::detail {
+
+inline nlohmann::json item_to_json(hsync::detail::mp_reader& r) {
+    using hsync::detail::mp_type;
+    using json = nlohmann::json;
+    switch (r.peek()) {
+        case mp_type::nil: r.read_nil(); return nullptr;
+        case mp_type::boolean: { bool v = false; r.read_bool(v); return v; }
+        case mp_type::uint: { std::uint64_t v = 0; r.read_uint(v); return v; }
+        case mp_type::sint: { std::int64_t v = 0; r.read_int(v); return v; }
+        case mp_type::f32:
+        case mp_type::f64: { double v = 0; r.read_f64(v); return v; }
+        case mp_type::str: { std::string_view v; r.read_str(v); return std::string(v); }
+        case mp_type::bin: {
+            std::string_view v;
+            r.read_bin(v);
+            static constexpr char digits[] = "0123456789abcdef";
+            std::string hex;
+            hex.reserve(2 * v.size());
+            for (char c : v) {
+                hex.push_back(digits[static_cast<unsigned char>(c) >> 4]);
+                hex.push_back(digits[static_cast<unsigned char>(c) & 0xf]);
+            }
+            return json{{"bin", std::move(hex)}};
+        }
+        case mp_type::array: {
+            std::uint32_t n = 0;
+            r.read_array(n);
+            json out = json::array();
+            for (; n > 0 && r.ok(); --n) out.push_back(item_to_json(r));
+            return out;
+        }
+        default: r.skip(); return nullptr;  // this codec writes no maps or extensions
+    }
+}
+
+// The JSON text of a MessagePack body this device wrote.
+inline std::string msgpack_to_json(std::string_view body) {
+    hsync::detail::mp_reader r(body);
+    return item_to_json(r).dump();
+}
+
+inline int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// A parsed JSON body as MessagePack; false, with the reason, for binary data that is not
+// hexadecimal.
+inline bool json_to_msgpack(const nlohmann::json& j, hsync::detail::mp_writer& w, std::string& why) {
+    switch (j.type()) {
+        case nlohmann::json::value_t::null: w.nil(); return true;
+        case nlohmann::json::value_t::boolean: w.boolean(j.get<bool>()); return true;
+        case nlohmann::json::value_t::number_unsigned: w.uint(j.get<std::uint64_t>()); return true;
+        case nlohmann::json::value_t::number_integer: w.sint(j.get<std::int64_t>()); return true;
+        case nlohmann::json::value_t::number_float: w.f64(j.get<double>()); return true;
+        case nlohmann::json::value_t::string: w.str(j.get_ref<const std::string&>()); return true;
+        case nlohmann::json::value_t::array:
+            w.array(static_cast<std::uint32_t>(j.size()));
+            for (const auto& item : j) {
+                if (!json_to_msgpack(item, w, why)) return false;
+            }
+            return true;
+        case nlohmann::json::value_t::object: {
+            const auto it = j.find("bin");
+            if (j.size() != 1 || it == j.end() || !it->is_string()) {
+                // Not binary data: a map, which protocol 2 bodies never hold (a protocol 1
+                // body is one, and is refused for its version).
+                w.map(static_cast<std::uint32_t>(j.size()));
+                for (const auto& item : j.items()) {
+                    w.str(item.key());
+                    if (!json_to_msgpack(item.value(), w, why)) return false;
+                }
+                return true;
+            }
+            if (it->get_ref<const std::string&>().size() % 2 != 0) {
+                why = "binary data of an odd number of hex digits";
+                return false;
+            }
+            const auto& hex = it->get_ref<const std::string&>();
+            std::string bytes(hex.size() / 2, '\0');
+            for (std::size_t i = 0; i < bytes.size(); ++i) {
+                const int hi = hex_digit(hex[2 * i]);
+                const int lo = hex_digit(hex[2 * i + 1]);
+                if (hi < 0 || lo < 0) {
+                    why = "binary data that is not hexadecimal";
+                    return false;
+                }
+                bytes[i] = static_cast<char>(hi * 16 + lo);
+            }
+            w.bin(bytes);
+            return true;
+        }
+        default: why = "a value JSON cannot carry here"; return false;
+    }
+}
+
+}  // namespace hsync::sync::detail
+// ---- end hsync/sync/detail/msgpack_json.hpp ----
+
+namespace hsync {
+
+// {"field": value, ...} for the fields `values` sets; errc::unknown_model for a model the
+// library does not declare, errc::invalid_change for values that are not of its fields.
+template <class... Ms>
+nlohmann::json values_json(const library<Ms...>&, std::string_view model, const field_values& values) {
+    nlohmann::json out = nlohmann::json::object();
+    const bool known = detail::model_list<Ms...>::dispatch(model, [&](auto t) {
+        using M = typename decltype(t)::type;
+        M m{};
+        const auto mask = detail::unpack_fields(values, m, false);
+        detail::for_each_clocked<M>([&](std::size_t k, auto index) {
+            constexpr std::size_t i = decltype(index)::value;
+            if (mask[k]) {
+                out[std::string(model_traits<M>::field_names[i])] = detail::json_field<detail::field_type_t<M, i>>::write(detail::get_field<i>(m));
+            }
+        });
+    });
+    if (!known) {
+        throw error(errc::unknown_model, "hsync: unknown model '" + detail::printable(model) + "'; this library does not declare it");
+    }
+    return out;
+}
+
+// The same without the models, for tools that open any library: field k is named
+// `field_names[k]` (a tool reads them from the hsync_clock_* columns of a shared model's
+// table, which are in this order) or "#k"; values are shown as they travel (binary data
+// as {"bin": "<hex>"}).
+inline nlohmann::json values_json(const field_values& values, const std::vector<std::string>& field_names) {
+    nlohmann::json out = nlohmann::json::object();
+    detail::mp_reader r(values.packed);
+    for (std::size_t k = 0; k < 64; ++k) {
+        if ((values.fields >> k & 1u) == 0) continue;
+        const std::string name = k < field_names.size() ? field_names[k] : "#" + std::to_string(k);
+        out[name] = sync::detail::item_to_json(r);
+    }
+    return out;
+}
+
+}  // namespace hsync
+// ---- end hsync/store/values_json.hpp ----
+
 // Compile a library's machinery once per application instead of in every file that uses
 // it (docs/getting-started.md, "Compile the library once"):
 // HSYNC_EXTERN_LIBRARY(my_library) next to the library's type alias, in a header every
@@ -5978,128 +6785,25 @@ replica(library<Ms...>&) -> replica<Ms...>;
 
 
 // ---- begin hsync/sync/codec.hpp ----
-// Encoding and decoding of sync messages, and their framing: a 4-byte big-endian length,
-// then the body, MessagePack by default or JSON. Decoding treats every byte as hostile:
-// sizes, depth, duplicate keys, types, counts and model names are checked, and a failure
-// is a typed decode_failure, never an exception or a partial message.
+// Encoding and decoding of sync message bodies (docs/protocol.md, "Encoding"): a
+// MessagePack array [type, items...] written straight from the message and read straight
+// into it, without a document in between; JSON, for diagnostics, carries the same items.
+// Decoding treats every byte as hostile: sizes, depth, counts, types and model names are
+// checked, and a failure is a typed decode_failure, never an exception or a partial message.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-
-// ---- begin hsync/sync/detail/bounded_sax.hpp ----
-// Parsing untrusted MessagePack or JSON into nlohmann::json with bounds. nlohmann's
-// readers recurse once per nesting level and accept duplicate keys; this SAX handler
-// stops the parse at the first nesting level past the limit (so the recursion never goes
-// deeper), rejects duplicate keys, and caps string, binary and container sizes. It
-// builds the document through nlohmann's own DOM builder.
-
-#include <cstddef>
-#include <cstdint>
-#include <set>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
-
-namespace hsync::detail {
-
-struct sax_limits {
-    std::size_t max_depth = 16;
-    std::size_t max_string = wire_max_string;  // bytes in one string or binary value
-    std::size_t max_elements = 1u << 20;    // values in the whole document
-};
-
-enum class sax_failure { none, malformed, truncated, too_deep, duplicate_key, too_long, too_many };
-
-class bounded_sax {
-public:
-    using json = nlohmann::json;
-    using number_integer_t = json::number_integer_t;
-    using number_unsigned_t = json::number_unsigned_t;
-    using number_float_t = json::number_float_t;
-    using string_t = json::string_t;
-    using binary_t = json::binary_t;
-
-    bounded_sax(json& root, const sax_limits& limits) : dom_(root, false), limits_(limits) {}
-
-    bool null() { return value() && dom_.null(); }
-    bool boolean(bool v) { return value() && dom_.boolean(v); }
-    bool number_integer(number_integer_t v) { return value() && dom_.number_integer(v); }
-    bool number_unsigned(number_unsigned_t v) { return value() && dom_.number_unsigned(v); }
-    bool number_float(number_float_t v, const string_t& s) { return value() && dom_.number_float(v, s); }
-    bool string(string_t& v) { return value() && fits(v.size()) && dom_.string(v); }
-    bool binary(binary_t& v) { return value() && fits(v.size()) && dom_.binary(v); }
-
-    bool start_object(std::size_t n) {
-        if (!open(n)) return false;
-        keys_.emplace_back();
-        return dom_.start_object(static_cast<std::size_t>(-1));  // never trust a declared size
-    }
-    bool key(string_t& k) {
-        if (!fits(k.size())) return false;
-        if (!keys_.back().insert(k).second) return fail(sax_failure::duplicate_key);
-        return dom_.key(k);
-    }
-    bool end_object() {
-        keys_.pop_back();
-        --depth_;
-        return dom_.end_object();
-    }
-    bool start_array(std::size_t n) {
-        if (!open(n)) return false;
-        return dom_.start_array(static_cast<std::size_t>(-1));
-    }
-    bool end_array() {
-        --depth_;
-        return dom_.end_array();
-    }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
-        const bool at_end = std::string_view(e.what()).find("unexpected end of input") != std::string_view::npos;
-        return fail(at_end ? sax_failure::truncated : sax_failure::malformed);
-    }
-
-    sax_failure failure() const noexcept { return failure_; }
-
-private:
-    bool fail(sax_failure f) {
-        if (failure_ == sax_failure::none) failure_ = f;
-        return false;
-    }
-    bool value() { return ++elements_ <= limits_.max_elements || fail(sax_failure::too_many); }
-    bool fits(std::size_t size) { return size <= limits_.max_string || fail(sax_failure::too_long); }
-    bool open(std::size_t declared) {
-        if (!value()) return false;
-        if (declared != static_cast<std::size_t>(-1) && declared > limits_.max_elements) {
-            return fail(sax_failure::too_many);
-        }
-        if (++depth_ > limits_.max_depth) return fail(sax_failure::too_deep);
-        return true;
-    }
-
-    nlohmann::detail::json_sax_dom_parser<json> dom_;
-    sax_limits limits_;
-    std::vector<std::set<std::string>> keys_;
-    std::size_t depth_ = 0;
-    std::size_t elements_ = 0;
-    sax_failure failure_ = sax_failure::none;
-};
-
-}  // namespace hsync::detail
-// ---- end hsync/sync/detail/bounded_sax.hpp ----
 
 // ---- begin hsync/sync/decode_result.hpp ----
 // What decoding a sync message takes and gives: the encoding, the limits a peer's bytes
@@ -6480,445 +7184,794 @@ private:
 }  // namespace hsync::sync
 // ---- end hsync/sync/decode_result.hpp ----
 
-namespace hsync::sync {
+// ---- begin hsync/sync/detail/bounded_sax.hpp ----
+// Parsing untrusted MessagePack or JSON into nlohmann::json with bounds. nlohmann's
+// readers recurse once per nesting level and accept duplicate keys; this SAX handler
+// stops the parse at the first nesting level past the limit (so the recursion never goes
+// deeper), rejects duplicate keys, and caps string, binary and container sizes. It
+// builds the document through nlohmann's own DOM builder.
 
-namespace detail {
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
 
-using json = nlohmann::json;
+#include <nlohmann/json.hpp>
 
-// uuids and HLCs are binary in MessagePack (16 and 24 bytes) and text in JSON.
-inline json write_uuid(const uuid& u, encoding e) {
-    if (e == encoding::json) return u.to_string();
-    return json::binary(json::binary_t::container_type(u.bytes().begin(), u.bytes().end()));
-}
-inline json write_hlc(const hlc& h, encoding e) {
-    if (e == encoding::json) return h.to_string();
-    const auto b = h.to_bytes();
-    return json::binary(json::binary_t::container_type(b.begin(), b.end()));
-}
+
+namespace hsync::detail {
+
+struct sax_limits {
+    std::size_t max_depth = 16;
+    std::size_t max_string = wire_max_string;  // bytes in one string or binary value
+    std::size_t max_elements = 1u << 20;    // values in the whole document
+};
+
+enum class sax_failure { none, malformed, truncated, too_deep, duplicate_key, too_long, too_many };
+
+class bounded_sax {
+public:
+    using json = nlohmann::json;
+    using number_integer_t = json::number_integer_t;
+    using number_unsigned_t = json::number_unsigned_t;
+    using number_float_t = json::number_float_t;
+    using string_t = json::string_t;
+    using binary_t = json::binary_t;
+
+    bounded_sax(json& root, const sax_limits& limits) : dom_(root, false), limits_(limits) {}
+
+    bool null() { return value() && dom_.null(); }
+    bool boolean(bool v) { return value() && dom_.boolean(v); }
+    bool number_integer(number_integer_t v) { return value() && dom_.number_integer(v); }
+    bool number_unsigned(number_unsigned_t v) { return value() && dom_.number_unsigned(v); }
+    bool number_float(number_float_t v, const string_t& s) { return value() && dom_.number_float(v, s); }
+    bool string(string_t& v) { return value() && fits(v.size()) && dom_.string(v); }
+    bool binary(binary_t& v) { return value() && fits(v.size()) && dom_.binary(v); }
+
+    bool start_object(std::size_t n) {
+        if (!open(n)) return false;
+        keys_.emplace_back();
+        return dom_.start_object(static_cast<std::size_t>(-1));  // never trust a declared size
+    }
+    bool key(string_t& k) {
+        if (!fits(k.size())) return false;
+        if (!keys_.back().insert(k).second) return fail(sax_failure::duplicate_key);
+        return dom_.key(k);
+    }
+    bool end_object() {
+        keys_.pop_back();
+        --depth_;
+        return dom_.end_object();
+    }
+    bool start_array(std::size_t n) {
+        if (!open(n)) return false;
+        return dom_.start_array(static_cast<std::size_t>(-1));
+    }
+    bool end_array() {
+        --depth_;
+        return dom_.end_array();
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+        const bool at_end = std::string_view(e.what()).find("unexpected end of input") != std::string_view::npos;
+        return fail(at_end ? sax_failure::truncated : sax_failure::malformed);
+    }
+
+    sax_failure failure() const noexcept { return failure_; }
+
+private:
+    bool fail(sax_failure f) {
+        if (failure_ == sax_failure::none) failure_ = f;
+        return false;
+    }
+    bool value() { return ++elements_ <= limits_.max_elements || fail(sax_failure::too_many); }
+    bool fits(std::size_t size) { return size <= limits_.max_string || fail(sax_failure::too_long); }
+    bool open(std::size_t declared) {
+        if (!value()) return false;
+        if (declared != static_cast<std::size_t>(-1) && declared > limits_.max_elements) {
+            return fail(sax_failure::too_many);
+        }
+        if (++depth_ > limits_.max_depth) return fail(sax_failure::too_deep);
+        return true;
+    }
+
+    nlohmann::detail::json_sax_dom_parser<json> dom_;
+    sax_limits limits_;
+    std::vector<std::set<std::string>> keys_;
+    std::size_t depth_ = 0;
+    std::size_t elements_ = 0;
+    sax_failure failure_ = sax_failure::none;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/sync/detail/bounded_sax.hpp ----
+
+// ---- begin hsync/sync/detail/message_wire.hpp ----
+// One write and one read per message (docs/protocol.md, "Messages"): message_wire<T>
+// knows the `items` of T's body after its type number, in order; codec.hpp writes the
+// body's array header and type number, and checks the count before read() (but for Hello,
+// whose version comes first).
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+
+// ---- begin hsync/sync/detail/wire_io.hpp ----
+// The items sync messages are made of (docs/protocol.md, "Encoding"): ids, clocks, push
+// positions, field values and the runs that carry entries and states with their model and
+// device once. wire_in reads a body and turns anything unexpected into a bad_field, which
+// decode() reports as a typed decode_failure; wire_out is the writer's side.
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <span>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+
+namespace hsync::sync::detail {
+
+using hsync::detail::mp_reader;
+using hsync::detail::mp_type;
+using hsync::detail::mp_writer;
 
 struct bad_field {
     decode_error code;
     std::string detail;
 };
 
-// Reads the fields of one JSON object, rejecting missing, mistyped and (at the end)
-// unexpected keys.
-class object_reader {
+inline constexpr std::uint32_t max_push_parts = 1u << 16;
+inline constexpr std::size_t max_schema_fields = 1024;  // synced fields of one model in a Hello
+
+class wire_in {
 public:
-    object_reader(const json& j, std::string_view what) : j_(j), what_(what) {
-        if (!j.is_object()) throw bad_field{decode_error::wrong_type, std::string(what) + " is not an object"};
-    }
+    wire_in(std::string_view body, const limits& lim)
+        : body_(body), r_(body, hsync::detail::mp_limits{lim.max_string, lim.max_depth}), lim_(lim) {}
 
-    const json& at(std::string_view key) {
-        const auto it = j_.find(key);
-        if (it == j_.end()) fail("is missing", key);
-        ++used_;
-        return *it;
-    }
-    const json* find(std::string_view key) {
-        const auto it = j_.find(key);
-        if (it == j_.end()) return nullptr;
-        ++used_;
-        return &*it;
-    }
+    const limits& lim() const noexcept { return lim_; }
+    mp_reader& reader() noexcept { return r_; }
 
-    std::string string(std::string_view key) {
-        const json& v = at(key);
-        if (!v.is_string()) fail("is not a string", key);
-        return v.get<std::string>();
-    }
-    std::uint64_t u64(std::string_view key) {
-        const json& v = at(key);
-        if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
-            fail("is not a non-negative integer", key);
+    [[noreturn]] static void fail(decode_error code, std::string detail) { throw bad_field{code, std::move(detail)}; }
+
+    // The reader stopped: its error, said of `what`.
+    [[noreturn]] void failed(std::string_view what) const {
+        using hsync::detail::mp_error;
+        decode_error code = decode_error::malformed;
+        switch (r_.error()) {
+            case mp_error::truncated:
+            case mp_error::count_too_large: code = decode_error::truncated; break;
+            case mp_error::wrong_type: code = decode_error::wrong_type; break;
+            case mp_error::too_long: code = decode_error::too_long; break;
+            case mp_error::too_deep: code = decode_error::too_deep; break;
+            default: break;
         }
-        return v.get<std::uint64_t>();
+        fail(code, std::string(what) + ": " + r_.error_detail());
     }
-    std::uint32_t u32(std::string_view key) {
-        const std::uint64_t v = u64(key);
-        if (v > 0xffffffffu) fail("is out of range", key);
+
+    // An array of exactly `n` items.
+    void array_of(std::size_t n, std::string_view what) {
+        const std::uint32_t got = array(what);
+        if (got != n) {
+            fail(decode_error::wrong_type, std::string(what) + " has " + std::to_string(got) + " items, expected " +
+                                               std::to_string(n));
+        }
+    }
+    std::uint32_t array(std::string_view what) {
+        std::uint32_t n = 0;
+        if (!r_.read_array(n)) failed(what);
+        return n;
+    }
+    // An array of at most `max` items.
+    std::uint32_t list(std::string_view what, std::size_t max) {
+        const std::uint32_t n = array(what);
+        if (n > max) {
+            fail(decode_error::too_many, std::string(what) + " holds " + std::to_string(n) + " items, more than the limit of " +
+                                             std::to_string(max));
+        }
+        return n;
+    }
+    std::uint64_t u64(std::string_view what) {
+        std::uint64_t v = 0;
+        if (!r_.read_uint(v)) failed(what);
+        return v;
+    }
+    std::uint32_t u32(std::string_view what) {
+        const std::uint64_t v = u64(what);
+        if (v > 0xffffffffu) fail(decode_error::wrong_type, std::string(what) + " is out of range");
         return static_cast<std::uint32_t>(v);
     }
-    bool boolean(std::string_view key) {
-        const json& v = at(key);
-        if (!v.is_boolean()) fail("is not a boolean", key);
-        return v.get<bool>();
-    }
-    uuid id(std::string_view key) { return read_uuid(at(key), key); }
-    hlc stamp(std::string_view key) { return read_hlc(at(key), key); }
-    const json& array(std::string_view key, std::size_t max) {
-        const json& v = at(key);
-        if (!v.is_array()) fail("is not an array", key);
-        if (v.size() > max) throw bad_field{decode_error::too_many, field(key) + " holds " + std::to_string(v.size()) + " items, more than the limit of " + std::to_string(max)};
+    std::int64_t i64(std::string_view what) {
+        std::int64_t v = 0;
+        if (!r_.read_int(v)) failed(what);
         return v;
     }
-    const json& object(std::string_view key) {
-        const json& v = at(key);
-        if (!v.is_object()) fail("is not an object", key);
+    bool boolean(std::string_view what) {
+        bool v = false;
+        if (!r_.read_bool(v)) failed(what);
         return v;
     }
-
-    uuid read_uuid(const json& v, std::string_view key) {
-        if (v.is_binary() && v.get_binary().size() == 16) {
-            uuid::bytes_type b{};
-            std::copy(v.get_binary().begin(), v.get_binary().end(), b.begin());
-            return uuid{b};
-        }
-        if (v.is_string()) {
-            if (auto u = uuid::try_parse(v.get_ref<const std::string&>())) return *u;
-        }
-        fail("is not a uuid", key);
+    std::string str(std::string_view what) {
+        std::string_view v;
+        if (!r_.read_str(v)) failed(what);
+        return std::string(v);
     }
-    hlc read_hlc(const json& v, std::string_view key) {
-        if (v.is_binary()) {
-            const auto& b = v.get_binary();
-            if (auto h = hlc::from_bytes(b)) return *h;
+    uuid id(std::string_view what) {
+        std::string_view v;
+        if (!r_.read_bin(v)) failed(what);
+        if (v.size() != 16) fail(decode_error::wrong_type, std::string(what) + " is not a uuid (16 bytes)");
+        uuid::bytes_type b{};
+        for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<std::uint8_t>(v[i]);
+        return uuid{b};
+    }
+    std::optional<uuid> optional_id(std::string_view what) {
+        if (r_.peek() == mp_type::nil) {
+            r_.read_nil();
+            return std::nullopt;
         }
-        if (v.is_string()) {
-            if (auto h = hlc::try_parse(v.get_ref<const std::string&>())) return *h;
-        }
-        fail("is not an hlc", key);
+        return id(what);
+    }
+    hlc stamp(std::string_view what) {
+        std::string_view v;
+        if (!r_.read_bin(v)) failed(what);
+        auto h = hlc::from_bytes(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(v.data()), v.size()));
+        if (!h) fail(decode_error::wrong_type, std::string(what) + " is not an hlc (24 bytes)");
+        return *h;
     }
 
-    // Every key must have been read.
+    push_position push() {
+        array_of(4, "push");
+        push_position p{u64("push prev_seq"), u64("push seq"), u32("push part"), u32("push parts")};
+        if (p.parts == 0 || p.part >= p.parts) fail(decode_error::wrong_type, "push part out of range");
+        // A push is split into batches: more parts than that would only make the receiver allocate.
+        if (p.parts > max_push_parts) fail(decode_error::too_many, "a push in more than 65536 parts");
+        return p;
+    }
+
+    // The values of the fields a word names: one scalar item per set bit, kept packed.
+    field_values values(std::uint64_t fields, std::string_view what) {
+        const std::size_t begin = r_.offset();
+        for (int i = std::popcount(fields); i > 0; --i) {
+            const mp_type t = r_.peek();
+            if (t == mp_type::array || t == mp_type::map) {
+                fail(decode_error::wrong_type, std::string(what) + " holds a " + std::string(to_string(t)) +
+                                                   " as a field value; values are single items");
+            }
+            if (!r_.skip()) failed(what);
+        }
+        return field_values(fields, std::string(body_.substr(begin, r_.offset() - begin)));
+    }
+
     void done() {
-        if (used_ != j_.size()) {
-            throw bad_field{decode_error::wrong_type, std::string(what_) + " has unexpected fields"};
+        if (!r_.at_end()) {
+            fail(decode_error::malformed, std::to_string(r_.remaining()) + " bytes follow the end of the message");
         }
-    }
-
-    [[noreturn]] void fail(const char* problem, std::string_view key) {
-        throw bad_field{decode_error::wrong_type, field(key) + " " + problem};
     }
 
 private:
-    std::string field(std::string_view key) const {
-        return std::string(what_) + " field '" + hsync::detail::printable(key) + "'";
-    }
-
-    const json& j_;
-    std::string_view what_;
-    std::size_t used_ = 0;
+    std::string_view body_;
+    mp_reader r_;
+    const limits& lim_;
 };
 
-inline json write_push(const push_position& p) {
-    return json{{"prev_seq", p.prev_seq}, {"seq", p.seq}, {"part", p.part}, {"parts", p.parts}};
+inline void write_id(mp_writer& w, const uuid& u) { w.bin(u.bytes().data(), 16); }
+inline void write_stamp(mp_writer& w, const hlc& h) {
+    const auto b = h.to_bytes();
+    w.bin(b.data(), b.size());
 }
-inline constexpr std::uint32_t max_push_parts = 1u << 16;
-
-inline push_position read_push(const json& j) {
-    object_reader r(j, "push");
-    push_position p{r.u64("prev_seq"), r.u64("seq"), r.u32("part"), r.u32("parts")};
-    r.done();
-    if (p.parts == 0 || p.part >= p.parts) throw bad_field{decode_error::wrong_type, "push part out of range"};
-    // A push is split into batches: more parts than that would only be a way to make
-    // the receiver allocate.
-    if (p.parts > max_push_parts) throw bad_field{decode_error::too_many, "a push in more than 65536 parts"};
-    return p;
+inline void write_push(mp_writer& w, const push_position& p) {
+    w.array(4);
+    w.uint(p.prev_seq);
+    w.uint(p.seq);
+    w.uint(p.part);
+    w.uint(p.parts);
 }
 
-// The schema in a Hello: [{"name", "strategy", "fields": [[name, type], ...]}, ...].
-inline constexpr std::size_t max_schema_fields = 1024;  // synced fields of one model
+// A clock within a run: the difference of its millis-and-counter word from the previous
+// one's (the first from 0), as a signed integer; the device is the run's.
+inline void write_clock(mp_writer& w, const hlc& h, std::uint64_t& prev) {
+    w.sint(static_cast<std::int64_t>(h.packed() - prev));
+    prev = h.packed();
+}
+inline hlc read_clock(wire_in& in, const uuid& device, std::uint64_t& prev) {
+    prev += static_cast<std::uint64_t>(in.i64("clock"));
+    return hlc::from_packed(prev, device);
+}
 
-inline json write_schema(const library_schema& s) {
-    json models = json::array();
-    for (const auto& m : s.models) {
-        json fields = json::array();
-        for (const auto& f : m.fields) fields.push_back(json::array({f.name, f.type}));
-        models.push_back(json{{"name", m.name}, {"strategy", m.strategy}, {"fields", std::move(fields)}});
+// Splits items into runs of consecutive ones that share what key(item) returns; calls
+// run(first, last) for each and returns how many there are when run is null.
+template <class Item, class Key, class Run>
+void for_each_run(const std::vector<Item>& items, Key key, Run run) {
+    for (std::size_t i = 0; i < items.size();) {
+        std::size_t j = i + 1;
+        while (j < items.size() && key(items[j]) == key(items[i])) ++j;
+        run(i, j);
+        i = j;
     }
-    return models;
+}
+template <class Item, class Key>
+std::uint32_t count_runs(const std::vector<Item>& items, Key key) {
+    std::uint32_t n = 0;
+    for_each_run(items, key, [&](std::size_t, std::size_t) { ++n; });
+    return n;
 }
 
-inline library_schema read_schema(const json& models) {
-    library_schema s;
-    for (const auto& item : models) {
-        object_reader r(item, "schema model");
-        model_schema m;
-        m.name = r.string("name");
-        m.strategy = r.string("strategy");
-        if (m.strategy != "shared" && m.strategy != "device_owned" && m.strategy != "mixed") {
-            r.fail("is not shared, device_owned or mixed", "strategy");
+// Shared entries: [[model, device, [[record, clock, type, fields, values...], ...]], ...]
+inline void write_entries(mp_writer& w, const std::vector<shared_entry>& entries) {
+    auto key = [](const shared_entry& e) { return std::pair<const std::string&, const uuid&>(e.model, e.stamp.device); };
+    w.array(count_runs(entries, key));
+    for_each_run(entries, key, [&](std::size_t first, std::size_t last) {
+        w.array(3);
+        w.str(entries[first].model);
+        write_id(w, entries[first].stamp.device);
+        w.array(static_cast<std::uint32_t>(last - first));
+        std::uint64_t prev = 0;
+        for (std::size_t i = first; i < last; ++i) {
+            const shared_entry& e = entries[i];
+            w.array(static_cast<std::uint32_t>(4 + e.values.count()));
+            write_id(w, e.record);
+            write_clock(w, e.stamp, prev);
+            w.uint(static_cast<std::uint64_t>(e.type));
+            w.uint(e.values.fields);
+            w.raw(e.values.packed);
         }
-        for (const auto& f : r.array("fields", max_schema_fields)) {
-            if (!f.is_array() || f.size() != 2 || !f[0].is_string() || !f[1].is_string()) {
-                r.fail("holds a field that is not [name, type]", "fields");
+    });
+}
+inline std::vector<shared_entry> read_entries(wire_in& in) {
+    std::vector<shared_entry> out;
+    const std::size_t max = in.lim().max_batch;
+    for (std::uint32_t runs = in.list("runs of shared changes", max); runs > 0; --runs) {
+        in.array_of(3, "a run of shared changes");
+        std::string model = in.str("run model");
+        const uuid device = in.id("run device");
+        std::uint64_t prev = 0;
+        for (std::uint32_t n = in.list("shared changes", max - out.size()); n > 0; --n) {
+            const std::uint32_t items = in.array("shared change");
+            shared_entry e;
+            if (items < 4) in.fail(decode_error::wrong_type, "a shared change has " + std::to_string(items) + " items, expected at least 4");
+            e.model = model;
+            e.record = in.id("shared change record");
+            e.stamp = read_clock(in, device, prev);
+            const std::uint64_t type = in.u64("shared change type");
+            if (type < 1 || type > 3) in.fail(decode_error::wrong_type, "shared change type is not 1, 2 or 3");
+            e.type = static_cast<change_type>(type);
+            const std::uint64_t fields = in.u64("shared change fields");
+            if (items != 4u + static_cast<unsigned>(std::popcount(fields))) {
+                in.fail(decode_error::wrong_type, "a shared change names " + std::to_string(std::popcount(fields)) +
+                                                      " fields and holds " + std::to_string(items - 4) + " values");
             }
-            m.fields.push_back(field_schema{f[0].get<std::string>(), f[1].get<std::string>()});
+            e.values = in.values(fields, "shared change");
+            out.push_back(std::move(e));
         }
-        r.done();
-        s.models.push_back(std::move(m));
     }
-    return s;
-}
-
-inline json write_entry(const shared_entry& e, encoding enc) {
-    return json{{"hlc", write_hlc(e.stamp, enc)}, {"model", e.model}, {"record", write_uuid(e.record, enc)},
-                {"change", static_cast<int>(e.type)}, {"data", e.data}};
-}
-inline shared_entry read_entry(const json& j) {
-    object_reader r(j, "shared change");
-    shared_entry e;
-    e.stamp = r.stamp("hlc");
-    e.model = r.string("model");
-    e.record = r.id("record");
-    const std::uint64_t type = r.u64("change");
-    if (type < 1 || type > 3) r.fail("is not 1, 2 or 3", "change");
-    e.type = static_cast<change_type>(type);
-    e.data = r.object("data");
-    r.done();
-    return e;
-}
-
-inline json write_state(const state_record& s, encoding enc) {
-    return json{{"model", s.model}, {"record", write_uuid(s.record, enc)}, {"owner", write_uuid(s.owner, enc)},
-                {"version", write_hlc(s.version, enc)}, {"removed", s.removed}, {"data", s.data}};
-}
-inline state_record read_state(const json& j) {
-    object_reader r(j, "state");
-    state_record s;
-    s.model = r.string("model");
-    s.record = r.id("record");
-    s.owner = r.id("owner");
-    s.version = r.stamp("version");
-    s.removed = r.boolean("removed");
-    s.data = r.object("data");
-    r.done();
-    return s;
-}
-
-template <class Item, class Write>
-json write_list(const std::vector<Item>& items, Write&& write) {
-    json out = json::array();
-    for (const auto& item : items) out.push_back(write(item));
     return out;
 }
 
-template <class Read>
-auto read_list(const json& array, Read&& read) {
-    std::vector<decltype(read(array[0]))> out;
-    out.reserve(array.size());
-    for (const auto& item : array) out.push_back(read(item));
+// Device-owned states: [[model, owner, device, [[record, clock, removed, fields, values...], ...]], ...]
+inline void write_states(mp_writer& w, const std::vector<state_record>& records) {
+    auto key = [](const state_record& r) { return std::tie(r.model, r.owner, r.version.device); };
+    w.array(count_runs(records, key));
+    for_each_run(records, key, [&](std::size_t first, std::size_t last) {
+        w.array(4);
+        w.str(records[first].model);
+        write_id(w, records[first].owner);
+        write_id(w, records[first].version.device);
+        w.array(static_cast<std::uint32_t>(last - first));
+        std::uint64_t prev = 0;
+        for (std::size_t i = first; i < last; ++i) {
+            const state_record& r = records[i];
+            w.array(static_cast<std::uint32_t>(4 + r.values.count()));
+            write_id(w, r.record);
+            write_clock(w, r.version, prev);
+            w.boolean(r.removed);
+            w.uint(r.values.fields);
+            w.raw(r.values.packed);
+        }
+    });
+}
+inline std::vector<state_record> read_states(wire_in& in) {
+    std::vector<state_record> out;
+    const std::size_t max = in.lim().max_batch;
+    for (std::uint32_t runs = in.list("runs of states", max); runs > 0; --runs) {
+        in.array_of(4, "a run of states");
+        std::string model = in.str("run model");
+        const uuid owner = in.id("run owner");
+        const uuid device = in.id("run device");
+        std::uint64_t prev = 0;
+        for (std::uint32_t n = in.list("states", max - out.size()); n > 0; --n) {
+            const std::uint32_t items = in.array("state");
+            if (items < 4) in.fail(decode_error::wrong_type, "a state has " + std::to_string(items) + " items, expected at least 4");
+            state_record r;
+            r.model = model;
+            r.owner = owner;
+            r.record = in.id("state record");
+            r.version = read_clock(in, device, prev);
+            r.removed = in.boolean("state removed");
+            const std::uint64_t fields = in.u64("state fields");
+            if (items != 4u + static_cast<unsigned>(std::popcount(fields))) {
+                in.fail(decode_error::wrong_type, "a state names " + std::to_string(std::popcount(fields)) +
+                                                      " fields and holds " + std::to_string(items - 4) + " values");
+            }
+            r.values = in.values(fields, "state");
+            out.push_back(std::move(r));
+        }
+    }
     return out;
 }
 
-inline json to_json(const message& m, encoding enc) {
-    json body = std::visit(
-        [&](const auto& msg) -> json {
-            using T = std::decay_t<decltype(msg)>;
-            if constexpr (std::is_same_v<T, hello>) {
-                return {{"protocol", msg.protocol},   {"version", msg.version},
-                        {"library", write_uuid(msg.library, enc)}, {"device", write_uuid(msg.device, enc)},
-                        {"seq", msg.seq},             {"received_from_you", msg.received_from_you},
-                        {"schema_hash", msg.schema_hash}, {"schema", write_schema(msg.schema)}};
-            } else if constexpr (std::is_same_v<T, state_change>) {
-                return {{"record", write_state(msg.record, enc)}, {"push", write_push(msg.push)}};
-            } else if constexpr (std::is_same_v<T, state_batch>) {
-                return {{"model", msg.model}, {"owner", write_uuid(msg.owner, enc)},
-                        {"records", write_list(msg.records, [&](const auto& s) { return write_state(s, enc); })},
-                        {"push", write_push(msg.push)}};
-            } else if constexpr (std::is_same_v<T, state_request>) {
-                json j{{"models", msg.models}, {"since", msg.since}, {"limit", msg.limit}};
-                j["owner"] = msg.owner ? write_uuid(*msg.owner, enc) : json(nullptr);
-                return j;
-            } else if constexpr (std::is_same_v<T, state_response>) {
-                return {{"model", msg.model},
-                        {"records", write_list(msg.records, [&](const auto& s) { return write_state(s, enc); })},
-                        {"deleted", write_list(msg.deleted,
-                                               [&](const deleted_state& d) {
-                                                   return json{{"model", d.model},
-                                                               {"record", write_uuid(d.record, enc)},
-                                                               {"owner", write_uuid(d.owner, enc)},
-                                                               {"version", write_hlc(d.version, enc)}};
-                                               })},
-                        {"has_more", msg.has_more}, {"checkpoint", msg.checkpoint}};
-            } else if constexpr (std::is_same_v<T, shared_change>) {
-                return {{"entry", write_entry(msg.entry, enc)}, {"push", write_push(msg.push)}};
-            } else if constexpr (std::is_same_v<T, shared_change_batch>) {
-                return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
-                        {"push", write_push(msg.push)}};
-            } else if constexpr (std::is_same_v<T, shared_change_request>) {
-                return {{"since", msg.since}, {"limit", msg.limit}, {"snapshot", msg.snapshot}, {"model", msg.model}};
-            } else if constexpr (std::is_same_v<T, shared_change_response>) {
-                return {{"entries", write_list(msg.entries, [&](const auto& e) { return write_entry(e, enc); })},
-                        {"snapshot", write_list(msg.snapshot,
-                                                [&](const shared_snapshot& s) {
-                                                    json clocks = json::array();
-                                                    for (const auto& [field, stamp] : s.clocks) {
-                                                        clocks.push_back(json::array({field, write_hlc(stamp, enc)}));
-                                                    }
-                                                    return json{{"model", s.model},
-                                                                {"record", write_uuid(s.record, enc)},
-                                                                {"removed", s.removed},
-                                                                {"removed_at", write_hlc(s.removed_at, enc)},
-                                                                {"data", s.data},
-                                                                {"clocks", clocks}};
-                                                })},
-                        {"snapshot_mode", msg.snapshot_mode}, {"has_more", msg.has_more}, {"checkpoint", msg.checkpoint}};
-            } else if constexpr (std::is_same_v<T, ack_shared_changes>) {
-                return {{"from_device", write_uuid(msg.from_device, enc)}, {"up_to", msg.up_to}};
-            } else if constexpr (std::is_same_v<T, heartbeat>) {
-                return {{"seq", msg.seq}};
+}  // namespace hsync::sync::detail
+// ---- end hsync/sync/detail/wire_io.hpp ----
+
+namespace hsync::sync::detail {
+
+template <class T>
+struct message_wire;
+
+// Checks that a body has the items its message has.
+inline void expect_items(std::uint32_t got, std::uint32_t want, std::string_view name) {
+    if (got != want) {
+        wire_in::fail(decode_error::wrong_type, std::string(name) + " has " + std::to_string(got) + " items, expected " +
+                                                    std::to_string(want));
+    }
+}
+
+inline void check_request_limit(std::uint32_t limit, std::uint32_t max, std::string_view name) {
+    if (limit > max) {
+        wire_in::fail(decode_error::too_many, std::string(name) + " asks for " + std::to_string(limit) +
+                                                  " items, more than the limit of " + std::to_string(max));
+    }
+}
+
+// Hello: [protocol, version, library, device, seq, received_from_you, schema_hash, schema];
+// schema: [[name, strategy, [[field, type], ...]], ...].
+template <>
+struct message_wire<hello> {
+    static constexpr std::uint32_t items = 8;
+    static void write(mp_writer& w, const hello& h) {
+        w.str(h.protocol);
+        w.uint(h.version);
+        write_id(w, h.library);
+        write_id(w, h.device);
+        w.uint(h.seq);
+        w.uint(h.received_from_you);
+        w.uint(h.schema_hash);
+        w.array(static_cast<std::uint32_t>(h.schema.models.size()));
+        for (const auto& m : h.schema.models) {
+            w.array(3);
+            w.str(m.name);
+            w.str(m.strategy);
+            w.array(static_cast<std::uint32_t>(m.fields.size()));
+            for (const auto& f : m.fields) {
+                w.array(2);
+                w.str(f.name);
+                w.str(f.type);
+            }
+        }
+    }
+    static hello read(wire_in& in, std::uint32_t count) {
+        hello h;
+        // Protocol and version first, whatever else the body holds: a peer of another
+        // version is refused for its version, not for a shape this device does not know.
+        if (count < 2) expect_items(count, items, "Hello");
+        h.protocol = in.str("Hello protocol");
+        h.version = in.u32("Hello version");
+        if (h.protocol != protocol_id || h.version != protocol_version) {
+            wire_in::fail(decode_error::unsupported_version,
+                          "protocol '" + hsync::detail::printable(h.protocol) + "' version " + std::to_string(h.version) +
+                              "; this device speaks '" + std::string(protocol_id) + "' version " +
+                              std::to_string(protocol_version));
+        }
+        expect_items(count, items, "Hello");
+        h.library = in.id("Hello library");
+        h.device = in.id("Hello device");
+        h.seq = in.u64("Hello seq");
+        h.received_from_you = in.u64("Hello received_from_you");
+        h.schema_hash = in.u64("Hello schema_hash");
+        for (std::uint32_t n = in.list("Hello schema", in.lim().max_models); n > 0; --n) {
+            in.array_of(3, "schema model");
+            model_schema m;
+            m.name = in.str("schema model name");
+            m.strategy = in.str("schema model strategy");
+            if (m.strategy != "shared" && m.strategy != "device_owned" && m.strategy != "mixed") {
+                wire_in::fail(decode_error::wrong_type, "schema model strategy is not shared, device_owned or mixed");
+            }
+            for (std::uint32_t f = in.list("schema model fields", max_schema_fields); f > 0; --f) {
+                in.array_of(2, "schema field");
+                field_schema field;
+                field.name = in.str("schema field name");
+                field.type = in.str("schema field type");
+                m.fields.push_back(std::move(field));
+            }
+            h.schema.models.push_back(std::move(m));
+        }
+        if (schema_hash(h.schema) != h.schema_hash) {
+            wire_in::fail(decode_error::wrong_type, "Hello schema_hash does not match the schema sent with it");
+        }
+        return h;
+    }
+};
+
+// StateChange: [states (one), push]
+template <>
+struct message_wire<state_change> {
+    static constexpr std::uint32_t items = 2;
+    static void write(mp_writer& w, const state_change& c) {
+        write_states(w, std::vector<state_record>{c.record});
+        write_push(w, c.push);
+    }
+    static state_change read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "StateChange");
+        auto records = read_states(in);
+        if (records.size() != 1) wire_in::fail(decode_error::wrong_type, "a StateChange holds other than one state");
+        return state_change{std::move(records.front()), in.push()};
+    }
+};
+
+// StateBatch: [model, owner, states, push]
+template <>
+struct message_wire<state_batch> {
+    static constexpr std::uint32_t items = 4;
+    static void write(mp_writer& w, const state_batch& b) {
+        w.str(b.model);
+        write_id(w, b.owner);
+        write_states(w, b.records);
+        write_push(w, b.push);
+    }
+    static state_batch read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "StateBatch");
+        state_batch b;
+        b.model = in.str("StateBatch model");
+        b.owner = in.id("StateBatch owner");
+        b.records = read_states(in);
+        b.push = in.push();
+        return b;
+    }
+};
+
+// StateRequest: [[model, ...], owner or nil, since, limit]
+template <>
+struct message_wire<state_request> {
+    static constexpr std::uint32_t items = 4;
+    static void write(mp_writer& w, const state_request& q) {
+        w.array(static_cast<std::uint32_t>(q.models.size()));
+        for (const auto& m : q.models) w.str(m);
+        if (q.owner) {
+            write_id(w, *q.owner);
+        } else {
+            w.nil();
+        }
+        w.uint(q.since);
+        w.uint(q.limit);
+    }
+    static state_request read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "StateRequest");
+        state_request q;
+        for (std::uint32_t n = in.list("StateRequest models", in.lim().max_models); n > 0; --n) {
+            q.models.push_back(in.str("StateRequest model"));
+        }
+        q.owner = in.optional_id("StateRequest owner");
+        q.since = in.u64("StateRequest since");
+        q.limit = in.u32("StateRequest limit");
+        check_request_limit(q.limit, in.lim().max_request_limit, "StateRequest");
+        return q;
+    }
+};
+
+// StateResponse: [model, states, [[model, record, owner, version], ...], has_more, checkpoint]
+template <>
+struct message_wire<state_response> {
+    static constexpr std::uint32_t items = 5;
+    static void write(mp_writer& w, const state_response& s) {
+        w.str(s.model);
+        write_states(w, s.records);
+        w.array(static_cast<std::uint32_t>(s.deleted.size()));
+        for (const auto& d : s.deleted) {
+            w.array(4);
+            w.str(d.model);
+            write_id(w, d.record);
+            write_id(w, d.owner);
+            write_stamp(w, d.version);
+        }
+        w.boolean(s.has_more);
+        w.uint(s.checkpoint);
+    }
+    static state_response read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "StateResponse");
+        state_response s;
+        s.model = in.str("StateResponse model");
+        s.records = read_states(in);
+        for (std::uint32_t n = in.list("StateResponse deleted", in.lim().max_batch); n > 0; --n) {
+            in.array_of(4, "deleted state");
+            deleted_state d;
+            d.model = in.str("deleted state model");
+            d.record = in.id("deleted state record");
+            d.owner = in.id("deleted state owner");
+            d.version = in.stamp("deleted state version");
+            s.deleted.push_back(std::move(d));
+        }
+        s.has_more = in.boolean("StateResponse has_more");
+        s.checkpoint = in.u64("StateResponse checkpoint");
+        return s;
+    }
+};
+
+// SharedChange: [entries (one), push]
+template <>
+struct message_wire<shared_change> {
+    static constexpr std::uint32_t items = 2;
+    static void write(mp_writer& w, const shared_change& c) {
+        write_entries(w, std::vector<shared_entry>{c.entry});
+        write_push(w, c.push);
+    }
+    static shared_change read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "SharedChange");
+        auto entries = read_entries(in);
+        if (entries.size() != 1) wire_in::fail(decode_error::wrong_type, "a SharedChange holds other than one change");
+        return shared_change{std::move(entries.front()), in.push()};
+    }
+};
+
+// SharedChangeBatch: [entries, push]
+template <>
+struct message_wire<shared_change_batch> {
+    static constexpr std::uint32_t items = 2;
+    static void write(mp_writer& w, const shared_change_batch& b) {
+        write_entries(w, b.entries);
+        write_push(w, b.push);
+    }
+    static shared_change_batch read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "SharedChangeBatch");
+        shared_change_batch b;
+        b.entries = read_entries(in);
+        b.push = in.push();
+        return b;
+    }
+};
+
+// SharedChangeRequest: [since, limit, snapshot, model]
+template <>
+struct message_wire<shared_change_request> {
+    static constexpr std::uint32_t items = 4;
+    static void write(mp_writer& w, const shared_change_request& q) {
+        w.uint(q.since);
+        w.uint(q.limit);
+        w.boolean(q.snapshot);
+        w.str(q.model);
+    }
+    static shared_change_request read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "SharedChangeRequest");
+        shared_change_request q;
+        q.since = in.u64("SharedChangeRequest since");
+        q.limit = in.u32("SharedChangeRequest limit");
+        q.snapshot = in.boolean("SharedChangeRequest snapshot");
+        q.model = in.str("SharedChangeRequest model");
+        check_request_limit(q.limit, in.lim().max_request_limit, "SharedChangeRequest");
+        return q;
+    }
+};
+
+// SharedChangeResponse: [entries, snapshots, snapshot_mode, has_more, checkpoint];
+// snapshot: [model, record, removed, removed_at or nil, fields, [clock, ...], values...]
+template <>
+struct message_wire<shared_change_response> {
+    static constexpr std::uint32_t items = 5;
+    static void write(mp_writer& w, const shared_change_response& s) {
+        write_entries(w, s.entries);
+        w.array(static_cast<std::uint32_t>(s.snapshot.size()));
+        for (const auto& r : s.snapshot) {
+            w.array(static_cast<std::uint32_t>(6 + r.values.count()));
+            w.str(r.model);
+            write_id(w, r.record);
+            w.boolean(r.removed);
+            if (r.removed) {
+                write_stamp(w, r.removed_at);
             } else {
-                return {{"code", static_cast<int>(msg.code)}, {"message", msg.message}};
+                w.nil();
             }
-        },
-        m);
-    return json{{"type", name_of(m)}, {"body", std::move(body)}};
-}
-
-inline message read_body(std::size_t kind, const json& j, const limits& lim) {
-    switch (kind) {
-        case 0: {
-            object_reader r(j, "Hello");
-            hello h;
-            h.protocol = r.string("protocol");
-            h.version = r.u32("version");
-            // Before anything else: a peer of another version may send another Hello.
-            if (h.protocol != protocol_id || h.version != protocol_version) {
-                throw bad_field{decode_error::unsupported_version,
-                                "protocol '" + hsync::detail::printable(h.protocol) + "' version " +
-                                    std::to_string(h.version) + "; this device speaks '" + std::string(protocol_id) +
-                                    "' version " + std::to_string(protocol_version)};
-            }
-            h.library = r.id("library");
-            h.device = r.id("device");
-            h.seq = r.u64("seq");
-            h.received_from_you = r.u64("received_from_you");
-            h.schema_hash = r.u64("schema_hash");
-            h.schema = read_schema(r.array("schema", lim.max_models));
-            if (schema_hash(h.schema) != h.schema_hash) r.fail("does not match the schema sent with it", "schema_hash");
-            r.done();
-            return h;
+            w.uint(r.values.fields);
+            w.array(static_cast<std::uint32_t>(r.clocks.size()));
+            for (const auto& c : r.clocks) write_stamp(w, c);
+            w.raw(r.values.packed);
         }
-        case 1: {
-            object_reader r(j, "StateChange");
-            state_change c{read_state(r.at("record")), read_push(r.at("push"))};
-            r.done();
-            return c;
-        }
-        case 2: {
-            object_reader r(j, "StateBatch");
-            state_batch b;
-            b.model = r.string("model");
-            b.owner = r.id("owner");
-            b.records = read_list(r.array("records", lim.max_batch), read_state);
-            b.push = read_push(r.at("push"));
-            r.done();
-            return b;
-        }
-        case 3: {
-            object_reader r(j, "StateRequest");
-            state_request q;
-            const json& models = r.array("models", lim.max_models);
-            for (const auto& m : models) {
-                if (!m.is_string()) r.fail("holds a non-string", "models");
-                q.models.push_back(m.get<std::string>());
-            }
-            const json& owner = r.at("owner");
-            if (!owner.is_null()) q.owner = r.read_uuid(owner, "owner");
-            q.since = r.u64("since");
-            q.limit = r.u32("limit");
-            if (q.limit > lim.max_request_limit) {
-                throw bad_field{decode_error::too_many, "StateRequest asks for " + std::to_string(q.limit) +
-                                                            " records, more than the limit of " +
-                                                            std::to_string(lim.max_request_limit)};
-            }
-            r.done();
-            return q;
-        }
-        case 4: {
-            object_reader r(j, "StateResponse");
-            state_response s;
-            s.model = r.string("model");
-            s.records = read_list(r.array("records", lim.max_batch), read_state);
-            s.deleted = read_list(r.array("deleted", lim.max_batch), [&](const json& d) {
-                object_reader dr(d, "deleted record");
-                deleted_state out{dr.string("model"), dr.id("record"), dr.id("owner"), dr.stamp("version")};
-                dr.done();
-                return out;
-            });
-            s.has_more = r.boolean("has_more");
-            s.checkpoint = r.u64("checkpoint");
-            r.done();
-            return s;
-        }
-        case 5: {
-            object_reader r(j, "SharedChange");
-            shared_change c{read_entry(r.at("entry")), read_push(r.at("push"))};
-            r.done();
-            return c;
-        }
-        case 6: {
-            object_reader r(j, "SharedChangeBatch");
-            shared_change_batch b;
-            b.entries = read_list(r.array("entries", lim.max_batch), read_entry);
-            b.push = read_push(r.at("push"));
-            r.done();
-            return b;
-        }
-        case 7: {
-            object_reader r(j, "SharedChangeRequest");
-            shared_change_request q{r.u64("since"), r.u32("limit"), r.boolean("snapshot"), r.string("model")};
-            if (q.limit > lim.max_request_limit) {
-                throw bad_field{decode_error::too_many, "SharedChangeRequest asks for " + std::to_string(q.limit) +
-                                                            " entries, more than the limit of " +
-                                                            std::to_string(lim.max_request_limit)};
-            }
-            r.done();
-            return q;
-        }
-        case 8: {
-            object_reader r(j, "SharedChangeResponse");
-            shared_change_response s;
-            s.entries = read_list(r.array("entries", lim.max_batch), read_entry);
-            s.snapshot = read_list(r.array("snapshot", lim.max_batch), [&](const json& item) {
-                object_reader sr(item, "snapshot record");
-                shared_snapshot out;
-                out.model = sr.string("model");
-                out.record = sr.id("record");
-                out.removed = sr.boolean("removed");
-                out.removed_at = sr.stamp("removed_at");
-                out.data = sr.object("data");
-                const json& clocks = sr.array("clocks", 4096);
-                for (const auto& c : clocks) {
-                    if (!c.is_array() || c.size() != 2 || !c[0].is_string()) sr.fail("holds a malformed clock", "clocks");
-                    out.clocks.emplace_back(c[0].get<std::string>(), sr.read_hlc(c[1], "clocks"));
-                }
-                sr.done();
-                return out;
-            });
-            s.snapshot_mode = r.boolean("snapshot_mode");
-            s.has_more = r.boolean("has_more");
-            s.checkpoint = r.u64("checkpoint");
-            r.done();
-            return s;
-        }
-        case 9: {
-            object_reader r(j, "AckSharedChanges");
-            ack_shared_changes a{r.id("from_device"), r.u64("up_to")};
-            r.done();
-            return a;
-        }
-        case 10: {
-            object_reader r(j, "Heartbeat");
-            heartbeat h{r.u64("seq")};
-            r.done();
-            return h;
-        }
-        default: {
-            object_reader r(j, "Error");
-            error_message e;
-            const std::uint64_t code = r.u64("code");
-            if (code < 1 || code > 10) r.fail("is not a known error code", "code");
-            e.code = static_cast<error_code>(code);
-            e.message = r.string("message");
-            r.done();
-            return e;
-        }
+        w.boolean(s.snapshot_mode);
+        w.boolean(s.has_more);
+        w.uint(s.checkpoint);
     }
-}
+    static shared_change_response read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "SharedChangeResponse");
+        shared_change_response s;
+        s.entries = read_entries(in);
+        for (std::uint32_t n = in.list("snapshots", in.lim().max_batch); n > 0; --n) {
+            const std::uint32_t held = in.array("snapshot");
+            if (held < 6) wire_in::fail(decode_error::wrong_type, "a snapshot has " + std::to_string(held) + " items, expected at least 6");
+            shared_snapshot r;
+            r.model = in.str("snapshot model");
+            r.record = in.id("snapshot record");
+            r.removed = in.boolean("snapshot removed");
+            if (r.removed) {
+                r.removed_at = in.stamp("snapshot removed_at");
+            } else if (!in.reader().read_nil()) {
+                in.failed("snapshot removed_at (nil unless removed)");
+            }
+            const std::uint64_t fields = in.u64("snapshot fields");
+            if (held != 6u + static_cast<unsigned>(std::popcount(fields))) {
+                wire_in::fail(decode_error::wrong_type, "a snapshot names " + std::to_string(std::popcount(fields)) +
+                                                            " fields and holds " + std::to_string(held - 6) + " values");
+            }
+            for (std::uint32_t c = in.list("snapshot clocks", 64); c > 0; --c) r.clocks.push_back(in.stamp("snapshot clock"));
+            r.values = in.values(fields, "snapshot");
+            s.snapshot.push_back(std::move(r));
+        }
+        s.snapshot_mode = in.boolean("SharedChangeResponse snapshot_mode");
+        s.has_more = in.boolean("SharedChangeResponse has_more");
+        s.checkpoint = in.u64("SharedChangeResponse checkpoint");
+        return s;
+    }
+};
+
+// AckSharedChanges: [from_device, up_to]
+template <>
+struct message_wire<ack_shared_changes> {
+    static constexpr std::uint32_t items = 2;
+    static void write(mp_writer& w, const ack_shared_changes& a) {
+        write_id(w, a.from_device);
+        w.uint(a.up_to);
+    }
+    static ack_shared_changes read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "AckSharedChanges");
+        ack_shared_changes a;
+        a.from_device = in.id("AckSharedChanges from_device");
+        a.up_to = in.u64("AckSharedChanges up_to");
+        return a;
+    }
+};
+
+// Heartbeat: [seq]
+template <>
+struct message_wire<heartbeat> {
+    static constexpr std::uint32_t items = 1;
+    static void write(mp_writer& w, const heartbeat& h) {
+        w.uint(h.seq);
+    }
+    static heartbeat read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "Heartbeat");
+        return heartbeat{in.u64("Heartbeat seq")};
+    }
+};
+
+// Error: [code, message]
+template <>
+struct message_wire<error_message> {
+    static constexpr std::uint32_t items = 2;
+    static void write(mp_writer& w, const error_message& e) {
+        w.uint(static_cast<std::uint64_t>(e.code));
+        w.str(e.message);
+    }
+    static error_message read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "Error");
+        error_message e;
+        const std::uint64_t code = in.u64("Error code");
+        if (code < 1 || code > 10) wire_in::fail(decode_error::wrong_type, "Error code is not a known error code");
+        e.code = static_cast<error_code>(code);
+        e.message = in.str("Error message");
+        return e;
+    }
+};
+
+}  // namespace hsync::sync::detail
+// ---- end hsync/sync/detail/message_wire.hpp ----
+
+namespace hsync::sync {
+
+namespace detail {
 
 // Model names a message carries, for the check against the library's models.
 inline std::vector<std::string_view> models_named(const message& m) {
@@ -6954,20 +8007,79 @@ inline std::vector<std::string_view> models_named(const message& m) {
     return out;
 }
 
+// A body that is a map is a message of protocol 1 (or of a draft of 2), which named every
+// field: it is refused for its version, which its Hello names.
+inline bad_field map_encoded(hsync::detail::mp_reader& r) {
+    std::string version = "an older version";
+    std::uint32_t n = 0;
+    if (r.read_map(n)) {
+        for (; n > 0 && r.ok(); --n) {
+            std::string_view key;
+            if (!r.read_str(key)) break;
+            std::uint32_t inner = 0;
+            if (key != "body" || r.peek() != mp_type::map || !r.read_map(inner)) {
+                r.skip();
+                continue;
+            }
+            for (; inner > 0 && r.ok(); --inner) {
+                std::string_view name;
+                std::uint64_t v = 0;
+                if (r.read_str(name) && name == "version" && r.peek() == mp_type::uint && r.read_uint(v)) {
+                    version = "version " + std::to_string(v);
+                } else {
+                    r.skip();
+                }
+            }
+        }
+    }
+    return bad_field{decode_error::unsupported_version,
+                     "a message in the map encoding of '" + std::string(protocol_id) + "' " + version +
+                         "; this device speaks version " + std::to_string(protocol_version) +
+                         ", whose messages are arrays"};
+}
+
+template <std::size_t I>
+message read_message(wire_in& in, std::uint32_t count) {
+    using T = std::variant_alternative_t<I, message>;
+    return message(std::in_place_index<I>, message_wire<T>::read(in, count));
+}
+
+inline message read_body(wire_in& in) {
+    mp_reader& r = in.reader();
+    if (r.peek() == mp_type::map) throw map_encoded(r);
+    const std::uint32_t n = in.array("message");
+    if (n == 0) wire_in::fail(decode_error::wrong_type, "a message is an empty array; its first item is its type");
+    const std::uint64_t type = in.u64("message type");
+    static constexpr auto readers = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<message (*)(wire_in&, std::uint32_t), sizeof...(I)>{&read_message<I>...};
+    }(std::make_index_sequence<std::variant_size_v<message>>{});
+    if (type >= readers.size()) {
+        wire_in::fail(decode_error::unknown_message, "unknown message type " + std::to_string(type));
+    }
+    message m = readers[type](in, n - 1);
+    in.done();
+    return m;
+}
+
 }  // namespace detail
 
 // The frame body of a message.
 inline std::vector<std::uint8_t> encode(const message& m, encoding enc = encoding::msgpack) {
-    const nlohmann::json j = detail::to_json(m, enc);
-    if (enc == encoding::json) {
-        const std::string text = j.dump();
-        return std::vector<std::uint8_t>(text.begin(), text.end());
-    }
-    return nlohmann::json::to_msgpack(j);
+    hsync::detail::mp_writer w;
+    std::visit(
+        [&](const auto& msg) {
+            using wire = detail::message_wire<std::decay_t<decltype(msg)>>;
+            w.array(1 + wire::items);
+            w.uint(m.index());
+            wire::write(w, msg);
+        },
+        m);
+    const std::string body = enc == encoding::json ? detail::msgpack_to_json(w.bytes()) : w.take();
+    return std::vector<std::uint8_t>(body.begin(), body.end());
 }
 
-// Decodes one frame body. `known_models`, when given, are the only model names a message
-// may carry.
+// Decodes one frame body (without its length prefix). `known_models`, when given, are the
+// only model names a message may carry.
 inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = encoding::msgpack,
                             const limits& lim = {}, std::span<const std::string_view> known_models = {}) {
     if (body.size() > lim.max_frame) {
@@ -6975,40 +8087,33 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
                               "a frame of " + std::to_string(body.size()) + " bytes is over the limit of " +
                                   std::to_string(lim.max_frame)};
     }
-    nlohmann::json j;
-    hsync::detail::bounded_sax sax(j, hsync::detail::sax_limits{lim.max_depth, lim.max_string, lim.max_frame});
-    const bool parsed = enc == encoding::json
-                            ? nlohmann::json::sax_parse(body.begin(), body.end(), &sax)
-                            : nlohmann::json::sax_parse(body.begin(), body.end(), &sax,
-                                                        nlohmann::json::input_format_t::msgpack);
-    if (!parsed) {
-        switch (sax.failure()) {
-            case hsync::detail::sax_failure::too_deep:
-                return decode_failure{decode_error::too_deep, "nesting deeper than " + std::to_string(lim.max_depth)};
-            case hsync::detail::sax_failure::duplicate_key:
-                return decode_failure{decode_error::duplicate_key, "an object repeats a key"};
-            case hsync::detail::sax_failure::too_long:
-                return decode_failure{decode_error::too_long, "a string or blob over " + std::to_string(lim.max_string) + " bytes"};
-            case hsync::detail::sax_failure::truncated:
-                return decode_failure{decode_error::truncated, "the body ends in the middle of a value"};
-            case hsync::detail::sax_failure::too_many:
-                return decode_failure{decode_error::too_many, "too many values"};
-            default:
-                return decode_failure{decode_error::malformed, "the body is not valid " +
-                                                                   std::string(enc == encoding::json ? "JSON" : "MessagePack")};
+    std::string_view bytes(reinterpret_cast<const char*>(body.data()), body.size());
+    std::string translated;
+    if (enc == encoding::json) {
+        nlohmann::json j;
+        hsync::detail::bounded_sax sax(j, hsync::detail::sax_limits{lim.max_depth, lim.max_string, lim.max_frame});
+        if (!nlohmann::json::sax_parse(body.begin(), body.end(), &sax)) {
+            switch (sax.failure()) {
+                case hsync::detail::sax_failure::too_deep:
+                    return decode_failure{decode_error::too_deep, "nesting deeper than " + std::to_string(lim.max_depth)};
+                case hsync::detail::sax_failure::duplicate_key:
+                    return decode_failure{decode_error::duplicate_key, "an object repeats a key"};
+                case hsync::detail::sax_failure::too_long:
+                    return decode_failure{decode_error::too_long, "a string over " + std::to_string(lim.max_string) + " bytes"};
+                case hsync::detail::sax_failure::truncated:
+                    return decode_failure{decode_error::truncated, "the body ends in the middle of a value"};
+                default: return decode_failure{decode_error::malformed, "the body is not valid JSON"};
+            }
         }
+        hsync::detail::mp_writer w;
+        std::string why;
+        if (!detail::json_to_msgpack(j, w, why)) return decode_failure{decode_error::wrong_type, "the body holds " + why};
+        translated = w.take();
+        bytes = translated;
     }
     try {
-        detail::object_reader envelope(j, "message");
-        const nlohmann::json& type = envelope.at("type");
-        if (!type.is_string()) return decode_failure{decode_error::wrong_type, "message type is not a string"};
-        const auto& name = type.get_ref<const std::string&>();
-        const auto* found = std::find(std::begin(message_names), std::end(message_names), name);
-        if (found == std::end(message_names)) {
-            return decode_failure{decode_error::unknown_message, "unknown message type '" + hsync::detail::printable(name) + "'"};
-        }
-        message m = detail::read_body(static_cast<std::size_t>(found - std::begin(message_names)), envelope.at("body"), lim);
-        envelope.done();
+        detail::wire_in in(bytes, lim);
+        message m = detail::read_body(in);
         if (!known_models.empty()) {
             for (std::string_view model : detail::models_named(m)) {
                 if (std::find(known_models.begin(), known_models.end(), model) == known_models.end()) {
@@ -7020,8 +8125,6 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
         return m;
     } catch (const detail::bad_field& f) {
         return decode_failure{f.code, f.detail};
-    } catch (const nlohmann::json::exception& e) {
-        return decode_failure{decode_error::wrong_type, e.what()};
     }
 }
 
@@ -7784,7 +8887,7 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& 
     }
     std::vector<state_record> records = std::move(r.records);
     for (const auto& d : r.deleted) {
-        records.push_back(state_record{d.model, d.record, d.owner, d.version, true, nlohmann::json::object()});
+        records.push_back(state_record{d.model, d.record, d.owner, d.version, true, {}});
     }
     for (const auto& rec : records) {
         if (rec.model != r.model) return refuse(peer, p, error_code::bad_message, "a StateResponse mixes models");

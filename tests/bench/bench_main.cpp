@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -102,7 +103,8 @@ struct shared_commit_baseline {
                  "hsync_seq = excluded.hsync_seq, hsync_clock_canonical_name = excluded.hsync_clock_canonical_name, "
                  "hsync_clock_display_name = excluded.hsync_clock_display_name, hsync_clock_color = excluded.hsync_clock_color, "
                  "hsync_clock_search_weight = excluded.hsync_clock_search_weight"),
-          log(b.db, "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, 'tag', ?, 1, ?)"),
+          log(b.db, "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, fields, data) "
+                    "VALUES (?, ?, 'tag', ?, 1, 15, ?)"),
           meta(b.db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value") {}
 
     void write(const photos::Tag& t) {
@@ -120,11 +122,15 @@ struct shared_commit_baseline {
         for (int i = 7; i <= 10; ++i) upsert.bind(i, stamp.data(), 24);
         upsert.exec();
         upsert.reset();
-        const nlohmann::json fields{{"canonical_name", t.canonical_name},
-                                    {"color", t.color ? nlohmann::json(*t.color) : nlohmann::json()},
-                                    {"display_name", t.display_name ? nlohmann::json(*t.display_name) : nlohmann::json()},
-                                    {"search_weight", t.search_weight}};
-        const auto data = nlohmann::json::to_msgpack(fields);
+        // The four fields' values in field order, as the log keeps them (field word 15).
+        hsync::detail::mp_writer values;
+        values.str(t.canonical_name);
+        if (t.display_name) values.str(*t.display_name);
+        else values.nil();
+        if (t.color) values.str(*t.color);
+        else values.nil();
+        values.sint(t.search_weight);
+        const std::string& data = values.bytes();
         log.bind(1, stamp.data(), 24);
         log.bind(2, static_cast<std::int64_t>(seq));
         log.bind(3, id.data(), 16);
@@ -239,66 +245,104 @@ struct apply_baseline {
           upsert(b.db, "INSERT OR REPLACE INTO tag (uuid, canonical_name, display_name, color, search_weight, hsync_seq, "
                        "hsync_clock_canonical_name, hsync_clock_display_name, hsync_clock_color, hsync_clock_search_weight) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          log(b.db, "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT(hlc) DO NOTHING"),
+          log(b.db, "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, fields, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(hlc) DO NOTHING"),
           meta(base) {}
 
+    // A SharedChangeBatch of tags (docs/protocol.md): [6, [[model, device, [entry...]]...], push],
+    // an entry [record, clock delta, type, fields, values...], read without a document.
     void frame(const std::vector<std::uint8_t>& body) {
-        const auto envelope = nlohmann::json::from_msgpack(body);
+        const std::string_view bytes(reinterpret_cast<const char*>(body.data()), body.size());
+        hsync::detail::mp_reader r(bytes);
+        std::uint32_t items = 0, runs = 0;
+        std::uint64_t type = 0;
+        if (!r.read_array(items) || !r.read_uint(type) || type != 6 || !r.read_array(runs)) throw std::runtime_error("not a batch");
         SQLite::Transaction tx(b.db, SQLite::TransactionBehavior::IMMEDIATE);
         std::array<std::uint8_t, 24> newest{};
-        static constexpr const char* fields[] = {"canonical_name", "display_name", "color", "search_weight"};
-        for (const auto& e : envelope.at("body").at("entries")) {
-            const auto& stamp = e.at("hlc").get_binary();
-            const auto& id = e.at("record").get_binary();
-            const auto& data = e.at("data");
-            find.bind(1, id.data(), 16);
-            std::array<std::vector<std::uint8_t>, 4> clocks;
-            nlohmann::json current = nlohmann::json::object();
-            const bool exists = find.executeStep();
-            if (exists) {
-                for (int i = 0; i < 4; ++i) {
-                    const auto col = find.getColumn(i);
-                    const auto* p = static_cast<const std::uint8_t*>(col.getBlob());
-                    clocks[static_cast<std::size_t>(i)].assign(p, p + col.getBytes());
-                    const auto value = find.getColumn(4 + i);
-                    current[fields[i]] = value.isNull() ? nlohmann::json() : i == 3 ? nlohmann::json(value.getInt()) : nlohmann::json(value.getString());
+        for (; runs > 0; --runs) {
+            std::string_view model, device;
+            std::uint32_t count = 0;
+            if (!r.read_array(items) || !r.read_str(model) || !r.read_bin(device) || !r.read_array(count)) throw std::runtime_error("bad run");
+            std::uint64_t word = 0;
+            for (; count > 0; --count) {
+                std::string_view id;
+                std::int64_t delta = 0;
+                std::uint64_t change = 0, fields = 0;
+                if (!r.read_array(items) || !r.read_bin(id) || !r.read_int(delta) || !r.read_uint(change) || !r.read_uint(fields)) {
+                    throw std::runtime_error("bad entry");
                 }
+                word += static_cast<std::uint64_t>(delta);
+                std::array<std::uint8_t, 24> stamp{};
+                for (int i = 0; i < 8; ++i) stamp[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(word >> (56 - 8 * i));
+                std::copy(device.begin(), device.end(), stamp.begin() + 8);
+                // The values it sets: canonical_name, display_name, color (text or nil), search_weight.
+                const std::size_t values_at = r.offset();
+                std::array<std::optional<std::string_view>, 3> text;
+                std::int64_t weight = 100;
+                for (int i = 0; i < 3; ++i) {
+                    if ((fields >> i & 1) == 0) continue;
+                    std::string_view v;
+                    if (r.peek() == hsync::detail::mp_type::nil) r.read_nil();
+                    else if (r.read_str(v)) text[static_cast<std::size_t>(i)] = v;
+                }
+                if (fields & 8) r.read_int(weight);
+                const std::string_view packed = bytes.substr(values_at, r.offset() - values_at);
+
+                find.bind(1, id.data(), 16);
+                std::array<std::vector<std::uint8_t>, 4> clocks;
+                std::array<std::optional<std::string>, 3> row_text;
+                std::int64_t row_weight = 100;
+                if (find.executeStep()) {
+                    for (int i = 0; i < 4; ++i) {
+                        const auto col = find.getColumn(i);
+                        const auto* p = static_cast<const std::uint8_t*>(col.getBlob());
+                        clocks[static_cast<std::size_t>(i)].assign(p, p + col.getBytes());
+                    }
+                    for (int i = 0; i < 3; ++i) {
+                        const auto value = find.getColumn(4 + i);
+                        if (!value.isNull()) row_text[static_cast<std::size_t>(i)] = value.getString();
+                    }
+                    row_weight = find.getColumn(7).getInt64();
+                }
+                find.reset();
+                bool changed = false;
+                for (int i = 0; i < 4; ++i) {
+                    if ((fields >> i & 1) == 0) continue;
+                    auto& clock = clocks[static_cast<std::size_t>(i)];
+                    if (!clock.empty() && !std::lexicographical_compare(clock.begin(), clock.end(), stamp.begin(), stamp.end())) continue;
+                    if (i < 3) {
+                        const auto& v = text[static_cast<std::size_t>(i)];
+                        row_text[static_cast<std::size_t>(i)] = v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+                    } else {
+                        row_weight = weight;
+                    }
+                    clock.assign(stamp.begin(), stamp.end());
+                    changed = true;
+                }
+                if (!changed) continue;
+                const std::uint64_t seq = ++b.seq;
+                upsert.bind(1, id.data(), 16);
+                for (int i = 0; i < 3; ++i) {
+                    const auto& v = row_text[static_cast<std::size_t>(i)];
+                    if (v) upsert.bind(2 + i, *v);
+                    else upsert.bind(2 + i);
+                }
+                upsert.bind(5, row_weight);
+                upsert.bind(6, static_cast<std::int64_t>(seq));
+                for (int i = 0; i < 4; ++i) upsert.bind(7 + i, clocks[static_cast<std::size_t>(i)].data(), static_cast<int>(clocks[static_cast<std::size_t>(i)].size()));
+                upsert.exec();
+                upsert.reset();
+                log.bind(1, stamp.data(), 24);
+                log.bind(2, static_cast<std::int64_t>(seq));
+                log.bind(3, std::string(model));
+                log.bind(4, id.data(), 16);
+                log.bind(5, static_cast<int>(change));
+                log.bind(6, static_cast<std::int64_t>(fields));
+                log.bind(7, packed.data(), static_cast<int>(packed.size()));
+                log.exec();
+                log.reset();
+                std::copy(stamp.begin(), stamp.end(), newest.begin());
             }
-            find.reset();
-            bool changed = false;
-            nlohmann::json row = current;
-            for (int i = 0; i < 4; ++i) {
-                if (!data.contains(fields[i])) continue;
-                auto& clock = clocks[static_cast<std::size_t>(i)];
-                if (!clock.empty() && !std::lexicographical_compare(clock.begin(), clock.end(), stamp.begin(), stamp.end())) continue;
-                row[fields[i]] = data[fields[i]];
-                clock.assign(stamp.begin(), stamp.end());
-                changed = true;
-            }
-            if (!changed) continue;
-            const std::uint64_t seq = ++b.seq;
-            upsert.bind(1, id.data(), 16);
-            upsert.bind(2, row.value("canonical_name", std::string()));
-            for (int i = 1; i < 3; ++i) {
-                if (row[fields[i]].is_string()) upsert.bind(2 + i, row[fields[i]].get<std::string>());
-                else upsert.bind(2 + i);
-            }
-            upsert.bind(5, row.value("search_weight", 100));
-            upsert.bind(6, static_cast<std::int64_t>(seq));
-            for (int i = 0; i < 4; ++i) upsert.bind(7 + i, clocks[static_cast<std::size_t>(i)].data(), static_cast<int>(clocks[static_cast<std::size_t>(i)].size()));
-            upsert.exec();
-            upsert.reset();
-            const auto payload = nlohmann::json::to_msgpack(data);
-            log.bind(1, stamp.data(), 24);
-            log.bind(2, static_cast<std::int64_t>(seq));
-            log.bind(3, "tag");
-            log.bind(4, id.data(), 16);
-            log.bind(5, e.at("change").get<int>());
-            log.bind(6, payload.data(), static_cast<int>(payload.size()));
-            log.exec();
-            log.reset();
-            std::copy(stamp.begin(), stamp.end(), newest.begin());
         }
         meta.persist(b.seq, newest);
         tx.commit();
@@ -427,8 +471,7 @@ int main(int argc, char** argv) try {
             const auto t = tag_number(i);
             tags.push_back(t);
             const hsync::hlc at{1'700'000'000'000 + i / 60000, static_cast<std::uint16_t>(i % 60000), remote_device};
-            auto data = hsync::to_json(t);
-            data.erase("uuid");
+            const auto data = hsync::detail::pack_all(t);
             entries.push_back(hsync::shared_entry{at, "tag", t.uuid, hsync::change_type::insert, data});
             if (i < stale) {  // the library already holds a newer write of these
                 const hsync::hlc later{1'700'000'100'000 + i / 60000, static_cast<std::uint16_t>(i % 60000), remote_device};
@@ -547,7 +590,7 @@ int main(int argc, char** argv) try {
         for (std::size_t i = 0; i < 1000; ++i) {
             const auto t = tag_number(i);
             entries.push_back(hsync::shared_entry{hsync::hlc{1'700'000'000'000, static_cast<std::uint16_t>(i), me.device_id},
-                                                  "tag", t.uuid, hsync::change_type::insert, hsync::to_json(t)});
+                                                  "tag", t.uuid, hsync::change_type::insert, hsync::detail::pack_all(t)});
             raw += 16 + t.canonical_name.size() + t.color->size() + sizeof t.search_weight;  // id and the values set
         }
         wire = hsync::net::frame(hsync::sync::encode(hsync::sync::shared_change_batch{entries, {0, 1000, 0, 1}})).size();

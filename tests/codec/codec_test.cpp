@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <random>
 
 using namespace hsync::sync;
@@ -14,13 +15,22 @@ namespace {
 const hsync::uuid dev = hsync::uuid::parse("0191f2a0-0000-7000-8000-00000000000a");
 const hsync::hlc stamp{1'700'000'000'000ULL, 3, dev};
 
+// Values as a peer packs them: bit k is the k-th synced field besides the id.
+hsync::field_values values(std::uint64_t fields, const std::function<void(hsync::detail::mp_writer&)>& write) {
+    hsync::detail::mp_writer w;
+    write(w);
+    return hsync::field_values(fields, w.take());
+}
+
 hsync::shared_entry sample_entry() {
     return hsync::shared_entry{stamp, "tag", hsync::uuid::v4(), hsync::change_type::update,
-                               json{{"color", "orange"}, {"search_weight", 7}}};
+                               values(0b1100, [](auto& w) { w.str("orange"); w.sint(7); })};
 }
 hsync::state_record sample_state() {
-    return hsync::state_record{"location", hsync::uuid::v4(), dev, stamp, false,
-                               json{{"path", "/p"}, {"blob", json::binary({1, 2, 3})}}};
+    return hsync::state_record{"location", hsync::uuid::v4(), dev, stamp, false, values(0b11, [](auto& w) {
+                                   w.str("/p");
+                                   w.bin(std::string_view("\x01\x02\x03", 3));
+                               })};
 }
 
 library_schema sample_schema() {
@@ -35,8 +45,9 @@ hello sample_hello(std::uint32_t version = protocol_version) {
 
 std::vector<message> every_message() {
     const push_position push{10, 12, 0, 1};
-    hsync::shared_snapshot snap{"tag", hsync::uuid::v4(), false, hsync::hlc{}, json{{"color", nullptr}},
-                                {{"color", stamp}}};
+    hsync::shared_snapshot snap{"tag", hsync::uuid::v4(), false, hsync::hlc{}, values(0b100, [](auto& w) { w.nil(); }),
+                                {stamp}};
+    hsync::shared_snapshot gone{"tag", hsync::uuid::v4(), true, stamp, {}, {}};
     return {
         sample_hello(),
         state_change{sample_state(), push},
@@ -47,7 +58,7 @@ std::vector<message> every_message() {
         shared_change{sample_entry(), push},
         shared_change_batch{{sample_entry(), sample_entry()}, push},
         shared_change_request{3, 100, true, "tag"},
-        shared_change_response{{sample_entry()}, {snap}, true, false, 9},
+        shared_change_response{{sample_entry()}, {snap, gone}, true, false, 9},
         ack_shared_changes{dev, 1234},
         heartbeat{99},
         error_message{error_code::refused, "not the owner"},
@@ -147,31 +158,57 @@ TEST_CASE("hostile bodies get their typed error", "[codec]") {
         REQUIRE(error_of(bytes_of(std::string(100'000, '[')), encoding::json) == decode_error::too_deep);
     }
     SECTION("duplicate keys") {
-        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","type":"Hello","body":{"seq":1}})"), encoding::json) ==
-                decode_error::duplicate_key);
-        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{"seq":1,"seq":2}})"), encoding::json) ==
-                decode_error::duplicate_key);
+        REQUIRE(error_of(bytes_of(R"([10,{"bin":"00","bin":"01"}])"), encoding::json) == decode_error::duplicate_key);
     }
-    SECTION("wrong types, missing and unexpected fields") {
-        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{"seq":"1"}})"), encoding::json) ==
-                decode_error::wrong_type);
-        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{"seq":-1}})"), encoding::json) ==
-                decode_error::wrong_type);
-        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{}})"), encoding::json) == decode_error::wrong_type);
-        REQUIRE(error_of(bytes_of(R"({"type":"Heartbeat","body":{"seq":1,"extra":2}})"), encoding::json) ==
-                decode_error::wrong_type);
-        REQUIRE(error_of(bytes_of(R"({"type":7,"body":{}})"), encoding::json) == decode_error::wrong_type);
-        REQUIRE(error_of(bytes_of(R"([1,2,3])"), encoding::json) == decode_error::wrong_type);
+    SECTION("wrong types, missing and unexpected items") {
+        REQUIRE(decode(bytes_of("[10,1]"), encoding::json).ok());  // a Heartbeat
+        REQUIRE(error_of(bytes_of(R"([10,"1"])"), encoding::json) == decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of("[10,-1]"), encoding::json) == decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of("[10]"), encoding::json) == decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of("[10,1,2]"), encoding::json) == decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of("[]"), encoding::json) == decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of(R"(["Heartbeat",1])"), encoding::json) == decode_error::wrong_type);
+        REQUIRE(error_of(bytes_of("7"), encoding::json) == decode_error::wrong_type);
+        auto trailing = encode(heartbeat{1});
+        trailing.push_back(0xc0);  // a nil after the message
+        REQUIRE(error_of(trailing) == decode_error::malformed);
+        // SharedChangeResponse: [8, runs, snapshots, ...]; a run: [model, device, entries];
+        // an entry: [record, clock, type, fields, values...]
         json bad_uuid = json::parse(encode(every_message()[9], encoding::json));
-        bad_uuid["body"]["entries"][0]["record"] = "not-a-uuid";
+        bad_uuid[1][0][2][0][0] = "not-a-uuid";
         REQUIRE(error_of(bytes_of(bad_uuid.dump()), encoding::json) == decode_error::wrong_type);
+        json short_uuid = json::parse(encode(every_message()[9], encoding::json));
+        short_uuid[1][0][2][0][0] = json{{"bin", "0102"}};
+        REQUIRE(error_of(bytes_of(short_uuid.dump()), encoding::json) == decode_error::wrong_type);
         json bad_change = json::parse(encode(every_message()[6], encoding::json));
-        bad_change["body"]["entry"]["change"] = 4;
+        bad_change[1][0][2][0][2] = 4;
         REQUIRE(error_of(bytes_of(bad_change.dump()), encoding::json) == decode_error::wrong_type);
     }
+    SECTION("values that do not match their field word") {
+        json more = json::parse(encode(every_message()[6], encoding::json));
+        more[1][0][2][0].push_back(1);  // a third value for two fields
+        REQUIRE(error_of(bytes_of(more.dump()), encoding::json) == decode_error::wrong_type);
+        json fewer = json::parse(encode(every_message()[6], encoding::json));
+        fewer[1][0][2][0][3] = 0b111;  // three fields, two values
+        REQUIRE(error_of(bytes_of(fewer.dump()), encoding::json) == decode_error::wrong_type);
+        json nested = json::parse(encode(every_message()[6], encoding::json));
+        nested[1][0][2][0][4] = json::array({1, 2});  // a value must be one item
+        REQUIRE(error_of(bytes_of(nested.dump()), encoding::json) == decode_error::wrong_type);
+        json clocks = json::parse(encode(every_message()[9], encoding::json));
+        clocks[2][0][4] = 0b1100;  // a snapshot: two fields, one value
+        REQUIRE(error_of(bytes_of(clocks.dump()), encoding::json) == decode_error::wrong_type);
+    }
+    SECTION("a count that lies") {
+        // An array announcing 4 billion items in a body of a few bytes: refused before
+        // anything is allocated for them.
+        REQUIRE(error_of({0x93, 0x06, 0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0}) == decode_error::truncated);
+        auto body = encode(every_message()[7]);
+        body[0] = 0x94;  // the message claims one more item than it has
+        REQUIRE(error_of(body) == decode_error::wrong_type);
+    }
     SECTION("unknown message kinds") {
-        REQUIRE(error_of(bytes_of(R"({"type":"LeaderElection","body":{}})"), encoding::json) ==
-                decode_error::unknown_message);
+        REQUIRE(error_of(bytes_of("[99]"), encoding::json) == decode_error::unknown_message);
+        REQUIRE(error_of(bytes_of("[12,1]"), encoding::json) == decode_error::unknown_message);
     }
     SECTION("unknown model names") {
         const std::string_view known[] = {"tag", "album"};
@@ -193,7 +230,7 @@ TEST_CASE("hostile bodies get their typed error", "[codec]") {
         other.protocol = "other-protocol";
         REQUIRE(error_of(encode(other)) == decode_error::unsupported_version);
     }
-    SECTION("a protocol 1 Hello (no schema) is refused for its version, naming both") {
+    SECTION("a protocol 1 Hello (a map, no schema) is refused for its version, naming both") {
         const json v1{{"type", "Hello"},
                       {"body",
                        {{"protocol", protocol_id},
@@ -210,18 +247,25 @@ TEST_CASE("hostile bodies get their typed error", "[codec]") {
             CHECK_THAT(r.failure().detail, Catch::Contains("version 1") && Catch::Contains("version 2"));
         }
     }
+    SECTION("a Hello of another version is refused for its version, whatever else it holds") {
+        const auto r = decode(bytes_of(R"([0,"hsync-sync",3,{"new":"layout"}])"), encoding::json);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.failure().code == decode_error::unsupported_version);
+        CHECK_THAT(r.failure().detail, Catch::Contains("version 3") && Catch::Contains("version 2"));
+    }
     SECTION("a schema that lies or is malformed") {
         hello h = sample_hello();
         h.schema_hash ^= 1;  // not the hash of the schema it carries
         REQUIRE(error_of(encode(h)) == decode_error::wrong_type);
+        // Hello: [0, protocol, version, library, device, seq, received_from_you, hash, schema]
         json j = json::parse(encode(sample_hello(), encoding::json));
-        j["body"]["schema"][0]["strategy"] = "leader";
+        j[8][0][1] = "leader";
         REQUIRE(error_of(bytes_of(j.dump()), encoding::json) == decode_error::wrong_type);
         j = json::parse(encode(sample_hello(), encoding::json));
-        j["body"]["schema"][1]["fields"][0] = json::array({"uuid"});
+        j[8][1][2][0] = json::array({"uuid"});
         REQUIRE(error_of(bytes_of(j.dump()), encoding::json) == decode_error::wrong_type);
         j = json::parse(encode(sample_hello(), encoding::json));
-        j["body"]["schema"][1]["extra"] = 1;
+        j[8][1].push_back(1);
         REQUIRE(error_of(bytes_of(j.dump()), encoding::json) == decode_error::wrong_type);
         limits lim;
         lim.max_models = 1;  // two models in the schema

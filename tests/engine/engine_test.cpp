@@ -371,7 +371,7 @@ TEST_CASE("a live state for another device's record is refused; garbage closes t
     Location forged = loc;
     forged.path = "/forged";
     hsync::state_record r{"location", loc.uuid.value, a.id.device_id,
-                          hsync::hlc{a.lib->status().clock.millis + 1, 0, a.id.device_id}, false, hsync::to_json(forged)};
+                          hsync::hlc{a.lib->status().clock.millis + 1, 0, a.id.device_id}, false, hsync::detail::pack_all(forged)};
     const auto frame = hsync::sync::encode(hsync::sync::state_batch{"location", a.id.device_id, {r}, {0, 0, 0, 1}});
     const auto refused_before = c.status_of(b).counters.refused;
     c.engine->receive(b.id.device_id, frame, net.now());

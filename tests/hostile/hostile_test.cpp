@@ -73,21 +73,6 @@ std::optional<error_code> error_in(const bytes& received) {
     return std::nullopt;
 }
 
-// A MessagePack body with one key of its envelope given twice.
-bytes with_duplicate_key(const message& m) {
-    const auto envelope = nlohmann::json::from_msgpack(encode(m));
-    bytes out{static_cast<std::uint8_t>(0x80 | (envelope.size() + 1))};
-    auto append_pair = [&](const std::string& key, const nlohmann::json& value) {
-        const auto k = nlohmann::json::to_msgpack(nlohmann::json(key));
-        const auto v = nlohmann::json::to_msgpack(value);
-        out.insert(out.end(), k.begin(), k.end());
-        out.insert(out.end(), v.begin(), v.end());
-    };
-    for (const auto& [key, value] : envelope.items()) append_pair(key, value);
-    append_pair(envelope.begin().key(), envelope.begin().value());
-    return out;
-}
-
 bytes frame_of(const bytes& body) { return hsync::net::frame(body); }
 
 bytes encode_frame(const message& m) { return frame_of(encode(m)); }
@@ -135,11 +120,12 @@ TEST_CASE("hostile peers are refused with their error; the library and the other
     bytes bomb(1 << 20, 0x91);  // a million nested one-element arrays
     attacks.push_back({"a depth bomb", {{hello_frame}, {frame_of(bomb)}}, error_code::bad_message, true});
 
-    attacks.push_back({"duplicate keys", {{hello_frame}, {frame_of(with_duplicate_key(heartbeat{1}))}}, error_code::bad_message, true});
+    // A Heartbeat is [10, seq]: this one gives its seq twice.
+    attacks.push_back({"an item given twice", {{hello_frame}, {frame_of(bytes{0x93, 0x0a, 0x01, 0x01})}}, error_code::bad_message, true});
 
     photos::Location stolen = hsync_test::make_location(b.lib->device_id(), "/not-mine");
     hsync::state_record for_b{"location", stolen.uuid, b.lib->device_id(), hsync::hlc{1'700'000'000'000, 1, b.lib->device_id()},
-                              false, hsync::to_json(stolen)};
+                              false, hsync::detail::pack_all(stolen)};
     attacks.push_back({"a StateChange for another device's record",
                        {{hello_frame}, {encode_frame(state_change{for_b, {0, 1, 0, 1}})}},
                        error_code::refused,
@@ -161,7 +147,13 @@ TEST_CASE("hostile peers are refused with their error; the library and the other
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
     photos::Tag future_tag = hsync_test::make_tag("from the future");
     hsync::shared_entry future{hsync::hlc{now_ms + 3'600'000, 0, evil_id}, "tag", future_tag.uuid, hsync::change_type::insert,
-                               hsync::to_json(future_tag)};
+                               hsync::detail::pack_all(future_tag)};
+    hsync::shared_entry unknown_field{hsync::hlc{now_ms, 0, evil_id}, "tag", future_tag.uuid, hsync::change_type::update,
+                                      hsync::field_values(1u << 20, std::string(1, '\x01'))};  // a tag has 4 fields
+    attacks.push_back({"a change of a field the model does not have",
+                       {{hello_frame}, {encode_frame(shared_change{unknown_field, {0, 1, 0, 1}})}},
+                       error_code::invalid_change,
+                       false});
     attacks.push_back({"a far-future HLC", {{hello_frame}, {encode_frame(shared_change{future, {0, 1, 0, 1}})}}, error_code::invalid_change, false});
 
     attacks.push_back({"a request for a billion records",

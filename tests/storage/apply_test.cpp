@@ -7,6 +7,7 @@
 #include "support/seed_library.hpp"
 #include "support/temp_dir.hpp"
 #include "support/two_devices.hpp"
+#include "support/values.hpp"
 
 using namespace hsync_test;
 using namespace photos;
@@ -14,7 +15,7 @@ using namespace photos;
 namespace {
 
 hsync::state_record state_of(const Location& l, const hsync::hlc& version) {
-    return hsync::state_record{"location", l.uuid.value, l.device.value, version, false, hsync::to_json(l)};
+    return hsync::state_record{"location", l.uuid.value, l.device.value, version, false, all_values(l)};
 }
 
 }  // namespace
@@ -68,8 +69,10 @@ TEST_CASE("a device-owned state is accepted only for its owner's records", "[sto
     const hsync::hlc later{d.a.status().clock.millis + 1, 0, d.a_id.device_id};
 
     SECTION("a forged owner field") {
+        Location forged = loc;
+        forged.device = hsync::owner_id{hsync::uuid::v4()};
         auto r = state_of(loc, later);
-        r.data["device"] = hsync::uuid::v4().to_string();
+        r.values = all_values(forged);
         REQUIRE(code_of([&] { apply_remote(d.b, r); }) == hsync::errc::invalid_change);
     }
     SECTION("another device claiming the record") {
@@ -201,7 +204,8 @@ TEST_CASE("a bad change in a batch is an error and nothing of the batch is writt
         auto bad = entries[0];
         bad.record = hsync::uuid::v4();
         bad.stamp.counter += 1;
-        bad.data["search_weight"] = "heavy";
+        bad.type = hsync::change_type::update;
+        bad.values = raw_values(1u << 3, [](auto& w) { w.str("heavy"); });  // search_weight
         entries.push_back(bad);
         REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)); }) ==
                 hsync::errc::invalid_change);
@@ -210,13 +214,14 @@ TEST_CASE("a bad change in a batch is an error and nothing of the batch is writt
         auto bad = entries[0];
         bad.type = hsync::change_type::update;
         bad.stamp.counter += 1;
-        bad.data = {{"no_such_field", 1}};
+        bad.values = raw_values(1u << 4, [](auto& w) { w.uint(1); });  // a tag has 4 fields besides its id
         entries.push_back(bad);
         REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)); }) ==
                 hsync::errc::invalid_change);
     }
     SECTION("an insert missing a field") {
-        entries[0].data.erase("color");
+        // canonical_name, display_name and search_weight, but no color
+        entries[0].values = raw_values(0b1011, [](auto& w) { w.str("x"); w.nil(); w.sint(5); });
         REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)); }) ==
                 hsync::errc::invalid_change);
     }
@@ -281,9 +286,7 @@ TEST_CASE("a batch refused half-way leaves the clock where the file has it, acro
     hsync::hlc before;
     auto entry_at = [&](std::uint64_t ms) {
         const Tag t = make_tag("t" + std::to_string(ms));
-        auto data = hsync::to_json(t);
-        data.erase("uuid");
-        return hsync::shared_entry{hsync::hlc{ms, 0, peer}, "tag", t.uuid, hsync::change_type::insert, data};
+        return hsync::shared_entry{hsync::hlc{ms, 0, peer}, "tag", t.uuid, hsync::change_type::insert, all_values(t)};
     };
     {
         seed_library lib(dir / "a.db", me);

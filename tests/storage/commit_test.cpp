@@ -59,8 +59,9 @@ TEST_CASE("a device-owned commit upserts the row with the owner's HLC and no log
     REQUIRE(record.model == "location");
     REQUIRE(record.owner == f.me.device_id);
     REQUIRE(record.version == f.lib.status().clock);
-    REQUIRE(record.data.at("total_file_count") == 10);
-    REQUIRE_FALSE(record.data.contains("scan_state"));
+    const auto fields = hsync::values_json(f.lib, record.model, record.values);
+    REQUIRE(fields.at("total_file_count") == 10);
+    REQUIRE_FALSE(fields.contains("scan_state"));
 }
 
 TEST_CASE("only the owning device commits a device-owned record", "[storage]") {
@@ -83,9 +84,9 @@ TEST_CASE("a shared commit logs the fields that differ from the stored row", "[s
     const auto log = log_entries(f.lib, 10);
     REQUIRE(log.size() == 2);
     REQUIRE(log[0].type == hsync::change_type::insert);
-    REQUIRE(log[0].data.size() == 4);  // every synced field but the id
+    REQUIRE(log[0].values.count() == 4);  // every synced field but the id
     REQUIRE(log[1].type == hsync::change_type::update);
-    REQUIRE(log[1].data == nlohmann::json{{"color", "orange"}, {"search_weight", 7}});
+    REQUIRE(hsync::values_json(f.lib, "tag", log[1].values) == nlohmann::json{{"color", "orange"}, {"search_weight", 7}});
     REQUIRE(log[0].stamp < log[1].stamp);
     REQUIRE(log[1].stamp.device == f.me.device_id);
     REQUIRE(f.outgoing.size() == 2);
@@ -128,7 +129,7 @@ TEST_CASE("remove leaves a tombstone, logs shared deletes, and deletes are final
     const auto log = log_entries(f.lib, 10);
     REQUIRE(log.size() == 2);
     REQUIRE(log[1].type == hsync::change_type::remove);
-    REQUIRE(log[1].data.empty());
+    REQUIRE(log[1].values.empty());
     REQUIRE(f.outgoing.back().states.at(0).records.at(0).removed);
 
     REQUIRE(code_of([&] { f.lib.commit(tag); }) == hsync::errc::record_deleted);
@@ -209,7 +210,7 @@ TEST_CASE("with_tx: raw SQL and commits together; a throw leaves nothing", "[sto
     REQUIRE(sent.states.empty());
     REQUIRE(sent.shared.size() == 1);
     REQUIRE(sent.shared[0].entries.size() == 1);
-    REQUIRE(sent.shared[0].entries[0].data.at("canonical_name") == "outer");
+    REQUIRE(hsync::values_json(f.lib, "tag", sent.shared[0].entries[0].values).at("canonical_name") == "outer");
 }
 
 TEST_CASE("reads: get, all and query return models", "[storage]") {

@@ -5,6 +5,7 @@
 #include "support/error_code.hpp"
 #include "support/seed_library.hpp"
 #include "support/temp_dir.hpp"
+#include "support/values.hpp"
 
 using namespace hsync_test;
 using namespace photos;
@@ -156,14 +157,19 @@ TEST_CASE("a snapshot that does not fit its model is refused whole", "[storage]"
     temp_dir dir;
     seed_library lib(dir / "lib.db", hsync::identity{hsync::uuid::v4()});
     const hsync::hlc stamp{hsync::system_clock_millis(), 0, hsync::uuid::v4()};
-    hsync::shared_snapshot good{"tag", hsync::uuid::v4(), false, hsync::hlc{}, {{"color", "red"}}, {{"color", stamp}}};
+    const auto color = raw_values(1u << 2, [](auto& w) { w.str("red"); });
+    hsync::shared_snapshot good{"tag", hsync::uuid::v4(), false, hsync::hlc{}, color, {stamp}};
     auto without_clock = good;
     without_clock.clocks.clear();
-    auto unknown_clock = good;
-    unknown_clock.clocks.emplace_back("no_field", stamp);
+    auto extra_clock = good;
+    extra_clock.clocks.push_back(stamp);
+    auto unknown_field = good;
+    unknown_field.values = raw_values(1u << 7, [](auto& w) { w.str("red"); });
+    auto wrong_type = good;
+    wrong_type.values = raw_values(1u << 2, [](auto& w) { w.uint(7); });
     auto owned_model = good;
     owned_model.model = "location";
-    for (const auto& bad : {without_clock, unknown_clock, owned_model}) {
+    for (const auto& bad : {without_clock, extra_clock, unknown_field, wrong_type, owned_model}) {
         const std::vector<hsync::shared_snapshot> batch{good, bad};
         REQUIRE(code_of([&] { hsync::replica(lib).apply_snapshots(std::span<const hsync::shared_snapshot>(batch)); }) == hsync::errc::invalid_change);
         REQUIRE(lib.all<Tag>().empty());

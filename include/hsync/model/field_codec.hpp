@@ -12,6 +12,9 @@
 //   literal(v)               v as an SQL literal (the DEFAULT of a column a migration adds)
 //   to_json(v), from_json(j, out)
 //                            the wire form; reading checks the JSON type and the range of T
+//   pack(w, v), unpack(r, out)
+//                            the wire and log form, one MessagePack item (detail/msgpack.hpp);
+//                            unpacking checks the item's type and the range of T
 //   size(v)                  the bytes of v that grow with it and travel (strings, blobs),
 //                            which record_size.hpp holds to the peers' limits
 //   wire_type()              the type's name in the schema a peer receives in the handshake
@@ -42,6 +45,8 @@
 #include <hsync/core/uuid.hpp>
 #include <hsync/detail/field_error.hpp>
 #include <hsync/detail/json_field.hpp>
+#include <hsync/detail/msgpack.hpp>
+#include <hsync/detail/msgpack_field.hpp>
 #include <hsync/detail/printable.hpp>
 #include <hsync/detail/sqlite_codec.hpp>
 #include <hsync/model/markers.hpp>
@@ -125,6 +130,14 @@ struct field_codec<I> : detail::not_null_column<sql_type::integer> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, I& out) {
         return detail::read_integer(j, out);
     }
+    static void pack(detail::mp_writer& w, const I& v) {
+        if constexpr (std::is_signed_v<I>) {
+            w.sint(v);
+        } else {
+            w.uint(v);
+        }
+    }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, I& out) { return detail::unpack_integer(r, out); }
     static constexpr std::size_t size(const I&) noexcept { return 0; }
     static std::string wire_type() { return (std::is_signed_v<I> ? "i" : "u") + std::to_string(8 * sizeof(I)); }
 };
@@ -150,6 +163,11 @@ struct field_codec<bool> : detail::not_null_column<sql_type::integer> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, bool& out) {
         if (!j.is_boolean()) return detail::field_error{"a boolean", detail::describe(j)};
         out = j.get<bool>();
+        return std::nullopt;
+    }
+    static void pack(detail::mp_writer& w, const bool& v) { w.boolean(v); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, bool& out) {
+        if (!r.read_bool(out)) return detail::unexpected(r, "a boolean");
         return std::nullopt;
     }
     static constexpr std::size_t size(const bool&) noexcept { return 0; }
@@ -187,6 +205,25 @@ struct field_codec<F> : detail::not_null_column<sql_type::real> {
         out = static_cast<F>(v);
         return std::nullopt;
     }
+    static void pack(detail::mp_writer& w, const F& v) {
+        if constexpr (sizeof(F) <= sizeof(float)) {
+            w.f32(static_cast<float>(v));
+        } else {
+            w.f64(static_cast<double>(v));
+        }
+    }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, F& out) {
+        if constexpr (sizeof(F) <= sizeof(float)) {
+            float v = 0;
+            if (!r.read_f32(v)) return detail::unexpected(r, "a float32");
+            out = static_cast<F>(v);
+        } else {
+            double v = 0;
+            if (!r.read_f64(v)) return detail::unexpected(r, "a float");
+            out = static_cast<F>(v);
+        }
+        return std::nullopt;
+    }
     static constexpr std::size_t size(const F&) noexcept { return 0; }
     static std::string wire_type() { return "f" + std::to_string(8 * sizeof(F)); }
 };
@@ -210,6 +247,13 @@ struct field_codec<E> : detail::not_null_column<sql_type::integer> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, E& out) {
         underlying v{};
         if (auto err = detail::read_integer(j, v)) return err;
+        out = static_cast<E>(v);
+        return std::nullopt;
+    }
+    static void pack(detail::mp_writer& w, const E& v) { field_codec<underlying>::pack(w, static_cast<underlying>(v)); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, E& out) {
+        underlying v{};
+        if (auto err = detail::unpack_integer(r, v)) return err;
         out = static_cast<E>(v);
         return std::nullopt;
     }
@@ -242,6 +286,13 @@ struct field_codec<std::string> : detail::not_null_column<sql_type::text> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, std::string& out) {
         if (!j.is_string()) return detail::field_error{"a string", detail::describe(j)};
         out = j.get_ref<const std::string&>();
+        return std::nullopt;
+    }
+    static void pack(detail::mp_writer& w, const std::string& v) { w.str(v); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, std::string& out) {
+        std::string_view v;
+        if (!r.read_str(v)) return detail::unexpected(r, "a string");
+        out.assign(v);
         return std::nullopt;
     }
     static std::size_t size(const std::string& v) noexcept { return v.size(); }
@@ -298,6 +349,16 @@ struct field_codec<std::vector<Byte>> : detail::not_null_column<sql_type::blob> 
         }
         return detail::field_error{"binary data", detail::describe(j)};
     }
+    static void pack(detail::mp_writer& w, const bytes& v) {
+        w.bin(reinterpret_cast<const std::uint8_t*>(v.data()), v.size());
+    }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, bytes& out) {
+        std::string_view v;
+        if (!r.read_bin(v)) return detail::unexpected(r, "binary data");
+        const auto* p = reinterpret_cast<const Byte*>(v.data());
+        out.assign(p, p + v.size());
+        return std::nullopt;
+    }
     static std::size_t size(const bytes& v) noexcept { return v.size(); }
     static std::string wire_type() { return "bytes"; }
 };
@@ -323,6 +384,18 @@ struct field_codec<uuid> : detail::not_null_column<sql_type::blob> {
         out = *u;
         return std::nullopt;
     }
+    static void pack(detail::mp_writer& w, const uuid& v) { w.bin(v.bytes().data(), 16); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, uuid& out) {
+        std::string_view v;
+        if (!r.read_bin(v)) return detail::unexpected(r, "a uuid (16 bytes of binary data)");
+        if (v.size() != 16) {
+            return detail::field_error{"a uuid (16 bytes of binary data)", std::to_string(v.size()) + " bytes of binary data"};
+        }
+        uuid::bytes_type b{};
+        for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<std::uint8_t>(v[i]);
+        out = uuid{b};
+        return std::nullopt;
+    }
     static constexpr std::size_t size(const uuid&) noexcept { return 0; }
     static std::string wire_type() { return "uuid"; }
 };
@@ -341,6 +414,8 @@ struct uuid_marker_codec : not_null_column<sql_type::blob> {
     static std::optional<field_error> from_json(const nlohmann::json& j, T& out) {
         return inner::from_json(j, out.*Id);
     }
+    static void pack(mp_writer& w, const T& v) { inner::pack(w, v.*Id); }
+    static std::optional<field_error> unpack(mp_reader& r, T& out) { return inner::unpack(r, out.*Id); }
     static constexpr std::size_t size(const T&) noexcept { return 0; }
 };
 }  // namespace detail
@@ -402,6 +477,15 @@ struct field_codec<std::chrono::time_point<std::chrono::system_clock, Duration>>
         out = time_point(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns)));
         return std::nullopt;
     }
+    static void pack(detail::mp_writer& w, const time_point& v) { w.sint(nanoseconds(v)); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, time_point& out) {
+        std::int64_t ns = 0;
+        if (auto err = detail::unpack_integer(r, ns)) {
+            return detail::field_error{"a time in nanoseconds since the Unix epoch (" + err->expected + ")", err->got};
+        }
+        out = time_point(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns)));
+        return std::nullopt;
+    }
     static constexpr std::size_t size(const time_point&) noexcept { return 0; }
     static std::string wire_type() { return "time"; }
 };
@@ -452,6 +536,27 @@ struct field_codec<std::optional<T>> {
         out = std::move(value);
         return std::nullopt;
     }
+    static void pack(detail::mp_writer& w, const std::optional<T>& v) {
+        if (v) {
+            inner::pack(w, *v);
+        } else {
+            w.nil();
+        }
+    }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, std::optional<T>& out) {
+        if (r.peek() == detail::mp_type::nil) {
+            r.read_nil();
+            out.reset();
+            return std::nullopt;
+        }
+        T value{};
+        if (auto err = inner::unpack(r, value)) {
+            err->expected += " or nil";
+            return err;
+        }
+        out = std::move(value);
+        return std::nullopt;
+    }
     static std::size_t size(const std::optional<T>& v) noexcept { return v ? inner::size(*v) : 0; }
     static std::string wire_type() { return "opt(" + inner::wire_type() + ")"; }
 };
@@ -476,6 +581,8 @@ struct field_codec<local<T>> {
     static std::optional<detail::field_error> from_json(const nlohmann::json& j, local<T>& out) {
         return inner::from_json(j, out.get());
     }
+    static void pack(detail::mp_writer& w, const local<T>& v) { inner::pack(w, v.get()); }
+    static std::optional<detail::field_error> unpack(detail::mp_reader& r, local<T>& out) { return inner::unpack(r, out.get()); }
     static constexpr std::size_t size(const local<T>&) noexcept { return 0; }
     static std::string wire_type() { return "local(" + inner::wire_type() + ")"; }
 };

@@ -155,6 +155,10 @@ consteval bool has_reserved_field_name() {
 // Every check on a model, in the order a user would want to hear about them. Each
 // failing check asserts and returns false, so model_traits stays empty instead of
 // burying the message under follow-on errors.
+// The most synced fields a model may have besides its id: a change names the fields it
+// sets in one 64-bit word (store/change.hpp, docs/protocol.md).
+inline constexpr std::size_t max_synced_fields = 64;
+
 template <class M>
 consteval bool check_model() {
     if constexpr (!std::is_class_v<M>) {
@@ -191,8 +195,13 @@ consteval bool check_model() {
         static_assert(!has_reserved_field_name<M>(),
                       "hsync: field names starting with 'hsync_' are reserved for hsync's own "
                       "columns; rename the field");
+        constexpr bool few_enough = field_names<M>().size() - c.locals <= max_synced_fields + 1;
+        static_assert(few_enough,
+                      "hsync: a model syncs at most 64 fields besides its record id (a change names the "
+                      "fields it sets in one 64-bit word); split the model in two, or mark fields that "
+                      "need not sync hsync::local<>");
         return c.all_supported && c.ids == 1 && c.owners <= 1 && is_snake_identifier(name) &&
-               !has_reserved_field_name<M>();
+               !has_reserved_field_name<M>() && few_enough;
     }
 }
 

@@ -2,6 +2,7 @@
 // What a library reports and exchanges: typed change events for the application, and
 // the records of changes the sync engine sends to peers and applies from them.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -9,8 +10,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include <hsync/core/hlc.hpp>
 #include <hsync/core/uuid.hpp>
@@ -42,7 +41,22 @@ struct change {
     hlc stamp;               // the change's HLC (shared) or owner version (device-owned)
 };
 
-// One entry of the shared change log: a change of a shared record. `data` holds the
+// The values of some of a record's synced fields other than its id. Bit k of `fields`
+// stands for the k-th of those fields in declaration order; `packed` holds one MessagePack
+// value per set bit, in that order (docs/protocol.md, "Values"). It is what the change log
+// stores and what the wire carries, so a change travels without a name or a JSON object.
+struct field_values {
+    std::uint64_t fields = 0;
+    std::string packed;
+
+    field_values() = default;
+    field_values(std::uint64_t set, std::string values) : fields(set), packed(std::move(values)) {}
+    int count() const noexcept { return std::popcount(fields); }
+    bool empty() const noexcept { return fields == 0; }
+    friend bool operator==(const field_values&, const field_values&) = default;
+};
+
+// One entry of the shared change log: a change of a shared record. `values` holds the
 // fields the change sets (all synced fields but the id for an insert, the changed ones
 // for an update, none for a remove).
 struct shared_entry {
@@ -50,18 +64,18 @@ struct shared_entry {
     std::string model;
     uuid record;
     change_type type = change_type::update;
-    nlohmann::json data = nlohmann::json::object();
+    field_values values;
 };
 
-// The state of one device-owned record as its owner last wrote it. `data` holds every
-// synced field; a removed record has `removed` set and no data.
+// The state of one device-owned record as its owner last wrote it. `values` holds every
+// synced field but the id; a removed record has `removed` set and no values.
 struct state_record {
     std::string model;
     uuid record;
     uuid owner;
     hlc version;
     bool removed = false;
-    nlohmann::json data = nlohmann::json::object();
+    field_values values;
 };
 
 // A deleted device-owned record, as catch-up reports it.
@@ -79,8 +93,8 @@ struct shared_snapshot {
     uuid record;
     bool removed = false;
     hlc removed_at{};
-    nlohmann::json data = nlohmann::json::object();   // every synced field but the id
-    std::vector<std::pair<std::string, hlc>> clocks;  // field name -> HLC of its last write
+    field_values values;       // the fields that have been written
+    std::vector<hlc> clocks;   // the HLC of each of them, in the same order
 };
 
 // Pages of this device's history after a seq, for a peer catching up.

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
-#include <nlohmann/json.hpp>
 
 #include <hsync/core/error.hpp>
 #include <hsync/core/hlc.hpp>
@@ -25,14 +24,14 @@ class change_log {
 public:
     explicit change_log(SQLite::Database& db)
         : append_(db,
-                  "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, data) VALUES (?, ?, ?, ?, ?, ?) "
+                  "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, fields, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
           contains_(db, "SELECT 1 FROM hsync_shared_log WHERE hlc = ?"),
           by_seq_(db,
-                  "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
+                  "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
           by_model_seq_(db,
-                        "SELECT hlc, model, record_id, change_type, data, seq FROM hsync_shared_log WHERE model = ? AND "
+                        "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE model = ? AND "
                         "seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
           prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
           oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
@@ -41,7 +40,6 @@ public:
     // Appends an entry at this device's sequence number `seq`; false when an entry with
     // the same HLC is already there.
     bool append(const shared_entry& e, std::uint64_t seq) {
-        const std::vector<std::uint8_t> data = nlohmann::json::to_msgpack(e.data);
         statement_use use(append_);
         sqlite3_stmt* s = use.get();
         const hlc_bytes key = encode_hlc(e.stamp);
@@ -50,7 +48,9 @@ public:
         bind_text(s, 3, e.model);
         bind_uuid(s, 4, e.record);
         check_sqlite(sqlite3_bind_int(s, 5, static_cast<int>(e.type)), s);
-        bind_bytes(s, 6, data.data(), data.size());
+        // The field word is stored as the int64 with the same bits (SQLite has no uint64).
+        check_sqlite(sqlite3_bind_int64(s, 6, static_cast<sqlite3_int64>(e.values.fields)), s);
+        bind_bytes(s, 7, reinterpret_cast<const std::uint8_t*>(e.values.packed.data()), e.values.packed.size());
         use.step();
         return sqlite3_changes(sqlite3_db_handle(s)) == 1;
     }
@@ -109,7 +109,7 @@ private:
         std::vector<shared_entry> out;
         sqlite3_stmt* s = use.get();
         while (use.step()) {
-            if (seqs) seqs->push_back(static_cast<std::uint64_t>(sqlite3_column_int64(s, 5)));
+            if (seqs) seqs->push_back(static_cast<std::uint64_t>(sqlite3_column_int64(s, 6)));
             shared_entry e;
             auto stamp = decode_hlc(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0));
             uuid record;
@@ -122,9 +122,9 @@ private:
             e.model = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
             e.record = record;
             e.type = static_cast<change_type>(type);
-            const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, 4));
-            const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, 4));
-            e.data = n == 0 ? nlohmann::json::object() : nlohmann::json::from_msgpack(p, p + n);
+            e.values.fields = static_cast<std::uint64_t>(sqlite3_column_int64(s, 4));
+            const auto* p = static_cast<const char*>(sqlite3_column_blob(s, 5));
+            e.values.packed.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 5)));
             out.push_back(std::move(e));
         }
         return out;

@@ -1,20 +1,21 @@
 #pragma once
 // Per-field changes of records: which clocked fields differ between two versions of a
-// record, an edit from an old copy merged onto the stored record, the fields' JSON, and
-// the strict reading of the fields a remote change sets. "Clocked" fields are the synced
+// record, an edit from an old copy merged onto the stored record, the fields packed for
+// the log and the wire, and the strict reading of the fields a remote change sets. "Clocked" fields are the synced
 // fields but the id (store/schema.hpp).
 
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <cstddef>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include <hsync/core/error.hpp>
-#include <hsync/detail/json_field.hpp>
-#include <hsync/detail/printable.hpp>
+#include <hsync/detail/msgpack.hpp>
 #include <hsync/detail/reflect.hpp>
+#include <hsync/model/field_codec.hpp>
 #include <hsync/model/traits.hpp>
+#include <hsync/store/change.hpp>
 #include <hsync/store/schema.hpp>
 
 namespace hsync::detail {
@@ -72,53 +73,61 @@ bool merge_edit(const M& base, const M& copy, M& current) {
 }
 
 template <class M>
-nlohmann::json fields_json(const M& m, const field_mask<M>& mask) {
-    nlohmann::json out = nlohmann::json::object();
+constexpr field_mask<M> all_fields() {
+    field_mask<M> mask{};
+    mask.fill(true);
+    return mask;
+}
+
+// The fields of `m` the mask selects, packed (store/change.hpp: field_values).
+template <class M>
+field_values pack_fields(const M& m, const field_mask<M>& mask) {
+    mp_writer w;
+    std::uint64_t set = 0;
     for_each_clocked<M>([&](std::size_t k, auto index) {
         constexpr std::size_t i = decltype(index)::value;
         if (mask[k]) {
-            out[std::string(model_traits<M>::field_names[i])] =
-                json_field<field_type_t<M, i>>::write(get_field<i>(m));
+            field_codec<field_type_t<M, i>>::pack(w, get_field<i>(m));
+            set |= std::uint64_t{1} << k;
         }
     });
-    return out;
+    return field_values(set, w.take());
 }
 
-// Reads the fields a remote shared change sets into `into`, marking them in the mask.
-// Every key must be a clocked field of M and hold a value of its type; with
-// `require_all` (an insert) every clocked field must be there.
 template <class M>
-field_mask<M> read_fields(const nlohmann::json& data, M& into, bool require_all) {
+field_values pack_all(const M& m) {
+    return pack_fields(m, all_fields<M>());
+}
+
+// Reads the fields a remote change sets into `into`, marking them in the mask. Every set
+// bit must be a synced field of M holding a value of its type, and nothing may follow the
+// last value; with `require_all` (an insert, a device-owned state) every field must be
+// there. A change that breaks this is an errc::invalid_change naming the field.
+template <class M>
+field_mask<M> unpack_fields(const field_values& values, M& into, bool require_all) {
     using traits = model_traits<M>;
     auto fail = [](const std::string& what) {
         throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
     };
-    if (!data.is_object()) fail("a change's data must be an object of fields, got " + describe(data));
+    constexpr std::size_t n = traits::synced_count - 1;
+    if (n < 64 && (values.fields >> n) != 0) {
+        fail("a change sets field number " + std::to_string(std::countr_zero(values.fields >> n) + n) +
+             ", but the model has " + std::to_string(n) + " synced fields besides its id");
+    }
     field_mask<M> mask{};
-    std::size_t known = 0;
+    mp_reader r(values.packed);
     for_each_clocked<M>([&](std::size_t k, auto index) {
         constexpr std::size_t i = decltype(index)::value;
-        const std::string name(traits::field_names[i]);
-        const auto it = data.find(name);
-        if (it == data.end()) {
-            if (require_all) fail("field '" + name + "' is missing from an insert");
+        if ((values.fields >> k & 1u) == 0) {
+            if (require_all) fail("field '" + std::string(traits::field_names[i]) + "' is missing from an insert");
             return;
         }
-        if (auto err = json_field<field_type_t<M, i>>::read(*it, get_field<i>(into))) {
-            fail("field '" + name + "': " + err->message());
+        if (auto err = field_codec<field_type_t<M, i>>::unpack(r, get_field<i>(into))) {
+            fail("field '" + std::string(traits::field_names[i]) + "': " + err->message());
         }
         mask[k] = true;
-        ++known;
     });
-    if (known != data.size()) {
-        for (const auto& item : data.items()) {
-            bool is_clocked = false;
-            for_each_clocked<M>([&](std::size_t, auto index) {
-                is_clocked = is_clocked || traits::field_names[decltype(index)::value] == item.key();
-            });
-            if (!is_clocked) fail("unexpected field '" + printable(item.key()) + "' (not a synced field a change can set)");
-        }
-    }
+    if (!r.at_end()) fail("a change holds more values than the fields it names");
     return mask;
 }
 

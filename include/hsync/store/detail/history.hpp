@@ -15,12 +15,10 @@
 #include <vector>
 
 #include <boost/hana/for_each.hpp>
-#include <nlohmann/json.hpp>
 
 #include <hsync/core/error.hpp>
 #include <hsync/detail/printable.hpp>
 #include <hsync/detail/reflect.hpp>
-#include <hsync/model/json.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/store/change.hpp>
 #include <hsync/store/detail/field_changes.hpp>
@@ -115,7 +113,7 @@ private:
                 [&](const auto& r) -> std::optional<std::variant<state_record, deleted_state>> {
                     const auto owner = owner_of(r.value);
                     if (!owner || !r.version) return std::nullopt;  // a shared record of a mixed model
-                    return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, to_json(r.value)};
+                    return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, pack_all(r.value)};
                 });
             merge.add(
                 s_.tables->tombs.between(traits::name, since, until, limit + 1), [](const auto& t) { return t.seq; },
@@ -149,12 +147,13 @@ private:
     template <class M>
     static shared_snapshot snapshot_of(const stored_row<M>& row) {
         using traits = model_traits<M>;
-        field_mask<M> all{};
-        all.fill(true);
-        shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, fields_json(row.value, all), {}};
-        for_each_clocked<M>([&](std::size_t k, auto index) {
-            if (row.clocks[k]) s.clocks.emplace_back(std::string(traits::field_names[decltype(index)::value]), *row.clocks[k]);
-        });
+        field_mask<M> written{};
+        std::vector<hlc> clocks;
+        for (std::size_t k = 0; k < written.size(); ++k) {
+            written[k] = row.clocks[k].has_value();
+            if (written[k]) clocks.push_back(*row.clocks[k]);
+        }
+        shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, pack_fields(row.value, written), std::move(clocks)};
         return s;
     }
 
@@ -176,7 +175,7 @@ private:
                     s_.tables->tombs.between(model_traits<M>::name, since, until, limit + 1), [](const auto& e) { return e.seq; },
                     [](const auto& e) -> std::optional<shared_snapshot> {
                         if (e.owner) return std::nullopt;
-                        return shared_snapshot{std::string(model_traits<M>::name), e.record, true, e.stamp, nlohmann::json::object(), {}};
+                        return shared_snapshot{std::string(model_traits<M>::name), e.record, true, e.stamp, {}, {}};
                     });
             }
         });

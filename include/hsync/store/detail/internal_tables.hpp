@@ -14,8 +14,9 @@
 namespace hsync::detail {
 
 // The on-disk schema of hsync's tables; docs/storage.md describes this version.
-// Version 2 added hsync_peers.device_key (pairing kept in one table).
-inline constexpr std::int64_t storage_schema_version = 2;
+// Version 2 added hsync_peers.device_key (pairing kept in one table); version 3 stores a
+// log entry's values packed by field position (`fields`, `data`: store/change.hpp).
+inline constexpr std::int64_t storage_schema_version = 3;
 
 inline constexpr const char* internal_tables_sql = R"sql(
 CREATE TABLE IF NOT EXISTS hsync_meta (
@@ -28,7 +29,8 @@ CREATE TABLE IF NOT EXISTS hsync_shared_log (
     model       TEXT NOT NULL,
     record_id   BLOB NOT NULL,
     change_type INTEGER NOT NULL,
-    data        BLOB NOT NULL
+    data        BLOB NOT NULL,
+    fields      INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS hsync_shared_log_seq ON hsync_shared_log (seq);
 CREATE TABLE IF NOT EXISTS hsync_tombstones (

@@ -213,6 +213,15 @@ private:
                                                    "; open it once to write (that upgrades it) before opening it read-only");
         }
         if (v < 2) db_.exec("ALTER TABLE hsync_peers ADD COLUMN device_key TEXT");
+        if (v < 3) {
+            // Log entries of schema 2 name their fields; schema 3 packs them by position,
+            // which needs the models this file does not know. The log is history a peer may
+            // still ask for: it is dropped, and the floor says so, so such a peer is served
+            // snapshots of the records instead (docs/storage.md).
+            db_.exec("DELETE FROM hsync_shared_log");
+            db_.exec("ALTER TABLE hsync_shared_log ADD COLUMN fields INTEGER NOT NULL DEFAULT 0");
+            save_u64("log_floor", load_u64("seq"));
+        }
         db_.exec("UPDATE hsync_meta SET value = " + std::to_string(storage_schema_version) + " WHERE key = 'schema_version'");
     }
 

@@ -9,14 +9,12 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
 
 #include <hsync/core/error.hpp>
 #include <hsync/core/hlc.hpp>
 #include <hsync/core/uuid.hpp>
 #include <hsync/detail/read_mark.hpp>
 #include <hsync/detail/record_size.hpp>
-#include <hsync/model/json.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/store/change.hpp>
 #include <hsync/store/detail/field_changes.hpp>
@@ -86,10 +84,10 @@ public:
         if (owner) {
             if (s_.wants_outgoing()) {
                 s_.pending.push_state(
-                    state_record{std::string(model_traits<M>::name), id, *owner, stamp, true, nlohmann::json::object()});
+                    state_record{std::string(model_traits<M>::name), id, *owner, stamp, true, {}});
             }
         } else {
-            shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, nlohmann::json::object()};
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, change_type::remove, {}};
             s_.tables->log.append(entry, seq);
             if (s_.wants_outgoing()) s_.pending.push_shared(std::move(entry));
         }
@@ -139,7 +137,7 @@ private:
         const change_type type = existing ? change_type::update : change_type::insert;
         s_.announce(type, change_origin::local, id, m, version);
         if (s_.wants_outgoing()) {
-            s_.pending.push_state(state_record{std::string(model_traits<M>::name), id, owner, version, false, to_json(m)});
+            s_.pending.push_state(state_record{std::string(model_traits<M>::name), id, owner, version, false, pack_all(m)});
         }
         return row.seq;
     }
@@ -172,7 +170,7 @@ private:
         s_.template store<M>().write(row);
         const change_type type = existing ? change_type::update : change_type::insert;
         if (any_synced) {
-            shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, fields_json(m, changed)};
+            shared_entry entry{stamp, std::string(model_traits<M>::name), id, type, pack_fields(m, changed)};
             s_.tables->log.append(entry, row.seq);
             if (s_.wants_outgoing()) s_.pending.push_shared(std::move(entry));
         }

@@ -19,7 +19,6 @@
 #include <hsync/core/uuid.hpp>
 #include <hsync/detail/printable.hpp>
 #include <hsync/detail/reflect.hpp>
-#include <hsync/model/json.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/store/change.hpp>
 #include <hsync/store/detail/field_changes.hpp>
@@ -105,9 +104,11 @@ private:
             M incoming{};
             field_mask<M> mask{};
             if (e.type == change_type::remove) {
-                if (!e.data.is_object() || !e.data.empty()) invalid_change("a remove of model '" + std::string(traits::name) + "' carries data");
+                if (!e.values.empty() || !e.values.packed.empty()) {
+                    invalid_change("a remove of model '" + std::string(traits::name) + "' carries values");
+                }
             } else {
-                mask = read_fields(e.data, incoming, e.type == change_type::insert);
+                mask = unpack_fields(e.values, incoming, e.type == change_type::insert);
                 if (std::find(mask.begin(), mask.end(), true) == mask.end()) {
                     invalid_change("an update of model '" + std::string(traits::name) + "' sets no field");
                 }
@@ -177,18 +178,14 @@ private:
             }
             M incoming{};
             if (!r.removed) {
-                try {
-                    incoming = from_json<M>(r.data);
-                } catch (const error& e) {
-                    throw error(errc::invalid_change, e.what());
-                }
-                if (id_of(incoming) != r.record) invalid_change("a state of model '" + std::string(traits::name) + "' names two record ids");
+                unpack_fields(r.values, incoming, true);
+                get_field<traits::id_index>(incoming).value = r.record;
                 if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
                     invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
                             " has an owner field that is not its owner");
                 }
-            } else if (!r.data.is_object() || !r.data.empty()) {
-                invalid_change("a removed state of model '" + std::string(traits::name) + "' carries data");
+            } else if (!r.values.empty() || !r.values.packed.empty()) {
+                invalid_change("a removed state of model '" + std::string(traits::name) + "' carries values");
             }
             s_.merge_remote_hlc(r.version);  // refuses a timestamp beyond the allowed drift
 
@@ -241,7 +238,7 @@ private:
                 invalid_change(std::string(traits::name) + " " + snap.record.to_string() + " is device-owned; a snapshot cannot touch it");
             }
             if (snap.removed) {
-                if (!snap.data.is_object() || !snap.data.empty() || !snap.clocks.empty()) {
+                if (!snap.values.empty() || !snap.values.packed.empty() || !snap.clocks.empty()) {
                     invalid_change("a removed snapshot of model '" + std::string(traits::name) + "' carries fields");
                 }
                 s_.merge_remote_hlc(snap.removed_at);
@@ -254,25 +251,15 @@ private:
                 return moved;
             }
             M incoming{};
-            const field_mask<M> mask = read_fields(snap.data, incoming, false);
-            std::array<std::optional<hlc>, stored_row<M>::clock_count> clocks{};
-            for (const auto& clock : snap.clocks) {
-                const std::string& field = clock.first;  // not a structured binding: clang 14 cannot capture those
-                const hlc& stamp = clock.second;
-                bool matched = false;
-                for_each_clocked<M>([&](std::size_t k, auto index) {
-                    if (traits::field_names[decltype(index)::value] == field) {
-                        if (clocks[k]) invalid_change("a snapshot of model '" + std::string(traits::name) + "' repeats a clock");
-                        clocks[k] = stamp;
-                        matched = true;
-                    }
-                });
-                if (!matched) invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a clock for an unknown field");
+            const field_mask<M> mask = unpack_fields(snap.values, incoming, false);
+            if (snap.clocks.size() != static_cast<std::size_t>(snap.values.count())) {
+                invalid_change("a snapshot of model '" + std::string(traits::name) + "' has " +
+                               std::to_string(snap.clocks.size()) + " clocks for " + std::to_string(snap.values.count()) +
+                               " fields; it needs one per field");
             }
-            for (std::size_t k = 0; k < mask.size(); ++k) {
-                if (mask[k] != clocks[k].has_value()) {
-                    invalid_change("a snapshot of model '" + std::string(traits::name) + "' has a field without a clock or a clock without a field");
-                }
+            std::array<std::optional<hlc>, stored_row<M>::clock_count> clocks{};
+            for (std::size_t k = 0, next = 0; k < mask.size(); ++k) {
+                if (mask[k]) clocks[k] = snap.clocks[next++];
             }
             if (owner_of(incoming)) invalid_change("a snapshot of model '" + std::string(traits::name) + "' sets an owner");
             for (const auto& c : clocks) {

@@ -156,7 +156,7 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& 
     }
     std::vector<state_record> records = std::move(r.records);
     for (const auto& d : r.deleted) {
-        records.push_back(state_record{d.model, d.record, d.owner, d.version, true, nlohmann::json::object()});
+        records.push_back(state_record{d.model, d.record, d.owner, d.version, true, {}});
     }
     for (const auto& rec : records) {
         if (rec.model != r.model) return refuse(peer, p, error_code::bad_message, "a StateResponse mixes models");
