@@ -1667,8 +1667,18 @@ struct field_codec<F> : detail::not_null_column<sql_type::real> {
     }
     static std::optional<detail::field_error> unpack(detail::mp_reader& r, F& out) {
         if constexpr (sizeof(F) <= sizeof(float)) {
-            float v = 0;
-            if (!r.read_f32(v)) return detail::unexpected(r, "a float32");
+            if (r.peek() == detail::mp_type::f32) {
+                float v = 0;
+                r.read_f32(v);
+                out = static_cast<F>(v);
+                return std::nullopt;
+            }
+            // A float64 (JSON carries no width) within float's range.
+            double v = 0;
+            if (!r.read_f64(v)) return detail::unexpected(r, "a float");
+            if (std::isfinite(v) && std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max())) {
+                return detail::field_error{"a number in the range of float", "the number " + std::to_string(v)};
+            }
             out = static_cast<F>(v);
         } else {
             double v = 0;
@@ -5133,9 +5143,11 @@ field_mask<M> unpack_fields(const field_values& values, M& into, bool require_al
         throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
     };
     constexpr std::size_t n = traits::synced_count - 1;
-    if (n < 64 && (values.fields >> n) != 0) {
-        fail("a change sets field number " + std::to_string(std::countr_zero(values.fields >> n) + n) +
-             ", but the model has " + std::to_string(n) + " synced fields besides its id");
+    if constexpr (n < 64) {
+        if ((values.fields >> n) != 0) {
+            fail("a change sets field number " + std::to_string(static_cast<std::size_t>(std::countr_zero(values.fields >> n)) + n) +
+                 ", but the model has " + std::to_string(n) + " synced fields besides its id");
+        }
     }
     field_mask<M> mask{};
     mp_reader r(values.packed);

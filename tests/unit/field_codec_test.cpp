@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -117,6 +119,22 @@ T through_json(const T& v) {
     return wire;
 }
 
+// The value packed as the log and the wire keep it, and unpacked: exactly one item.
+template <class T>
+T through_msgpack(const T& v) {
+    using codec = field_codec<T>;
+    hsync::detail::mp_writer w;
+    codec::pack(w, v);
+    w.nil();  // what follows the value is left for the next field
+    hsync::detail::mp_reader r(w.bytes());
+    T out{};
+    const auto err = codec::unpack(r, out);
+    INFO((err ? err->message() : std::string()));
+    REQUIRE_FALSE(err.has_value());
+    REQUIRE(r.peek() == hsync::detail::mp_type::nil);
+    return out;
+}
+
 template <class T>
 void check_round_trip(const T& v, std::string_view storage_class) {
     const stored<T> s = through_sqlite(v);
@@ -124,6 +142,19 @@ void check_round_trip(const T& v, std::string_view storage_class) {
     CHECK(s.storage_class == storage_class);
     CHECK(s.literal_matches);
     CHECK(through_json(v) == v);
+    CHECK(through_msgpack(v) == v);
+}
+
+// What unpack() reports for the item `write` writes.
+template <class T>
+std::string unpack_error(const std::function<void(hsync::detail::mp_writer&)>& write) {
+    hsync::detail::mp_writer w;
+    write(w);
+    hsync::detail::mp_reader r(w.bytes());
+    T out{};
+    const auto err = field_codec<T>::unpack(r, out);
+    REQUIRE(err.has_value());
+    return err->message();
 }
 
 // What read() reports for a column holding `sql_value` (an SQL expression).
@@ -307,6 +338,32 @@ TEST_CASE("a value of the wrong kind is an error that says what was expected", "
     CHECK(json_error<nanotime>(json("soon")) ==
           "expected a time in nanoseconds since the Unix epoch (an integer in [-9223372036854775808, "
           "9223372036854775807]), got a string");
+}
+
+TEST_CASE("a packed value of the wrong kind or range is an error that says what was expected", "[field_codec]") {
+    using hsync::detail::mp_writer;
+    CHECK_THAT(unpack_error<std::uint8_t>([](mp_writer& w) { w.uint(256); }),
+               Catch::Contains("an integer in [0, 255]") && Catch::Contains("256"));
+    CHECK_THAT(unpack_error<std::uint32_t>([](mp_writer& w) { w.sint(-1); }), Catch::Contains("the integer -1"));
+    CHECK_THAT(unpack_error<std::int8_t>([](mp_writer& w) { w.sint(-129); }), Catch::Contains("[-128, 127]"));
+    CHECK_THAT(unpack_error<int>([](mp_writer& w) { w.str("7"); }), Catch::Contains("a MessagePack string"));
+    CHECK_THAT(unpack_error<bool>([](mp_writer& w) { w.uint(1); }), Catch::Contains("expected a boolean"));
+    CHECK_THAT(unpack_error<double>([](mp_writer& w) { w.uint(1); }), Catch::Contains("expected a float"));
+    CHECK_THAT(unpack_error<float>([](mp_writer& w) { w.f64(1e300); }), Catch::Contains("range of float"));
+    CHECK_THAT(unpack_error<std::string>([](mp_writer& w) { w.bin(std::string_view("ab")); }), Catch::Contains("expected a string"));
+    CHECK_THAT(unpack_error<hsync::uuid>([](mp_writer& w) { w.bin(std::string_view("short")); }),
+               Catch::Contains("16 bytes") && Catch::Contains("5 bytes"));
+    CHECK_THAT(unpack_error<hsync::uuid>([](mp_writer& w) { w.str("0189f7a2-5b1c-7d3e-8f40-123456789abc"); }),
+               Catch::Contains("a uuid"));
+    CHECK_THAT(unpack_error<std::optional<int>>([](mp_writer& w) { w.boolean(true); }), Catch::Contains("or nil"));
+    CHECK_THAT(unpack_error<std::vector<std::uint8_t>>([](mp_writer&) {}), Catch::Contains("unreadable input"));
+    // A float32 field accepts a float64 in its range (the JSON encoding carries no width).
+    hsync::detail::mp_writer w;
+    w.f64(1.5);
+    hsync::detail::mp_reader r(w.bytes());
+    float f = 0;
+    REQUIRE_FALSE(field_codec<float>::unpack(r, f).has_value());
+    CHECK(f == 1.5f);
 }
 
 TEST_CASE("a value its column cannot hold is refused when bound, naming the field", "[field_codec]") {

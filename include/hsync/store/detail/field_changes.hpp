@@ -110,9 +110,11 @@ field_mask<M> unpack_fields(const field_values& values, M& into, bool require_al
         throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
     };
     constexpr std::size_t n = traits::synced_count - 1;
-    if (n < 64 && (values.fields >> n) != 0) {
-        fail("a change sets field number " + std::to_string(std::countr_zero(values.fields >> n) + n) +
-             ", but the model has " + std::to_string(n) + " synced fields besides its id");
+    if constexpr (n < 64) {
+        if ((values.fields >> n) != 0) {
+            fail("a change sets field number " + std::to_string(static_cast<std::size_t>(std::countr_zero(values.fields >> n)) + n) +
+                 ", but the model has " + std::to_string(n) + " synced fields besides its id");
+        }
     }
     field_mask<M> mask{};
     mp_reader r(values.packed);
