@@ -41,7 +41,8 @@ int main() {
     hsync::replica(laptop).attach([&](const hsync::outgoing_changes& out) {
         const auto show = [&](const std::string& model, const hsync::field_values& values) {
             std::string keys;
-            for (const auto& item : hsync::values_json(laptop, model, values).items()) keys += " " + item.key();
+            const nlohmann::json fields = hsync::values_json(laptop, model, values);
+            for (const auto& item : fields.items()) keys += " " + item.key();
             std::printf("sent to the phone: %s:%s\n", model.c_str(), keys.c_str());
         };
         for (const auto& b : out.shared) {

@@ -218,6 +218,7 @@ TEST_CASE("a library file of storage schema 1 is upgraded, and its separate pair
     {  // turn it into what hsync wrote before schema 2
         SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
         db.exec("ALTER TABLE hsync_peers DROP COLUMN device_key");
+        db.exec("ALTER TABLE hsync_shared_log DROP COLUMN fields");  // schema 3's
         db.exec("CREATE TABLE hsync_paired_devices (device_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID");
         SQLite::Statement insert(db, "INSERT INTO hsync_paired_devices (device_id) VALUES (?)");
         for (const auto& id : {ids.b.id(), ids.stranger.id()}) {  // the stranger is not paired by uuid

@@ -162,3 +162,46 @@ TEST_CASE("new fields are added to existing tables; a lossy change is refused", 
     REQUIRE(code_of([&] { hsync::library<v3::Note> lib(dir / "notes.db", me); }) ==
             hsync::errc::schema_mismatch);
 }
+
+TEST_CASE("a file of storage schema 2 is upgraded: its named log entries give way to snapshots", "[storage]") {
+    temp_dir dir;
+    const hsync::identity me{hsync::uuid::v4()};
+    const Tag sunset = make_tag("sunset");
+    std::uint64_t seq = 0;
+    {
+        seed_library lib(dir / "old.db", me);
+        lib.commit(sunset);
+        lib.commit(make_tag("dawn"));
+        seq = hsync::replica(lib).current_seq();
+        REQUIRE(lib.status().log_entries == 2);
+    }
+    {  // what hsync wrote before schema 3: no field word, values named
+        SQLite::Database db((dir / "old.db").string(), SQLite::OPEN_READWRITE);
+        db.exec("ALTER TABLE hsync_shared_log DROP COLUMN fields");
+        db.exec("UPDATE hsync_shared_log SET data = x'81a5636f6c6f72a3726564'");  // {"color": "red"}
+        db.exec("UPDATE hsync_meta SET value = 2 WHERE key = 'schema_version'");
+    }
+    seed_library lib(dir / "old.db", me);
+    REQUIRE(lib.status().log_entries == 0);
+    REQUIRE(lib.status().log_floor == seq);  // a peer behind it is served snapshots
+    REQUIRE(lib.get<Tag>(sunset.uuid).has_value());
+    const auto page = hsync::replica(lib).shared_changes(0, 100);
+    REQUIRE(page.snapshot_mode);
+    REQUIRE(page.snapshot.size() == 2);
+
+    seed_library fresh(dir / "fresh.db", hsync::identity{hsync::uuid::v4()});
+    hsync::replica(fresh).apply_snapshots(std::span<const hsync::shared_snapshot>(page.snapshot));
+    REQUIRE(fresh.get<Tag>(sunset.uuid)->canonical_name == "sunset");
+    {
+        SQLite::Database db((dir / "old.db").string(), SQLite::OPEN_READONLY);
+        REQUIRE(db.execAndGet("SELECT value FROM hsync_meta WHERE key = 'schema_version'").getInt() == 3);
+    }
+    // New entries are written in the new form and served as entries again.
+    Tag edited = sunset;
+    edited.color = "gold";
+    lib.commit(edited);
+    const auto next = hsync::replica(lib).shared_changes(lib.status().log_floor, 100);
+    REQUIRE_FALSE(next.snapshot_mode);
+    REQUIRE(next.entries.size() == 1);
+    REQUIRE(hsync::values_json(lib, "tag", next.entries[0].values) == nlohmann::json{{"color", "gold"}});
+}
