@@ -7034,6 +7034,7 @@ struct state_request {
     std::optional<uuid> owner;
     std::uint64_t since = 0;  // the checkpoint: the requester holds everything up to here
     std::uint32_t limit = 1000;
+    std::uint32_t pages = 1;  // pages the server may send before it hears more (MorePages)
 };
 
 struct state_response {
@@ -7042,6 +7043,7 @@ struct state_response {
     std::vector<deleted_state> deleted;
     bool has_more = false;
     std::uint64_t checkpoint = 0;  // resume after this seq
+    std::uint64_t since = 0;       // the position this page continues from
 };
 
 struct shared_change {
@@ -7062,6 +7064,7 @@ struct shared_change_request {
     std::uint32_t limit = 1000;
     bool snapshot = false;  // continue a snapshot begun in an earlier page
     std::string model;
+    std::uint32_t pages = 1;  // pages the server may send before it hears more (MorePages)
 };
 
 struct shared_change_response {
@@ -7070,6 +7073,13 @@ struct shared_change_response {
     bool snapshot_mode = false;
     bool has_more = false;
     std::uint64_t checkpoint = 0;
+    std::uint64_t since = 0;  // the position this page continues from
+};
+
+// The requester applied pages of the current catch-up request: the server may send this
+// many more of it (a window of pages in flight, docs/protocol.md).
+struct more_pages {
+    std::uint32_t pages = 1;
 };
 
 struct ack_shared_changes {
@@ -7101,13 +7111,14 @@ struct error_message {
 
 using message = std::variant<hello, state_change, state_batch, state_request, state_response, shared_change,
                              shared_change_batch, shared_change_request, shared_change_response, ack_shared_changes,
-                             heartbeat, error_message>;
+                             heartbeat, error_message, more_pages>;
 
 // The names messages carry on the wire, in the variant's order.
 inline constexpr std::string_view message_names[] = {
     "Hello",          "StateChange",         "StateBatch",          "StateRequest",
     "StateResponse",  "SharedChange",        "SharedChangeBatch",   "SharedChangeRequest",
     "SharedChangeResponse", "AckSharedChanges", "Heartbeat",        "Error",
+    "MorePages",
 };
 static_assert(std::size(message_names) == std::variant_size_v<message>);
 
@@ -7128,6 +7139,7 @@ struct limits {
     std::size_t max_batch = 10'000;          // records or entries in one message
     std::uint32_t max_request_limit = 10'000;  // page size a peer may ask for
     std::size_t max_models = 256;            // models named in one request
+    std::uint32_t max_pages = 16;            // catch-up pages a peer may ask to have in flight
 };
 
 enum class decode_error {
@@ -7642,6 +7654,18 @@ inline void check_request_limit(std::uint32_t limit, std::uint32_t max, std::str
     }
 }
 
+// Pages in flight a request or a MorePages asks for: at least one, at most the limit.
+inline std::uint32_t read_pages(wire_in& in, std::string_view name) {
+    const std::uint32_t pages = in.u32(std::string(name) + " pages");
+    if (pages == 0) wire_in::fail(decode_error::wrong_type, std::string(name) + " asks for 0 pages");
+    if (pages > in.lim().max_pages) {
+        wire_in::fail(decode_error::too_many, std::string(name) + " asks for " + std::to_string(pages) +
+                                                  " pages in flight, more than the limit of " +
+                                                  std::to_string(in.lim().max_pages));
+    }
+    return pages;
+}
+
 // Hello: [protocol, version, library, device, seq, received_from_you, schema_hash, schema];
 // schema: [[name, strategy, [[field, type], ...]], ...].
 template <>
@@ -7751,7 +7775,7 @@ struct message_wire<state_batch> {
 // StateRequest: [[model, ...], owner or nil, since, limit]
 template <>
 struct message_wire<state_request> {
-    static constexpr std::uint32_t items = 4;
+    static constexpr std::uint32_t items = 5;
     static void write(mp_writer& w, const state_request& q) {
         w.array(static_cast<std::uint32_t>(q.models.size()));
         for (const auto& m : q.models) w.str(m);
@@ -7762,6 +7786,7 @@ struct message_wire<state_request> {
         }
         w.uint(q.since);
         w.uint(q.limit);
+        w.uint(q.pages);
     }
     static state_request read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "StateRequest");
@@ -7773,6 +7798,7 @@ struct message_wire<state_request> {
         q.since = in.u64("StateRequest since");
         q.limit = in.u32("StateRequest limit");
         check_request_limit(q.limit, in.lim().max_request_limit, "StateRequest");
+        q.pages = read_pages(in, "StateRequest");
         return q;
     }
 };
@@ -7780,7 +7806,7 @@ struct message_wire<state_request> {
 // StateResponse: [model, states, [[model, record, owner, version], ...], has_more, checkpoint]
 template <>
 struct message_wire<state_response> {
-    static constexpr std::uint32_t items = 5;
+    static constexpr std::uint32_t items = 6;
     static void write(mp_writer& w, const state_response& s) {
         w.str(s.model);
         write_states(w, s.records);
@@ -7794,6 +7820,7 @@ struct message_wire<state_response> {
         }
         w.boolean(s.has_more);
         w.uint(s.checkpoint);
+        w.uint(s.since);
     }
     static state_response read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "StateResponse");
@@ -7811,6 +7838,7 @@ struct message_wire<state_response> {
         }
         s.has_more = in.boolean("StateResponse has_more");
         s.checkpoint = in.u64("StateResponse checkpoint");
+        s.since = in.u64("StateResponse since");
         return s;
     }
 };
@@ -7851,12 +7879,13 @@ struct message_wire<shared_change_batch> {
 // SharedChangeRequest: [since, limit, snapshot, model]
 template <>
 struct message_wire<shared_change_request> {
-    static constexpr std::uint32_t items = 4;
+    static constexpr std::uint32_t items = 5;
     static void write(mp_writer& w, const shared_change_request& q) {
         w.uint(q.since);
         w.uint(q.limit);
         w.boolean(q.snapshot);
         w.str(q.model);
+        w.uint(q.pages);
     }
     static shared_change_request read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "SharedChangeRequest");
@@ -7866,6 +7895,7 @@ struct message_wire<shared_change_request> {
         q.snapshot = in.boolean("SharedChangeRequest snapshot");
         q.model = in.str("SharedChangeRequest model");
         check_request_limit(q.limit, in.lim().max_request_limit, "SharedChangeRequest");
+        q.pages = read_pages(in, "SharedChangeRequest");
         return q;
     }
 };
@@ -7874,7 +7904,7 @@ struct message_wire<shared_change_request> {
 // snapshot: [model, record, removed, removed_at or nil, fields, [clock, ...], values...]
 template <>
 struct message_wire<shared_change_response> {
-    static constexpr std::uint32_t items = 5;
+    static constexpr std::uint32_t items = 6;
     static void write(mp_writer& w, const shared_change_response& s) {
         write_entries(w, s.entries);
         w.array(static_cast<std::uint32_t>(s.snapshot.size()));
@@ -7896,6 +7926,7 @@ struct message_wire<shared_change_response> {
         w.boolean(s.snapshot_mode);
         w.boolean(s.has_more);
         w.uint(s.checkpoint);
+        w.uint(s.since);
     }
     static shared_change_response read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "SharedChangeResponse");
@@ -7925,6 +7956,7 @@ struct message_wire<shared_change_response> {
         s.snapshot_mode = in.boolean("SharedChangeResponse snapshot_mode");
         s.has_more = in.boolean("SharedChangeResponse has_more");
         s.checkpoint = in.u64("SharedChangeResponse checkpoint");
+        s.since = in.u64("SharedChangeResponse since");
         return s;
     }
 };
@@ -7975,6 +8007,17 @@ struct message_wire<error_message> {
         e.code = static_cast<error_code>(code);
         e.message = in.str("Error message");
         return e;
+    }
+};
+
+// MorePages: [pages]
+template <>
+struct message_wire<more_pages> {
+    static constexpr std::uint32_t items = 1;
+    static void write(mp_writer& w, const more_pages& m) { w.uint(m.pages); }
+    static more_pages read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "MorePages");
+        return more_pages{read_pages(in, "MorePages")};
     }
 };
 
@@ -8190,6 +8233,8 @@ struct engine_options {
     encoding wire = encoding::msgpack;
     sync::limits limits{};
     std::uint32_t page_size = 1000;              // records per catch-up page, asked and served
+    std::uint32_t catch_up_window = 4;           // catch-up pages asked to be in flight at once, so the
+                                                 // peer reads the next while this device applies one
     std::size_t batch_max = 1000;                // changes per live message
     millis flush_interval{5};                    // local changes pushed at most once per interval: the
                                                  // first after a quiet spell at once, the rest coalesced
@@ -8337,6 +8382,8 @@ public:
         drop_output_for(peer);
         it->second.state = peer_state::disconnected;
         it->second.awaiting = false;
+        it->second.in_flight = 0;
+        it->second.serving = {};
         it->second.buffered.clear();
         notify(peer);
     }
@@ -8507,7 +8554,8 @@ private:
         std::uint64_t round_target = 0;
         std::uint64_t round_floor = std::numeric_limits<std::uint64_t>::max();
         bool awaiting = false;
-        millis request_sent{};
+        std::uint32_t in_flight = 0;  // pages asked for and not yet received
+        millis request_sent{};        // or the last page received, while pages are in flight
         std::optional<millis> retry_at;
         int failures = 0;
         // live pushes
@@ -8516,6 +8564,18 @@ private:
         push_position push_open{};
         std::vector<bool> push_seen;
         peer_counters counters;
+        // the catch-up request of the peer this device is serving: pages are sent as the
+        // peer makes room for them (`credit`, from the request and MorePages)
+        struct page_stream {
+            bool active = false;
+            bool shared = false;
+            std::string model;
+            std::optional<uuid> owner;
+            std::uint64_t since = 0;
+            std::uint32_t limit = 0;
+            bool snapshot = false;
+            std::uint32_t credit = 0;
+        } serving;
     };
 
     // ---- sending --------------------------------------------------------------------
@@ -8622,7 +8682,7 @@ private:
 
     void finish_round(const uuid& peer, peer_runtime& p, millis now);
 
-    bool expecting(peer_runtime& p, bool shared_phase) const;
+    bool expecting(peer_runtime& p, bool shared_phase, std::uint64_t since) const;
 
     void handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now);
 
@@ -8643,6 +8703,15 @@ private:
     bool fits(const std::vector<std::uint8_t>& body) const noexcept { return body.size() <= options_.limits.max_frame; }
 
     void handle(const uuid& peer, peer_runtime& p, state_request& q, millis);
+
+    void handle(const uuid& peer, peer_runtime& p, more_pages& m, millis);
+
+    // Sends pages of the request being served while the peer has room for them.
+    void serve(const uuid& peer, peer_runtime& p);
+
+    std::uint32_t window() const noexcept {
+        return std::clamp<std::uint32_t>(options_.catch_up_window, 1, options_.limits.max_pages);
+    }
 
 public:
     // Every (peer, phase, since) this engine served a page for, in order, when
@@ -8786,11 +8855,14 @@ template <class Library>
 auto engine<Library>::request_next(const uuid& peer, peer_runtime& p, millis now) -> void {
     if (!p.round_active || p.state == peer_state::disconnected) return;
     const catch_up_phase& phase = phases_[p.phase];
+    // A window of pages in flight: the peer reads and sends the next pages while this
+    // device applies one; MorePages makes room as they are applied (page_done).
     if (phase.shared) {
-        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot, phase.model});
+        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot, phase.model, window()});
     } else {
-        send(peer, state_request{{phase.model}, std::nullopt, p.phase_since, options_.page_size});
+        send(peer, state_request{{phase.model}, std::nullopt, p.phase_since, options_.page_size, window()});
     }
+    p.in_flight = window();
     p.awaiting = true;
     p.request_sent = now;
 }
@@ -8824,14 +8896,22 @@ auto engine<Library>::apply_page(const uuid& peer, peer_runtime& p, std::uint64_
 template <class Library>
 auto engine<Library>::page_done(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, bool has_more, bool snapshot, millis now) -> void {
     ++p.counters.pages_received;
-    p.awaiting = false;
     p.failures = 0;
     p.phase_since = checkpoint;
     p.snapshot = snapshot;
     if (has_more) {
-        request_next(peer, p, now);
+        // The next pages are on their way; once half the window is applied, make room
+        // for as many again (one message per half window, not per page).
+        p.request_sent = now;
+        if (p.in_flight > 0) --p.in_flight;
+        if (p.in_flight <= window() / 2) {
+            send(peer, more_pages{window() - p.in_flight});
+            p.in_flight = window();
+        }
         return;
     }
+    p.awaiting = false;
+    p.in_flight = 0;
     p.round_floor = std::min(p.round_floor, checkpoint);
     if (++p.phase < phases_.size()) {
         begin_phase(peer, p);
@@ -8862,14 +8942,17 @@ auto engine<Library>::finish_round(const uuid& peer, peer_runtime& p, millis now
     if (p.need_round || p.peer_seq > p.received_through) start_round(peer, p, now);
 }
 
+// Whether a page is the one awaited: of the current phase's kind, continuing from where
+// this device is. Others are pages that were in flight when this device asked again (after
+// a timeout or a refused page), or pages nobody asked for; both are dropped unread.
 template <class Library>
-auto engine<Library>::expecting(peer_runtime& p, bool shared_phase) const -> bool {
-    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase;
+auto engine<Library>::expecting(peer_runtime& p, bool shared_phase, std::uint64_t since) const -> bool {
+    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase && since == p.phase_since;
 }
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) -> void {
-    if (!expecting(p, true)) return refuse(peer, p, error_code::bad_message, "unexpected SharedChangeResponse");
+    if (!expecting(p, true, r.since)) return;
     const std::string& model = phases_[p.phase].model;
     const bool of_model = std::all_of(r.entries.begin(), r.entries.end(), [&](const auto& e) { return e.model == model; }) &&
                           std::all_of(r.snapshot.begin(), r.snapshot.end(), [&](const auto& e) { return e.model == model; });
@@ -8891,8 +8974,9 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) -> void {
-    if (!expecting(p, false) || r.model != phases_[p.phase].model) {
-        return refuse(peer, p, error_code::bad_message, "unexpected StateResponse");
+    if (!expecting(p, false, r.since)) return;
+    if (r.model != phases_[p.phase].model) {
+        return refuse(peer, p, error_code::bad_message, "a StateResponse of another model than '" + phases_[p.phase].model + "'");
     }
     if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
         return refuse(peer, p, error_code::bad_message, "a StateResponse that does not advance");
@@ -8922,13 +9006,54 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
     if (!q.model.empty() && !replica_type::is_shared_model(q.model)) {
         return refuse(peer, p, error_code::bad_message, "model '" + q.model + "' has no shared records");
     }
-    send_page(peer, q.limit, [&](std::uint32_t limit) {
-        shared_page page = replica_.shared_changes(q.since, limit, q.snapshot, q.model);
-        return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
-                                      page.has_more, page.checkpoint};
-    });
-    ++p.counters.pages_served;
-    if (options_.record_served_pages) served_.emplace_back(peer, "shared " + q.model, q.since);
+    // A new request replaces the one being served.
+    p.serving = {true, true, q.model, std::nullopt, q.since, q.limit, q.snapshot, q.pages};
+    serve(peer, p);
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, more_pages& m, millis) -> void {
+    if (!p.serving.active) return;  // the request was served to its end (or replaced)
+    p.serving.credit = std::min(p.serving.credit + m.pages, options_.limits.max_pages);
+    serve(peer, p);
+}
+
+template <class Library>
+auto engine<Library>::serve(const uuid& peer, peer_runtime& p) -> void {
+    auto& s = p.serving;
+    while (s.active && s.credit > 0) {
+        --s.credit;
+        ++p.counters.pages_served;
+        if (options_.record_served_pages) served_.emplace_back(peer, s.shared ? "shared " + s.model : s.model, s.since);
+        std::uint64_t checkpoint = s.since;
+        bool has_more = false;
+        bool snapshot_mode = false;
+        if (s.shared) {
+            send_page(peer, s.limit, [&](std::uint32_t limit) {
+                shared_page page = replica_.shared_changes(s.since, limit, s.snapshot, s.model);
+                checkpoint = page.checkpoint;
+                has_more = page.has_more;
+                snapshot_mode = page.snapshot_mode;
+                return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
+                                              page.has_more, page.checkpoint, s.since};
+            });
+        } else {
+            send_page(peer, s.limit, [&](std::uint32_t limit) {
+                state_page page = replica_.state_changes(s.model, s.since, limit);
+                if (s.owner) {
+                    std::erase_if(page.records, [&](const state_record& r) { return r.owner != *s.owner; });
+                    std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *s.owner; });
+                }
+                checkpoint = page.checkpoint;
+                has_more = page.has_more;
+                return state_response{s.model, std::move(page.records), std::move(page.deleted), page.has_more,
+                                      page.checkpoint, s.since};
+            });
+        }
+        s.since = checkpoint;
+        s.snapshot = snapshot_mode;
+        if (!has_more) s.active = false;
+    }
 }
 
 template <class Library>
@@ -8953,16 +9078,8 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_request& q
     if (!replica_type::is_owned_model(model)) {
         return refuse(peer, p, error_code::bad_message, "model '" + model + "' has no device-owned state");
     }
-    send_page(peer, q.limit, [&](std::uint32_t limit) {
-        state_page page = replica_.state_changes(model, q.since, limit);
-        if (q.owner) {
-            std::erase_if(page.records, [&](const state_record& r) { return r.owner != *q.owner; });
-            std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
-        }
-        return state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint};
-    });
-    ++p.counters.pages_served;
-    if (options_.record_served_pages) served_.emplace_back(peer, model, q.since);
+    p.serving = {true, false, model, q.owner, q.since, q.limit, false, q.pages};
+    serve(peer, p);
 }
 
 }  // namespace hsync::sync

@@ -52,16 +52,17 @@ std::vector<message> every_message() {
         sample_hello(),
         state_change{sample_state(), push},
         state_batch{"location", dev, {sample_state(), sample_state()}, push},
-        state_request{{"location", "entry"}, dev, 5, 500},
+        state_request{{"location", "entry"}, dev, 5, 500, 4},
         state_request{{"volume"}, std::nullopt, 0, 1},
-        state_response{"location", {sample_state()}, {hsync::deleted_state{"location", hsync::uuid::v4(), dev, stamp}}, true, 77},
+        state_response{"location", {sample_state()}, {hsync::deleted_state{"location", hsync::uuid::v4(), dev, stamp}}, true, 77, 5},
         shared_change{sample_entry(), push},
         shared_change_batch{{sample_entry(), sample_entry()}, push},
-        shared_change_request{3, 100, true, "tag"},
-        shared_change_response{{sample_entry()}, {snap, gone}, true, false, 9},
+        shared_change_request{3, 100, true, "tag", 16},
+        shared_change_response{{sample_entry()}, {snap, gone}, true, false, 9, 3},
         ack_shared_changes{dev, 1234},
         heartbeat{99},
         error_message{error_code::refused, "not the owner"},
+        more_pages{2},
     };
 }
 
@@ -210,7 +211,7 @@ TEST_CASE("hostile bodies get their typed error", "[codec]") {
     }
     SECTION("unknown message kinds") {
         REQUIRE(error_of(bytes_of("[99]"), encoding::json) == decode_error::unknown_message);
-        REQUIRE(error_of(bytes_of("[12,1]"), encoding::json) == decode_error::unknown_message);
+        REQUIRE(error_of(bytes_of("[13,1]"), encoding::json) == decode_error::unknown_message);
     }
     SECTION("unknown model names") {
         const std::string_view known[] = {"tag", "album"};
@@ -225,6 +226,15 @@ TEST_CASE("hostile bodies get their typed error", "[codec]") {
         REQUIRE(error_of(encode(every_message()[2]), encoding::msgpack, lim) == decode_error::too_many);
         lim.max_models = 1;
         REQUIRE(error_of(encode(every_message()[3]), encoding::msgpack, lim) == decode_error::too_many);
+    }
+    SECTION("pages in flight: at least one, at most the limit") {
+        REQUIRE(error_of(encode(more_pages{0})) == decode_error::wrong_type);
+        REQUIRE(error_of(encode(more_pages{17})) == decode_error::too_many);
+        REQUIRE(error_of(encode(shared_change_request{0, 100, false, "tag", 1000})) == decode_error::too_many);
+        REQUIRE(error_of(encode(state_request{{"entry"}, std::nullopt, 0, 100, 0})) == decode_error::wrong_type);
+        limits lim;
+        lim.max_pages = 64;
+        REQUIRE(decode(encode(more_pages{64}), encoding::msgpack, lim).ok());
     }
     SECTION("an unknown protocol version") {
         REQUIRE(error_of(encode(sample_hello(protocol_version + 1))) == decode_error::unsupported_version);

@@ -25,6 +25,7 @@ struct limits {
     std::size_t max_batch = 10'000;          // records or entries in one message
     std::uint32_t max_request_limit = 10'000;  // page size a peer may ask for
     std::size_t max_models = 256;            // models named in one request
+    std::uint32_t max_pages = 16;            // catch-up pages a peer may ask to have in flight
 };
 
 enum class decode_error {

@@ -111,6 +111,8 @@ public:
         drop_output_for(peer);
         it->second.state = peer_state::disconnected;
         it->second.awaiting = false;
+        it->second.in_flight = 0;
+        it->second.serving = {};
         it->second.buffered.clear();
         notify(peer);
     }
@@ -281,7 +283,8 @@ private:
         std::uint64_t round_target = 0;
         std::uint64_t round_floor = std::numeric_limits<std::uint64_t>::max();
         bool awaiting = false;
-        millis request_sent{};
+        std::uint32_t in_flight = 0;  // pages asked for and not yet received
+        millis request_sent{};        // or the last page received, while pages are in flight
         std::optional<millis> retry_at;
         int failures = 0;
         // live pushes
@@ -290,6 +293,18 @@ private:
         push_position push_open{};
         std::vector<bool> push_seen;
         peer_counters counters;
+        // the catch-up request of the peer this device is serving: pages are sent as the
+        // peer makes room for them (`credit`, from the request and MorePages)
+        struct page_stream {
+            bool active = false;
+            bool shared = false;
+            std::string model;
+            std::optional<uuid> owner;
+            std::uint64_t since = 0;
+            std::uint32_t limit = 0;
+            bool snapshot = false;
+            std::uint32_t credit = 0;
+        } serving;
     };
 
     // ---- sending --------------------------------------------------------------------
@@ -396,7 +411,7 @@ private:
 
     void finish_round(const uuid& peer, peer_runtime& p, millis now);
 
-    bool expecting(peer_runtime& p, bool shared_phase) const;
+    bool expecting(peer_runtime& p, bool shared_phase, std::uint64_t since) const;
 
     void handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now);
 
@@ -417,6 +432,15 @@ private:
     bool fits(const std::vector<std::uint8_t>& body) const noexcept { return body.size() <= options_.limits.max_frame; }
 
     void handle(const uuid& peer, peer_runtime& p, state_request& q, millis);
+
+    void handle(const uuid& peer, peer_runtime& p, more_pages& m, millis);
+
+    // Sends pages of the request being served while the peer has room for them.
+    void serve(const uuid& peer, peer_runtime& p);
+
+    std::uint32_t window() const noexcept {
+        return std::clamp<std::uint32_t>(options_.catch_up_window, 1, options_.limits.max_pages);
+    }
 
 public:
     // Every (peer, phase, since) this engine served a page for, in order, when

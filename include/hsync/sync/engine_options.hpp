@@ -16,6 +16,8 @@ struct engine_options {
     encoding wire = encoding::msgpack;
     sync::limits limits{};
     std::uint32_t page_size = 1000;              // records per catch-up page, asked and served
+    std::uint32_t catch_up_window = 4;           // catch-up pages asked to be in flight at once, so the
+                                                 // peer reads the next while this device applies one
     std::size_t batch_max = 1000;                // changes per live message
     millis flush_interval{5};                    // local changes pushed at most once per interval: the
                                                  // first after a quiet spell at once, the rest coalesced

@@ -67,6 +67,7 @@ struct state_request {
     std::optional<uuid> owner;
     std::uint64_t since = 0;  // the checkpoint: the requester holds everything up to here
     std::uint32_t limit = 1000;
+    std::uint32_t pages = 1;  // pages the server may send before it hears more (MorePages)
 };
 
 struct state_response {
@@ -75,6 +76,7 @@ struct state_response {
     std::vector<deleted_state> deleted;
     bool has_more = false;
     std::uint64_t checkpoint = 0;  // resume after this seq
+    std::uint64_t since = 0;       // the position this page continues from
 };
 
 struct shared_change {
@@ -95,6 +97,7 @@ struct shared_change_request {
     std::uint32_t limit = 1000;
     bool snapshot = false;  // continue a snapshot begun in an earlier page
     std::string model;
+    std::uint32_t pages = 1;  // pages the server may send before it hears more (MorePages)
 };
 
 struct shared_change_response {
@@ -103,6 +106,13 @@ struct shared_change_response {
     bool snapshot_mode = false;
     bool has_more = false;
     std::uint64_t checkpoint = 0;
+    std::uint64_t since = 0;  // the position this page continues from
+};
+
+// The requester applied pages of the current catch-up request: the server may send this
+// many more of it (a window of pages in flight, docs/protocol.md).
+struct more_pages {
+    std::uint32_t pages = 1;
 };
 
 struct ack_shared_changes {
@@ -134,13 +144,14 @@ struct error_message {
 
 using message = std::variant<hello, state_change, state_batch, state_request, state_response, shared_change,
                              shared_change_batch, shared_change_request, shared_change_response, ack_shared_changes,
-                             heartbeat, error_message>;
+                             heartbeat, error_message, more_pages>;
 
 // The names messages carry on the wire, in the variant's order.
 inline constexpr std::string_view message_names[] = {
     "Hello",          "StateChange",         "StateBatch",          "StateRequest",
     "StateResponse",  "SharedChange",        "SharedChangeBatch",   "SharedChangeRequest",
     "SharedChangeResponse", "AckSharedChanges", "Heartbeat",        "Error",
+    "MorePages",
 };
 static_assert(std::size(message_names) == std::variant_size_v<message>);
 

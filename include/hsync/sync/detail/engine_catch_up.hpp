@@ -43,11 +43,14 @@ template <class Library>
 auto engine<Library>::request_next(const uuid& peer, peer_runtime& p, millis now) -> void {
     if (!p.round_active || p.state == peer_state::disconnected) return;
     const catch_up_phase& phase = phases_[p.phase];
+    // A window of pages in flight: the peer reads and sends the next pages while this
+    // device applies one; MorePages makes room as they are applied (page_done).
     if (phase.shared) {
-        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot, phase.model});
+        send(peer, shared_change_request{p.phase_since, options_.page_size, p.snapshot, phase.model, window()});
     } else {
-        send(peer, state_request{{phase.model}, std::nullopt, p.phase_since, options_.page_size});
+        send(peer, state_request{{phase.model}, std::nullopt, p.phase_since, options_.page_size, window()});
     }
+    p.in_flight = window();
     p.awaiting = true;
     p.request_sent = now;
 }
@@ -81,14 +84,22 @@ auto engine<Library>::apply_page(const uuid& peer, peer_runtime& p, std::uint64_
 template <class Library>
 auto engine<Library>::page_done(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, bool has_more, bool snapshot, millis now) -> void {
     ++p.counters.pages_received;
-    p.awaiting = false;
     p.failures = 0;
     p.phase_since = checkpoint;
     p.snapshot = snapshot;
     if (has_more) {
-        request_next(peer, p, now);
+        // The next pages are on their way; once half the window is applied, make room
+        // for as many again (one message per half window, not per page).
+        p.request_sent = now;
+        if (p.in_flight > 0) --p.in_flight;
+        if (p.in_flight <= window() / 2) {
+            send(peer, more_pages{window() - p.in_flight});
+            p.in_flight = window();
+        }
         return;
     }
+    p.awaiting = false;
+    p.in_flight = 0;
     p.round_floor = std::min(p.round_floor, checkpoint);
     if (++p.phase < phases_.size()) {
         begin_phase(peer, p);
@@ -119,14 +130,17 @@ auto engine<Library>::finish_round(const uuid& peer, peer_runtime& p, millis now
     if (p.need_round || p.peer_seq > p.received_through) start_round(peer, p, now);
 }
 
+// Whether a page is the one awaited: of the current phase's kind, continuing from where
+// this device is. Others are pages that were in flight when this device asked again (after
+// a timeout or a refused page), or pages nobody asked for; both are dropped unread.
 template <class Library>
-auto engine<Library>::expecting(peer_runtime& p, bool shared_phase) const -> bool {
-    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase;
+auto engine<Library>::expecting(peer_runtime& p, bool shared_phase, std::uint64_t since) const -> bool {
+    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase && since == p.phase_since;
 }
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) -> void {
-    if (!expecting(p, true)) return refuse(peer, p, error_code::bad_message, "unexpected SharedChangeResponse");
+    if (!expecting(p, true, r.since)) return;
     const std::string& model = phases_[p.phase].model;
     const bool of_model = std::all_of(r.entries.begin(), r.entries.end(), [&](const auto& e) { return e.model == model; }) &&
                           std::all_of(r.snapshot.begin(), r.snapshot.end(), [&](const auto& e) { return e.model == model; });
@@ -148,8 +162,9 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) -> void {
-    if (!expecting(p, false) || r.model != phases_[p.phase].model) {
-        return refuse(peer, p, error_code::bad_message, "unexpected StateResponse");
+    if (!expecting(p, false, r.since)) return;
+    if (r.model != phases_[p.phase].model) {
+        return refuse(peer, p, error_code::bad_message, "a StateResponse of another model than '" + phases_[p.phase].model + "'");
     }
     if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
         return refuse(peer, p, error_code::bad_message, "a StateResponse that does not advance");
@@ -179,13 +194,54 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
     if (!q.model.empty() && !replica_type::is_shared_model(q.model)) {
         return refuse(peer, p, error_code::bad_message, "model '" + q.model + "' has no shared records");
     }
-    send_page(peer, q.limit, [&](std::uint32_t limit) {
-        shared_page page = replica_.shared_changes(q.since, limit, q.snapshot, q.model);
-        return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
-                                      page.has_more, page.checkpoint};
-    });
-    ++p.counters.pages_served;
-    if (options_.record_served_pages) served_.emplace_back(peer, "shared " + q.model, q.since);
+    // A new request replaces the one being served.
+    p.serving = {true, true, q.model, std::nullopt, q.since, q.limit, q.snapshot, q.pages};
+    serve(peer, p);
+}
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, more_pages& m, millis) -> void {
+    if (!p.serving.active) return;  // the request was served to its end (or replaced)
+    p.serving.credit = std::min(p.serving.credit + m.pages, options_.limits.max_pages);
+    serve(peer, p);
+}
+
+template <class Library>
+auto engine<Library>::serve(const uuid& peer, peer_runtime& p) -> void {
+    auto& s = p.serving;
+    while (s.active && s.credit > 0) {
+        --s.credit;
+        ++p.counters.pages_served;
+        if (options_.record_served_pages) served_.emplace_back(peer, s.shared ? "shared " + s.model : s.model, s.since);
+        std::uint64_t checkpoint = s.since;
+        bool has_more = false;
+        bool snapshot_mode = false;
+        if (s.shared) {
+            send_page(peer, s.limit, [&](std::uint32_t limit) {
+                shared_page page = replica_.shared_changes(s.since, limit, s.snapshot, s.model);
+                checkpoint = page.checkpoint;
+                has_more = page.has_more;
+                snapshot_mode = page.snapshot_mode;
+                return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
+                                              page.has_more, page.checkpoint, s.since};
+            });
+        } else {
+            send_page(peer, s.limit, [&](std::uint32_t limit) {
+                state_page page = replica_.state_changes(s.model, s.since, limit);
+                if (s.owner) {
+                    std::erase_if(page.records, [&](const state_record& r) { return r.owner != *s.owner; });
+                    std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *s.owner; });
+                }
+                checkpoint = page.checkpoint;
+                has_more = page.has_more;
+                return state_response{s.model, std::move(page.records), std::move(page.deleted), page.has_more,
+                                      page.checkpoint, s.since};
+            });
+        }
+        s.since = checkpoint;
+        s.snapshot = snapshot_mode;
+        if (!has_more) s.active = false;
+    }
 }
 
 template <class Library>
@@ -210,16 +266,8 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_request& q
     if (!replica_type::is_owned_model(model)) {
         return refuse(peer, p, error_code::bad_message, "model '" + model + "' has no device-owned state");
     }
-    send_page(peer, q.limit, [&](std::uint32_t limit) {
-        state_page page = replica_.state_changes(model, q.since, limit);
-        if (q.owner) {
-            std::erase_if(page.records, [&](const state_record& r) { return r.owner != *q.owner; });
-            std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *q.owner; });
-        }
-        return state_response{model, std::move(page.records), std::move(page.deleted), page.has_more, page.checkpoint};
-    });
-    ++p.counters.pages_served;
-    if (options_.record_served_pages) served_.emplace_back(peer, model, q.since);
+    p.serving = {true, false, model, q.owner, q.since, q.limit, false, q.pages};
+    serve(peer, p);
 }
 
 }  // namespace hsync::sync

@@ -35,6 +35,18 @@ inline void check_request_limit(std::uint32_t limit, std::uint32_t max, std::str
     }
 }
 
+// Pages in flight a request or a MorePages asks for: at least one, at most the limit.
+inline std::uint32_t read_pages(wire_in& in, std::string_view name) {
+    const std::uint32_t pages = in.u32(std::string(name) + " pages");
+    if (pages == 0) wire_in::fail(decode_error::wrong_type, std::string(name) + " asks for 0 pages");
+    if (pages > in.lim().max_pages) {
+        wire_in::fail(decode_error::too_many, std::string(name) + " asks for " + std::to_string(pages) +
+                                                  " pages in flight, more than the limit of " +
+                                                  std::to_string(in.lim().max_pages));
+    }
+    return pages;
+}
+
 // Hello: [protocol, version, library, device, seq, received_from_you, schema_hash, schema];
 // schema: [[name, strategy, [[field, type], ...]], ...].
 template <>
@@ -144,7 +156,7 @@ struct message_wire<state_batch> {
 // StateRequest: [[model, ...], owner or nil, since, limit]
 template <>
 struct message_wire<state_request> {
-    static constexpr std::uint32_t items = 4;
+    static constexpr std::uint32_t items = 5;
     static void write(mp_writer& w, const state_request& q) {
         w.array(static_cast<std::uint32_t>(q.models.size()));
         for (const auto& m : q.models) w.str(m);
@@ -155,6 +167,7 @@ struct message_wire<state_request> {
         }
         w.uint(q.since);
         w.uint(q.limit);
+        w.uint(q.pages);
     }
     static state_request read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "StateRequest");
@@ -166,6 +179,7 @@ struct message_wire<state_request> {
         q.since = in.u64("StateRequest since");
         q.limit = in.u32("StateRequest limit");
         check_request_limit(q.limit, in.lim().max_request_limit, "StateRequest");
+        q.pages = read_pages(in, "StateRequest");
         return q;
     }
 };
@@ -173,7 +187,7 @@ struct message_wire<state_request> {
 // StateResponse: [model, states, [[model, record, owner, version], ...], has_more, checkpoint]
 template <>
 struct message_wire<state_response> {
-    static constexpr std::uint32_t items = 5;
+    static constexpr std::uint32_t items = 6;
     static void write(mp_writer& w, const state_response& s) {
         w.str(s.model);
         write_states(w, s.records);
@@ -187,6 +201,7 @@ struct message_wire<state_response> {
         }
         w.boolean(s.has_more);
         w.uint(s.checkpoint);
+        w.uint(s.since);
     }
     static state_response read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "StateResponse");
@@ -204,6 +219,7 @@ struct message_wire<state_response> {
         }
         s.has_more = in.boolean("StateResponse has_more");
         s.checkpoint = in.u64("StateResponse checkpoint");
+        s.since = in.u64("StateResponse since");
         return s;
     }
 };
@@ -244,12 +260,13 @@ struct message_wire<shared_change_batch> {
 // SharedChangeRequest: [since, limit, snapshot, model]
 template <>
 struct message_wire<shared_change_request> {
-    static constexpr std::uint32_t items = 4;
+    static constexpr std::uint32_t items = 5;
     static void write(mp_writer& w, const shared_change_request& q) {
         w.uint(q.since);
         w.uint(q.limit);
         w.boolean(q.snapshot);
         w.str(q.model);
+        w.uint(q.pages);
     }
     static shared_change_request read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "SharedChangeRequest");
@@ -259,6 +276,7 @@ struct message_wire<shared_change_request> {
         q.snapshot = in.boolean("SharedChangeRequest snapshot");
         q.model = in.str("SharedChangeRequest model");
         check_request_limit(q.limit, in.lim().max_request_limit, "SharedChangeRequest");
+        q.pages = read_pages(in, "SharedChangeRequest");
         return q;
     }
 };
@@ -267,7 +285,7 @@ struct message_wire<shared_change_request> {
 // snapshot: [model, record, removed, removed_at or nil, fields, [clock, ...], values...]
 template <>
 struct message_wire<shared_change_response> {
-    static constexpr std::uint32_t items = 5;
+    static constexpr std::uint32_t items = 6;
     static void write(mp_writer& w, const shared_change_response& s) {
         write_entries(w, s.entries);
         w.array(static_cast<std::uint32_t>(s.snapshot.size()));
@@ -289,6 +307,7 @@ struct message_wire<shared_change_response> {
         w.boolean(s.snapshot_mode);
         w.boolean(s.has_more);
         w.uint(s.checkpoint);
+        w.uint(s.since);
     }
     static shared_change_response read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "SharedChangeResponse");
@@ -318,6 +337,7 @@ struct message_wire<shared_change_response> {
         s.snapshot_mode = in.boolean("SharedChangeResponse snapshot_mode");
         s.has_more = in.boolean("SharedChangeResponse has_more");
         s.checkpoint = in.u64("SharedChangeResponse checkpoint");
+        s.since = in.u64("SharedChangeResponse since");
         return s;
     }
 };
@@ -368,6 +388,17 @@ struct message_wire<error_message> {
         e.code = static_cast<error_code>(code);
         e.message = in.str("Error message");
         return e;
+    }
+};
+
+// MorePages: [pages]
+template <>
+struct message_wire<more_pages> {
+    static constexpr std::uint32_t items = 1;
+    static void write(mp_writer& w, const more_pages& m) { w.uint(m.pages); }
+    static more_pages read(wire_in& in, std::uint32_t count) {
+        expect_items(count, items, "MorePages");
+        return more_pages{read_pages(in, "MorePages")};
     }
 };
 
