@@ -7074,6 +7074,7 @@ struct shared_change_response {
     bool has_more = false;
     std::uint64_t checkpoint = 0;
     std::uint64_t since = 0;  // the position this page continues from
+    std::string model;        // of the request (empty: every model)
 };
 
 // The requester applied pages of the current catch-up request: the server may send this
@@ -7900,11 +7901,11 @@ struct message_wire<shared_change_request> {
     }
 };
 
-// SharedChangeResponse: [entries, snapshots, snapshot_mode, has_more, checkpoint];
+// SharedChangeResponse: [entries, snapshots, snapshot_mode, has_more, checkpoint, since, model];
 // snapshot: [model, record, removed, removed_at or nil, fields, [clock, ...], values...]
 template <>
 struct message_wire<shared_change_response> {
-    static constexpr std::uint32_t items = 6;
+    static constexpr std::uint32_t items = 7;
     static void write(mp_writer& w, const shared_change_response& s) {
         write_entries(w, s.entries);
         w.array(static_cast<std::uint32_t>(s.snapshot.size()));
@@ -7927,6 +7928,7 @@ struct message_wire<shared_change_response> {
         w.boolean(s.has_more);
         w.uint(s.checkpoint);
         w.uint(s.since);
+        w.str(s.model);
     }
     static shared_change_response read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "SharedChangeResponse");
@@ -7957,6 +7959,7 @@ struct message_wire<shared_change_response> {
         s.has_more = in.boolean("SharedChangeResponse has_more");
         s.checkpoint = in.u64("SharedChangeResponse checkpoint");
         s.since = in.u64("SharedChangeResponse since");
+        s.model = in.str("SharedChangeResponse model");
         return s;
     }
 };
@@ -8055,6 +8058,7 @@ inline std::vector<std::string_view> models_named(const message& m) {
                 for (const auto& e : msg.entries) out.push_back(e.model);
             }
             if constexpr (std::is_same_v<T, shared_change_response>) {
+                if (!msg.model.empty()) out.push_back(msg.model);
                 for (const auto& s : msg.snapshot) out.push_back(s.model);
             }
         },
@@ -8682,7 +8686,7 @@ private:
 
     void finish_round(const uuid& peer, peer_runtime& p, millis now);
 
-    bool expecting(peer_runtime& p, bool shared_phase, std::uint64_t since) const;
+    bool expecting(peer_runtime& p, bool shared_phase, std::string_view model, std::uint64_t since) const;
 
     void handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now);
 
@@ -8942,17 +8946,23 @@ auto engine<Library>::finish_round(const uuid& peer, peer_runtime& p, millis now
     if (p.need_round || p.peer_seq > p.received_through) start_round(peer, p, now);
 }
 
-// Whether a page is the one awaited: of the current phase's kind, continuing from where
-// this device is. Others are pages that were in flight when this device asked again (after
-// a timeout or a refused page), or pages nobody asked for; both are dropped unread.
+// Whether a page is the one awaited: of the current phase's model and kind, continuing
+// from where this device is; such a page is the next one whichever request it answers.
+// Others are pages that were in flight when this device asked again (after a timeout, a
+// refused page, or a request the network delivered twice), or pages nobody asked for:
+// they are dropped unread.
 template <class Library>
-auto engine<Library>::expecting(peer_runtime& p, bool shared_phase, std::uint64_t since) const -> bool {
-    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase && since == p.phase_since;
+auto engine<Library>::expecting(peer_runtime& p, bool shared_phase, std::string_view model, std::uint64_t since) const
+    -> bool {
+    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase && phases_[p.phase].model == model &&
+           since == p.phase_since;
 }
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) -> void {
-    if (!expecting(p, true, r.since)) return;
+    // Once on snapshots, a phase continues on snapshots (the log no longer holds the inserts
+    // behind later updates): a page from the log, answering an older request, is dropped.
+    if (!expecting(p, true, r.model, r.since) || (p.snapshot && !r.snapshot_mode)) return;
     const std::string& model = phases_[p.phase].model;
     const bool of_model = std::all_of(r.entries.begin(), r.entries.end(), [&](const auto& e) { return e.model == model; }) &&
                           std::all_of(r.snapshot.begin(), r.snapshot.end(), [&](const auto& e) { return e.model == model; });
@@ -8974,10 +8984,7 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) -> void {
-    if (!expecting(p, false, r.since)) return;
-    if (r.model != phases_[p.phase].model) {
-        return refuse(peer, p, error_code::bad_message, "a StateResponse of another model than '" + phases_[p.phase].model + "'");
-    }
+    if (!expecting(p, false, r.model, r.since)) return;
     if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
         return refuse(peer, p, error_code::bad_message, "a StateResponse that does not advance");
     }
@@ -9035,7 +9042,7 @@ auto engine<Library>::serve(const uuid& peer, peer_runtime& p) -> void {
                 has_more = page.has_more;
                 snapshot_mode = page.snapshot_mode;
                 return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
-                                              page.has_more, page.checkpoint, s.since};
+                                              page.has_more, page.checkpoint, s.since, s.model};
             });
         } else {
             send_page(peer, s.limit, [&](std::uint32_t limit) {

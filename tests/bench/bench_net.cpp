@@ -2,6 +2,7 @@
 // on loopback.
 //
 //   hsync_bench_net [--entries 1000000] [--samples 1000] [--interval-ms 10] [--page-size 1000]
+//                   [--window 4] [--only backfill|latency]
 //
 // - backfill: device A holds N device-owned entries; device B, empty, connects and
 //   backfills all of them. Reported: B's time from start to the last entry applied,
@@ -57,6 +58,8 @@ struct settings {
     int flush_ms = 5;
     std::string durability = "full";
     std::uint32_t page_size = hsync::sync::engine_options{}.page_size;
+    std::uint32_t window = hsync::sync::engine_options{}.catch_up_window;
+    std::string only;  // "backfill" or "latency": run that part alone
 };
 
 settings parse(int argc, char** argv) {
@@ -75,6 +78,8 @@ settings parse(int argc, char** argv) {
         else if (key == "--flush-ms") s.flush_ms = std::stoi(value);
         else if (key == "--durability") s.durability = value;
         else if (key == "--page-size") s.page_size = static_cast<std::uint32_t>(std::stoul(value));
+        else if (key == "--window") s.window = static_cast<std::uint32_t>(std::stoul(value));
+        else if (key == "--only") s.only = value;
         else throw std::runtime_error("unknown option " + key + " (see the comment at the top of bench_net.cpp)");
     }
     return s;
@@ -126,6 +131,7 @@ int run_device(const settings& s) {
     if (s.peer) no.peers.push_back({"127.0.0.1", s.peer});
     no.engine.flush_interval = hsync::sync::millis{s.flush_ms};
     no.engine.page_size = s.page_size;
+    no.engine.catch_up_window = s.window;
     no.reconnect_base = 50ms;
     std::atomic<bool> ready = false;
     std::atomic<std::uint64_t> applied = 0, ignored = 0;  // changes from the peer
@@ -195,11 +201,12 @@ int run_device(const settings& s) {
 
 struct pair_of_devices {
     std::uint32_t page_size;  // engine_options::page_size of both devices
+    std::uint32_t window;     // and their catch_up_window
     temp_dir dir;
     std::string library = hsync::uuid::v4().to_string();
     std::filesystem::path a = dir / "a.db", b = dir / "b.db";
 
-    explicit pair_of_devices(std::uint32_t page) : page_size(page) {
+    pair_of_devices(std::uint32_t page, std::uint32_t pages_in_flight) : page_size(page), window(pages_in_flight) {
         const auto ia = hsync::net::device_identity::beside(a), ib = hsync::net::device_identity::beside(b);
         hsync::library_options lo;
         lo.library_id = hsync::uuid::parse(library);
@@ -212,7 +219,7 @@ struct pair_of_devices {
                                          std::uint16_t* port, const std::string& durability = "full") const {
         std::vector<std::string> args{"/proc/self/exe", "--role", "device", "--db", db.string(), "--library", library,
                                       "--flush-ms", std::to_string(flush_ms), "--durability", durability,
-                                      "--page-size", std::to_string(page_size)};
+                                      "--page-size", std::to_string(page_size), "--window", std::to_string(window)};
         if (peer) args.insert(args.end(), {"--peer", std::to_string(peer)});
         auto c = std::make_unique<child_process>(args);
         const auto line = c->read_line(30s);
@@ -315,7 +322,7 @@ double bulk_insert_seconds(const std::filesystem::path& from, const std::filesys
 }
 
 void backfill(const settings& s) {
-    pair_of_devices devices(s.page_size);
+    pair_of_devices devices(s.page_size, s.window);
     std::fprintf(stderr, "backfill: filling device A with %zu entries...\n", s.entries);
     fill(devices.a, devices.library, s.entries);
     // An empty copy of the receiving library for the baseline, made before B starts.
@@ -337,8 +344,8 @@ void backfill(const settings& s) {
 
     std::printf("| backfill of device-owned entries between two processes over TLS | rows | hsync (s) | bulk insert (s) | ratio "
                 "| hsync rows/s | peak RSS A (MiB) | peak RSS B (MiB) | goal |\n|---|---|---|---|---|---|---|---|---|\n");
-    std::printf("| backfill, pages of %u records | %zu | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f | <= 2.0, RSS <= 100 MiB |\n\n", s.page_size,
-                stored, seconds,
+    std::printf("| backfill, pages of %u records, %u in flight | %zu | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f | <= 2.0, RSS <= 100 MiB |\n\n",
+                s.page_size, s.window, stored, seconds,
                 baseline, seconds / baseline, double(stored) / seconds, double(rss_a) / 1024, double(rss_b) / 1024);
 }
 
@@ -351,7 +358,7 @@ void latency(const settings& s) {
     std::printf("| commit on A to visible on B, over TLS on loopback | samples | p50 (ms) | p99 (ms) | max (ms) "
                 "| received twice | goal |\n|---|---|---|---|---|---|---|\n");
     for (const auto& [durability, flush_ms] : {std::pair<std::string, int>{"full", 5}, {"full", 0}, {"normal", 5}, {"normal", 0}}) {
-        pair_of_devices devices(s.page_size);
+        pair_of_devices devices(s.page_size, s.window);
         std::uint16_t port_a = 0, port_b = 0;
         auto a = devices.start(devices.a, 0, flush_ms, &port_a, durability);
         auto b = devices.start(devices.b, port_a, flush_ms, &port_b, durability);
@@ -385,8 +392,8 @@ int main(int argc, char** argv) try {
     const settings s = parse(argc, argv);
     if (s.role == "device") return run_device(s);
     if (!s.role.empty()) throw std::runtime_error("unknown role " + s.role);
-    latency(s);
-    backfill(s);
+    if (s.only != "backfill") latency(s);
+    if (s.only != "latency") backfill(s);
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "hsync_bench_net: %s\n", e.what());

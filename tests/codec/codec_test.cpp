@@ -58,7 +58,7 @@ std::vector<message> every_message() {
         shared_change{sample_entry(), push},
         shared_change_batch{{sample_entry(), sample_entry()}, push},
         shared_change_request{3, 100, true, "tag", 16},
-        shared_change_response{{sample_entry()}, {snap, gone}, true, false, 9, 3},
+        shared_change_response{{sample_entry()}, {snap, gone}, true, false, 9, 3, "tag"},
         ack_shared_changes{dev, 1234},
         heartbeat{99},
         error_message{error_code::refused, "not the owner"},

@@ -527,6 +527,7 @@ TEST_CASE("live pushes beyond the buffer during a catch-up are dropped and fetch
           "[engine][order]") {
     auto options = mesh::test_options();
     options.page_size = 50;          // a catch-up of many pages...
+    options.catch_up_window = 1;     // one page per exchange, so that the catch-up lasts
     options.live_buffer_limit = 20;  // ...during which few pushes are held
     mesh net(options);
     device_node& a = net.add("a");

@@ -58,6 +58,7 @@ inline std::vector<std::string_view> models_named(const message& m) {
                 for (const auto& e : msg.entries) out.push_back(e.model);
             }
             if constexpr (std::is_same_v<T, shared_change_response>) {
+                if (!msg.model.empty()) out.push_back(msg.model);
                 for (const auto& s : msg.snapshot) out.push_back(s.model);
             }
         },

@@ -411,7 +411,7 @@ private:
 
     void finish_round(const uuid& peer, peer_runtime& p, millis now);
 
-    bool expecting(peer_runtime& p, bool shared_phase, std::uint64_t since) const;
+    bool expecting(peer_runtime& p, bool shared_phase, std::string_view model, std::uint64_t since) const;
 
     void handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now);
 

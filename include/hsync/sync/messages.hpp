@@ -107,6 +107,7 @@ struct shared_change_response {
     bool has_more = false;
     std::uint64_t checkpoint = 0;
     std::uint64_t since = 0;  // the position this page continues from
+    std::string model;        // of the request (empty: every model)
 };
 
 // The requester applied pages of the current catch-up request: the server may send this

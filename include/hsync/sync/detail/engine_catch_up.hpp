@@ -130,17 +130,23 @@ auto engine<Library>::finish_round(const uuid& peer, peer_runtime& p, millis now
     if (p.need_round || p.peer_seq > p.received_through) start_round(peer, p, now);
 }
 
-// Whether a page is the one awaited: of the current phase's kind, continuing from where
-// this device is. Others are pages that were in flight when this device asked again (after
-// a timeout or a refused page), or pages nobody asked for; both are dropped unread.
+// Whether a page is the one awaited: of the current phase's model and kind, continuing
+// from where this device is; such a page is the next one whichever request it answers.
+// Others are pages that were in flight when this device asked again (after a timeout, a
+// refused page, or a request the network delivered twice), or pages nobody asked for:
+// they are dropped unread.
 template <class Library>
-auto engine<Library>::expecting(peer_runtime& p, bool shared_phase, std::uint64_t since) const -> bool {
-    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase && since == p.phase_since;
+auto engine<Library>::expecting(peer_runtime& p, bool shared_phase, std::string_view model, std::uint64_t since) const
+    -> bool {
+    return p.round_active && p.awaiting && phases_[p.phase].shared == shared_phase && phases_[p.phase].model == model &&
+           since == p.phase_since;
 }
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_response& r, millis now) -> void {
-    if (!expecting(p, true, r.since)) return;
+    // Once on snapshots, a phase continues on snapshots (the log no longer holds the inserts
+    // behind later updates): a page from the log, answering an older request, is dropped.
+    if (!expecting(p, true, r.model, r.since) || (p.snapshot && !r.snapshot_mode)) return;
     const std::string& model = phases_[p.phase].model;
     const bool of_model = std::all_of(r.entries.begin(), r.entries.end(), [&](const auto& e) { return e.model == model; }) &&
                           std::all_of(r.snapshot.begin(), r.snapshot.end(), [&](const auto& e) { return e.model == model; });
@@ -162,10 +168,7 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
 
 template <class Library>
 auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& r, millis now) -> void {
-    if (!expecting(p, false, r.since)) return;
-    if (r.model != phases_[p.phase].model) {
-        return refuse(peer, p, error_code::bad_message, "a StateResponse of another model than '" + phases_[p.phase].model + "'");
-    }
+    if (!expecting(p, false, r.model, r.since)) return;
     if (r.checkpoint < p.phase_since || (r.has_more && r.checkpoint == p.phase_since)) {
         return refuse(peer, p, error_code::bad_message, "a StateResponse that does not advance");
     }
@@ -223,7 +226,7 @@ auto engine<Library>::serve(const uuid& peer, peer_runtime& p) -> void {
                 has_more = page.has_more;
                 snapshot_mode = page.snapshot_mode;
                 return shared_change_response{std::move(page.entries), std::move(page.snapshot), page.snapshot_mode,
-                                              page.has_more, page.checkpoint, s.since};
+                                              page.has_more, page.checkpoint, s.since, s.model};
             });
         } else {
             send_page(peer, s.limit, [&](std::uint32_t limit) {

@@ -281,11 +281,11 @@ struct message_wire<shared_change_request> {
     }
 };
 
-// SharedChangeResponse: [entries, snapshots, snapshot_mode, has_more, checkpoint];
+// SharedChangeResponse: [entries, snapshots, snapshot_mode, has_more, checkpoint, since, model];
 // snapshot: [model, record, removed, removed_at or nil, fields, [clock, ...], values...]
 template <>
 struct message_wire<shared_change_response> {
-    static constexpr std::uint32_t items = 6;
+    static constexpr std::uint32_t items = 7;
     static void write(mp_writer& w, const shared_change_response& s) {
         write_entries(w, s.entries);
         w.array(static_cast<std::uint32_t>(s.snapshot.size()));
@@ -308,6 +308,7 @@ struct message_wire<shared_change_response> {
         w.boolean(s.has_more);
         w.uint(s.checkpoint);
         w.uint(s.since);
+        w.str(s.model);
     }
     static shared_change_response read(wire_in& in, std::uint32_t count) {
         expect_items(count, items, "SharedChangeResponse");
@@ -338,6 +339,7 @@ struct message_wire<shared_change_response> {
         s.has_more = in.boolean("SharedChangeResponse has_more");
         s.checkpoint = in.u64("SharedChangeResponse checkpoint");
         s.since = in.u64("SharedChangeResponse since");
+        s.model = in.str("SharedChangeResponse model");
         return s;
     }
 };
