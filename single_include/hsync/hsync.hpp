@@ -652,6 +652,38 @@ struct field_error {
 }  // namespace hsync::detail
 // ---- end hsync/detail/field_error.hpp ----
 
+// ---- begin hsync/detail/hex.hpp ----
+// Bytes as lower-case hexadecimal text and back: SQL blob literals, binary values in the
+// JSON form of messages.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace hsync::detail {
+
+inline std::string hex_text(const std::uint8_t* p, std::size_t n) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+        out.push_back(digits[p[i] >> 4]);
+        out.push_back(digits[p[i] & 0xf]);
+    }
+    return out;
+}
+
+// The value of one hex digit, or -1.
+constexpr int hex_digit(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/detail/hex.hpp ----
+
 // ---- begin hsync/detail/json_field.hpp ----
 // One field value <-> one nlohmann::json value, strictly: reading checks the JSON type
 // and the range of the target type, and reports what it expected. The conversion of each
@@ -1539,15 +1571,7 @@ struct not_null_column {
     static constexpr bool nullable = false;
 };
 
-inline std::string blob_literal(const std::uint8_t* p, std::size_t n) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out = "x'";
-    for (std::size_t i = 0; i < n; ++i) {
-        out.push_back(digits[p[i] >> 4]);
-        out.push_back(digits[p[i] & 0xf]);
-    }
-    return out + "'";
-}
+inline std::string blob_literal(const std::uint8_t* p, std::size_t n) { return "x'" + hex_text(p, n) + "'"; }
 
 }  // namespace detail
 
@@ -6618,11 +6642,11 @@ replica(library<Ms...>&) -> replica<Ms...>;
 #include <nlohmann/json.hpp>
 
 
-// ---- begin hsync/sync/detail/msgpack_json.hpp ----
-// The JSON encoding of sync messages, for diagnostics: the same items as the MessagePack
-// body, with binary data written as {"bin": "<hex>"} (docs/protocol.md, "Encoding"). A
-// JSON body is translated to MessagePack and decoded as such, so both encodings share one
-// reader and one set of checks.
+// ---- begin hsync/detail/msgpack_json.hpp ----
+// MessagePack items as JSON and back, binary data written as {"bin": "<hex>"}: the JSON
+// encoding of sync messages (docs/protocol.md, "Encoding"), which is translated to
+// MessagePack and decoded as such so that both encodings share one reader and one set of
+// checks, and values_json's view of packed values.
 
 #include <cstddef>
 #include <cstdint>
@@ -6633,10 +6657,9 @@ replica(library<Ms...>&) -> replica<Ms...>;
 #include <nlohmann/json.hpp>
 
 
-namespace hsync::sync::detail {
+namespace hsync::detail {
 
-inline nlohmann::json item_to_json(hsync::detail::mp_reader& r) {
-    using hsync::detail::mp_type;
+inline nlohmann::json item_to_json(mp_reader& r) {
     using json = nlohmann::json;
     switch (r.peek()) {
         case mp_type::nil: r.read_nil(); return nullptr;
@@ -6649,13 +6672,7 @@ inline nlohmann::json item_to_json(hsync::detail::mp_reader& r) {
         case mp_type::bin: {
             std::string_view v;
             r.read_bin(v);
-            static constexpr char digits[] = "0123456789abcdef";
-            std::string hex;
-            hex.reserve(2 * v.size());
-            for (char c : v) {
-                hex.push_back(digits[static_cast<unsigned char>(c) >> 4]);
-                hex.push_back(digits[static_cast<unsigned char>(c) & 0xf]);
-            }
+            std::string hex = hex_text(reinterpret_cast<const std::uint8_t*>(v.data()), v.size());
             return json{{"bin", std::move(hex)}};
         }
         case mp_type::array: {
@@ -6671,20 +6688,13 @@ inline nlohmann::json item_to_json(hsync::detail::mp_reader& r) {
 
 // The JSON text of a MessagePack body this device wrote.
 inline std::string msgpack_to_json(std::string_view body) {
-    hsync::detail::mp_reader r(body);
+    mp_reader r(body);
     return item_to_json(r).dump();
-}
-
-inline int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 // A parsed JSON body as MessagePack; false, with the reason, for binary data that is not
 // hexadecimal.
-inline bool json_to_msgpack(const nlohmann::json& j, hsync::detail::mp_writer& w, std::string& why) {
+inline bool json_to_msgpack(const nlohmann::json& j, mp_writer& w, std::string& why) {
     switch (j.type()) {
         case nlohmann::json::value_t::null: w.nil(); return true;
         case nlohmann::json::value_t::boolean: w.boolean(j.get<bool>()); return true;
@@ -6732,8 +6742,8 @@ inline bool json_to_msgpack(const nlohmann::json& j, hsync::detail::mp_writer& w
     }
 }
 
-}  // namespace hsync::sync::detail
-// ---- end hsync/sync/detail/msgpack_json.hpp ----
+}  // namespace hsync::detail
+// ---- end hsync/detail/msgpack_json.hpp ----
 
 namespace hsync {
 
@@ -6769,7 +6779,7 @@ inline nlohmann::json values_json(const field_values& values, const std::vector<
     for (std::size_t k = 0; k < 64; ++k) {
         if ((values.fields >> k & 1u) == 0) continue;
         const std::string name = k < field_names.size() ? field_names[k] : "#" + std::to_string(k);
-        out[name] = sync::detail::item_to_json(r);
+        out[name] = detail::item_to_json(r);
     }
     return out;
 }
@@ -7318,7 +7328,6 @@ private:
 // body's array header and type number, and checks the count before read() (but for Hello,
 // whose version comes first).
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7475,6 +7484,28 @@ public:
         return field_values(fields, std::string(body_.substr(begin, r_.offset() - begin)));
     }
 
+    // The field word of an item of `held` items, `fixed` of them before its values: one
+    // value must follow per set bit.
+    std::uint64_t field_word(std::uint32_t held, std::uint32_t fixed, std::string_view what) {
+        const std::uint64_t fields = u64(std::string(what) + " fields");
+        const auto named = static_cast<unsigned>(std::popcount(fields));
+        if (held < fixed || held - fixed != named) {
+            fail(decode_error::wrong_type, std::string(what) + " names " + std::to_string(named) + " fields and holds " +
+                                               std::to_string(held < fixed ? 0 : held - fixed) + " values");
+        }
+        return fields;
+    }
+
+    // An item of at least `fixed` items.
+    std::uint32_t array_at_least(std::uint32_t fixed, std::string_view what) {
+        const std::uint32_t held = array(what);
+        if (held < fixed) {
+            fail(decode_error::wrong_type, std::string(what) + " has " + std::to_string(held) + " items, expected at least " +
+                                               std::to_string(fixed));
+        }
+        return held;
+    }
+
     void done() {
         if (!r_.at_end()) {
             fail(decode_error::malformed, std::to_string(r_.remaining()) + " bytes follow the end of the message");
@@ -7559,21 +7590,15 @@ inline std::vector<shared_entry> read_entries(wire_in& in) {
         const uuid device = in.id("run device");
         std::uint64_t prev = 0;
         for (std::uint32_t n = in.list("shared changes", max - out.size()); n > 0; --n) {
-            const std::uint32_t items = in.array("shared change");
+            const std::uint32_t items = in.array_at_least(4, "shared change");
             shared_entry e;
-            if (items < 4) in.fail(decode_error::wrong_type, "a shared change has " + std::to_string(items) + " items, expected at least 4");
             e.model = model;
             e.record = in.id("shared change record");
             e.stamp = read_clock(in, device, prev);
             const std::uint64_t type = in.u64("shared change type");
             if (type < 1 || type > 3) in.fail(decode_error::wrong_type, "shared change type is not 1, 2 or 3");
             e.type = static_cast<change_type>(type);
-            const std::uint64_t fields = in.u64("shared change fields");
-            if (items != 4u + static_cast<unsigned>(std::popcount(fields))) {
-                in.fail(decode_error::wrong_type, "a shared change names " + std::to_string(std::popcount(fields)) +
-                                                      " fields and holds " + std::to_string(items - 4) + " values");
-            }
-            e.values = in.values(fields, "shared change");
+            e.values = in.values(in.field_word(items, 4, "shared change"), "shared change");
             out.push_back(std::move(e));
         }
     }
@@ -7612,20 +7637,14 @@ inline std::vector<state_record> read_states(wire_in& in) {
         const uuid device = in.id("run device");
         std::uint64_t prev = 0;
         for (std::uint32_t n = in.list("states", max - out.size()); n > 0; --n) {
-            const std::uint32_t items = in.array("state");
-            if (items < 4) in.fail(decode_error::wrong_type, "a state has " + std::to_string(items) + " items, expected at least 4");
+            const std::uint32_t items = in.array_at_least(4, "state");
             state_record r;
             r.model = model;
             r.owner = owner;
             r.record = in.id("state record");
             r.version = read_clock(in, device, prev);
             r.removed = in.boolean("state removed");
-            const std::uint64_t fields = in.u64("state fields");
-            if (items != 4u + static_cast<unsigned>(std::popcount(fields))) {
-                in.fail(decode_error::wrong_type, "a state names " + std::to_string(std::popcount(fields)) +
-                                                      " fields and holds " + std::to_string(items - 4) + " values");
-            }
-            r.values = in.values(fields, "state");
+            r.values = in.values(in.field_word(items, 4, "state"), "state");
             out.push_back(std::move(r));
         }
     }
@@ -7935,8 +7954,7 @@ struct message_wire<shared_change_response> {
         shared_change_response s;
         s.entries = read_entries(in);
         for (std::uint32_t n = in.list("snapshots", in.lim().max_batch); n > 0; --n) {
-            const std::uint32_t held = in.array("snapshot");
-            if (held < 6) wire_in::fail(decode_error::wrong_type, "a snapshot has " + std::to_string(held) + " items, expected at least 6");
+            const std::uint32_t held = in.array_at_least(6, "snapshot");
             shared_snapshot r;
             r.model = in.str("snapshot model");
             r.record = in.id("snapshot record");
@@ -7946,11 +7964,7 @@ struct message_wire<shared_change_response> {
             } else if (!in.reader().read_nil()) {
                 in.failed("snapshot removed_at (nil unless removed)");
             }
-            const std::uint64_t fields = in.u64("snapshot fields");
-            if (held != 6u + static_cast<unsigned>(std::popcount(fields))) {
-                wire_in::fail(decode_error::wrong_type, "a snapshot names " + std::to_string(std::popcount(fields)) +
-                                                            " fields and holds " + std::to_string(held - 6) + " values");
-            }
+            const std::uint64_t fields = in.field_word(held, 6, "snapshot");
             for (std::uint32_t c = in.list("snapshot clocks", 64); c > 0; --c) r.clocks.push_back(in.stamp("snapshot clock"));
             r.values = in.values(fields, "snapshot");
             s.snapshot.push_back(std::move(r));
@@ -8133,7 +8147,7 @@ inline std::vector<std::uint8_t> encode(const message& m, encoding enc = encodin
             wire::write(w, msg);
         },
         m);
-    const std::string body = enc == encoding::json ? detail::msgpack_to_json(w.bytes()) : w.take();
+    const std::string body = enc == encoding::json ? hsync::detail::msgpack_to_json(w.bytes()) : w.take();
     return std::vector<std::uint8_t>(body.begin(), body.end());
 }
 
@@ -8166,7 +8180,7 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
         }
         hsync::detail::mp_writer w;
         std::string why;
-        if (!detail::json_to_msgpack(j, w, why)) return decode_failure{decode_error::wrong_type, "the body holds " + why};
+        if (!hsync::detail::json_to_msgpack(j, w, why)) return decode_failure{decode_error::wrong_type, "the body holds " + why};
         translated = w.take();
         bytes = translated;
     }

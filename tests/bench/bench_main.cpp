@@ -263,6 +263,7 @@ struct apply_baseline {
             std::string_view model, device;
             std::uint32_t count = 0;
             if (!r.read_array(items) || !r.read_str(model) || !r.read_bin(device) || !r.read_array(count)) throw std::runtime_error("bad run");
+            if (model != "tag") throw std::runtime_error("the lean apply knows tags only");
             std::uint64_t word = 0;
             for (; count > 0; --count) {
                 std::string_view id;
@@ -334,7 +335,7 @@ struct apply_baseline {
                 upsert.reset();
                 log.bind(1, stamp.data(), 24);
                 log.bind(2, static_cast<std::int64_t>(seq));
-                log.bind(3, std::string(model));
+                log.bind(3, "tag");
                 log.bind(4, id.data(), 16);
                 log.bind(5, static_cast<int>(change));
                 log.bind(6, static_cast<std::int64_t>(fields));

@@ -4,7 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <functional>
+#include "support/values.hpp"
+
 #include <random>
 
 using namespace hsync::sync;
@@ -15,19 +16,12 @@ namespace {
 const hsync::uuid dev = hsync::uuid::parse("0191f2a0-0000-7000-8000-00000000000a");
 const hsync::hlc stamp{1'700'000'000'000ULL, 3, dev};
 
-// Values as a peer packs them: bit k is the k-th synced field besides the id.
-hsync::field_values values(std::uint64_t fields, const std::function<void(hsync::detail::mp_writer&)>& write) {
-    hsync::detail::mp_writer w;
-    write(w);
-    return hsync::field_values(fields, w.take());
-}
-
 hsync::shared_entry sample_entry() {
     return hsync::shared_entry{stamp, "tag", hsync::uuid::v4(), hsync::change_type::update,
-                               values(0b1100, [](auto& w) { w.str("orange"); w.sint(7); })};
+                               hsync_test::raw_values(0b1100, [](auto& w) { w.str("orange"); w.sint(7); })};
 }
 hsync::state_record sample_state() {
-    return hsync::state_record{"location", hsync::uuid::v4(), dev, stamp, false, values(0b11, [](auto& w) {
+    return hsync::state_record{"location", hsync::uuid::v4(), dev, stamp, false, hsync_test::raw_values(0b11, [](auto& w) {
                                    w.str("/p");
                                    w.bin(std::string_view("\x01\x02\x03", 3));
                                })};
@@ -45,7 +39,7 @@ hello sample_hello(std::uint32_t version = protocol_version) {
 
 std::vector<message> every_message() {
     const push_position push{10, 12, 0, 1};
-    hsync::shared_snapshot snap{"tag", hsync::uuid::v4(), false, hsync::hlc{}, values(0b100, [](auto& w) { w.nil(); }),
+    hsync::shared_snapshot snap{"tag", hsync::uuid::v4(), false, hsync::hlc{}, hsync_test::raw_values(0b100, [](auto& w) { w.nil(); }),
                                 {stamp}};
     hsync::shared_snapshot gone{"tag", hsync::uuid::v4(), true, stamp, {}, {}};
     return {

@@ -44,6 +44,7 @@
 #include <hsync/core/error.hpp>
 #include <hsync/core/uuid.hpp>
 #include <hsync/detail/field_error.hpp>
+#include <hsync/detail/hex.hpp>
 #include <hsync/detail/json_field.hpp>
 #include <hsync/detail/msgpack.hpp>
 #include <hsync/detail/msgpack_field.hpp>
@@ -86,15 +87,7 @@ struct not_null_column {
     static constexpr bool nullable = false;
 };
 
-inline std::string blob_literal(const std::uint8_t* p, std::size_t n) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out = "x'";
-    for (std::size_t i = 0; i < n; ++i) {
-        out.push_back(digits[p[i] >> 4]);
-        out.push_back(digits[p[i] & 0xf]);
-    }
-    return out + "'";
-}
+inline std::string blob_literal(const std::uint8_t* p, std::size_t n) { return "x'" + hex_text(p, n) + "'"; }
 
 }  // namespace detail
 

@@ -13,13 +13,13 @@
 #include <hsync/core/error.hpp>
 #include <hsync/detail/json_field.hpp>
 #include <hsync/detail/model_list.hpp>
+#include <hsync/detail/msgpack_json.hpp>
 #include <hsync/detail/printable.hpp>
 #include <hsync/detail/reflect.hpp>
 #include <hsync/model/field_codec.hpp>
 #include <hsync/store/change.hpp>
 #include <hsync/store/detail/field_changes.hpp>
 #include <hsync/store/library.hpp>
-#include <hsync/sync/detail/msgpack_json.hpp>
 
 namespace hsync {
 
@@ -55,7 +55,7 @@ inline nlohmann::json values_json(const field_values& values, const std::vector<
     for (std::size_t k = 0; k < 64; ++k) {
         if ((values.fields >> k & 1u) == 0) continue;
         const std::string name = k < field_names.size() ? field_names[k] : "#" + std::to_string(k);
-        out[name] = sync::detail::item_to_json(r);
+        out[name] = detail::item_to_json(r);
     }
     return out;
 }

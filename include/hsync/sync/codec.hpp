@@ -19,12 +19,12 @@
 #include <nlohmann/json.hpp>
 
 #include <hsync/detail/msgpack.hpp>
+#include <hsync/detail/msgpack_json.hpp>
 #include <hsync/detail/printable.hpp>
 #include <hsync/store/change.hpp>
 #include <hsync/sync/decode_result.hpp>
 #include <hsync/sync/detail/bounded_sax.hpp>
 #include <hsync/sync/detail/message_wire.hpp>
-#include <hsync/sync/detail/msgpack_json.hpp>
 #include <hsync/sync/messages.hpp>
 
 namespace hsync::sync {
@@ -133,7 +133,7 @@ inline std::vector<std::uint8_t> encode(const message& m, encoding enc = encodin
             wire::write(w, msg);
         },
         m);
-    const std::string body = enc == encoding::json ? detail::msgpack_to_json(w.bytes()) : w.take();
+    const std::string body = enc == encoding::json ? hsync::detail::msgpack_to_json(w.bytes()) : w.take();
     return std::vector<std::uint8_t>(body.begin(), body.end());
 }
 
@@ -166,7 +166,7 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
         }
         hsync::detail::mp_writer w;
         std::string why;
-        if (!detail::json_to_msgpack(j, w, why)) return decode_failure{decode_error::wrong_type, "the body holds " + why};
+        if (!hsync::detail::json_to_msgpack(j, w, why)) return decode_failure{decode_error::wrong_type, "the body holds " + why};
         translated = w.take();
         bytes = translated;
     }

@@ -4,7 +4,6 @@
 // body's array header and type number, and checks the count before read() (but for Hello,
 // whose version comes first).
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -315,8 +314,7 @@ struct message_wire<shared_change_response> {
         shared_change_response s;
         s.entries = read_entries(in);
         for (std::uint32_t n = in.list("snapshots", in.lim().max_batch); n > 0; --n) {
-            const std::uint32_t held = in.array("snapshot");
-            if (held < 6) wire_in::fail(decode_error::wrong_type, "a snapshot has " + std::to_string(held) + " items, expected at least 6");
+            const std::uint32_t held = in.array_at_least(6, "snapshot");
             shared_snapshot r;
             r.model = in.str("snapshot model");
             r.record = in.id("snapshot record");
@@ -326,11 +324,7 @@ struct message_wire<shared_change_response> {
             } else if (!in.reader().read_nil()) {
                 in.failed("snapshot removed_at (nil unless removed)");
             }
-            const std::uint64_t fields = in.u64("snapshot fields");
-            if (held != 6u + static_cast<unsigned>(std::popcount(fields))) {
-                wire_in::fail(decode_error::wrong_type, "a snapshot names " + std::to_string(std::popcount(fields)) +
-                                                            " fields and holds " + std::to_string(held - 6) + " values");
-            }
+            const std::uint64_t fields = in.field_word(held, 6, "snapshot");
             for (std::uint32_t c = in.list("snapshot clocks", 64); c > 0; --c) r.clocks.push_back(in.stamp("snapshot clock"));
             r.values = in.values(fields, "snapshot");
             s.snapshot.push_back(std::move(r));

@@ -155,6 +155,28 @@ public:
         return field_values(fields, std::string(body_.substr(begin, r_.offset() - begin)));
     }
 
+    // The field word of an item of `held` items, `fixed` of them before its values: one
+    // value must follow per set bit.
+    std::uint64_t field_word(std::uint32_t held, std::uint32_t fixed, std::string_view what) {
+        const std::uint64_t fields = u64(std::string(what) + " fields");
+        const auto named = static_cast<unsigned>(std::popcount(fields));
+        if (held < fixed || held - fixed != named) {
+            fail(decode_error::wrong_type, std::string(what) + " names " + std::to_string(named) + " fields and holds " +
+                                               std::to_string(held < fixed ? 0 : held - fixed) + " values");
+        }
+        return fields;
+    }
+
+    // An item of at least `fixed` items.
+    std::uint32_t array_at_least(std::uint32_t fixed, std::string_view what) {
+        const std::uint32_t held = array(what);
+        if (held < fixed) {
+            fail(decode_error::wrong_type, std::string(what) + " has " + std::to_string(held) + " items, expected at least " +
+                                               std::to_string(fixed));
+        }
+        return held;
+    }
+
     void done() {
         if (!r_.at_end()) {
             fail(decode_error::malformed, std::to_string(r_.remaining()) + " bytes follow the end of the message");
@@ -239,21 +261,15 @@ inline std::vector<shared_entry> read_entries(wire_in& in) {
         const uuid device = in.id("run device");
         std::uint64_t prev = 0;
         for (std::uint32_t n = in.list("shared changes", max - out.size()); n > 0; --n) {
-            const std::uint32_t items = in.array("shared change");
+            const std::uint32_t items = in.array_at_least(4, "shared change");
             shared_entry e;
-            if (items < 4) in.fail(decode_error::wrong_type, "a shared change has " + std::to_string(items) + " items, expected at least 4");
             e.model = model;
             e.record = in.id("shared change record");
             e.stamp = read_clock(in, device, prev);
             const std::uint64_t type = in.u64("shared change type");
             if (type < 1 || type > 3) in.fail(decode_error::wrong_type, "shared change type is not 1, 2 or 3");
             e.type = static_cast<change_type>(type);
-            const std::uint64_t fields = in.u64("shared change fields");
-            if (items != 4u + static_cast<unsigned>(std::popcount(fields))) {
-                in.fail(decode_error::wrong_type, "a shared change names " + std::to_string(std::popcount(fields)) +
-                                                      " fields and holds " + std::to_string(items - 4) + " values");
-            }
-            e.values = in.values(fields, "shared change");
+            e.values = in.values(in.field_word(items, 4, "shared change"), "shared change");
             out.push_back(std::move(e));
         }
     }
@@ -292,20 +308,14 @@ inline std::vector<state_record> read_states(wire_in& in) {
         const uuid device = in.id("run device");
         std::uint64_t prev = 0;
         for (std::uint32_t n = in.list("states", max - out.size()); n > 0; --n) {
-            const std::uint32_t items = in.array("state");
-            if (items < 4) in.fail(decode_error::wrong_type, "a state has " + std::to_string(items) + " items, expected at least 4");
+            const std::uint32_t items = in.array_at_least(4, "state");
             state_record r;
             r.model = model;
             r.owner = owner;
             r.record = in.id("state record");
             r.version = read_clock(in, device, prev);
             r.removed = in.boolean("state removed");
-            const std::uint64_t fields = in.u64("state fields");
-            if (items != 4u + static_cast<unsigned>(std::popcount(fields))) {
-                in.fail(decode_error::wrong_type, "a state names " + std::to_string(std::popcount(fields)) +
-                                                      " fields and holds " + std::to_string(items - 4) + " values");
-            }
-            r.values = in.values(fields, "state");
+            r.values = in.values(in.field_word(items, 4, "state"), "state");
             out.push_back(std::move(r));
         }
     }

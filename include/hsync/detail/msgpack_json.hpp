@@ -1,8 +1,8 @@
 #pragma once
-// The JSON encoding of sync messages, for diagnostics: the same items as the MessagePack
-// body, with binary data written as {"bin": "<hex>"} (docs/protocol.md, "Encoding"). A
-// JSON body is translated to MessagePack and decoded as such, so both encodings share one
-// reader and one set of checks.
+// MessagePack items as JSON and back, binary data written as {"bin": "<hex>"}: the JSON
+// encoding of sync messages (docs/protocol.md, "Encoding"), which is translated to
+// MessagePack and decoded as such so that both encodings share one reader and one set of
+// checks, and values_json's view of packed values.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,12 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <hsync/detail/hex.hpp>
 #include <hsync/detail/msgpack.hpp>
 
-namespace hsync::sync::detail {
+namespace hsync::detail {
 
-inline nlohmann::json item_to_json(hsync::detail::mp_reader& r) {
-    using hsync::detail::mp_type;
+inline nlohmann::json item_to_json(mp_reader& r) {
     using json = nlohmann::json;
     switch (r.peek()) {
         case mp_type::nil: r.read_nil(); return nullptr;
@@ -30,13 +30,7 @@ inline nlohmann::json item_to_json(hsync::detail::mp_reader& r) {
         case mp_type::bin: {
             std::string_view v;
             r.read_bin(v);
-            static constexpr char digits[] = "0123456789abcdef";
-            std::string hex;
-            hex.reserve(2 * v.size());
-            for (char c : v) {
-                hex.push_back(digits[static_cast<unsigned char>(c) >> 4]);
-                hex.push_back(digits[static_cast<unsigned char>(c) & 0xf]);
-            }
+            std::string hex = hex_text(reinterpret_cast<const std::uint8_t*>(v.data()), v.size());
             return json{{"bin", std::move(hex)}};
         }
         case mp_type::array: {
@@ -52,20 +46,13 @@ inline nlohmann::json item_to_json(hsync::detail::mp_reader& r) {
 
 // The JSON text of a MessagePack body this device wrote.
 inline std::string msgpack_to_json(std::string_view body) {
-    hsync::detail::mp_reader r(body);
+    mp_reader r(body);
     return item_to_json(r).dump();
-}
-
-inline int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 // A parsed JSON body as MessagePack; false, with the reason, for binary data that is not
 // hexadecimal.
-inline bool json_to_msgpack(const nlohmann::json& j, hsync::detail::mp_writer& w, std::string& why) {
+inline bool json_to_msgpack(const nlohmann::json& j, mp_writer& w, std::string& why) {
     switch (j.type()) {
         case nlohmann::json::value_t::null: w.nil(); return true;
         case nlohmann::json::value_t::boolean: w.boolean(j.get<bool>()); return true;
@@ -113,4 +100,4 @@ inline bool json_to_msgpack(const nlohmann::json& j, hsync::detail::mp_writer& w
     }
 }
 
-}  // namespace hsync::sync::detail
+}  // namespace hsync::detail
