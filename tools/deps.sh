@@ -6,7 +6,7 @@ set -euo pipefail
 HSYNC_PACKAGES=(
     g++ clang cmake ninja-build python3 pkg-config
     libboost1.81-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
-    libasio-dev libssl-dev catch2 libclang-rt-14-dev time
+    libasio-dev libssl-dev libzstd-dev catch2 libclang-rt-14-dev time
 )
 
 hsync_missing_packages() {

@@ -6814,6 +6814,7 @@ inline nlohmann::json values_json(const field_values& values, const std::vector<
 // checked, and a failure is a typed decode_failure, never an exception or a partial message.
 
 #include <algorithm>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -7022,6 +7023,7 @@ struct hello {
     std::uint64_t received_from_you = 0;  // what the sender already holds of the receiver's history
     std::uint64_t schema_hash = 0;     // schema_hash(schema)
     library_schema schema;             // the sender's models (sync/schema.hpp)
+    std::vector<std::string> compression;  // codecs of compressed frames the sender reads ("zstd")
     friend bool operator==(const hello&, const hello&) = default;
 };
 
@@ -7165,6 +7167,7 @@ enum class decode_error {
     unknown_message,
     unknown_model,
     unsupported_version,
+    bad_compression,  // a compressed frame that does not decompress to what it says, or of an unknown codec
 };
 
 constexpr std::string_view to_string(decode_error e) noexcept {
@@ -7180,6 +7183,7 @@ constexpr std::string_view to_string(decode_error e) noexcept {
         case decode_error::unknown_message: return "unknown_message";
         case decode_error::unknown_model: return "unknown_model";
         case decode_error::unsupported_version: return "unsupported_version";
+        case decode_error::bad_compression: return "bad_compression";
     }
     return "unknown";
 }
@@ -7322,6 +7326,110 @@ private:
 }  // namespace hsync::detail
 // ---- end hsync/sync/detail/bounded_sax.hpp ----
 
+// ---- begin hsync/sync/detail/compression.hpp ----
+// zstd for frame bodies (docs/protocol.md, "Compression"). hsync's CMake target defines
+// HSYNC_HAS_ZSTD=1 and links libzstd when it finds it; without it a device reads and
+// writes no compressed frame, and says so in its Hello (an empty list of codecs).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef HSYNC_HAS_ZSTD
+#define HSYNC_HAS_ZSTD 0
+#endif
+#if HSYNC_HAS_ZSTD
+#include <zstd.h>
+#endif
+
+namespace hsync::sync::detail {
+
+// The frame type of a compressed body: [13, codec, size, bin]. It is not a message: the
+// codec unwraps it and decodes the body inside.
+inline constexpr std::uint64_t compressed_frame_type = 13;
+inline constexpr std::uint64_t zstd_codec = 1;
+inline constexpr std::string_view zstd_name = "zstd";
+
+// The codecs this build reads, as its Hello lists them.
+inline std::vector<std::string> readable_codecs() {
+    if constexpr (HSYNC_HAS_ZSTD) return {std::string(zstd_name)};
+    return {};
+}
+
+#if HSYNC_HAS_ZSTD
+// One context per thread, reused: a context costs a few hundred KiB to set up, more than
+// compressing a page of changes.
+struct zstd_contexts {
+    struct free_c {
+        void operator()(ZSTD_CCtx* c) const noexcept { ZSTD_freeCCtx(c); }
+    };
+    struct free_d {
+        void operator()(ZSTD_DCtx* d) const noexcept { ZSTD_freeDCtx(d); }
+    };
+    std::unique_ptr<ZSTD_CCtx, free_c> c{ZSTD_createCCtx()};
+    std::unique_ptr<ZSTD_DCtx, free_d> d{ZSTD_createDCtx()};
+
+    static zstd_contexts& here() {
+        thread_local zstd_contexts contexts;
+        return contexts;
+    }
+};
+#endif
+
+// `body` compressed at `level`, or empty when this build has no zstd or compression
+// failed (the caller then sends the body as it is).
+inline std::string zstd_compress([[maybe_unused]] std::string_view body, [[maybe_unused]] int level) {
+#if HSYNC_HAS_ZSTD
+    std::string out(ZSTD_compressBound(body.size()), '\0');
+    const std::size_t n = ZSTD_compressCCtx(zstd_contexts::here().c.get(), out.data(), out.size(), body.data(),
+                                            body.size(), level);
+    if (ZSTD_isError(n)) return {};
+    out.resize(n);
+    return out;
+#else
+    return {};
+#endif
+}
+
+// Decompresses `in`, which must hold exactly one zstd frame of exactly `size` bytes, into
+// `out`. Memory is bounded by `size`, which the caller has checked against the frame
+// limit: the output buffer is allocated once and zstd never writes past it. On failure
+// `why` says what was wrong.
+inline bool zstd_decompress([[maybe_unused]] std::string_view in, [[maybe_unused]] std::size_t size,
+                            [[maybe_unused]] std::string& out, std::string& why) {
+#if HSYNC_HAS_ZSTD
+    const unsigned long long stated = ZSTD_getFrameContentSize(in.data(), in.size());
+    if (stated == ZSTD_CONTENTSIZE_ERROR) {
+        why = "the compressed body is not a zstd frame";
+        return false;
+    }
+    if (stated != ZSTD_CONTENTSIZE_UNKNOWN && stated != size) {
+        why = "the zstd frame holds " + std::to_string(stated) + " bytes, the envelope says " + std::to_string(size);
+        return false;
+    }
+    out.assign(size, '\0');
+    const std::size_t n = ZSTD_decompressDCtx(zstd_contexts::here().d.get(), out.data(), out.size(), in.data(), in.size());
+    if (ZSTD_isError(n)) {
+        why = std::string("zstd: ") + ZSTD_getErrorName(n);
+        return false;
+    }
+    if (n != size) {
+        why = "the zstd frame holds " + std::to_string(n) + " bytes, the envelope says " + std::to_string(size);
+        return false;
+    }
+    return true;
+#else
+    why = "this device was built without zstd and reads no compressed frame (its Hello said so)";
+    return false;
+#endif
+}
+
+}  // namespace hsync::sync::detail
+// ---- end hsync/sync/detail/compression.hpp ----
+
 // ---- begin hsync/sync/detail/message_wire.hpp ----
 // One write and one read per message (docs/protocol.md, "Messages"): message_wire<T>
 // knows the `items` of T's body after its type number, in order; codec.hpp writes the
@@ -7365,6 +7473,7 @@ struct bad_field {
 
 inline constexpr std::uint32_t max_push_parts = 1u << 16;
 inline constexpr std::size_t max_schema_fields = 1024;  // synced fields of one model in a Hello
+inline constexpr std::size_t max_codecs = 16;           // compression codecs a Hello lists
 
 class wire_in {
 public:
@@ -7686,11 +7795,12 @@ inline std::uint32_t read_pages(wire_in& in, std::string_view name) {
     return pages;
 }
 
-// Hello: [protocol, version, library, device, seq, received_from_you, schema_hash, schema];
-// schema: [[name, strategy, [[field, type], ...]], ...].
+// Hello: [protocol, version, library, device, seq, received_from_you, schema_hash, schema,
+// compression]; schema: [[name, strategy, [[field, type], ...]], ...]; compression:
+// [codec name, ...].
 template <>
 struct message_wire<hello> {
-    static constexpr std::uint32_t items = 8;
+    static constexpr std::uint32_t items = 9;
     static void write(mp_writer& w, const hello& h) {
         w.str(h.protocol);
         w.uint(h.version);
@@ -7711,6 +7821,8 @@ struct message_wire<hello> {
                 w.str(f.type);
             }
         }
+        w.array(static_cast<std::uint32_t>(h.compression.size()));
+        for (const auto& c : h.compression) w.str(c);
     }
     static hello read(wire_in& in, std::uint32_t count) {
         hello h;
@@ -7747,6 +7859,9 @@ struct message_wire<hello> {
                 m.fields.push_back(std::move(field));
             }
             h.schema.models.push_back(std::move(m));
+        }
+        for (std::uint32_t n = in.list("Hello compression", max_codecs); n > 0; --n) {
+            h.compression.push_back(in.str("Hello compression codec"));
         }
         if (schema_hash(h.schema) != h.schema_hash) {
             wire_in::fail(decode_error::wrong_type, "Hello schema_hash does not match the schema sent with it");
@@ -8151,8 +8266,93 @@ inline std::vector<std::uint8_t> encode(const message& m, encoding enc = encodin
     return std::vector<std::uint8_t>(body.begin(), body.end());
 }
 
-// Decodes one frame body (without its length prefix). `known_models`, when given, are the
-// only model names a message may carry.
+// A body compressed with zstd at `level`, in its envelope [13, 1, size, bin]
+// (docs/protocol.md, "Compression"); the body itself when compressing does not make it
+// smaller or this build has no zstd.
+inline std::vector<std::uint8_t> compress(std::vector<std::uint8_t> body, int level = 1) {
+    const std::string_view in(reinterpret_cast<const char*>(body.data()), body.size());
+    const std::string packed = detail::zstd_compress(in, level);
+    if (packed.empty() || packed.size() > hsync::detail::wire_max_string) return body;
+    hsync::detail::mp_writer w;
+    w.array(4);
+    w.uint(detail::compressed_frame_type);
+    w.uint(detail::zstd_codec);
+    w.uint(body.size());
+    w.bin(packed);
+    if (w.bytes().size() >= body.size()) return body;
+    const std::string out = w.take();
+    return std::vector<std::uint8_t>(out.begin(), out.end());
+}
+
+namespace detail {
+
+// JSON bodies become the MessagePack they stand for; `translated` holds the bytes.
+inline std::optional<decode_failure> as_msgpack(std::string_view& bytes, encoding enc, const limits& lim,
+                                                std::string& translated) {
+    if (enc != encoding::json) return std::nullopt;
+    nlohmann::json j;
+    hsync::detail::bounded_sax sax(j, hsync::detail::sax_limits{lim.max_depth, lim.max_string, lim.max_frame});
+    if (!nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &sax)) {
+        switch (sax.failure()) {
+            case hsync::detail::sax_failure::too_deep:
+                return decode_failure{decode_error::too_deep, "nesting deeper than " + std::to_string(lim.max_depth)};
+            case hsync::detail::sax_failure::duplicate_key:
+                return decode_failure{decode_error::duplicate_key, "an object repeats a key"};
+            case hsync::detail::sax_failure::too_long:
+                return decode_failure{decode_error::too_long, "a string over " + std::to_string(lim.max_string) + " bytes"};
+            case hsync::detail::sax_failure::truncated:
+                return decode_failure{decode_error::truncated, "the body ends in the middle of a value"};
+            default: return decode_failure{decode_error::malformed, "the body is not valid JSON"};
+        }
+    }
+    hsync::detail::mp_writer w;
+    std::string why;
+    if (!hsync::detail::json_to_msgpack(j, w, why)) return decode_failure{decode_error::wrong_type, "the body holds " + why};
+    translated = w.take();
+    bytes = translated;
+    return std::nullopt;
+}
+
+// A compressed frame's envelope, [13, codec, size, bin]: false when `bytes` is not one.
+// When it is, `inner` receives the body it holds (in the connection's encoding), checked
+// against the frame limit before anything is allocated for it.
+inline bool unwrap_compressed(std::string_view bytes, const limits& lim, std::string& inner) {
+    using hsync::detail::mp_reader;
+    mp_reader peek(bytes, hsync::detail::mp_limits{lim.max_frame, lim.max_depth});
+    std::uint32_t n = 0;
+    std::uint64_t type = 0;
+    if (peek.peek() != mp_type::array || !peek.read_array(n) || n == 0 || peek.peek() != mp_type::uint ||
+        !peek.read_uint(type) || type != compressed_frame_type) {
+        return false;
+    }
+    if (n != 4) wire_in::fail(decode_error::wrong_type, "a compressed frame has " + std::to_string(n - 1) + " items, expected 3");
+    std::uint64_t codec = 0;
+    std::uint64_t size = 0;
+    std::string_view packed;
+    if (!peek.read_uint(codec) || !peek.read_uint(size) || !peek.read_bin(packed)) {
+        wire_in::fail(peek.error() == hsync::detail::mp_error::truncated ? decode_error::truncated : decode_error::wrong_type,
+                      "a compressed frame: " + peek.error_detail());
+    }
+    if (!peek.at_end()) wire_in::fail(decode_error::malformed, "bytes after a compressed frame");
+    if (codec != zstd_codec) {
+        wire_in::fail(decode_error::bad_compression, "a frame compressed with codec " + std::to_string(codec) +
+                                                         "; this device knows 1 (zstd)");
+    }
+    if (size > lim.max_frame) {
+        wire_in::fail(decode_error::frame_too_large, "a compressed frame of " + std::to_string(size) +
+                                                         " bytes is over the limit of " + std::to_string(lim.max_frame));
+    }
+    std::string why;
+    if (!zstd_decompress(packed, static_cast<std::size_t>(size), inner, why)) {
+        wire_in::fail(decode_error::bad_compression, why);
+    }
+    return true;
+}
+
+}  // namespace detail
+
+// Decodes one frame body (without its length prefix), compressed or not. `known_models`,
+// when given, are the only model names a message may carry.
 inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = encoding::msgpack,
                             const limits& lim = {}, std::span<const std::string_view> known_models = {}) {
     if (body.size() > lim.max_frame) {
@@ -8162,29 +8362,17 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
     }
     std::string_view bytes(reinterpret_cast<const char*>(body.data()), body.size());
     std::string translated;
-    if (enc == encoding::json) {
-        nlohmann::json j;
-        hsync::detail::bounded_sax sax(j, hsync::detail::sax_limits{lim.max_depth, lim.max_string, lim.max_frame});
-        if (!nlohmann::json::sax_parse(body.begin(), body.end(), &sax)) {
-            switch (sax.failure()) {
-                case hsync::detail::sax_failure::too_deep:
-                    return decode_failure{decode_error::too_deep, "nesting deeper than " + std::to_string(lim.max_depth)};
-                case hsync::detail::sax_failure::duplicate_key:
-                    return decode_failure{decode_error::duplicate_key, "an object repeats a key"};
-                case hsync::detail::sax_failure::too_long:
-                    return decode_failure{decode_error::too_long, "a string over " + std::to_string(lim.max_string) + " bytes"};
-                case hsync::detail::sax_failure::truncated:
-                    return decode_failure{decode_error::truncated, "the body ends in the middle of a value"};
-                default: return decode_failure{decode_error::malformed, "the body is not valid JSON"};
+    std::string inflated;
+    try {
+        if (auto failed = detail::as_msgpack(bytes, enc, lim, translated)) return std::move(*failed);
+        if (detail::unwrap_compressed(bytes, lim, inflated)) {
+            bytes = inflated;
+            if (auto failed = detail::as_msgpack(bytes, enc, lim, translated)) return std::move(*failed);
+            std::string nested;
+            if (detail::unwrap_compressed(bytes, lim, nested)) {
+                return decode_failure{decode_error::bad_compression, "a compressed frame inside a compressed frame"};
             }
         }
-        hsync::detail::mp_writer w;
-        std::string why;
-        if (!hsync::detail::json_to_msgpack(j, w, why)) return decode_failure{decode_error::wrong_type, "the body holds " + why};
-        translated = w.take();
-        bytes = translated;
-    }
-    try {
         detail::wire_in in(bytes, lim);
         message m = detail::read_body(in);
         if (!known_models.empty()) {
@@ -8247,8 +8435,16 @@ namespace hsync::sync {
 
 using millis = std::chrono::milliseconds;
 
+// Whether frames to a peer are compressed: with zstd when the peer's Hello says it reads
+// zstd (docs/protocol.md, "Compression"). Worth it on slow links; on a LAN it costs more
+// time than it saves (docs/benchmarks.md).
+enum class compression { none, zstd };
+
 struct engine_options {
     encoding wire = encoding::msgpack;
+    sync::compression compression = sync::compression::none;
+    int compression_level = 1;                   // zstd's level (1 fastest .. 19)
+    std::size_t compress_min_bytes = 512;        // smaller bodies are sent as they are
     sync::limits limits{};
     std::uint32_t page_size = 1000;              // records per catch-up page, asked and served
     std::uint32_t catch_up_window = 4;           // catch-up pages asked to be in flight at once, so the
@@ -8295,6 +8491,8 @@ constexpr std::string_view to_string(peer_state s) noexcept {
 struct peer_counters {
     std::uint64_t frames_sent = 0;
     std::uint64_t frames_received = 0;
+    std::uint64_t bytes_sent = 0;    // frame bodies as sent (compressed or not), without length prefixes
+    std::uint64_t bytes_saved = 0;   // by compression: what the bodies sent would have been, less bytes_sent
     std::uint64_t applied = 0;
     std::uint64_t ignored = 0;
     std::uint64_t refused = 0;       // changes or messages refused (authorization, malformed)
@@ -8390,7 +8588,8 @@ public:
         p.connected_at = now;
         p.next_heartbeat = now + options_.heartbeat_interval;
         send(peer, hello{std::string(protocol_id), protocol_version, replica_.library_id(), replica_.device_id(),
-                         replica_.current_seq(), replica_.peer(peer).received_through, schema_hash_, schema_});
+                         replica_.current_seq(), replica_.peer(peer).received_through, schema_hash_, schema_,
+                         detail::readable_codecs()});
         notify(peer);
     }
 
@@ -8582,6 +8781,7 @@ private:
         push_position push_open{};
         std::vector<bool> push_seen;
         peer_counters counters;
+        bool reads_zstd = false;  // the peer's Hello lists zstd
         // the catch-up request of the peer this device is serving: pages are sent as the
         // peer makes room for them (`credit`, from the request and MorePages)
         struct page_stream {
@@ -8600,10 +8800,24 @@ private:
 
     void send(const uuid& peer, const message& m) { send_body(peer, encode(m, options_.wire)); }
 
-    void send_body(const uuid& peer, std::vector<std::uint8_t> body) {
-        output_.push_back(outgoing_message{peer, std::move(body)});
+    // Sends `body` to `peer`, compressed when the peer reads zstd and this device was told
+    // to compress (`packed`: the body compressed already, for a push to several peers).
+    void send_body(const uuid& peer, std::vector<std::uint8_t> body, const std::vector<std::uint8_t>* packed = nullptr) {
         auto it = peers_.find(peer);
-        if (it != peers_.end()) ++it->second.counters.frames_sent;
+        const std::size_t plain = body.size();
+        if (it != peers_.end() && compresses_for(it->second) && plain >= options_.compress_min_bytes) {
+            body = packed ? *packed : compress(std::move(body), options_.compression_level);
+        }
+        if (it != peers_.end()) {
+            ++it->second.counters.frames_sent;
+            it->second.counters.bytes_sent += body.size();
+            it->second.counters.bytes_saved += plain - std::min(plain, body.size());
+        }
+        output_.push_back(outgoing_message{peer, std::move(body)});
+    }
+
+    bool compresses_for(const peer_runtime& p) const noexcept {
+        return p.reads_zstd && options_.compression == compression::zstd && options_.wire == encoding::msgpack;
     }
 
     void drop_output_for(const uuid& peer) {
@@ -8651,6 +8865,7 @@ private:
             return;
         }
         p.refused_because.clear();
+        p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
         p.peer_seq = h.seq;
         p.received_through = record.received_through;
         p.acked_sent = record.received_through;
@@ -9335,9 +9550,14 @@ auto engine<Library>::send_push(std::span<const outgoing_changes> run) -> void {
         bodies.push_back(encode(m, options_.wire));
         if (!fits(bodies.back())) return;
     }
+    // Compressed once for every peer that takes it.
+    std::vector<std::vector<std::uint8_t>> packed;
     for (auto& [id, p] : peers_) {
         if (!takes_pushes(p)) continue;
-        for (const auto& b : bodies) send_body(id, b);
+        if (compresses_for(p) && packed.empty()) {
+            for (const auto& b : bodies) packed.push_back(compress(b, options_.compression_level));
+        }
+        for (std::size_t k = 0; k < bodies.size(); ++k) send_body(id, bodies[k], packed.empty() ? nullptr : &packed[k]);
     }
 }
 

@@ -34,7 +34,7 @@ library_schema sample_schema() {
 
 hello sample_hello(std::uint32_t version = protocol_version) {
     return hello{std::string(protocol_id), version, hsync::uuid::v4(), dev, 42, 7, schema_hash(sample_schema()),
-                 sample_schema()};
+                 sample_schema(), {"zstd"}};
 }
 
 std::vector<message> every_message() {
@@ -205,7 +205,9 @@ TEST_CASE("hostile bodies get their typed error", "[codec]") {
     }
     SECTION("unknown message kinds") {
         REQUIRE(error_of(bytes_of("[99]"), encoding::json) == decode_error::unknown_message);
-        REQUIRE(error_of(bytes_of("[13,1]"), encoding::json) == decode_error::unknown_message);
+        REQUIRE(error_of(bytes_of("[14,1]"), encoding::json) == decode_error::unknown_message);
+        // 13 is a compressed frame (checked below), whose envelope has three items.
+        REQUIRE(error_of(bytes_of("[13,1]"), encoding::json) == decode_error::wrong_type);
     }
     SECTION("unknown model names") {
         const std::string_view known[] = {"tag", "album"};
@@ -282,6 +284,105 @@ TEST_CASE("hostile bodies get their typed error", "[codec]") {
         lim.max_string = 8;
         REQUIRE(error_of(encode(error_message{error_code::refused, "a long explanation"}), encoding::msgpack, lim) ==
                 decode_error::too_long);
+    }
+}
+
+namespace {
+
+// A compressed frame's envelope, written by hand: [13, codec, size, bin].
+std::vector<std::uint8_t> envelope(std::uint64_t codec, std::uint64_t size, std::string_view packed) {
+    hsync::detail::mp_writer w;
+    w.array(4);
+    w.uint(13);
+    w.uint(codec);
+    w.uint(size);
+    w.bin(packed);
+    const std::string out = w.take();
+    return {out.begin(), out.end()};
+}
+
+std::string text_of(const std::vector<std::uint8_t>& b) { return {b.begin(), b.end()}; }
+
+}  // namespace
+
+TEST_CASE("compressed frames decode to the message they hold, and only to it", "[codec]") {
+    if (!HSYNC_HAS_ZSTD) {
+        // A build without zstd reads no compressed frame and says why.
+        const auto r = decode(envelope(1, 3, "abc"));
+        REQUIRE_FALSE(r.ok());
+        REQUIRE(r.failure().code == decode_error::bad_compression);
+        REQUIRE_THAT(r.failure().detail, Catch::Contains("built without zstd"));
+        REQUIRE(compress(encode(heartbeat{1})) == encode(heartbeat{1}));
+        return;
+    }
+    std::vector<hsync::shared_entry> entries;
+    for (int i = 0; i < 1000; ++i) entries.push_back(sample_entry());
+    const message batch = shared_change_batch{entries, push_position{1, 1000, 0, 1}};
+    const auto body = encode(batch);
+    const auto packed = compress(body);
+
+    SECTION("a page of changes gets smaller and decodes to the same message") {
+        REQUIRE(packed.size() < body.size() * 3 / 5);  // the record ids are random: 16 of 30 bytes an entry
+        const auto r = decode(packed);
+        if (!r.ok()) FAIL(r.failure().detail);
+        REQUIRE(encode(r.value()) == body);
+        // The same in a JSON connection: the envelope and the body inside are JSON.
+        const auto json_body = encode(batch, encoding::json);
+        const std::string z = hsync::sync::detail::zstd_compress(text_of(json_body), 1);
+        const json j = json::array(
+            {13, 1, json_body.size(),
+             {{"bin", hsync::detail::hex_text(reinterpret_cast<const std::uint8_t*>(z.data()), z.size())}}});
+        const auto json_packed = bytes_of(j.dump());
+        const auto rj = decode(json_packed, encoding::json);
+        if (!rj.ok()) FAIL(rj.failure().detail);
+        REQUIRE(encode(rj.value()) == body);
+    }
+    SECTION("a body that would not get smaller is sent as it is") {
+        const auto small = encode(heartbeat{5});
+        REQUIRE(compress(small) == small);
+    }
+    SECTION("hostile envelopes") {
+        const std::string inner = text_of(body);
+        const std::string packed_text = text_of(packed);
+        hsync::detail::mp_reader r(packed_text, {});
+        std::uint32_t n = 0;
+        std::uint64_t v = 0;
+        std::string_view zstd_bytes;
+        REQUIRE((r.read_array(n) && r.read_uint(v) && r.read_uint(v) && r.read_uint(v) && r.read_bin(zstd_bytes)));
+        const std::string frame(zstd_bytes);
+        // An unknown codec.
+        REQUIRE(error_of(envelope(2, body.size(), frame)) == decode_error::bad_compression);
+        // A size over the frame limit is refused before anything is allocated for it.
+        REQUIRE(error_of(envelope(1, std::uint64_t{1} << 40, frame)) == decode_error::frame_too_large);
+        // A size that is not the content's, either way.
+        REQUIRE(error_of(envelope(1, body.size() - 1, frame)) == decode_error::bad_compression);
+        REQUIRE(error_of(envelope(1, body.size() + 1, frame)) == decode_error::bad_compression);
+        // Bytes that are not zstd, and a zstd frame cut short.
+        REQUIRE(error_of(envelope(1, body.size(), inner.substr(0, 100))) == decode_error::bad_compression);
+        REQUIRE(error_of(envelope(1, body.size(), frame.substr(0, frame.size() / 2))) == decode_error::bad_compression);
+        // A compressed frame inside a compressed frame.
+        const std::string twice = hsync::sync::detail::zstd_compress(text_of(packed), 1);
+        REQUIRE(error_of(envelope(1, packed.size(), twice)) == decode_error::bad_compression);
+        // Items missing or added, and bytes after the envelope.
+        hsync::detail::mp_writer w;
+        w.array(3);
+        w.uint(13);
+        w.uint(1);
+        w.uint(body.size());
+        const std::string three = w.take();
+        REQUIRE(error_of(std::vector<std::uint8_t>(three.begin(), three.end())) == decode_error::wrong_type);
+        auto trailing = envelope(1, body.size(), frame);
+        trailing.push_back(0xc0);
+        REQUIRE(error_of(trailing) == decode_error::malformed);
+        // A bomb: a megabyte of zeros squeezed into a few bytes, against a frame limit of 64 KiB.
+        const std::string zeros(1 << 20, '\0');
+        const std::string bomb = hsync::sync::detail::zstd_compress(zeros, 19);
+        REQUIRE(bomb.size() < 1000);
+        limits lim;
+        lim.max_frame = 64 << 10;
+        REQUIRE(error_of(envelope(1, zeros.size(), bomb), encoding::msgpack, lim) == decode_error::frame_too_large);
+        // ... and one whose envelope understates it.
+        REQUIRE(error_of(envelope(1, 1000, bomb), encoding::msgpack, lim) == decode_error::bad_compression);
     }
 }
 

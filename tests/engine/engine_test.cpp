@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "engine/mesh.hpp"
@@ -555,4 +556,49 @@ TEST_CASE("live pushes beyond the buffer during a catch-up are dropped and fetch
     CHECK(b.status_of(a).counters.buffer_overflows > 0);  // the path under test was taken
     CHECK(b.lib->all<Tag>().size() == before.size() + live);
     REQUIRE(synced_view(*a.lib) == synced_view(*b.lib));
+}
+
+TEST_CASE("pages and pushes travel compressed to a peer that reads zstd, as they are to one that does not",
+          "[engine][compression]") {
+    auto options = mesh::test_options();
+    options.compression = hsync::sync::compression::zstd;
+    mesh net(options);
+    device_node& a = net.add("a");
+    std::vector<Tag> tags;
+    for (int i = 0; i < 3000; ++i) tags.push_back(make_tag("tag number " + std::to_string(i)));
+    a.lib->commit_batch(tags);
+    device_node& b = net.add("b");
+    device_node& c = net.add("c");
+    // c's Hello lists no codec, as a device built without zstd says.
+    std::map<std::string, std::size_t> compressed_frames;
+    net.rewrite = [&](const device_node& from, const device_node& to, std::vector<std::uint8_t>& body) {
+        if (body.size() > 1 && body[0] == 0x94 && body[1] == 13) ++compressed_frames[from.name + to.name];
+        if (from.name != "c") return;
+        auto decoded = hsync::sync::decode(body);
+        if (!decoded || !std::holds_alternative<hsync::sync::hello>(decoded.value())) return;
+        std::get<hsync::sync::hello>(decoded.value()).compression.clear();
+        body = hsync::sync::encode(decoded.value());
+    };
+    net.connect(a, b);
+    net.connect(a, c);
+    net.settle();
+    std::vector<Tag> more;
+    for (int i = 0; i < 300; ++i) more.push_back(make_tag("later tag " + std::to_string(i)));
+    a.lib->commit_batch(more);
+    net.settle();
+
+    REQUIRE(b.lib->all<Tag>().size() == 3300);
+    REQUIRE(c.lib->all<Tag>().size() == 3300);
+    const auto to_b = a.status_of(b).counters;
+    const auto to_c = a.status_of(c).counters;
+    INFO("to b: " << to_b.bytes_sent << " bytes sent, " << to_b.bytes_saved << " saved; to c: " << to_c.bytes_sent);
+    REQUIRE(compressed_frames["ac"] == 0);
+    REQUIRE(to_c.bytes_saved == 0);
+    if (HSYNC_HAS_ZSTD) {
+        REQUIRE(compressed_frames["ab"] >= 7);  // the 6 pages and the push, at least
+        REQUIRE(to_b.bytes_saved > to_b.bytes_sent);  // names that repeat compress well
+        REQUIRE(to_b.bytes_sent + to_b.bytes_saved <= to_c.bytes_sent + to_c.bytes_sent / 20);
+    } else {
+        REQUIRE(compressed_frames["ab"] == 0);
+    }
 }

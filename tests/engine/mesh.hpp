@@ -91,6 +91,9 @@ public:
     // When set, a message for which drop(from, to, message) is true is lost on its link.
     std::function<bool(const device_node&, const device_node&, const hsync::sync::message&)> drop;
 
+    // When set, rewrite(from, to, body) may change a frame body on its way (after drop).
+    std::function<void(const device_node&, const device_node&, std::vector<std::uint8_t>&)> rewrite;
+
     // One step of virtual time: every engine ticks, every frame crosses its link.
     // Returns the number of frames delivered, heartbeats not counted.
     std::size_t step() {
@@ -113,6 +116,7 @@ public:
                     const auto decoded = hsync::sync::decode(*body);
                     if (decoded && drop && drop(*n, *to, decoded.value())) continue;
                     if (!decoded || !std::holds_alternative<hsync::sync::heartbeat>(decoded.value())) ++delivered;
+                    if (rewrite) rewrite(*n, *to, *body);
                     to->engine->receive(n->id.device_id, *body, now_);
                 }
             }

@@ -4,7 +4,10 @@
 #  - hsync_fuzz_<t>: with clang, a libFuzzer binary with ASan and UBSan; CTest runs it for
 #    HSYNC_FUZZ_SECONDS (0 turns that off), ./tools/fuzz.sh for longer.
 set(HSYNC_FUZZ_SECONDS 10 CACHE STRING "Seconds each fuzz target runs under CTest (clang only; 0: not at all)")
+set(HSYNC_FUZZ_RUNS 0 CACHE STRING "Executions after which each fuzz target stops under CTest (0: only the time limit)")
 set(HSYNC_FUZZ_TARGETS frames message handshake apply)
+
+math(EXPR fuzz_timeout "${HSYNC_FUZZ_SECONDS} + 600")
 
 foreach(target ${HSYNC_FUZZ_TARGETS})
     add_executable(hsync_fuzz_replay_${target} fuzz/fuzz_${target}.cpp fuzz/replay_main.cpp)
@@ -30,8 +33,9 @@ foreach(target ${HSYNC_FUZZ_TARGETS})
                     -DREGRESSIONS=${CMAKE_CURRENT_SOURCE_DIR}/fuzz/regressions/${target}
                     -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz-work/${target}
                     -DSECONDS=${HSYNC_FUZZ_SECONDS}
+                    -DRUNS=${HSYNC_FUZZ_RUNS}
                     -P "${CMAKE_CURRENT_SOURCE_DIR}/fuzz/run_fuzzer.cmake")
-            set_tests_properties(fuzz.${target}.run PROPERTIES LABELS fuzz TIMEOUT 3600)
+            set_tests_properties(fuzz.${target}.run PROPERTIES LABELS fuzz TIMEOUT ${fuzz_timeout})
         endif()
     endif()
 endforeach()

@@ -6,6 +6,7 @@
 // checked, and a failure is a typed decode_failure, never an exception or a partial message.
 
 #include <algorithm>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -24,6 +25,7 @@
 #include <hsync/store/change.hpp>
 #include <hsync/sync/decode_result.hpp>
 #include <hsync/sync/detail/bounded_sax.hpp>
+#include <hsync/sync/detail/compression.hpp>
 #include <hsync/sync/detail/message_wire.hpp>
 #include <hsync/sync/messages.hpp>
 
@@ -137,8 +139,93 @@ inline std::vector<std::uint8_t> encode(const message& m, encoding enc = encodin
     return std::vector<std::uint8_t>(body.begin(), body.end());
 }
 
-// Decodes one frame body (without its length prefix). `known_models`, when given, are the
-// only model names a message may carry.
+// A body compressed with zstd at `level`, in its envelope [13, 1, size, bin]
+// (docs/protocol.md, "Compression"); the body itself when compressing does not make it
+// smaller or this build has no zstd.
+inline std::vector<std::uint8_t> compress(std::vector<std::uint8_t> body, int level = 1) {
+    const std::string_view in(reinterpret_cast<const char*>(body.data()), body.size());
+    const std::string packed = detail::zstd_compress(in, level);
+    if (packed.empty() || packed.size() > hsync::detail::wire_max_string) return body;
+    hsync::detail::mp_writer w;
+    w.array(4);
+    w.uint(detail::compressed_frame_type);
+    w.uint(detail::zstd_codec);
+    w.uint(body.size());
+    w.bin(packed);
+    if (w.bytes().size() >= body.size()) return body;
+    const std::string out = w.take();
+    return std::vector<std::uint8_t>(out.begin(), out.end());
+}
+
+namespace detail {
+
+// JSON bodies become the MessagePack they stand for; `translated` holds the bytes.
+inline std::optional<decode_failure> as_msgpack(std::string_view& bytes, encoding enc, const limits& lim,
+                                                std::string& translated) {
+    if (enc != encoding::json) return std::nullopt;
+    nlohmann::json j;
+    hsync::detail::bounded_sax sax(j, hsync::detail::sax_limits{lim.max_depth, lim.max_string, lim.max_frame});
+    if (!nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &sax)) {
+        switch (sax.failure()) {
+            case hsync::detail::sax_failure::too_deep:
+                return decode_failure{decode_error::too_deep, "nesting deeper than " + std::to_string(lim.max_depth)};
+            case hsync::detail::sax_failure::duplicate_key:
+                return decode_failure{decode_error::duplicate_key, "an object repeats a key"};
+            case hsync::detail::sax_failure::too_long:
+                return decode_failure{decode_error::too_long, "a string over " + std::to_string(lim.max_string) + " bytes"};
+            case hsync::detail::sax_failure::truncated:
+                return decode_failure{decode_error::truncated, "the body ends in the middle of a value"};
+            default: return decode_failure{decode_error::malformed, "the body is not valid JSON"};
+        }
+    }
+    hsync::detail::mp_writer w;
+    std::string why;
+    if (!hsync::detail::json_to_msgpack(j, w, why)) return decode_failure{decode_error::wrong_type, "the body holds " + why};
+    translated = w.take();
+    bytes = translated;
+    return std::nullopt;
+}
+
+// A compressed frame's envelope, [13, codec, size, bin]: false when `bytes` is not one.
+// When it is, `inner` receives the body it holds (in the connection's encoding), checked
+// against the frame limit before anything is allocated for it.
+inline bool unwrap_compressed(std::string_view bytes, const limits& lim, std::string& inner) {
+    using hsync::detail::mp_reader;
+    mp_reader peek(bytes, hsync::detail::mp_limits{lim.max_frame, lim.max_depth});
+    std::uint32_t n = 0;
+    std::uint64_t type = 0;
+    if (peek.peek() != mp_type::array || !peek.read_array(n) || n == 0 || peek.peek() != mp_type::uint ||
+        !peek.read_uint(type) || type != compressed_frame_type) {
+        return false;
+    }
+    if (n != 4) wire_in::fail(decode_error::wrong_type, "a compressed frame has " + std::to_string(n - 1) + " items, expected 3");
+    std::uint64_t codec = 0;
+    std::uint64_t size = 0;
+    std::string_view packed;
+    if (!peek.read_uint(codec) || !peek.read_uint(size) || !peek.read_bin(packed)) {
+        wire_in::fail(peek.error() == hsync::detail::mp_error::truncated ? decode_error::truncated : decode_error::wrong_type,
+                      "a compressed frame: " + peek.error_detail());
+    }
+    if (!peek.at_end()) wire_in::fail(decode_error::malformed, "bytes after a compressed frame");
+    if (codec != zstd_codec) {
+        wire_in::fail(decode_error::bad_compression, "a frame compressed with codec " + std::to_string(codec) +
+                                                         "; this device knows 1 (zstd)");
+    }
+    if (size > lim.max_frame) {
+        wire_in::fail(decode_error::frame_too_large, "a compressed frame of " + std::to_string(size) +
+                                                         " bytes is over the limit of " + std::to_string(lim.max_frame));
+    }
+    std::string why;
+    if (!zstd_decompress(packed, static_cast<std::size_t>(size), inner, why)) {
+        wire_in::fail(decode_error::bad_compression, why);
+    }
+    return true;
+}
+
+}  // namespace detail
+
+// Decodes one frame body (without its length prefix), compressed or not. `known_models`,
+// when given, are the only model names a message may carry.
 inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = encoding::msgpack,
                             const limits& lim = {}, std::span<const std::string_view> known_models = {}) {
     if (body.size() > lim.max_frame) {
@@ -148,29 +235,17 @@ inline decode_result decode(std::span<const std::uint8_t> body, encoding enc = e
     }
     std::string_view bytes(reinterpret_cast<const char*>(body.data()), body.size());
     std::string translated;
-    if (enc == encoding::json) {
-        nlohmann::json j;
-        hsync::detail::bounded_sax sax(j, hsync::detail::sax_limits{lim.max_depth, lim.max_string, lim.max_frame});
-        if (!nlohmann::json::sax_parse(body.begin(), body.end(), &sax)) {
-            switch (sax.failure()) {
-                case hsync::detail::sax_failure::too_deep:
-                    return decode_failure{decode_error::too_deep, "nesting deeper than " + std::to_string(lim.max_depth)};
-                case hsync::detail::sax_failure::duplicate_key:
-                    return decode_failure{decode_error::duplicate_key, "an object repeats a key"};
-                case hsync::detail::sax_failure::too_long:
-                    return decode_failure{decode_error::too_long, "a string over " + std::to_string(lim.max_string) + " bytes"};
-                case hsync::detail::sax_failure::truncated:
-                    return decode_failure{decode_error::truncated, "the body ends in the middle of a value"};
-                default: return decode_failure{decode_error::malformed, "the body is not valid JSON"};
+    std::string inflated;
+    try {
+        if (auto failed = detail::as_msgpack(bytes, enc, lim, translated)) return std::move(*failed);
+        if (detail::unwrap_compressed(bytes, lim, inflated)) {
+            bytes = inflated;
+            if (auto failed = detail::as_msgpack(bytes, enc, lim, translated)) return std::move(*failed);
+            std::string nested;
+            if (detail::unwrap_compressed(bytes, lim, nested)) {
+                return decode_failure{decode_error::bad_compression, "a compressed frame inside a compressed frame"};
             }
         }
-        hsync::detail::mp_writer w;
-        std::string why;
-        if (!hsync::detail::json_to_msgpack(j, w, why)) return decode_failure{decode_error::wrong_type, "the body holds " + why};
-        translated = w.take();
-        bytes = translated;
-    }
-    try {
         detail::wire_in in(bytes, lim);
         message m = detail::read_body(in);
         if (!known_models.empty()) {

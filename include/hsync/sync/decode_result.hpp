@@ -40,6 +40,7 @@ enum class decode_error {
     unknown_message,
     unknown_model,
     unsupported_version,
+    bad_compression,  // a compressed frame that does not decompress to what it says, or of an unknown codec
 };
 
 constexpr std::string_view to_string(decode_error e) noexcept {
@@ -55,6 +56,7 @@ constexpr std::string_view to_string(decode_error e) noexcept {
         case decode_error::unknown_message: return "unknown_message";
         case decode_error::unknown_model: return "unknown_model";
         case decode_error::unsupported_version: return "unsupported_version";
+        case decode_error::bad_compression: return "bad_compression";
     }
     return "unknown";
 }

@@ -101,7 +101,8 @@ public:
         p.connected_at = now;
         p.next_heartbeat = now + options_.heartbeat_interval;
         send(peer, hello{std::string(protocol_id), protocol_version, replica_.library_id(), replica_.device_id(),
-                         replica_.current_seq(), replica_.peer(peer).received_through, schema_hash_, schema_});
+                         replica_.current_seq(), replica_.peer(peer).received_through, schema_hash_, schema_,
+                         detail::readable_codecs()});
         notify(peer);
     }
 
@@ -293,6 +294,7 @@ private:
         push_position push_open{};
         std::vector<bool> push_seen;
         peer_counters counters;
+        bool reads_zstd = false;  // the peer's Hello lists zstd
         // the catch-up request of the peer this device is serving: pages are sent as the
         // peer makes room for them (`credit`, from the request and MorePages)
         struct page_stream {
@@ -311,10 +313,24 @@ private:
 
     void send(const uuid& peer, const message& m) { send_body(peer, encode(m, options_.wire)); }
 
-    void send_body(const uuid& peer, std::vector<std::uint8_t> body) {
-        output_.push_back(outgoing_message{peer, std::move(body)});
+    // Sends `body` to `peer`, compressed when the peer reads zstd and this device was told
+    // to compress (`packed`: the body compressed already, for a push to several peers).
+    void send_body(const uuid& peer, std::vector<std::uint8_t> body, const std::vector<std::uint8_t>* packed = nullptr) {
         auto it = peers_.find(peer);
-        if (it != peers_.end()) ++it->second.counters.frames_sent;
+        const std::size_t plain = body.size();
+        if (it != peers_.end() && compresses_for(it->second) && plain >= options_.compress_min_bytes) {
+            body = packed ? *packed : compress(std::move(body), options_.compression_level);
+        }
+        if (it != peers_.end()) {
+            ++it->second.counters.frames_sent;
+            it->second.counters.bytes_sent += body.size();
+            it->second.counters.bytes_saved += plain - std::min(plain, body.size());
+        }
+        output_.push_back(outgoing_message{peer, std::move(body)});
+    }
+
+    bool compresses_for(const peer_runtime& p) const noexcept {
+        return p.reads_zstd && options_.compression == compression::zstd && options_.wire == encoding::msgpack;
     }
 
     void drop_output_for(const uuid& peer) {
@@ -362,6 +378,7 @@ private:
             return;
         }
         p.refused_because.clear();
+        p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
         p.peer_seq = h.seq;
         p.received_through = record.received_through;
         p.acked_sent = record.received_through;

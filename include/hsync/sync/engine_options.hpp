@@ -12,8 +12,16 @@ namespace hsync::sync {
 
 using millis = std::chrono::milliseconds;
 
+// Whether frames to a peer are compressed: with zstd when the peer's Hello says it reads
+// zstd (docs/protocol.md, "Compression"). Worth it on slow links; on a LAN it costs more
+// time than it saves (docs/benchmarks.md).
+enum class compression { none, zstd };
+
 struct engine_options {
     encoding wire = encoding::msgpack;
+    sync::compression compression = sync::compression::none;
+    int compression_level = 1;                   // zstd's level (1 fastest .. 19)
+    std::size_t compress_min_bytes = 512;        // smaller bodies are sent as they are
     sync::limits limits{};
     std::uint32_t page_size = 1000;              // records per catch-up page, asked and served
     std::uint32_t catch_up_window = 4;           // catch-up pages asked to be in flight at once, so the

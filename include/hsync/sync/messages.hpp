@@ -45,6 +45,7 @@ struct hello {
     std::uint64_t received_from_you = 0;  // what the sender already holds of the receiver's history
     std::uint64_t schema_hash = 0;     // schema_hash(schema)
     library_schema schema;             // the sender's models (sync/schema.hpp)
+    std::vector<std::string> compression;  // codecs of compressed frames the sender reads ("zstd")
     friend bool operator==(const hello&, const hello&) = default;
 };
 

@@ -26,6 +26,8 @@ constexpr std::string_view to_string(peer_state s) noexcept {
 struct peer_counters {
     std::uint64_t frames_sent = 0;
     std::uint64_t frames_received = 0;
+    std::uint64_t bytes_sent = 0;    // frame bodies as sent (compressed or not), without length prefixes
+    std::uint64_t bytes_saved = 0;   // by compression: what the bodies sent would have been, less bytes_sent
     std::uint64_t applied = 0;
     std::uint64_t ignored = 0;
     std::uint64_t refused = 0;       // changes or messages refused (authorization, malformed)

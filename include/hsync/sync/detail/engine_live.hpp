@@ -228,9 +228,14 @@ auto engine<Library>::send_push(std::span<const outgoing_changes> run) -> void {
         bodies.push_back(encode(m, options_.wire));
         if (!fits(bodies.back())) return;
     }
+    // Compressed once for every peer that takes it.
+    std::vector<std::vector<std::uint8_t>> packed;
     for (auto& [id, p] : peers_) {
         if (!takes_pushes(p)) continue;
-        for (const auto& b : bodies) send_body(id, b);
+        if (compresses_for(p) && packed.empty()) {
+            for (const auto& b : bodies) packed.push_back(compress(b, options_.compression_level));
+        }
+        for (std::size_t k = 0; k < bodies.size(); ++k) send_body(id, bodies[k], packed.empty() ? nullptr : &packed[k]);
     }
 }
 

@@ -46,11 +46,12 @@ inline std::uint32_t read_pages(wire_in& in, std::string_view name) {
     return pages;
 }
 
-// Hello: [protocol, version, library, device, seq, received_from_you, schema_hash, schema];
-// schema: [[name, strategy, [[field, type], ...]], ...].
+// Hello: [protocol, version, library, device, seq, received_from_you, schema_hash, schema,
+// compression]; schema: [[name, strategy, [[field, type], ...]], ...]; compression:
+// [codec name, ...].
 template <>
 struct message_wire<hello> {
-    static constexpr std::uint32_t items = 8;
+    static constexpr std::uint32_t items = 9;
     static void write(mp_writer& w, const hello& h) {
         w.str(h.protocol);
         w.uint(h.version);
@@ -71,6 +72,8 @@ struct message_wire<hello> {
                 w.str(f.type);
             }
         }
+        w.array(static_cast<std::uint32_t>(h.compression.size()));
+        for (const auto& c : h.compression) w.str(c);
     }
     static hello read(wire_in& in, std::uint32_t count) {
         hello h;
@@ -107,6 +110,9 @@ struct message_wire<hello> {
                 m.fields.push_back(std::move(field));
             }
             h.schema.models.push_back(std::move(m));
+        }
+        for (std::uint32_t n = in.list("Hello compression", max_codecs); n > 0; --n) {
+            h.compression.push_back(in.str("Hello compression codec"));
         }
         if (schema_hash(h.schema) != h.schema_hash) {
             wire_in::fail(decode_error::wrong_type, "Hello schema_hash does not match the schema sent with it");

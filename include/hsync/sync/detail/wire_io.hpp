@@ -36,6 +36,7 @@ struct bad_field {
 
 inline constexpr std::uint32_t max_push_parts = 1u << 16;
 inline constexpr std::size_t max_schema_fields = 1024;  // synced fields of one model in a Hello
+inline constexpr std::size_t max_codecs = 16;           // compression codecs a Hello lists
 
 class wire_in {
 public:
