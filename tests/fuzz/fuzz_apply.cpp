@@ -54,6 +54,9 @@ extern const char* const hsync_fuzz_target;
 const char* const hsync_fuzz_target = "apply";
 std::vector<hsync_fuzz::bytes> hsync_fuzz_seeds() {
     std::vector<bytes> out;
-    for (const auto& m : sample_messages()) out.push_back(encode(m));
+    for (const auto& m : sample_messages()) {
+        out.push_back(encode(m));
+        out.push_back(compressed(encode(m)));
+    }
     return out;
 }

@@ -25,10 +25,13 @@ const char* const hsync_fuzz_target = "frames";
 std::vector<hsync_fuzz::bytes> hsync_fuzz_seeds() {
     std::vector<hsync_fuzz::bytes> out;
     for (const auto& m : hsync_fuzz::sample_messages()) {
-        hsync_fuzz::bytes input{7};
-        const auto frame = hsync_fuzz::encode_frame(m);
-        input.insert(input.end(), frame.begin(), frame.end());
-        out.push_back(std::move(input));
+        for (bool packed : {false, true}) {
+            hsync_fuzz::bytes input{7};
+            const auto body = hsync_fuzz::encode(m);
+            const auto frame = hsync::net::frame(packed ? hsync_fuzz::compressed(body) : body);
+            input.insert(input.end(), frame.begin(), frame.end());
+            out.push_back(std::move(input));
+        }
     }
     return out;
 }

@@ -43,5 +43,12 @@ std::vector<hsync_fuzz::bytes> hsync_fuzz_seeds() {
         conversation.insert(conversation.end(), frame.begin(), frame.end());
         out.push_back(conversation);  // a Hello, then everything up to this one
     }
+    // The same conversation with every message after the Hello compressed.
+    bytes packed = encode_frame(messages.front());
+    for (std::size_t k = 1; k < messages.size(); ++k) {
+        const auto frame = hsync::net::frame(compressed(encode(messages[k])));
+        packed.insert(packed.end(), frame.begin(), frame.end());
+    }
+    out.push_back(std::move(packed));
     return out;
 }

@@ -23,6 +23,10 @@ std::vector<hsync_fuzz::bytes> hsync_fuzz_seeds() {
             input.insert(input.end(), body.begin(), body.end());
             out.push_back(std::move(input));
         }
+        hsync_fuzz::bytes input{0};
+        const auto packed = hsync_fuzz::compressed(hsync_fuzz::encode(m));
+        input.insert(input.end(), packed.begin(), packed.end());
+        out.push_back(std::move(input));
     }
     return out;
 }

@@ -22,6 +22,21 @@ using hsync::net::frame_reader;
 // A message as it travels on a connection: its body behind a length prefix.
 inline bytes encode_frame(const message& m) { return hsync::net::frame(encode(m)); }
 
+// A body in a compressed frame's envelope, whether or not that makes it smaller (seeds
+// reach the decompressing path with every message).
+inline bytes compressed(const bytes& body) {
+    const std::string packed = hsync::sync::detail::zstd_compress(std::string_view(reinterpret_cast<const char*>(body.data()), body.size()), 1);
+    if (packed.empty()) return body;  // a build without zstd
+    hsync::detail::mp_writer w;
+    w.array(4);
+    w.uint(hsync::sync::detail::compressed_frame_type);
+    w.uint(hsync::sync::detail::zstd_codec);
+    w.uint(body.size());
+    w.bin(packed);
+    const std::string out = w.take();
+    return bytes(out.begin(), out.end());
+}
+
 // Stops the run the way libFuzzer reports a finding: abort().
 inline void expect(bool ok, const char* what) {
     if (!ok) {
