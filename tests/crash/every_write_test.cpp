@@ -40,6 +40,9 @@ struct counter_source {
 hsync::library_options options_for(hsync::durability d) {
     hsync::library_options o;
     o.sync = d;
+    // Every run of a path must make the same writes in the same order: the checkpoints are
+    // the commits' own, not a thread's (whose timing varies).
+    o.checkpoints = hsync::checkpoints::on_commit;
     o.physical = [] { return fixed_ms; };  // the same HLCs in every run of a path
     o.library_id = hsync::uuid::parse("6c1d3a4e-0d5c-4b8e-9a57-1f2e3d4c5b6a");
     return o;

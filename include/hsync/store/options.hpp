@@ -24,8 +24,20 @@ enum class durability {
     normal,
 };
 
+// Who copies the write-ahead log into the database file (docs/storage.md, "Checkpoints").
+enum class checkpoints {
+    // A thread of the library, with its own connection, when the log holds 1,000 pages or
+    // commits pause: a commit never waits for a checkpoint (unless the log grew 16 times
+    // past that, when the thread cannot keep up). The default.
+    background,
+    // The commit that takes the log past 1,000 pages, as SQLite does by default: no
+    // thread, and that commit takes longer.
+    on_commit,
+};
+
 struct library_options {
     durability sync = durability::full;
+    hsync::checkpoints checkpoints = hsync::checkpoints::background;
     std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
     hlc_clock_options clock{};
     physical_clock physical = system_clock_millis;  // the simulator injects virtual time

@@ -48,6 +48,8 @@ public:
     const uuid& device_id() const noexcept { return s_.device_id(); }
     const uuid& library_id() const noexcept { return s_.file.library_id(); }
     const std::filesystem::path& path() const noexcept { return s_.file.path(); }
+    // The thread that checkpoints the WAL (library_options::checkpoints), if it runs.
+    const detail::wal_checkpointer* checkpointer() const noexcept { return s_.file.checkpointer(); }
     bool read_only() const noexcept { return s_.options.read_only; }
 
     // ---- the model list ---------------------------------------------------------------

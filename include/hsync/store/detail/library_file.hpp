@@ -23,6 +23,7 @@
 #include <hsync/store/detail/internal_tables.hpp>
 #include <hsync/store/detail/library_lock.hpp>
 #include <hsync/store/detail/statement.hpp>
+#include <hsync/store/detail/wal_checkpointer.hpp>
 #include <hsync/store/options.hpp>
 
 namespace hsync::detail {
@@ -58,6 +59,7 @@ public:
     const uuid& library_id() const noexcept { return library_id_; }
     bool read_only() const noexcept { return options_.read_only; }
     const resume_point& resumed() const noexcept { return resumed_; }
+    const wal_checkpointer* checkpointer() const noexcept { return checkpointer_ ? &*checkpointer_ : nullptr; }
 
     void save_u64(const char* key, std::uint64_t v) {
         std::array<std::uint8_t, 8> bytes{};
@@ -112,6 +114,9 @@ private:
             setup.commit();
         } catch (const SQLite::Exception& e) {
             throw error(errc::storage, "hsync: cannot open " + path_.string() + ": " + e.what());
+        }
+        if (options_.checkpoints == checkpoints::background) {
+            checkpointer_.emplace(db_.getHandle(), path_, wal_checkpointer::settings{});
         }
     }
 
@@ -232,6 +237,7 @@ private:
     uuid library_id_;
     resume_point resumed_;
     std::optional<statement> save_;
+    std::optional<wal_checkpointer> checkpointer_;  // after db_: stopped before the connection closes
 };
 
 }  // namespace hsync::detail
