@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -207,7 +208,20 @@ struct row {
     std::size_t rows;
     double hsync_s, baseline_s;
     std::string goal;
+    double hsync_bytes = 0, baseline_bytes = 0;  // written to the files (WAL and database), per row
 };
+
+// Bytes this process has passed to write() so far (/proc/self/io, wchar): SQLite's WAL
+// appends and checkpoints, whichever thread made them.
+double bytes_written() {
+    std::ifstream io("/proc/self/io");
+    std::string key;
+    double value = 0;
+    while (io >> key >> value) {
+        if (key == "wchar:") return value;
+    }
+    return 0;
+}
 
 // Runs both sides `runs` times, alternating, each on a fresh copy of the empty library.
 row compare(const settings& s, const temp_dir& dir, const std::string& name, std::size_t rows, const std::string& goal,
@@ -221,14 +235,18 @@ row compare(const settings& s, const temp_dir& dir, const std::string& name, std
         std::filesystem::copy_file(*start_from, target);
         return target;
     };
-    std::vector<double> h, b;
+    std::vector<double> h, b, hw, bw;
     for (int r = 0; r < s.runs; ++r) {
         const auto hf = copy("h.db");
+        double before = bytes_written();
         h.push_back(seconds_of([&] { with_hsync(hf); }));
+        hw.push_back((bytes_written() - before) / double(rows));
         const auto bf = copy("b.db");
+        before = bytes_written();
         b.push_back(seconds_of([&] { by_hand(bf); }));
+        bw.push_back((bytes_written() - before) / double(rows));
     }
-    return row{name, rows, median(h), median(b), goal};
+    return row{name, rows, median(h), median(b), goal, median(hw), median(bw)};
 }
 
 // Applies frames of shared changes by hand: decode, compare each field's HLC with the
@@ -585,7 +603,8 @@ int main(int argc, char** argv) try {
     }
 
     // 5. wire bytes per change: a batch of shared changes against the raw field values
-    std::size_t wire = 0, raw = 0;
+    std::size_t wire = 0, raw = 0, wire_compressed = 0;
+    double compress_s = 0, decompress_s = 0, decode_s = 0;
     {
         std::vector<hsync::shared_entry> entries;
         for (std::size_t i = 0; i < 1000; ++i) {
@@ -594,16 +613,40 @@ int main(int argc, char** argv) try {
                                                   "tag", t.uuid, hsync::change_type::insert, hsync::detail::pack_all(t)});
             raw += 16 + t.canonical_name.size() + t.color->size() + sizeof t.search_weight;  // id and the values set
         }
-        wire = hsync::net::frame(hsync::sync::encode(hsync::sync::shared_change_batch{entries, {0, 1000, 0, 1}})).size();
+        const auto body = hsync::sync::encode(hsync::sync::shared_change_batch{entries, {0, 1000, 0, 1}});
+        wire = hsync::net::frame(body).size();
+        // The same batch compressed, and what compressing and decompressing it costs.
+        const int reps = 200;
+        std::vector<std::uint8_t> packed;
+        compress_s = seconds_of([&] {
+            for (int i = 0; i < reps; ++i) packed = hsync::sync::compress(body);
+        }) / reps;
+        wire_compressed = hsync::net::frame(packed).size();
+        decompress_s = seconds_of([&] {
+            for (int i = 0; i < reps; ++i) {
+                if (!hsync::sync::decode(packed)) throw std::runtime_error("a compressed batch did not decode");
+            }
+        }) / reps;
+        decode_s = seconds_of([&] {
+            for (int i = 0; i < reps; ++i) {
+                if (!hsync::sync::decode(body)) throw std::runtime_error("a batch did not decode");
+            }
+        }) / reps;
     }
 
-    std::printf("| workload | rows | hsync (s) | baseline (s) | ratio | hsync rows/s | goal |\n|---|---|---|---|---|---|---|\n");
+    std::printf("| workload | rows | hsync (s) | baseline (s) | ratio | hsync rows/s | bytes written per row, hsync / baseline | goal |\n"
+                "|---|---|---|---|---|---|---|---|\n");
     for (const auto& r : rows) {
-        std::printf("| %s | %zu | %.3f | %.3f | %.2f | %.0f | %s |\n", r.workload.c_str(), r.rows, r.hsync_s, r.baseline_s,
-                    r.hsync_s / r.baseline_s, double(r.rows) / r.hsync_s, r.goal.c_str());
+        std::printf("| %s | %zu | %.3f | %.3f | %.2f | %.0f | %.0f / %.0f | %s |\n", r.workload.c_str(), r.rows, r.hsync_s,
+                    r.baseline_s, r.hsync_s / r.baseline_s, double(r.rows) / r.hsync_s, r.hsync_bytes, r.baseline_bytes,
+                    r.goal.c_str());
     }
     std::printf("| wire bytes per shared change (MessagePack, batch of 1000) | 1000 | %.1f B | %.1f B raw values | %.2f | | <= 1.30 |\n",
                 double(wire) / 1000, double(raw) / 1000, double(wire) / double(raw));
+    std::printf("| the same, compressed (zstd level 1): %.2f us per change to compress, decoding %.2f us per change against %.2f "
+                "uncompressed | 1000 | %.1f B | %.1f B raw values | %.2f | | |\n",
+                compress_s * 1e6 / 1000, decompress_s * 1e6 / 1000, decode_s * 1e6 / 1000, double(wire_compressed) / 1000,
+                double(raw) / 1000, double(wire_compressed) / double(raw));
     std::printf("\nsynchronous = %s, %d runs each (median), alternating\n", s.full ? "FULL" : "NORMAL", s.runs);
     std::printf("\nShared records committed in transactions of different sizes (rows per second):\n\n"
                 "| records per transaction | rows | hsync rows/s | baseline rows/s | ratio |\n|---|---|---|---|---|\n");

@@ -2,7 +2,7 @@
 // on loopback.
 //
 //   hsync_bench_net [--entries 1000000] [--samples 1000] [--interval-ms 10] [--page-size 1000]
-//                   [--window 4] [--only backfill|latency]
+//                   [--window 4] [--only backfill|latency] [--compression none|zstd]
 //
 // - backfill: device A holds N device-owned entries; device B, empty, connects and
 //   backfills all of them. Reported: B's time from start to the last entry applied,
@@ -60,6 +60,8 @@ struct settings {
     std::uint32_t page_size = hsync::sync::engine_options{}.page_size;
     std::uint32_t window = hsync::sync::engine_options{}.catch_up_window;
     std::string only;  // "backfill" or "latency": run that part alone
+    std::string compression = "none";  // engine_options::compression of both devices
+    std::string checkpoints = "background";  // library_options::checkpoints (a device's)
 };
 
 settings parse(int argc, char** argv) {
@@ -80,6 +82,8 @@ settings parse(int argc, char** argv) {
         else if (key == "--page-size") s.page_size = static_cast<std::uint32_t>(std::stoul(value));
         else if (key == "--window") s.window = static_cast<std::uint32_t>(std::stoul(value));
         else if (key == "--only") s.only = value;
+        else if (key == "--compression") s.compression = value;
+        else if (key == "--checkpoints") s.checkpoints = value;
         else throw std::runtime_error("unknown option " + key + " (see the comment at the top of bench_net.cpp)");
     }
     return s;
@@ -107,6 +111,7 @@ int run_device(const settings& s) {
     hsync::library_options lo;
     lo.library_id = hsync::uuid::parse(s.library);
     if (s.durability == "normal") lo.sync = hsync::durability::normal;
+    if (s.checkpoints == "on_commit") lo.checkpoints = hsync::checkpoints::on_commit;
     seed_library lib(s.db, self.library_identity(), lo);
 
     std::mutex mutex;
@@ -132,14 +137,18 @@ int run_device(const settings& s) {
     no.engine.flush_interval = hsync::sync::millis{s.flush_ms};
     no.engine.page_size = s.page_size;
     no.engine.catch_up_window = s.window;
+    if (s.compression == "zstd") no.engine.compression = hsync::sync::compression::zstd;
     no.reconnect_base = 50ms;
     std::atomic<bool> ready = false;
     std::atomic<std::uint64_t> applied = 0, ignored = 0;  // changes from the peer
+    std::atomic<std::uint64_t> bytes_sent = 0, bytes_saved = 0;  // to the peer
     hsync::net::node<seed_library> node(lib, self, no);
     node.on_status([&](const hsync::sync::peer_status& st) {
         if (st.state == hsync::sync::peer_state::ready) ready = true;
         applied = st.counters.applied;
         ignored = st.counters.ignored;
+        bytes_sent = st.counters.bytes_sent;
+        bytes_saved = st.counters.bytes_saved;
     });
     const auto started = steady::now();
     node.start();
@@ -187,7 +196,8 @@ int run_device(const settings& s) {
             latencies.clear();
             say(line);
         } else if (verb == "counters") {
-            say("counters " + std::to_string(applied) + " " + std::to_string(ignored));
+            say("counters " + std::to_string(applied) + " " + std::to_string(ignored) + " " + std::to_string(bytes_sent) +
+                " " + std::to_string(bytes_saved));
         } else if (verb == "quit") {
             break;
         }
@@ -202,11 +212,13 @@ int run_device(const settings& s) {
 struct pair_of_devices {
     std::uint32_t page_size;  // engine_options::page_size of both devices
     std::uint32_t window;     // and their catch_up_window
+    std::string compression = "none";
     temp_dir dir;
     std::string library = hsync::uuid::v4().to_string();
     std::filesystem::path a = dir / "a.db", b = dir / "b.db";
 
-    pair_of_devices(std::uint32_t page, std::uint32_t pages_in_flight) : page_size(page), window(pages_in_flight) {
+    pair_of_devices(std::uint32_t page, std::uint32_t pages_in_flight, std::string compress = "none")
+        : page_size(page), window(pages_in_flight), compression(std::move(compress)) {
         const auto ia = hsync::net::device_identity::beside(a), ib = hsync::net::device_identity::beside(b);
         hsync::library_options lo;
         lo.library_id = hsync::uuid::parse(library);
@@ -216,10 +228,12 @@ struct pair_of_devices {
     }
 
     std::unique_ptr<child_process> start(const std::filesystem::path& db, std::uint16_t peer, int flush_ms,
-                                         std::uint16_t* port, const std::string& durability = "full") const {
+                                         std::uint16_t* port, const std::string& durability = "full",
+                                         const std::string& checkpoints = "background") const {
         std::vector<std::string> args{"/proc/self/exe", "--role", "device", "--db", db.string(), "--library", library,
                                       "--flush-ms", std::to_string(flush_ms), "--durability", durability,
-                                      "--page-size", std::to_string(page_size), "--window", std::to_string(window)};
+                                      "--page-size", std::to_string(page_size), "--window", std::to_string(window),
+                                      "--compression", compression, "--checkpoints", checkpoints};
         if (peer) args.insert(args.end(), {"--peer", std::to_string(peer)});
         auto c = std::make_unique<child_process>(args);
         const auto line = c->read_line(30s);
@@ -322,7 +336,7 @@ double bulk_insert_seconds(const std::filesystem::path& from, const std::filesys
 }
 
 void backfill(const settings& s) {
-    pair_of_devices devices(s.page_size, s.window);
+    pair_of_devices devices(s.page_size, s.window, s.compression);
     std::fprintf(stderr, "backfill: filling device A with %zu entries...\n", s.entries);
     fill(devices.a, devices.library, s.entries);
     // An empty copy of the receiving library for the baseline, made before B starts.
@@ -330,23 +344,29 @@ void backfill(const settings& s) {
     std::filesystem::copy_file(devices.b, baseline_file);
 
     std::uint16_t port_a = 0, port_b = 0;
-    auto a = devices.start(devices.a, 0, 5, &port_a);
-    auto b = devices.start(devices.b, port_a, 5, &port_b);
+    auto a = devices.start(devices.a, 0, 5, &port_a, "full", s.checkpoints);
+    auto b = devices.start(devices.b, port_a, 5, &port_b, "full", s.checkpoints);
     const auto done = b->ask("wait-entries " + std::to_string(s.entries), "backfilled", 3600s);
     std::istringstream in(done.substr(std::string("backfilled ").size()));
     std::size_t stored = 0;
     double seconds = 0;
     in >> stored >> seconds;
+    std::istringstream counters(a->ask("counters", "counters").substr(std::string("counters").size()));
+    std::uint64_t applied = 0, ignored = 0, sent = 0, saved = 0;
+    counters >> applied >> ignored >> sent >> saved;
     const long rss_b = quit_and_rss(*b), rss_a = quit_and_rss(*a);
     if (stored != s.entries) throw std::runtime_error("backfill: B holds " + std::to_string(stored) + " entries");
     std::fprintf(stderr, "backfill: baseline bulk insert...\n");
     const double baseline = bulk_insert_seconds(devices.a, baseline_file);
 
     std::printf("| backfill of device-owned entries between two processes over TLS | rows | hsync (s) | bulk insert (s) | ratio "
-                "| hsync rows/s | peak RSS A (MiB) | peak RSS B (MiB) | goal |\n|---|---|---|---|---|---|---|---|---|\n");
-    std::printf("| backfill, pages of %u records, %u in flight | %zu | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f | <= 2.0, RSS <= 100 MiB |\n\n",
-                s.page_size, s.window, stored, seconds,
-                baseline, seconds / baseline, double(stored) / seconds, double(rss_a) / 1024, double(rss_b) / 1024);
+                "| hsync rows/s | peak RSS A (MiB) | peak RSS B (MiB) | bytes A sent per entry | goal |\n"
+                "|---|---|---|---|---|---|---|---|---|---|\n");
+    std::printf("| backfill, pages of %u records, %u in flight, compression %s, checkpoints %s | %zu | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f "
+                "| %.1f (%.1f before compression) | <= 2.0, RSS <= 100 MiB |\n\n",
+                s.page_size, s.window, s.compression.c_str(), s.checkpoints.c_str(), stored, seconds, baseline, seconds / baseline,
+                double(stored) / seconds, double(rss_a) / 1024, double(rss_b) / 1024, double(sent) / double(stored),
+                double(sent + saved) / double(stored));
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -357,11 +377,18 @@ double percentile(std::vector<double> v, double p) {
 void latency(const settings& s) {
     std::printf("| commit on A to visible on B, over TLS on loopback | samples | p50 (ms) | p99 (ms) | max (ms) "
                 "| received twice | goal |\n|---|---|---|---|---|---|---|\n");
-    for (const auto& [durability, flush_ms] : {std::pair<std::string, int>{"full", 5}, {"full", 0}, {"normal", 5}, {"normal", 0}}) {
-        pair_of_devices devices(s.page_size, s.window);
+    struct row {
+        std::string durability;
+        int flush_ms;
+        std::string checkpoints;
+    };
+    for (const auto& [durability, flush_ms, checkpoints] :
+         {row{"full", 5, "background"}, row{"full", 0, "background"}, row{"normal", 5, "background"},
+          row{"normal", 0, "background"}, row{"full", 5, "on_commit"}, row{"normal", 5, "on_commit"}}) {
+        pair_of_devices devices(s.page_size, s.window, s.compression);
         std::uint16_t port_a = 0, port_b = 0;
-        auto a = devices.start(devices.a, 0, flush_ms, &port_a, durability);
-        auto b = devices.start(devices.b, port_a, flush_ms, &port_b, durability);
+        auto a = devices.start(devices.a, 0, flush_ms, &port_a, durability, checkpoints);
+        auto b = devices.start(devices.b, port_a, flush_ms, &port_b, durability, checkpoints);
         a->ask("wait-ready", "ready");
         b->ask("wait-ready", "ready");
         a->ask("send-tags 20 " + std::to_string(s.interval_ms), "sent");  // warm-up, not counted
@@ -378,9 +405,9 @@ void latency(const settings& s) {
         quit_and_rss(*b);
         quit_and_rss(*a);
         if (ms.size() < s.samples) throw std::runtime_error("latency: too few samples");
-        std::printf("| synchronous = %s%s, flush_interval = %d ms%s, a commit every %d ms | %zu | %.2f | %.2f | %.2f | %.0f%% | p50 <= 1, p99 <= 5 |\n",
+        std::printf("| synchronous = %s%s, flush_interval = %d ms%s, checkpoints %s, a commit every %d ms | %zu | %.2f | %.2f | %.2f | %.0f%% | p50 <= 1, p99 <= 5 |\n",
                     durability == "full" ? "FULL" : "NORMAL", durability == "full" ? " (the default)" : "", flush_ms,
-                    flush_ms == 5 ? " (the default)" : "", s.interval_ms, ms.size(), percentile(ms, 0.5), percentile(ms, 0.99),
+                    flush_ms == 5 ? " (the default)" : "", checkpoints.c_str(), s.interval_ms, ms.size(), percentile(ms, 0.5), percentile(ms, 0.99),
                     percentile(ms, 1.0), applied ? 100.0 * double(ignored) / double(applied) : 0.0);
     }
     std::printf("\n");

@@ -27,7 +27,7 @@ enum class durability {
 // Who copies the write-ahead log into the database file (docs/storage.md, "Checkpoints").
 enum class checkpoints {
     // A thread of the library, with its own connection, when the log holds 1,000 pages or
-    // commits pause: a commit never waits for a checkpoint (unless the log grew 16 times
+    // commits pause: a commit never waits for a checkpoint (unless the log grew 4 times
     // past that, when the thread cannot keep up). The default.
     background,
     // The commit that takes the log past 1,000 pages, as SQLite does by default: no

@@ -27,7 +27,7 @@ public:
     struct settings {
         int wal_pages = 1000;  // a checkpoint is due once the WAL holds this many pages
         std::chrono::milliseconds idle{250};  // ... or once commits paused this long
-        int backstop = 16;     // a commit checkpoints itself past wal_pages * backstop
+        int backstop = 4;      // a commit checkpoints itself past wal_pages * backstop
         std::chrono::milliseconds busy_timeout{5000};
     };
 
