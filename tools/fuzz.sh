@@ -28,4 +28,4 @@ build=build/fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
     -DHSYNC_BUILD_TESTS=ON -DHSYNC_BUILD_EXAMPLES=OFF -DHSYNC_FUZZ_SECONDS="$seconds" -DHSYNC_FUZZ_RUNS="$runs" >/dev/null
 cmake --build "$build" --target "hsync_fuzz_$target" "hsync_fuzz_replay_$target"
-ctest --test-dir "$build" -R "^fuzz\.$target\.run\$" --output-on-failure -V | grep -E "fuzz_$target:|wrote|Passed|Failed|found|Test time"
+ctest --test-dir "$build" -R "^fuzz\.$target\.run\$" --output-on-failure -V | grep -E "fuzz_$target:|wrote|Passed|Failed|found|Test time|stat::|==[0-9]+==|SUMMARY|ERROR"

@@ -3590,7 +3590,7 @@ namespace hsync::detail {
 // The on-disk schema of hsync's tables; docs/storage.md describes this version.
 // Version 2 added hsync_peers.device_key (pairing kept in one table); version 3 stores a
 // log entry's values packed by field position (`fields`, `data`: store/change.hpp).
-inline constexpr std::int64_t storage_schema_version = 3;
+inline constexpr std::int64_t storage_schema_version = 4;
 
 inline constexpr const char* internal_tables_sql = R"sql(
 CREATE TABLE IF NOT EXISTS hsync_meta (
@@ -3598,15 +3598,14 @@ CREATE TABLE IF NOT EXISTS hsync_meta (
     value BLOB
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hsync_shared_log (
-    hlc         BLOB NOT NULL PRIMARY KEY,
-    seq         INTEGER NOT NULL,
+    seq         INTEGER PRIMARY KEY,
+    hlc         BLOB NOT NULL UNIQUE,
     model       TEXT NOT NULL,
     record_id   BLOB NOT NULL,
     change_type INTEGER NOT NULL,
     data        BLOB NOT NULL,
     fields      INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS hsync_shared_log_seq ON hsync_shared_log (seq);
+);
 CREATE TABLE IF NOT EXISTS hsync_tombstones (
     model     TEXT NOT NULL,
     record_id BLOB NOT NULL,
@@ -4108,6 +4107,16 @@ private:
             db_.exec("DELETE FROM hsync_shared_log");
             db_.exec("ALTER TABLE hsync_shared_log ADD COLUMN fields INTEGER NOT NULL DEFAULT 0");
             save_u64("log_floor", load_u64("seq"));
+        }
+        if (v < 4) {
+            // Schema 4 keys the log by seq (the rowid: entries are appended in order) with
+            // a unique index on hlc, where schema 3 kept it in hlc order with an index on
+            // seq: the same entries, one b-tree written at random places less.
+            db_.exec("ALTER TABLE hsync_shared_log RENAME TO hsync_shared_log_3");
+            db_.exec(internal_tables_sql);
+            db_.exec("INSERT INTO hsync_shared_log (seq, hlc, model, record_id, change_type, data, fields) "
+                     "SELECT seq, hlc, model, record_id, change_type, data, fields FROM hsync_shared_log_3");
+            db_.exec("DROP TABLE hsync_shared_log_3");
         }
         db_.exec("UPDATE hsync_meta SET value = " + std::to_string(storage_schema_version) + " WHERE key = 'schema_version'");
     }

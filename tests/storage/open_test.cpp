@@ -163,6 +163,44 @@ TEST_CASE("new fields are added to existing tables; a lossy change is refused", 
             hsync::errc::schema_mismatch);
 }
 
+TEST_CASE("a file of storage schema 3 is upgraded: its log, kept in hlc order, moves to seq order whole", "[storage]") {
+    temp_dir dir;
+    const hsync::identity me{hsync::uuid::v4()};
+    std::vector<hsync::shared_entry> before;
+    {
+        seed_library lib(dir / "old.db", me);
+        for (int i = 0; i < 50; ++i) lib.commit(make_tag("tag " + std::to_string(i)));
+        before = hsync::replica(lib).shared_changes(0, 1000).entries;
+        REQUIRE(before.size() == 50);
+    }
+    {  // the log as schema 3 kept it
+        SQLite::Database db((dir / "old.db").string(), SQLite::OPEN_READWRITE);
+        db.exec("ALTER TABLE hsync_shared_log RENAME TO log4");
+        db.exec("CREATE TABLE hsync_shared_log (hlc BLOB NOT NULL PRIMARY KEY, seq INTEGER NOT NULL, model TEXT NOT NULL, "
+                "record_id BLOB NOT NULL, change_type INTEGER NOT NULL, data BLOB NOT NULL, fields INTEGER NOT NULL DEFAULT 0) "
+                "WITHOUT ROWID");
+        db.exec("CREATE UNIQUE INDEX hsync_shared_log_seq ON hsync_shared_log (seq)");
+        db.exec("INSERT INTO hsync_shared_log SELECT hlc, seq, model, record_id, change_type, data, fields FROM log4");
+        db.exec("DROP TABLE log4");
+        db.exec("UPDATE hsync_meta SET value = 3 WHERE key = 'schema_version'");
+    }
+    seed_library lib(dir / "old.db", me);
+    const auto after = hsync::replica(lib).shared_changes(0, 1000).entries;
+    REQUIRE(after.size() == before.size());
+    for (std::size_t i = 0; i < after.size(); ++i) {
+        REQUIRE(after[i].stamp == before[i].stamp);
+        REQUIRE(after[i].record == before[i].record);
+        REQUIRE(after[i].values.packed == before[i].values.packed);
+    }
+    lib.commit(make_tag("one more"));
+    REQUIRE(lib.status().log_entries == 51);
+    SQLite::Database db((dir / "old.db").string(), SQLite::OPEN_READONLY);
+    REQUIRE(db.execAndGet("SELECT value FROM hsync_meta WHERE key = 'schema_version'").getInt() == 4);
+    REQUIRE_FALSE(has_table(db, "hsync_shared_log_3"));
+    REQUIRE(db.execAndGet("SELECT sql FROM sqlite_master WHERE name = 'hsync_shared_log'").getString().find(
+                "seq         INTEGER PRIMARY KEY") != std::string::npos);
+}
+
 TEST_CASE("a file of storage schema 2 is upgraded: its named log entries give way to snapshots", "[storage]") {
     temp_dir dir;
     const hsync::identity me{hsync::uuid::v4()};
@@ -194,7 +232,8 @@ TEST_CASE("a file of storage schema 2 is upgraded: its named log entries give wa
     REQUIRE(fresh.get<Tag>(sunset.uuid)->canonical_name == "sunset");
     {
         SQLite::Database db((dir / "old.db").string(), SQLite::OPEN_READONLY);
-        REQUIRE(db.execAndGet("SELECT value FROM hsync_meta WHERE key = 'schema_version'").getInt() == 3);
+        REQUIRE(db.execAndGet("SELECT value FROM hsync_meta WHERE key = 'schema_version'").getInt() ==
+                hsync::detail::storage_schema_version);
     }
     // New entries are written in the new form and served as entries again.
     Tag edited = sunset;

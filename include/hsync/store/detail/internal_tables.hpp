@@ -16,7 +16,7 @@ namespace hsync::detail {
 // The on-disk schema of hsync's tables; docs/storage.md describes this version.
 // Version 2 added hsync_peers.device_key (pairing kept in one table); version 3 stores a
 // log entry's values packed by field position (`fields`, `data`: store/change.hpp).
-inline constexpr std::int64_t storage_schema_version = 3;
+inline constexpr std::int64_t storage_schema_version = 4;
 
 inline constexpr const char* internal_tables_sql = R"sql(
 CREATE TABLE IF NOT EXISTS hsync_meta (
@@ -24,15 +24,14 @@ CREATE TABLE IF NOT EXISTS hsync_meta (
     value BLOB
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hsync_shared_log (
-    hlc         BLOB NOT NULL PRIMARY KEY,
-    seq         INTEGER NOT NULL,
+    seq         INTEGER PRIMARY KEY,
+    hlc         BLOB NOT NULL UNIQUE,
     model       TEXT NOT NULL,
     record_id   BLOB NOT NULL,
     change_type INTEGER NOT NULL,
     data        BLOB NOT NULL,
     fields      INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS hsync_shared_log_seq ON hsync_shared_log (seq);
+);
 CREATE TABLE IF NOT EXISTS hsync_tombstones (
     model     TEXT NOT NULL,
     record_id BLOB NOT NULL,

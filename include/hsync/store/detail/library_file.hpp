@@ -227,6 +227,16 @@ private:
             db_.exec("ALTER TABLE hsync_shared_log ADD COLUMN fields INTEGER NOT NULL DEFAULT 0");
             save_u64("log_floor", load_u64("seq"));
         }
+        if (v < 4) {
+            // Schema 4 keys the log by seq (the rowid: entries are appended in order) with
+            // a unique index on hlc, where schema 3 kept it in hlc order with an index on
+            // seq: the same entries, one b-tree written at random places less.
+            db_.exec("ALTER TABLE hsync_shared_log RENAME TO hsync_shared_log_3");
+            db_.exec(internal_tables_sql);
+            db_.exec("INSERT INTO hsync_shared_log (seq, hlc, model, record_id, change_type, data, fields) "
+                     "SELECT seq, hlc, model, record_id, change_type, data, fields FROM hsync_shared_log_3");
+            db_.exec("DROP TABLE hsync_shared_log_3");
+        }
         db_.exec("UPDATE hsync_meta SET value = " + std::to_string(storage_schema_version) + " WHERE key = 'schema_version'");
     }
 
