@@ -239,6 +239,7 @@ TEST_CASE("a library file of storage schema 1 is upgraded, and its separate pair
     REQUIRE_FALSE(is_paired(lib, ids.stranger.id()));
     lib.with_tx([](auto& tx) {
         REQUIRE_FALSE(tx.database().tableExists("hsync_paired_devices"));
-        REQUIRE(tx.database().execAndGet("SELECT value FROM hsync_meta WHERE key = 'schema_version'").getInt64() == 3);
+        REQUIRE(tx.database().execAndGet("SELECT value FROM hsync_meta WHERE key = 'schema_version'").getInt64() ==
+                hsync::detail::storage_schema_version);
     });
 }
