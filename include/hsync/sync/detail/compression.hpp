@@ -36,10 +36,10 @@ inline std::vector<std::string> readable_codecs() {
 // compressing a page of changes.
 struct zstd_contexts {
     struct free_c {
-        void operator()(ZSTD_CCtx* c) const noexcept { ZSTD_freeCCtx(c); }
+        void operator()(ZSTD_CCtx* context) const noexcept { ZSTD_freeCCtx(context); }
     };
     struct free_d {
-        void operator()(ZSTD_DCtx* d) const noexcept { ZSTD_freeDCtx(d); }
+        void operator()(ZSTD_DCtx* context) const noexcept { ZSTD_freeDCtx(context); }
     };
     std::unique_ptr<ZSTD_CCtx, free_c> c{ZSTD_createCCtx()};
     std::unique_ptr<ZSTD_DCtx, free_d> d{ZSTD_createDCtx()};
