@@ -4,7 +4,8 @@
 // synchronous settings, the same MessagePack payloads) with prepared statements reused
 // and one transaction per commit — the limit hsync is measured against.
 //
-//   hsync_bench [--runs 5] [--scale 1.0] [--full]      prints a Markdown table
+//   hsync_bench [--runs 5] [--scale 1.0] [--full] [--only commits,apply,sweep]
+//                                                      prints a Markdown table
 //
 // --full uses synchronous=FULL (the default of hsync libraries); without it both sides
 // run with NORMAL, so that the figures measure code rather than fsync.
@@ -22,6 +23,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/session_apply.hpp"
@@ -37,6 +39,8 @@ struct settings {
     int runs = 5;
     double scale = 1.0;
     bool full = false;
+    std::string only;  // --only: workloads to run, comma-separated (commits, apply, sweep); empty: all
+    bool wants(std::string_view workload) const { return only.empty() || only.find(workload) != std::string::npos; }
 };
 
 const hsync::identity me{hsync::uuid::parse("11111111-2222-4333-8444-555555555555")};
@@ -72,8 +76,10 @@ struct baseline_db {
     std::uint64_t seq = 0;
     std::uint64_t counter = 0;
 
+    // NOMUTEX, as hsync's own connection: one thread uses it, so SQLite's per-call mutex
+    // would only slow the baseline down.
     baseline_db(const std::filesystem::path& file, const settings& s)
-        : db(file.string(), SQLite::OPEN_READWRITE) {
+        : db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX) {
         db.exec("PRAGMA journal_mode = WAL");
         db.exec(s.full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     }
@@ -398,6 +404,7 @@ int main(int argc, char** argv) try {
         if (a == "--runs" && i + 1 < argc) s.runs = std::max(1, std::stoi(argv[++i]));
         else if (a == "--scale" && i + 1 < argc) s.scale = std::stod(argv[++i]);
         else if (a == "--full") s.full = true;
+        else if (a == "--only" && i + 1 < argc) s.only = argv[++i];
         else throw std::runtime_error("unknown option " + a + " (see the comment at the top of bench_main.cpp)");
     }
     temp_dir dir;
@@ -405,7 +412,7 @@ int main(int argc, char** argv) try {
     std::vector<row> rows;
 
     // 1. one shared record per transaction
-    {
+    if (s.wants("commits")) {
         const std::size_t count = n(20'000);
         std::vector<photos::Tag> tags;
         for (std::size_t i = 0; i < count; ++i) tags.push_back(tag_number(i));
@@ -426,7 +433,7 @@ int main(int argc, char** argv) try {
             }));
     }
     // 2. one device-owned record per transaction
-    {
+    if (s.wants("commits")) {
         const std::size_t count = n(20'000);
         std::vector<photos::Location> locations;
         for (std::size_t i = 0; i < count; ++i) locations.push_back(location_number(i));
@@ -447,7 +454,7 @@ int main(int argc, char** argv) try {
             }));
     }
     // 3. commit_batch, shared and device-owned
-    {
+    if (s.wants("commits")) {
         const std::size_t count = n(100'000);
         std::vector<photos::Tag> tags;
         std::vector<photos::Location> locations;
@@ -481,7 +488,7 @@ int main(int argc, char** argv) try {
             }));
     }
     // 4. applying remote shared changes, frames of 1,000, 30% older than what is stored
-    {
+    if (s.wants("apply")) {
         const std::size_t count = std::max<std::size_t>(1000, n(100'000) / 1000 * 1000);
         const std::size_t stale = count * 3 / 10;
         std::vector<hsync::shared_entry> entries, newer;
@@ -576,7 +583,7 @@ int main(int argc, char** argv) try {
     // 6. throughput against batch size: shared records committed in transactions of
     // 1 to 10,000 records (the chart of docs/benchmarks.md)
     std::vector<std::pair<std::size_t, row>> sweep;
-    {
+    if (s.wants("sweep")) {
         const std::size_t count = n(20'000);
         std::vector<photos::Tag> tags;
         for (std::size_t i = 0; i < count; ++i) tags.push_back(tag_number(i));

@@ -309,7 +309,7 @@ double bulk_insert_seconds(const std::filesystem::path& from, const std::filesys
         }
     }
     const auto start = steady::now();
-    SQLite::Database db(empty_copy.string(), SQLite::OPEN_READWRITE);
+    SQLite::Database db(empty_copy.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL");  // what the receiving library uses
     std::string marks;

@@ -32,7 +32,7 @@ inline void check(int rc, sqlite3* db, const char* what) {
 struct sqlite_handle {
     sqlite3* db = nullptr;
     explicit sqlite_handle(const std::filesystem::path& file) {
-        if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+        if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
             throw std::runtime_error("cannot open " + file.string());
         }
     }

@@ -300,3 +300,27 @@ TEST_CASE("a batch refused half-way leaves the clock where the file has it, acro
     seed_library again(dir / "a.db", me);
     REQUIRE(again.status().clock == before);
 }
+
+TEST_CASE("two different changes under one HLC: the second is refused and its batch writes nothing", "[storage]") {
+    two_devices d;
+    const hsync::uuid peer = hsync::uuid::v4();
+    const auto now = hsync::system_clock_millis();
+    const Tag first = make_tag("first"), other = make_tag("other"), forged = make_tag("forged");
+    auto entry = [&](const Tag& t, std::uint64_t ms) {
+        return hsync::shared_entry{hsync::hlc{ms, 7, peer}, "tag", t.uuid, hsync::change_type::insert, all_values(t)};
+    };
+    const std::vector<hsync::shared_entry> one{entry(first, now)};
+    REQUIRE(hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(one)).applied == 1);
+    const auto log_before = d.b.status().log_entries;
+
+    // The same change again changes nothing (no lookup in the log needed to know it).
+    REQUIRE(hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(one)).ignored == 1);
+    // Another record under the same HLC: a clock names one change, so the peer lies.
+    const std::vector<hsync::shared_entry> batch{entry(other, now + 1), entry(forged, now)};
+    REQUIRE(code_of([&] { hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(batch)); }) ==
+            hsync::errc::invalid_change);
+    REQUIRE_FALSE(d.b.get<Tag>(other.uuid));
+    REQUIRE_FALSE(d.b.get<Tag>(forged.uuid));
+    REQUIRE(d.b.get<Tag>(first.uuid));
+    REQUIRE(d.b.status().log_entries == log_before);
+}

@@ -26,7 +26,6 @@ public:
         : append_(db,
                   "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, fields, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
-          contains_(db, "SELECT 1 FROM hsync_shared_log WHERE hlc = ?"),
           by_seq_(db,
                   "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
@@ -86,13 +85,6 @@ public:
         return static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 0));
     }
 
-    bool contains(const hlc& stamp) {
-        statement_use use(contains_);
-        const hlc_bytes key = encode_hlc(stamp);
-        bind_hlc(use.get(), 1, key);
-        return use.step();
-    }
-
     std::size_t size() {
         statement_use use(size_);
         use.step();
@@ -145,7 +137,6 @@ private:
     }
 
     statement append_;
-    statement contains_;
     statement by_seq_;
     statement by_model_seq_;
     statement prune_seq_;

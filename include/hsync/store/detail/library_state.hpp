@@ -50,8 +50,8 @@ struct library_state {
     using outgoing_listener = std::function<void(const outgoing_changes&)>;
 
     struct tables_type {
-        explicit tables_type(SQLite::Database& db)
-            : log(db), peers(db), tombs(db), models(model_store<Ms>(db)...) {}
+        tables_type(SQLite::Database& db, bool sole_writer)
+            : log(db), peers(db), tombs(db, sole_writer), models(model_store<Ms>(db)...) {}
         change_log log;
         peer_book peers;
         tombstones tombs;
@@ -71,7 +71,7 @@ struct library_state {
         // The models' tables are created (if new) in one transaction with nothing else.
         SQLite::Transaction setup(file.db(), options.read_only ? SQLite::TransactionBehavior::DEFERRED
                                                                : SQLite::TransactionBehavior::IMMEDIATE);
-        tables.emplace(file.db());
+        tables.emplace(file.db(), !options.read_only);
         setup.commit();
     }
 

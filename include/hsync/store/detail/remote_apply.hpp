@@ -118,8 +118,8 @@ private:
                 }
             }
             s_.merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
-            if (s_.tables->log.contains(e.stamp)) return false;  // seen before
-
+            // An entry seen before needs no lookup in the log: every field it set carries
+            // its HLC or a later one, and a remove left its tombstone, so it changes nothing.
             auto existing = s_.template store<M>().find(e.record);
             if (existing && owner_of(existing->value)) {
                 invalid_change(std::string(traits::name) + " " + e.record.to_string() +
@@ -132,13 +132,15 @@ private:
             if (e.type == change_type::remove) {
                 const bool moved = s_.put_tombstone(traits::name, e.record, e.stamp, std::nullopt);
                 if (!moved && !existing) return false;
-                s_.tables->log.append(e, moved ? s_.seq : s_.next_seq());
+                log_applied(e, moved ? s_.seq : s_.next_seq());
                 if (!existing) return true;
                 s_.template store<M>().erase(e.record);
                 s_.announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
                 return true;
             }
-            if (s_.tables->tombs.find(traits::name, e.record)) return false;  // deletes are final
+            // Deletes are final. A stored row has no tombstone (a delete erases it in the
+            // same transaction), so only an unknown record needs the lookup.
+            if (!existing && s_.tables->tombs.find(traits::name, e.record)) return false;
 
             stored_row<M> row;
             if (existing) {
@@ -159,9 +161,19 @@ private:
             if (!won) return false;  // every field already has a later write
             row.seq = s_.next_seq();
             s_.template store<M>().write(row);
-            s_.tables->log.append(e, row.seq);
+            log_applied(e, row.seq);
             s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
             return true;
+        }
+    }
+
+    // The log entry of a change that changed something. Its HLC can only be in the log
+    // already if a peer sent two different changes under one HLC (a clock is unique to
+    // one change of one device): refused, and the transaction writes nothing.
+    void log_applied(const shared_entry& e, std::uint64_t seq) {
+        if (!s_.tables->log.append(e, seq)) {
+            invalid_change("two different changes of " + printable(e.model) + " " + e.record.to_string() +
+                           " carry the same HLC " + e.stamp.to_string());
         }
     }
 
@@ -199,7 +211,6 @@ private:
                 }
                 if (existing->version && !(*existing->version < r.version)) return false;  // stale or repeated
             }
-            const auto tomb = s_.tables->tombs.find(traits::name, r.record);
             if (r.removed) {
                 const bool moved = s_.put_tombstone(traits::name, r.record, r.version, r.owner);
                 if (!existing) return moved;
@@ -207,7 +218,8 @@ private:
                 s_.announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
                 return true;
             }
-            if (tomb) return false;  // deletes are final
+            // Deletes are final; a stored row has no tombstone (see apply_shared_to).
+            if (!existing && s_.tables->tombs.find(traits::name, r.record)) return false;
 
             if (existing) {
                 // local<> fields keep this device's values.

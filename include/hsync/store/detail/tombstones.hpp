@@ -2,10 +2,12 @@
 // Tombstones: the ids of deleted records, with the HLC of the delete. Deletes are final:
 // a record id that has a tombstone never comes back, from any change, in any order.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <vector>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <SQLiteCpp/Database.h>
 
@@ -18,12 +20,16 @@ namespace hsync::detail {
 
 class tombstones {
 public:
-    explicit tombstones(SQLite::Database& db)
-        : put_(db,
+    // `sole_writer`: this connection is the only one that writes the file (the library
+    // lock), so what it learnt about the table stays true; a read-only viewer is not.
+    tombstones(SQLite::Database& db, bool sole_writer)
+        : sole_writer_(sole_writer),
+          put_(db,
                "INSERT INTO hsync_tombstones (model, record_id, hlc, owner, seq) VALUES (?, ?, ?, ?, ?) "
                "ON CONFLICT(model, record_id) DO UPDATE SET hlc = excluded.hlc, seq = excluded.seq "
                "WHERE excluded.hlc > hlc"),
           get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?"),
+          any_(db, "SELECT 1 FROM hsync_tombstones WHERE model = ? LIMIT 1"),
           page_(db,
                 "SELECT record_id, hlc, owner, seq FROM hsync_tombstones WHERE model = ? AND seq > ? AND seq <= ? "
                 "ORDER BY seq LIMIT ?") {}
@@ -39,6 +45,7 @@ public:
     // Returns whether the tombstone is new or moved.
     bool put(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner,
              std::uint64_t seq) {
+        note_deleted(model);
         statement_use use(put_);
         const hlc_bytes b = encode_hlc(stamp);
         bind_text(use.get(), 1, model);
@@ -80,6 +87,7 @@ public:
     }
 
     std::optional<hlc> find(std::string_view model, const uuid& record) {
+        if (none_of(model)) return std::nullopt;
         statement_use use(get_);
         bind_text(use.get(), 1, model);
         bind_uuid(use.get(), 2, record);
@@ -88,8 +96,32 @@ public:
     }
 
 private:
+    // Whether `model` has no tombstone at all, known without a lookup per record: a new
+    // device that receives a backfill, or a library that never deleted, asks for every
+    // record it writes. Once a model has a tombstone it is asked for each record again
+    // (even if the transaction that wrote it rolled back), so the answer errs on the safe side.
+    bool none_of(std::string_view model) {
+        if (!sole_writer_) return false;
+        if (std::find(deleted_in_.begin(), deleted_in_.end(), model) != deleted_in_.end()) return false;
+        if (std::find(empty_.begin(), empty_.end(), model) != empty_.end()) return true;
+        statement_use use(any_);
+        bind_text(use.get(), 1, model);
+        const bool has = use.step();
+        (has ? deleted_in_ : empty_).emplace_back(model);
+        return !has;
+    }
+
+    void note_deleted(std::string_view model) {
+        std::erase(empty_, model);
+        if (std::find(deleted_in_.begin(), deleted_in_.end(), model) == deleted_in_.end()) deleted_in_.emplace_back(model);
+    }
+
+    bool sole_writer_;
+    std::vector<std::string> empty_;       // models known to have no tombstone
+    std::vector<std::string> deleted_in_;  // models known to have one
     statement put_;
     statement get_;
+    statement any_;
     statement page_;
 };
 
