@@ -3424,7 +3424,6 @@ public:
         : append_(db,
                   "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, fields, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
-          contains_(db, "SELECT 1 FROM hsync_shared_log WHERE hlc = ?"),
           by_seq_(db,
                   "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
@@ -3484,13 +3483,6 @@ public:
         return static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 0));
     }
 
-    bool contains(const hlc& stamp) {
-        statement_use use(contains_);
-        const hlc_bytes key = encode_hlc(stamp);
-        bind_hlc(use.get(), 1, key);
-        return use.step();
-    }
-
     std::size_t size() {
         statement_use use(size_);
         use.step();
@@ -3543,7 +3535,6 @@ private:
     }
 
     statement append_;
-    statement contains_;
     statement by_seq_;
     statement by_model_seq_;
     statement prune_seq_;
@@ -3971,10 +3962,13 @@ private:
         if (options.read_only && !std::filesystem::exists(path)) {
             throw error(errc::not_found, "hsync: there is no library file at " + path.string() + " to open read-only");
         }
+        // NOMUTEX: the library's own mutex already serializes every use of this connection
+        // (a transaction's `database()` included), so SQLite's per-call mutex, taken on
+        // each bind, step and column read, would only cost time (a tenth of a backfill).
         try {
             return SQLite::Database(path.string(), (options.read_only ? SQLite::OPEN_READONLY
                                                                       : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
-                                                       SQLite::OPEN_FULLMUTEX);
+                                                       SQLite::OPEN_NOMUTEX);
         } catch (const SQLite::Exception& e) {
             throw error(errc::storage, "hsync: cannot open " + path.string() + ": " + e.what());
         }
@@ -4960,10 +4954,12 @@ template <class M>
 // Tombstones: the ids of deleted records, with the HLC of the delete. Deletes are final:
 // a record id that has a tombstone never comes back, from any change, in any order.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <vector>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <SQLiteCpp/Database.h>
 
@@ -4972,12 +4968,16 @@ namespace hsync::detail {
 
 class tombstones {
 public:
-    explicit tombstones(SQLite::Database& db)
-        : put_(db,
+    // `sole_writer`: this connection is the only one that writes the file (the library
+    // lock), so what it learnt about the table stays true; a read-only viewer is not.
+    tombstones(SQLite::Database& db, bool sole_writer)
+        : sole_writer_(sole_writer),
+          put_(db,
                "INSERT INTO hsync_tombstones (model, record_id, hlc, owner, seq) VALUES (?, ?, ?, ?, ?) "
                "ON CONFLICT(model, record_id) DO UPDATE SET hlc = excluded.hlc, seq = excluded.seq "
                "WHERE excluded.hlc > hlc"),
           get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?"),
+          any_(db, "SELECT 1 FROM hsync_tombstones WHERE model = ? LIMIT 1"),
           page_(db,
                 "SELECT record_id, hlc, owner, seq FROM hsync_tombstones WHERE model = ? AND seq > ? AND seq <= ? "
                 "ORDER BY seq LIMIT ?") {}
@@ -4993,6 +4993,7 @@ public:
     // Returns whether the tombstone is new or moved.
     bool put(std::string_view model, const uuid& record, const hlc& stamp, const std::optional<uuid>& owner,
              std::uint64_t seq) {
+        note_deleted(model);
         statement_use use(put_);
         const hlc_bytes b = encode_hlc(stamp);
         bind_text(use.get(), 1, model);
@@ -5034,6 +5035,7 @@ public:
     }
 
     std::optional<hlc> find(std::string_view model, const uuid& record) {
+        if (none_of(model)) return std::nullopt;
         statement_use use(get_);
         bind_text(use.get(), 1, model);
         bind_uuid(use.get(), 2, record);
@@ -5042,8 +5044,32 @@ public:
     }
 
 private:
+    // Whether `model` has no tombstone at all, known without a lookup per record: a new
+    // device that receives a backfill, or a library that never deleted, asks for every
+    // record it writes. Once a model has a tombstone it is asked for each record again
+    // (even if the transaction that wrote it rolled back), so the answer errs on the safe side.
+    bool none_of(std::string_view model) {
+        if (!sole_writer_) return false;
+        if (std::find(deleted_in_.begin(), deleted_in_.end(), model) != deleted_in_.end()) return false;
+        if (std::find(empty_.begin(), empty_.end(), model) != empty_.end()) return true;
+        statement_use use(any_);
+        bind_text(use.get(), 1, model);
+        const bool has = use.step();
+        (has ? deleted_in_ : empty_).emplace_back(model);
+        return !has;
+    }
+
+    void note_deleted(std::string_view model) {
+        std::erase(empty_, model);
+        if (std::find(deleted_in_.begin(), deleted_in_.end(), model) == deleted_in_.end()) deleted_in_.emplace_back(model);
+    }
+
+    bool sole_writer_;
+    std::vector<std::string> empty_;       // models known to have no tombstone
+    std::vector<std::string> deleted_in_;  // models known to have one
     statement put_;
     statement get_;
+    statement any_;
     statement page_;
 };
 
@@ -5062,8 +5088,8 @@ struct library_state {
     using outgoing_listener = std::function<void(const outgoing_changes&)>;
 
     struct tables_type {
-        explicit tables_type(SQLite::Database& db)
-            : log(db), peers(db), tombs(db), models(model_store<Ms>(db)...) {}
+        tables_type(SQLite::Database& db, bool sole_writer)
+            : log(db), peers(db), tombs(db, sole_writer), models(model_store<Ms>(db)...) {}
         change_log log;
         peer_book peers;
         tombstones tombs;
@@ -5083,7 +5109,7 @@ struct library_state {
         // The models' tables are created (if new) in one transaction with nothing else.
         SQLite::Transaction setup(file.db(), options.read_only ? SQLite::TransactionBehavior::DEFERRED
                                                                : SQLite::TransactionBehavior::IMMEDIATE);
-        tables.emplace(file.db());
+        tables.emplace(file.db(), !options.read_only);
         setup.commit();
     }
 
@@ -6403,8 +6429,8 @@ private:
                 }
             }
             s_.merge_remote_hlc(e.stamp);  // refuses a timestamp beyond the allowed drift
-            if (s_.tables->log.contains(e.stamp)) return false;  // seen before
-
+            // An entry seen before needs no lookup in the log: every field it set carries
+            // its HLC or a later one, and a remove left its tombstone, so it changes nothing.
             auto existing = s_.template store<M>().find(e.record);
             if (existing && owner_of(existing->value)) {
                 invalid_change(std::string(traits::name) + " " + e.record.to_string() +
@@ -6417,13 +6443,15 @@ private:
             if (e.type == change_type::remove) {
                 const bool moved = s_.put_tombstone(traits::name, e.record, e.stamp, std::nullopt);
                 if (!moved && !existing) return false;
-                s_.tables->log.append(e, moved ? s_.seq : s_.next_seq());
+                log_applied(e, moved ? s_.seq : s_.next_seq());
                 if (!existing) return true;
                 s_.template store<M>().erase(e.record);
                 s_.announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
                 return true;
             }
-            if (s_.tables->tombs.find(traits::name, e.record)) return false;  // deletes are final
+            // Deletes are final. A stored row has no tombstone (a delete erases it in the
+            // same transaction), so only an unknown record needs the lookup.
+            if (!existing && s_.tables->tombs.find(traits::name, e.record)) return false;
 
             stored_row<M> row;
             if (existing) {
@@ -6444,9 +6472,19 @@ private:
             if (!won) return false;  // every field already has a later write
             row.seq = s_.next_seq();
             s_.template store<M>().write(row);
-            s_.tables->log.append(e, row.seq);
+            log_applied(e, row.seq);
             s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, e.record, row.value, e.stamp);
             return true;
+        }
+    }
+
+    // The log entry of a change that changed something. Its HLC can only be in the log
+    // already if a peer sent two different changes under one HLC (a clock is unique to
+    // one change of one device): refused, and the transaction writes nothing.
+    void log_applied(const shared_entry& e, std::uint64_t seq) {
+        if (!s_.tables->log.append(e, seq)) {
+            invalid_change("two different changes of " + printable(e.model) + " " + e.record.to_string() +
+                           " carry the same HLC " + e.stamp.to_string());
         }
     }
 
@@ -6484,7 +6522,6 @@ private:
                 }
                 if (existing->version && !(*existing->version < r.version)) return false;  // stale or repeated
             }
-            const auto tomb = s_.tables->tombs.find(traits::name, r.record);
             if (r.removed) {
                 const bool moved = s_.put_tombstone(traits::name, r.record, r.version, r.owner);
                 if (!existing) return moved;
@@ -6492,7 +6529,8 @@ private:
                 s_.announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
                 return true;
             }
-            if (tomb) return false;  // deletes are final
+            // Deletes are final; a stored row has no tombstone (see apply_shared_to).
+            if (!existing && s_.tables->tombs.find(traits::name, r.record)) return false;
 
             if (existing) {
                 // local<> fields keep this device's values.
