@@ -3424,6 +3424,7 @@ public:
         : append_(db,
                   "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, fields, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
+          by_hlc_(db, "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE hlc = ?"),
           by_seq_(db,
                   "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
@@ -3456,6 +3457,16 @@ public:
         std::vector<shared_entry> entries;
         std::vector<std::uint64_t> seqs;  // the seq of each entry
     };
+
+    // The entry stored under `stamp`, if any.
+    std::optional<shared_entry> find(const hlc& stamp) {
+        statement_use use(by_hlc_);
+        const hlc_bytes key = encode_hlc(stamp);
+        bind_hlc(use.get(), 1, key);
+        auto found = read_entries(use);
+        if (found.empty()) return std::nullopt;
+        return std::move(found.front());
+    }
 
     // Entries with seq in (since, until], in seq order: the order this device stored them.
     page fetch_seq_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
@@ -3535,6 +3546,7 @@ private:
     }
 
     statement append_;
+    statement by_hlc_;
     statement by_seq_;
     statement by_model_seq_;
     statement prune_seq_;
@@ -6478,14 +6490,19 @@ private:
         }
     }
 
-    // The log entry of a change that changed something. Its HLC can only be in the log
-    // already if a peer sent two different changes under one HLC (a clock is unique to
-    // one change of one device): refused, and the transaction writes nothing.
+    // The log entry of a change that changed something. Its HLC is in the log already
+    // only when the change was applied before and its row was since deleted or rewritten
+    // by raw SQL (hsync itself never lowers a clock): the change restored it, and the
+    // log keeps its entry. Another change under the same HLC means the peer lies (a clock
+    // names one change of one device): refused, and the transaction writes nothing.
     void log_applied(const shared_entry& e, std::uint64_t seq) {
-        if (!s_.tables->log.append(e, seq)) {
-            invalid_change("two different changes of " + printable(e.model) + " " + e.record.to_string() +
-                           " carry the same HLC " + e.stamp.to_string());
+        if (s_.tables->log.append(e, seq)) return;
+        const auto held = s_.tables->log.find(e.stamp);
+        if (held && held->model == e.model && held->record == e.record && held->type == e.type && held->values == e.values) {
+            return;
         }
+        invalid_change("two different changes of " + printable(e.model) + " " + e.record.to_string() +
+                       " carry the same HLC " + e.stamp.to_string());
     }
 
     template <class M>

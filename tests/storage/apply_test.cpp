@@ -324,3 +324,19 @@ TEST_CASE("two different changes under one HLC: the second is refused and its ba
     REQUIRE(d.b.get<Tag>(first.uuid));
     REQUIRE(d.b.status().log_entries == log_before);
 }
+
+TEST_CASE("a change applied again after raw SQL deleted its row restores the row and keeps one log entry", "[storage]") {
+    two_devices d;
+    const Tag tag = d.shared_tag("restored");
+    const auto log_before = d.b.status().log_entries;
+    const auto entries = log_entries(d.b);
+    REQUIRE_FALSE(entries.empty());
+    // Raw SQL deletes the row behind hsync's back: no tombstone, the log keeps the entry.
+    d.b.with_tx([&](auto& t) { t.exec("DELETE FROM tag"); });
+    REQUIRE_FALSE(d.b.get<Tag>(tag.uuid));
+    // The same change arrives again (a relay, a catch-up that restarts): it is not taken
+    // for a second change under its HLC.
+    REQUIRE(hsync::replica(d.b).apply_shared_changes(std::span<const hsync::shared_entry>(entries)).applied == 1);
+    REQUIRE(d.b.get<Tag>(tag.uuid));
+    REQUIRE(d.b.status().log_entries == log_before);
+}

@@ -26,6 +26,7 @@ public:
         : append_(db,
                   "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, fields, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
+          by_hlc_(db, "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE hlc = ?"),
           by_seq_(db,
                   "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
                   "ORDER BY seq LIMIT ?"),
@@ -58,6 +59,16 @@ public:
         std::vector<shared_entry> entries;
         std::vector<std::uint64_t> seqs;  // the seq of each entry
     };
+
+    // The entry stored under `stamp`, if any.
+    std::optional<shared_entry> find(const hlc& stamp) {
+        statement_use use(by_hlc_);
+        const hlc_bytes key = encode_hlc(stamp);
+        bind_hlc(use.get(), 1, key);
+        auto found = read_entries(use);
+        if (found.empty()) return std::nullopt;
+        return std::move(found.front());
+    }
 
     // Entries with seq in (since, until], in seq order: the order this device stored them.
     page fetch_seq_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
@@ -137,6 +148,7 @@ private:
     }
 
     statement append_;
+    statement by_hlc_;
     statement by_seq_;
     statement by_model_seq_;
     statement prune_seq_;

@@ -167,14 +167,19 @@ private:
         }
     }
 
-    // The log entry of a change that changed something. Its HLC can only be in the log
-    // already if a peer sent two different changes under one HLC (a clock is unique to
-    // one change of one device): refused, and the transaction writes nothing.
+    // The log entry of a change that changed something. Its HLC is in the log already
+    // only when the change was applied before and its row was since deleted or rewritten
+    // by raw SQL (hsync itself never lowers a clock): the change restored it, and the
+    // log keeps its entry. Another change under the same HLC means the peer lies (a clock
+    // names one change of one device): refused, and the transaction writes nothing.
     void log_applied(const shared_entry& e, std::uint64_t seq) {
-        if (!s_.tables->log.append(e, seq)) {
-            invalid_change("two different changes of " + printable(e.model) + " " + e.record.to_string() +
-                           " carry the same HLC " + e.stamp.to_string());
+        if (s_.tables->log.append(e, seq)) return;
+        const auto held = s_.tables->log.find(e.stamp);
+        if (held && held->model == e.model && held->record == e.record && held->type == e.type && held->values == e.values) {
+            return;
         }
+        invalid_change("two different changes of " + printable(e.model) + " " + e.record.to_string() +
+                       " carry the same HLC " + e.stamp.to_string());
     }
 
     template <class M>
