@@ -344,8 +344,8 @@ void backfill(const settings& s) {
     std::filesystem::copy_file(devices.b, baseline_file);
 
     std::uint16_t port_a = 0, port_b = 0;
-    auto a = devices.start(devices.a, 0, 5, &port_a, "full", s.checkpoints);
-    auto b = devices.start(devices.b, port_a, 5, &port_b, "full", s.checkpoints);
+    auto a = devices.start(devices.a, 0, 5, &port_a, s.durability, s.checkpoints);
+    auto b = devices.start(devices.b, port_a, 5, &port_b, s.durability, s.checkpoints);
     const auto done = b->ask("wait-entries " + std::to_string(s.entries), "backfilled", 3600s);
     std::istringstream in(done.substr(std::string("backfilled ").size()));
     std::size_t stored = 0;
