@@ -124,16 +124,20 @@ public:
         return s_.committed_seq;
     }
 
-    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit) const {
+    // Without the records owned by `except_owner` when given: a peer is not served what
+    // it wrote itself.
+    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit,
+                             const std::optional<uuid>& except_owner = std::nullopt) const {
         std::lock_guard lock(s_.mutex);
-        return detail::history<Ms...>(s_).state_changes(model, since, limit);
+        return detail::history<Ms...>(s_).state_changes(model, since, limit, except_owner);
     }
 
-    // Of one model when `model` is given, else of every model with shared records.
-    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false,
-                               std::string_view model = {}) const {
+    // Of one model when `model` is given, else of every model with shared records; without
+    // the log entries `except_device` made when given.
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false, std::string_view model = {},
+                               const std::optional<uuid>& except_device = std::nullopt) const {
         std::lock_guard lock(s_.mutex);
-        return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot, model);
+        return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot, model, except_device);
     }
 
     // ---- the shared change log ----------------------------------------------------------
