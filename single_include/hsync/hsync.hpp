@@ -5675,10 +5675,32 @@ decltype(auto) run_read_transaction(State& s, F& fn) {
     return fn(s.db());
 }
 
+// Whether a transaction's commit waits for the disk (the library's durability) or not:
+// for what a peer can send again, see replica::with_refetchable_tx.
+enum class commit_wait { disk, none };
+
+// synchronous = NORMAL for one transaction of a FULL library, FULL again after it. Both
+// are set outside the transaction (SQLite ignores the pragma inside one), under the
+// library's mutex, so no other commit runs in between.
+class relaxed_commit {
+public:
+    explicit relaxed_commit(sqlite3* db) : db_(db) {
+        if (sqlite3_exec(db_, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            throw error(errc::storage, std::string("hsync: cannot relax synchronous for a transaction: ") + sqlite3_errmsg(db_));
+        }
+    }
+    ~relaxed_commit() { sqlite3_exec(db_, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr); }
+    relaxed_commit(const relaxed_commit&) = delete;
+    relaxed_commit& operator=(const relaxed_commit&) = delete;
+
+private:
+    sqlite3* db_;
+};
+
 // Runs fn(handle) in a transaction of `s` (a savepoint when one is open) and returns
 // what fn returns. The handle is the user's view of the transaction.
 template <class State, class Handle, class F>
-decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
+decltype(auto) run_transaction(State& s, Handle& handle, F& fn, commit_wait wait = commit_wait::disk) {
     using result_type = std::invoke_result_t<F&, Handle&>;
     std::unique_lock lock(s.mutex);
     if (s.reading) {
@@ -5686,6 +5708,8 @@ decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
                                      "write outside it, with with_tx");
     }
     if (s.depth > 0) return run_savepoint(s, handle, fn);
+    std::optional<relaxed_commit> relaxed;
+    if (wait == commit_wait::none && s.options.sync == durability::full) relaxed.emplace(s.db().getHandle());
     step_once(s.begin);
     s.depth = 1;
     s.clock_at_begin = s.clock.last();
@@ -5698,6 +5722,7 @@ decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
             abort_transaction(s);
             throw;
         }
+        relaxed.reset();
         deliver(s, std::move(done), lock);
     } else {
         std::optional<std::remove_cvref_t<result_type>> result;
@@ -5708,6 +5733,7 @@ decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
             abort_transaction(s);
             throw;
         }
+        relaxed.reset();
         deliver(s, std::move(done), lock);
         return std::remove_cvref_t<result_type>(std::move(*result));
     }
@@ -6827,14 +6853,25 @@ public:
         return write(fn);
     }
 
+    // The same for changes a peer can send again (a catch-up page with its checkpoint):
+    // the commit does not wait for the disk, even in a library of durability::full. A
+    // power loss may undo such a transaction, never tear it, and the next catch-up round
+    // fetches the page again; the round's end (received_through, then the Ack) is a
+    // transaction that waits, and makes every page before it durable. Saves an fsync per
+    // page of a backfill. Local commits keep the library's durability.
+    template <class F>
+    decltype(auto) with_refetchable_tx(F&& fn) {
+        return write(fn, detail::commit_wait::none);
+    }
+
 private:
     struct handle {};
 
     template <class F>
-    decltype(auto) write(F&& fn) {
+    decltype(auto) write(F&& fn, detail::commit_wait wait = detail::commit_wait::disk) {
         auto body = [&](handle&) { return fn(); };
         handle h;
-        return detail::run_transaction(s_, h, body);
+        return detail::run_transaction(s_, h, body, wait);
     }
 
     state& s_;
@@ -9329,7 +9366,7 @@ template <class Library>
 template <class Apply>
 auto engine<Library>::apply_page(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, Apply&& apply) -> bool {
     try {
-        replica_.with_tx([&] {
+        replica_.with_refetchable_tx([&] {
             const apply_result r = apply();
             p.counters.applied += r.applied;
             p.counters.ignored += r.ignored;

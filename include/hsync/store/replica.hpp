@@ -124,20 +124,16 @@ public:
         return s_.committed_seq;
     }
 
-    // Without the records owned by `except_owner` when given: a peer is not served what
-    // it wrote itself.
-    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit,
-                             const std::optional<uuid>& except_owner = std::nullopt) const {
+    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit) const {
         std::lock_guard lock(s_.mutex);
-        return detail::history<Ms...>(s_).state_changes(model, since, limit, except_owner);
+        return detail::history<Ms...>(s_).state_changes(model, since, limit);
     }
 
-    // Of one model when `model` is given, else of every model with shared records; without
-    // the log entries `except_device` made when given.
-    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false, std::string_view model = {},
-                               const std::optional<uuid>& except_device = std::nullopt) const {
+    // Of one model when `model` is given, else of every model with shared records.
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot = false,
+                               std::string_view model = {}) const {
         std::lock_guard lock(s_.mutex);
-        return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot, model, except_device);
+        return detail::history<Ms...>(s_).shared_changes(since, limit, snapshot, model);
     }
 
     // ---- the shared change log ----------------------------------------------------------
@@ -226,14 +222,25 @@ public:
         return write(fn);
     }
 
+    // The same for changes a peer can send again (a catch-up page with its checkpoint):
+    // the commit does not wait for the disk, even in a library of durability::full. A
+    // power loss may undo such a transaction, never tear it, and the next catch-up round
+    // fetches the page again; the round's end (received_through, then the Ack) is a
+    // transaction that waits, and makes every page before it durable. Saves an fsync per
+    // page of a backfill. Local commits keep the library's durability.
+    template <class F>
+    decltype(auto) with_refetchable_tx(F&& fn) {
+        return write(fn, detail::commit_wait::none);
+    }
+
 private:
     struct handle {};
 
     template <class F>
-    decltype(auto) write(F&& fn) {
+    decltype(auto) write(F&& fn, detail::commit_wait wait = detail::commit_wait::disk) {
         auto body = [&](handle&) { return fn(); };
         handle h;
-        return detail::run_transaction(s_, h, body);
+        return detail::run_transaction(s_, h, body, wait);
     }
 
     state& s_;

@@ -27,14 +27,12 @@ public:
                   "INSERT INTO hsync_shared_log (hlc, seq, model, record_id, change_type, fields, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(hlc) DO NOTHING"),
           by_hlc_(db, "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE hlc = ?"),
-          // ?4, when not NULL, is a device whose entries are left out: the 16 bytes after
-          // the clock word in the stored HLC (store/detail/sqlite_codec.hpp's encode_hlc).
           by_seq_(db,
-                  "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE seq > ?1 AND "
-                  "seq <= ?2 AND (?4 IS NULL OR substr(hlc, 9) IS NOT ?4) ORDER BY seq LIMIT ?3"),
+                  "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE seq > ? AND seq <= ? "
+                  "ORDER BY seq LIMIT ?"),
           by_model_seq_(db,
-                        "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE model = ?5 AND "
-                        "seq > ?1 AND seq <= ?2 AND (?4 IS NULL OR substr(hlc, 9) IS NOT ?4) ORDER BY seq LIMIT ?3"),
+                        "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE model = ? AND "
+                        "seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
           prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
           oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
           size_(db, "SELECT count(*) FROM hsync_shared_log") {}
@@ -72,13 +70,14 @@ public:
         return std::move(found.front());
     }
 
-    // Entries with seq in (since, until], in seq order: the order this device stored them;
-    // of one model only when `model` is given (a catch-up fetches each model's history in
-    // its turn); without the entries `except_device` made when given (a peer is not
-    // served its own changes: SQLite skips them, hsync never decodes them).
-    page fetch_seq_between(std::uint64_t since, std::uint64_t until, std::size_t limit, std::string_view model = {},
-                           const std::optional<uuid>& except_device = std::nullopt) {
-        return fetch_page(model.empty() ? by_seq_ : by_model_seq_, model, since, until, limit, except_device);
+    // Entries with seq in (since, until], in seq order: the order this device stored them.
+    page fetch_seq_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        return fetch_page(by_seq_, {}, since, until, limit);
+    }
+
+    // The same, of one model only: a catch-up fetches each model's history in its turn.
+    page fetch_model_seq_between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        return fetch_page(by_model_seq_, model, since, until, limit);
     }
 
     // Removes every entry with seq <= through; returns how many.
@@ -135,16 +134,14 @@ private:
     }
 
     // by_seq_ or by_model_seq_ (which binds the model first).
-    page fetch_page(statement& stmt, std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit,
-                    const std::optional<uuid>& except_device) {
+    page fetch_page(statement& stmt, std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
         statement_use use(stmt);
         sqlite3_stmt* s = use.get();
-        check_sqlite(sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(since)), s);
-        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(until)), s);
-        bind_limit(s, 3, limit);
-        if (except_device) bind_uuid(s, 4, *except_device);
-        else check_sqlite(sqlite3_bind_null(s, 4), s);
-        if (!model.empty()) bind_text(s, 5, model);
+        int at = 1;
+        if (!model.empty()) bind_text(s, at++, model);
+        check_sqlite(sqlite3_bind_int64(s, at++, static_cast<sqlite3_int64>(since)), s);
+        check_sqlite(sqlite3_bind_int64(s, at++, static_cast<sqlite3_int64>(until)), s);
+        bind_limit(s, at, limit);
         page out;
         out.entries = read_entries(use, &out.seqs);
         return out;

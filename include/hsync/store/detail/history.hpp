@@ -35,15 +35,12 @@ public:
     explicit history(library_state<Ms...>& s) noexcept : s_(s) {}
 
     // Device-owned state of `model` (owned records and deletes) stored after `since`, in
-    // seq order, without the records of `except_owner` when given. When has_more is
-    // false, the checkpoint is the current seq: the page covers everything of that model
-    // up to now.
-    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit,
-                             const std::optional<uuid>& except_owner = std::nullopt) {
+    // seq order. When has_more is false, the checkpoint is the current seq: the page
+    // covers everything of that model up to now.
+    state_page state_changes(std::string_view model, std::uint64_t since, std::size_t limit) {
         const std::uint64_t until = s_.committed_seq;
         state_page page;
-        bool known = models::dispatch(
-            model, [&](auto t) { page = state_changes_of<typename decltype(t)::type>(since, until, limit, except_owner); });
+        bool known = models::dispatch(model, [&](auto t) { page = state_changes_of<typename decltype(t)::type>(since, until, limit); });
         if (!known) throw error(errc::unknown_model, "hsync: unknown model '" + printable(model) + "'");
         return page;
     }
@@ -52,10 +49,8 @@ public:
     // when the log was pruned past `since` or the caller is in the middle of a snapshot
     // (once a catch-up starts on snapshots it must finish on them: the log no longer
     // holds the inserts behind later updates). Of one model when `model` is given (a
-    // catch-up takes the models in their apply order), else of all. Log entries made by
-    // `except_device` are left out when it is given (snapshots hold every write).
-    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot, std::string_view model = {},
-                               const std::optional<uuid>& except_device = std::nullopt) {
+    // catch-up takes the models in their apply order), else of all.
+    shared_page shared_changes(std::uint64_t since, std::size_t limit, bool snapshot, std::string_view model = {}) {
         if (!model.empty()) {
             const auto kind = models::strategy_of(model);
             if (!kind) throw error(errc::unknown_model, "hsync: unknown model '" + printable(model) + "'");
@@ -70,7 +65,7 @@ public:
             page.snapshot_mode = true;
             return page;
         }
-        return shared_log_page(since, until, limit, model, except_device);
+        return shared_log_page(since, until, limit, model);
     }
 
 private:
@@ -104,8 +99,7 @@ private:
     };
 
     template <class M>
-    state_page state_changes_of(std::uint64_t since, std::uint64_t until, std::size_t limit,
-                                const std::optional<uuid>& except_owner) {
+    state_page state_changes_of(std::uint64_t since, std::uint64_t until, std::size_t limit) {
         using traits = model_traits<M>;
         state_page page;
         if constexpr (traits::strategy == strategy::shared) {
@@ -115,14 +109,14 @@ private:
             limit = std::max<std::size_t>(limit, 1);
             seq_merge<std::variant<state_record, deleted_state>> merge{limit, until, {}};
             merge.add(
-                s_.template store<M>().rows_between(since, until, limit + 1, except_owner), [](const auto& r) { return r.seq; },
+                s_.template store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
                 [&](const auto& r) -> std::optional<std::variant<state_record, deleted_state>> {
                     const auto owner = owner_of(r.value);
                     if (!owner || !r.version) return std::nullopt;  // a shared record of a mixed model
                     return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, pack_all(r.value)};
                 });
             merge.add(
-                s_.tables->tombs.between(traits::name, since, until, limit + 1, except_owner), [](const auto& t) { return t.seq; },
+                s_.tables->tombs.between(traits::name, since, until, limit + 1), [](const auto& t) { return t.seq; },
                 [&](const auto& t) -> std::optional<std::variant<state_record, deleted_state>> {
                     if (!t.owner) return std::nullopt;
                     return deleted_state{std::string(traits::name), t.record, *t.owner, t.stamp};
@@ -137,10 +131,10 @@ private:
         return page;
     }
 
-    shared_page shared_log_page(std::uint64_t since, std::uint64_t until, std::size_t limit, std::string_view model,
-                                const std::optional<uuid>& except_device) {
+    shared_page shared_log_page(std::uint64_t since, std::uint64_t until, std::size_t limit, std::string_view model) {
         limit = std::max<std::size_t>(limit, 1);
-        auto fetched = s_.tables->log.fetch_seq_between(since, until, limit + 1, model, except_device);
+        auto fetched = model.empty() ? s_.tables->log.fetch_seq_between(since, until, limit + 1)
+                                     : s_.tables->log.fetch_model_seq_between(model, since, until, limit + 1);
         shared_page page;
         seq_merge<shared_entry> merge{limit, until, {}};
         std::vector<std::pair<std::uint64_t, shared_entry>> raw;

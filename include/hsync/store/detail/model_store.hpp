@@ -44,9 +44,7 @@ public:
         : db_(db), columns_(model_columns<M>()), select_prefix_(make_select_prefix()),
           select_one_(prepare_after_ensure(db, select_prefix_ + " WHERE " + id_column() + " = ?")),
           upsert_(db, make_upsert()),
-          page_(db, select_prefix_ + " WHERE hsync_seq > ?1 AND hsync_seq <= ?2 ORDER BY hsync_seq LIMIT ?3"),
-          page_except_(db, select_prefix_ + " WHERE hsync_seq > ?1 AND hsync_seq <= ?2" + except_owner_clause() +
-                               " ORDER BY hsync_seq LIMIT ?3"),
+          page_(db, select_prefix_ + " WHERE hsync_seq > ? AND hsync_seq <= ? ORDER BY hsync_seq LIMIT ?"),
           delete_(db, "DELETE FROM " + quote_identifier(traits::name) + " WHERE " + id_column() + " = ?") {}
 
     std::optional<stored_row<M>> find(const uuid& id) {
@@ -87,17 +85,12 @@ public:
         use.step();
     }
 
-    // Rows whose last write has a seq in (since, until], in seq order; without the
-    // records owned by `except_owner` when given (a peer is not served what it wrote
-    // itself: SQLite skips those rows, hsync never decodes them).
-    std::vector<stored_row<M>> rows_between(std::uint64_t since, std::uint64_t until, std::size_t limit,
-                                            const std::optional<uuid>& except_owner = std::nullopt) {
-        const bool except = traits::has_owner && except_owner;
-        statement_use use(except ? page_except_ : page_);
+    // Rows whose last write has a seq in (since, until], in seq order.
+    std::vector<stored_row<M>> rows_between(std::uint64_t since, std::uint64_t until, std::size_t limit) {
+        statement_use use(page_);
         check_sqlite(sqlite3_bind_int64(use.get(), 1, static_cast<sqlite3_int64>(since)), use.get());
         check_sqlite(sqlite3_bind_int64(use.get(), 2, static_cast<sqlite3_int64>(until)), use.get());
         check_sqlite(sqlite3_bind_int64(use.get(), 3, static_cast<sqlite3_int64>(limit)), use.get());
-        if (except) bind_uuid(use.get(), 4, *except_owner);
         std::vector<stored_row<M>> out;
         while (use.step()) out.push_back(read_row(use.get()));
         return out;
@@ -129,12 +122,6 @@ public:
 
 private:
     static std::string id_column() { return quote_identifier(traits::field_names[traits::id_index]); }
-
-    // The condition that leaves out one owner's records (?4); none for a shared model.
-    static std::string except_owner_clause() {
-        if constexpr (traits::has_owner) return " AND " + quote_identifier(traits::field_names[traits::owner_index]) + " IS NOT ?4";
-        return "";
-    }
 
     // Creates or checks the table before the first statement is prepared against it.
     static statement prepare_after_ensure(SQLite::Database& db, const std::string& sql) {
@@ -199,7 +186,6 @@ private:
     statement select_one_;
     statement upsert_;
     statement page_;
-    statement page_except_;
     statement delete_;
 };
 

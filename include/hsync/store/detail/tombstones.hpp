@@ -31,8 +31,8 @@ public:
           get_(db, "SELECT hlc FROM hsync_tombstones WHERE model = ? AND record_id = ?"),
           any_(db, "SELECT 1 FROM hsync_tombstones WHERE model = ? LIMIT 1"),
           page_(db,
-                "SELECT record_id, hlc, owner, seq FROM hsync_tombstones WHERE model = ?1 AND seq > ?2 AND seq <= ?3 "
-                "AND (?5 IS NULL OR owner IS NOT ?5) ORDER BY seq LIMIT ?4") {}
+                "SELECT record_id, hlc, owner, seq FROM hsync_tombstones WHERE model = ? AND seq > ? AND seq <= ? "
+                "ORDER BY seq LIMIT ?") {}
 
     struct entry {
         uuid record;
@@ -61,18 +61,14 @@ public:
         return sqlite3_changes(sqlite3_db_handle(use.get())) == 1;
     }
 
-    // Tombstones of `model` with seq in (since, until], in seq order; without those of
-    // records owned by `except_owner` when given.
-    std::vector<entry> between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit,
-                               const std::optional<uuid>& except_owner = std::nullopt) {
+    // Tombstones of `model` with seq in (since, until], in seq order.
+    std::vector<entry> between(std::string_view model, std::uint64_t since, std::uint64_t until, std::size_t limit) {
         statement_use use(page_);
         sqlite3_stmt* s = use.get();
         bind_text(s, 1, model);
         check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(since)), s);
         check_sqlite(sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(until)), s);
         check_sqlite(sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(limit)), s);
-        if (except_owner) bind_uuid(s, 5, *except_owner);
-        else check_sqlite(sqlite3_bind_null(s, 5), s);
         std::vector<entry> out;
         while (use.step()) {
             entry e;

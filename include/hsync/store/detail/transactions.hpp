@@ -121,10 +121,32 @@ decltype(auto) run_read_transaction(State& s, F& fn) {
     return fn(s.db());
 }
 
+// Whether a transaction's commit waits for the disk (the library's durability) or not:
+// for what a peer can send again, see replica::with_refetchable_tx.
+enum class commit_wait { disk, none };
+
+// synchronous = NORMAL for one transaction of a FULL library, FULL again after it. Both
+// are set outside the transaction (SQLite ignores the pragma inside one), under the
+// library's mutex, so no other commit runs in between.
+class relaxed_commit {
+public:
+    explicit relaxed_commit(sqlite3* db) : db_(db) {
+        if (sqlite3_exec(db_, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            throw error(errc::storage, std::string("hsync: cannot relax synchronous for a transaction: ") + sqlite3_errmsg(db_));
+        }
+    }
+    ~relaxed_commit() { sqlite3_exec(db_, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr); }
+    relaxed_commit(const relaxed_commit&) = delete;
+    relaxed_commit& operator=(const relaxed_commit&) = delete;
+
+private:
+    sqlite3* db_;
+};
+
 // Runs fn(handle) in a transaction of `s` (a savepoint when one is open) and returns
 // what fn returns. The handle is the user's view of the transaction.
 template <class State, class Handle, class F>
-decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
+decltype(auto) run_transaction(State& s, Handle& handle, F& fn, commit_wait wait = commit_wait::disk) {
     using result_type = std::invoke_result_t<F&, Handle&>;
     std::unique_lock lock(s.mutex);
     if (s.reading) {
@@ -132,6 +154,8 @@ decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
                                      "write outside it, with with_tx");
     }
     if (s.depth > 0) return run_savepoint(s, handle, fn);
+    std::optional<relaxed_commit> relaxed;
+    if (wait == commit_wait::none && s.options.sync == durability::full) relaxed.emplace(s.db().getHandle());
     step_once(s.begin);
     s.depth = 1;
     s.clock_at_begin = s.clock.last();
@@ -144,6 +168,7 @@ decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
             abort_transaction(s);
             throw;
         }
+        relaxed.reset();
         deliver(s, std::move(done), lock);
     } else {
         std::optional<std::remove_cvref_t<result_type>> result;
@@ -154,6 +179,7 @@ decltype(auto) run_transaction(State& s, Handle& handle, F& fn) {
             abort_transaction(s);
             throw;
         }
+        relaxed.reset();
         deliver(s, std::move(done), lock);
         return std::remove_cvref_t<result_type>(std::move(*result));
     }

@@ -67,7 +67,7 @@ template <class Library>
 template <class Apply>
 auto engine<Library>::apply_page(const uuid& peer, peer_runtime& p, std::uint64_t checkpoint, Apply&& apply) -> bool {
     try {
-        replica_.with_tx([&] {
+        replica_.with_refetchable_tx([&] {
             const apply_result r = apply();
             p.counters.applied += r.applied;
             p.counters.ignored += r.ignored;
@@ -221,9 +221,10 @@ auto engine<Library>::serve(const uuid& peer, peer_runtime& p) -> void {
         bool snapshot_mode = false;
         if (s.shared) {
             send_page(peer, s.limit, [&](std::uint32_t limit) {
+                shared_page page = replica_.shared_changes(s.since, limit, s.snapshot, s.model);
                 // The peer's own changes, which it relayed here or this device applied, go
                 // no further: it has them (a device id lives and dies with its file).
-                shared_page page = replica_.shared_changes(s.since, limit, s.snapshot, s.model, peer);
+                std::erase_if(page.entries, [&](const shared_entry& e) { return e.stamp.device == peer; });
                 checkpoint = page.checkpoint;
                 has_more = page.has_more;
                 snapshot_mode = page.snapshot_mode;
@@ -232,8 +233,10 @@ auto engine<Library>::serve(const uuid& peer, peer_runtime& p) -> void {
             });
         } else {
             send_page(peer, s.limit, [&](std::uint32_t limit) {
+                state_page page = replica_.state_changes(s.model, s.since, limit);
                 // Nor its own records: only it writes them.
-                state_page page = replica_.state_changes(s.model, s.since, limit, peer);
+                std::erase_if(page.records, [&](const state_record& r) { return r.owner == peer; });
+                std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner == peer; });
                 if (s.owner) {
                     std::erase_if(page.records, [&](const state_record& r) { return r.owner != *s.owner; });
                     std::erase_if(page.deleted, [&](const deleted_state& d) { return d.owner != *s.owner; });
