@@ -340,3 +340,25 @@ TEST_CASE("a change applied again after raw SQL deleted its row restores the row
     REQUIRE(d.b.get<Tag>(tag.uuid));
     REQUIRE(d.b.status().log_entries == log_before);
 }
+
+TEST_CASE("a catch-up page's transaction does not wait for the disk; the library's durability is back after it", "[storage]") {
+    temp_dir dir;
+    const hsync::identity me{hsync::uuid::v4()};
+    for (const auto sync : {hsync::durability::full, hsync::durability::normal}) {
+        hsync::library_options o;
+        o.sync = sync;
+        seed_library lib(dir / (sync == hsync::durability::full ? "full.db" : "normal.db"), me, o);
+        const auto level = [&] { return lib.read([](SQLite::Database& db) { return db.execAndGet("PRAGMA synchronous").getInt(); }); };
+        const int configured = sync == hsync::durability::full ? 2 : 1;  // SQLite's FULL and NORMAL
+        REQUIRE(level() == configured);
+        int inside = -1;
+        hsync::replica(lib).with_refetchable_tx([&] {
+            inside = lib.read([](SQLite::Database& db) { return db.execAndGet("PRAGMA synchronous").getInt(); });
+        });
+        REQUIRE(inside == 1);
+        REQUIRE(level() == configured);
+        // Also when the transaction fails: nothing written, durability restored.
+        REQUIRE_THROWS(hsync::replica(lib).with_refetchable_tx([] { throw std::runtime_error("refused page"); }));
+        REQUIRE(level() == configured);
+    }
+}
