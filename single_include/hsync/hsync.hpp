@@ -4966,8 +4966,9 @@ template <class M>
 // Tombstones: the ids of deleted records, with the HLC of the delete. Deletes are final:
 // a record id that has a tombstone never comes back, from any change, in any order.
 
-#include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -5062,23 +5063,21 @@ private:
     // (even if the transaction that wrote it rolled back), so the answer errs on the safe side.
     bool none_of(std::string_view model) {
         if (!sole_writer_) return false;
-        if (std::find(deleted_in_.begin(), deleted_in_.end(), model) != deleted_in_.end()) return false;
-        if (std::find(empty_.begin(), empty_.end(), model) != empty_.end()) return true;
-        statement_use use(any_);
-        bind_text(use.get(), 1, model);
-        const bool has = use.step();
-        (has ? deleted_in_ : empty_).emplace_back(model);
-        return !has;
+        auto known = has_tombstone_.find(model);
+        if (known == has_tombstone_.end()) {
+            statement_use use(any_);
+            bind_text(use.get(), 1, model);
+            known = has_tombstone_.emplace(std::string(model), use.step()).first;
+        }
+        return !known->second;
     }
 
     void note_deleted(std::string_view model) {
-        std::erase(empty_, model);
-        if (std::find(deleted_in_.begin(), deleted_in_.end(), model) == deleted_in_.end()) deleted_in_.emplace_back(model);
+        if (const auto known = has_tombstone_.find(model); known != has_tombstone_.end()) known->second = true;
     }
 
     bool sole_writer_;
-    std::vector<std::string> empty_;       // models known to have no tombstone
-    std::vector<std::string> deleted_in_;  // models known to have one
+    std::map<std::string, bool, std::less<>> has_tombstone_;  // per model, once asked
     statement put_;
     statement get_;
     statement any_;
