@@ -3431,6 +3431,7 @@ public:
           by_model_seq_(db,
                         "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE model = ? AND "
                         "seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
+          move_(db, "UPDATE hsync_shared_log SET seq = ?, fields = ?, data = ? WHERE hlc = ?"),
           prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
           oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
           size_(db, "SELECT count(*) FROM hsync_shared_log") {}
@@ -3451,6 +3452,19 @@ public:
         bind_bytes(s, 7, reinterpret_cast<const std::uint8_t*>(e.values.packed.data()), e.values.packed.size());
         use.step();
         return sqlite3_changes(sqlite3_db_handle(s)) == 1;
+    }
+
+    // Replaces the values of the entry under e.stamp with e's and moves it to `seq`, so
+    // that peers that were served the entry before are served it again.
+    void move(const shared_entry& e, std::uint64_t seq) {
+        statement_use use(move_);
+        sqlite3_stmt* s = use.get();
+        check_sqlite(sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(seq)), s);
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(e.values.fields)), s);
+        bind_bytes(s, 3, e.values.packed.data(), e.values.packed.size());
+        const hlc_bytes key = encode_hlc(e.stamp);
+        bind_hlc(s, 4, key);
+        use.step();
     }
 
     struct page {
@@ -3549,6 +3563,7 @@ private:
     statement by_hlc_;
     statement by_seq_;
     statement by_model_seq_;
+    statement move_;
     statement prune_seq_;
     statement oldest_;
     statement size_;
@@ -4140,21 +4155,39 @@ private:
 }  // namespace hsync::detail
 // ---- end hsync/store/detail/library_file.hpp ----
 
-// ---- begin hsync/store/detail/model_store.hpp ----
-// One model's table: its prepared statements and the reading and writing of whole rows
-// (the model's fields plus hsync's version and per-field clocks). Merging decisions are
-// made by the library; this layer only moves rows.
+// ---- begin hsync/store/detail/layout_migration.hpp ----
+// Keeps the change log readable across an application update. A log entry's values are
+// packed by field slot (store/detail/field_layout.hpp), so when a model gains a field,
+// loses one, or a field moves, the entries written before are moved into the new layout
+// by name, in the transaction that opens the library; hsync_meta remembers each model's
+// layout ('layout <model>'). And when the models gain a field or a model, the values
+// peers sent before this device knew it were not kept: the device fetches its peers'
+// history again, so that it ends with them (docs/storage.md, "After an update").
 
-#include <array>
-#include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+
+// ---- begin hsync/store/detail/field_layout.hpp ----
+// A model's *field layout*: the names of its clocked fields (every synced field but the
+// id) in slot order, which is what bit k of a field_values word refers to. Layouts change
+// when a model gains or loses a field (an application update), and differ between
+// devices on different versions of the models; values written in one layout are moved
+// into another by field name (docs/models.md, "Evolving a model").
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <SQLiteCpp/Database.h>
 
 
 // ---- begin hsync/store/schema.hpp ----
@@ -4294,6 +4327,8 @@ inline void ensure_table(SQLite::Database& db, std::string_view table, const std
         for (const auto& c : cols) {
             if (c.name == e.name) want = &c;
         }
+        // The clock of a field that stopped syncing (it became local<>): left unused.
+        if (want == nullptr && e.name.starts_with("hsync_clock_")) continue;
         if (want == nullptr) {
             schema_mismatch(table, "column '" + e.name +
                                        "' is not a field of the model; removing or renaming a field would lose "
@@ -4328,6 +4363,282 @@ inline void ensure_table(SQLite::Database& db, std::string_view table, const std
 
 }  // namespace hsync::detail
 // ---- end hsync/store/schema.hpp ----
+
+namespace hsync::detail {
+
+using field_layout = std::vector<std::string>;
+
+// This build's layout of M.
+template <class M>
+field_layout layout_of() {
+    field_layout out;
+    for (std::size_t i : clocked_indices<M>()) out.emplace_back(model_traits<M>::field_names[i]);
+    return out;
+}
+
+// Where each slot of a source layout goes in a target layout: its slot there, or `none`
+// for a field the target lacks.
+class field_remap {
+public:
+    static constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+    field_remap() = default;
+    field_remap(const field_layout& from, const field_layout& to) {
+        identity_ = from == to;
+        to_.reserve(from.size());
+        for (const auto& name : from) {
+            std::size_t at = none;
+            for (std::size_t j = 0; j < to.size(); ++j) {
+                if (to[j] == name) at = j;
+            }
+            to_.push_back(at);
+        }
+    }
+
+    bool identity() const noexcept { return identity_; }
+    std::size_t source_size() const noexcept { return to_.size(); }
+
+    // The values moved into the target layout, in its slot order. `kept`, when given,
+    // receives for each target value the position of its source value among the source's
+    // values (so that a snapshot's per-field clocks can follow). Values of fields the
+    // target lacks are left out. Throws errc::invalid_change for a bit beyond the source
+    // layout or a value that is not one MessagePack item.
+    field_values apply(const field_values& v, std::vector<std::size_t>* kept = nullptr) const {
+        if (identity_ && !kept) return v;
+        if (to_.size() < 64 && (v.fields >> to_.size()) != 0) {
+            throw error(errc::invalid_change, "hsync: a change sets field number " +
+                                                  std::to_string(std::countr_zero(v.fields >> to_.size()) + to_.size()) +
+                                                  ", but its model has " + std::to_string(to_.size()) +
+                                                  " synced fields besides its id");
+        }
+        struct moved {
+            std::size_t slot;
+            std::size_t source_position;
+            std::string_view bytes;
+        };
+        std::vector<moved> out;
+        mp_reader r(v.packed);
+        std::size_t position = 0;
+        for (std::size_t k = 0; k < to_.size() && k < 64; ++k) {
+            if ((v.fields >> k & 1u) == 0) continue;
+            std::string_view bytes;
+            if (!r.read_raw(bytes)) {
+                throw error(errc::invalid_change, "hsync: a change names more fields than it holds values");
+            }
+            if (to_[k] != none) out.push_back(moved{to_[k], position, bytes});
+            ++position;
+        }
+        if (!r.at_end()) throw error(errc::invalid_change, "hsync: a change holds more values than the fields it names");
+        // Insertion sort: a handful of fields, nearly always in order already.
+        for (std::size_t i = 1; i < out.size(); ++i) {
+            for (std::size_t j = i; j > 0 && out[j - 1].slot > out[j].slot; --j) std::swap(out[j - 1], out[j]);
+        }
+        field_values result;
+        if (kept) kept->clear();
+        for (const auto& m : out) {
+            result.fields |= std::uint64_t{1} << m.slot;
+            result.packed.append(m.bytes);
+            if (kept) kept->push_back(m.source_position);
+        }
+        return result;
+    }
+
+private:
+    std::vector<std::size_t> to_;
+    bool identity_ = true;
+};
+
+// Whether `fuller` holds every value of `held` (the same fields with the same bytes) and
+// perhaps more: the same change as `held`, with fields a device on an older version of the
+// models left out when it relayed it.
+inline bool extends(const field_values& fuller, const field_values& held) {
+    if ((held.fields & ~fuller.fields) != 0) return false;
+    mp_reader a(fuller.packed);
+    mp_reader b(held.packed);
+    for (std::uint64_t rest = fuller.fields; rest != 0; rest &= rest - 1) {
+        const std::uint64_t bit = rest & (~rest + 1);
+        std::string_view mine;
+        if (!a.read_raw(mine)) return false;
+        if ((held.fields & bit) == 0) continue;
+        std::string_view theirs;
+        if (!b.read_raw(theirs) || mine != theirs) return false;
+    }
+    return a.at_end() && b.at_end();
+}
+
+// A layout as stored in hsync_meta: the names, one per line.
+inline std::string layout_text(const field_layout& layout) {
+    std::string out;
+    for (const auto& name : layout) out += name + "\n";
+    return out;
+}
+
+inline field_layout layout_from_text(std::string_view text) {
+    field_layout out;
+    while (!text.empty()) {
+        const auto end = text.find('\n');
+        out.emplace_back(text.substr(0, end));
+        if (end == std::string_view::npos) break;
+        text.remove_prefix(end + 1);
+    }
+    return out;
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/field_layout.hpp ----
+
+namespace hsync::detail {
+
+class layout_migration {
+public:
+    // Reads the layouts the log was written in; call before the model tables are created
+    // or altered. A read-only open of a file whose models changed is an error: moving
+    // its log (and adding columns) needs an open to write.
+    template <class... Ms>
+    static layout_migration before_open(SQLite::Database& db, bool read_only) {
+        layout_migration m;
+        (m.before_.push_back(stored_layout<Ms>(db)), ...);
+        if (read_only) {
+            std::size_t i = 0;
+            (check_unchanged<Ms>(m.before_[i++]), ...);
+        }
+        return m;
+    }
+
+    // Moves the log into this build's layouts and records them.
+    template <class... Ms>
+    void finish(SQLite::Database& db, bool read_only) {
+        if (read_only) return;
+        std::size_t i = 0;
+        bool learned = false;
+        ((learned = migrate<Ms>(db, before_[i++]) || learned), ...);
+        if (learned) {
+            db.exec("UPDATE hsync_peers SET received_through = 0");
+            db.exec("DELETE FROM hsync_backfill_checkpoints");
+        }
+    }
+
+private:
+    struct before {
+        std::optional<field_layout> layout;  // nullopt: the model's table is new
+        bool recorded = false;               // in hsync_meta (files written before layouts were recorded lack it)
+    };
+
+    static std::string key_of(std::string_view model) { return "layout " + std::string(model); }
+
+    template <class M>
+    static before stored_layout(SQLite::Database& db) {
+        using traits = model_traits<M>;
+        {
+            SQLite::Statement q(db, "SELECT value FROM hsync_meta WHERE key = ?");
+            q.bind(1, key_of(traits::name));
+            if (q.executeStep()) return {layout_from_text(q.getColumn(0).getString()), true};
+        }
+        if (!db.tableExists(std::string(traits::name))) return {};
+        // A file from before layouts were recorded: its log was written in the order of the
+        // table's columns (created in declaration order, added ones appended), restricted to
+        // the fields this build still syncs.
+        const field_layout now = layout_of<M>();
+        field_layout derived;
+        SQLite::Statement info(db, "PRAGMA table_info(" + quote_identifier(traits::name) + ")");
+        while (info.executeStep()) {
+            const std::string column = info.getColumn(1).getString();
+            if (std::find(now.begin(), now.end(), column) != now.end()) derived.push_back(column);
+        }
+        return {std::move(derived), false};
+    }
+
+    template <class M>
+    static void check_unchanged(const before& b) {
+        if (b.layout && *b.layout != layout_of<M>()) {
+            throw error(errc::schema_mismatch, "hsync: model '" + std::string(model_traits<M>::name) +
+                                                   "' has changed its synced fields since this library was last "
+                                                   "written; open it once to write (that moves its log) before "
+                                                   "opening it read-only");
+        }
+    }
+
+    // Returns whether M gained a field (or is new) since the log was written.
+    template <class M>
+    static bool migrate(SQLite::Database& db, const before& b) {
+        using traits = model_traits<M>;
+        const field_layout now = layout_of<M>();
+        const bool same = b.layout && *b.layout == now;
+        if (!same && b.layout) move_log(db, traits::name, field_remap(*b.layout, now));
+        if (!same || !b.recorded) {
+            SQLite::Statement save(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+            save.bind(1, key_of(traits::name));
+            save.bind(2, layout_text(now));
+            save.exec();
+        }
+        if (!b.layout) return true;
+        return std::any_of(now.begin(), now.end(), [&](const std::string& name) {
+            return std::find(b.layout->begin(), b.layout->end(), name) == b.layout->end();
+        });
+    }
+
+    // Rewrites the model's log entries into the new layout. An update left with no field
+    // (it changed only fields no longer synced) is removed: it changes nothing a peer knows.
+    static void move_log(SQLite::Database& db, std::string_view model, const field_remap& remap) {
+        struct moved {
+            std::int64_t seq;
+            std::optional<field_values> values;
+        };
+        std::vector<moved> rows;
+        {
+            SQLite::Statement q(db, "SELECT seq, change_type, fields, data FROM hsync_shared_log WHERE model = ?");
+            q.bind(1, std::string(model));
+            while (q.executeStep()) {
+                const auto type = static_cast<change_type>(q.getColumn(1).getInt());
+                const auto col = q.getColumn(3);
+                const field_values old(static_cast<std::uint64_t>(q.getColumn(2).getInt64()),
+                                       std::string(static_cast<const char*>(col.getBlob()),
+                                                   static_cast<std::size_t>(col.getBytes())));
+                field_values now = remap.apply(old);
+                const bool empty_update = type == change_type::update && now.empty();
+                rows.push_back(moved{q.getColumn(0).getInt64(), empty_update ? std::nullopt : std::optional(std::move(now))});
+            }
+        }
+        SQLite::Statement update(db, "UPDATE hsync_shared_log SET fields = ?, data = ? WHERE seq = ?");
+        SQLite::Statement remove(db, "DELETE FROM hsync_shared_log WHERE seq = ?");
+        for (const auto& r : rows) {
+            if (!r.values) {
+                remove.bind(1, r.seq);
+                remove.exec();
+                remove.reset();
+                continue;
+            }
+            update.bind(1, static_cast<std::int64_t>(r.values->fields));
+            update.bind(2, r.values->packed.data(), static_cast<int>(r.values->packed.size()));
+            update.bind(3, r.seq);
+            update.exec();
+            update.reset();
+        }
+    }
+
+    std::vector<before> before_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/layout_migration.hpp ----
+
+// ---- begin hsync/store/detail/model_store.hpp ----
+// One model's table: its prepared statements and the reading and writing of whole rows
+// (the model's fields plus hsync's version and per-field clocks). Merging decisions are
+// made by the library; this layer only moves rows.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
 
 namespace hsync::detail {
 
@@ -5120,7 +5431,9 @@ struct library_state {
         // The models' tables are created (if new) in one transaction with nothing else.
         SQLite::Transaction setup(file.db(), options.read_only ? SQLite::TransactionBehavior::DEFERRED
                                                                : SQLite::TransactionBehavior::IMMEDIATE);
+        auto layouts = layout_migration::before_open<Ms...>(file.db(), options.read_only);
         tables.emplace(file.db(), !options.read_only);
+        layouts.template finish<Ms...>(file.db(), options.read_only);
         setup.commit();
     }
 
@@ -5355,10 +5668,11 @@ field_values pack_all(const M& m) {
 
 // Reads the fields a remote change sets into `into`, marking them in the mask. Every set
 // bit must be a synced field of M holding a value of its type, and nothing may follow the
-// last value; with `require_all` (an insert, a device-owned state) every field must be
-// there. A change that breaks this is an errc::invalid_change naming the field.
+// last value. A field may be missing even from an insert: a device on an older version of
+// the models does not have it (the caller keeps a default or the stored value). A change
+// that breaks this is an errc::invalid_change naming the field.
 template <class M>
-field_mask<M> unpack_fields(const field_values& values, M& into, bool require_all) {
+field_mask<M> unpack_fields(const field_values& values, M& into) {
     using traits = model_traits<M>;
     auto fail = [](const std::string& what) {
         throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
@@ -5374,10 +5688,7 @@ field_mask<M> unpack_fields(const field_values& values, M& into, bool require_al
     mp_reader r(values.packed);
     for_each_clocked<M>([&](std::size_t k, auto index) {
         constexpr std::size_t i = decltype(index)::value;
-        if ((values.fields >> k & 1u) == 0) {
-            if (require_all) fail("field '" + std::string(traits::field_names[i]) + "' is missing from an insert");
-            return;
-        }
+        if ((values.fields >> k & 1u) == 0) return;
         if (auto err = field_codec<field_type_t<M, i>>::unpack(r, get_field<i>(into))) {
             fail("field '" + std::string(traits::field_names[i]) + "': " + err->message());
         }
@@ -6456,8 +6767,10 @@ private:
                     invalid_change("a remove of model '" + std::string(traits::name) + "' carries values");
                 }
             } else {
-                mask = unpack_fields(e.values, incoming, e.type == change_type::insert);
-                if (std::find(mask.begin(), mask.end(), true) == mask.end()) {
+                // An insert may lack fields (its writer's models are older): those keep their
+                // defaults, with no clock, so that any write of them wins.
+                mask = unpack_fields(e.values, incoming);
+                if (e.type == change_type::update && std::find(mask.begin(), mask.end(), true) == mask.end()) {
                     invalid_change("an update of model '" + std::string(traits::name) + "' sets no field");
                 }
                 if (owner_of(incoming)) {
@@ -6506,7 +6819,9 @@ private:
                     won = true;
                 }
             });
-            if (!won) return false;  // every field already has a later write
+            // Every field already has a later write; an insert of fields this device
+            // lacks (or of none) still creates the record.
+            if (!won && (existing || e.type != change_type::insert)) return false;
             row.seq = s_.next_seq();
             s_.template store<M>().write(row);
             log_applied(e, row.seq);
@@ -6516,15 +6831,20 @@ private:
     }
 
     // The log entry of a change that changed something. Its HLC is in the log already
-    // only when the change was applied before and its row was since deleted or rewritten
-    // by raw SQL (hsync itself never lowers a clock): the change restored it, and the
-    // log keeps its entry. Another change under the same HLC means the peer lies (a clock
-    // names one change of one device): refused, and the transaction writes nothing.
+    // when the change was applied before and:
+    // - its row was since deleted or rewritten by raw SQL (hsync itself never lowers a
+    //   clock): the change restored it, and the log keeps its entry;
+    // - it came then through a device on an older version of the models, which left out
+    //   fields it did not know: the fuller copy replaces the entry and moves it to the end
+    //   of the log, so that peers served the partial one are served it again.
+    // Another change under the same HLC means the peer lies (a clock names one change of
+    // one device): refused, and the transaction writes nothing.
     void log_applied(const shared_entry& e, std::uint64_t seq) {
         if (s_.tables->log.append(e, seq)) return;
         const auto held = s_.tables->log.find(e.stamp);
-        if (held && held->model == e.model && held->record == e.record && held->type == e.type && held->values == e.values) {
-            return;
+        if (held && held->model == e.model && held->record == e.record && held->type == e.type) {
+            if (held->values == e.values || extends(held->values, e.values)) return;
+            if (extends(e.values, held->values)) return s_.tables->log.move(e, seq);
         }
         invalid_change("two different changes of " + printable(e.model) + " " + e.record.to_string() +
                        " carry the same HLC " + e.stamp.to_string());
@@ -6542,8 +6862,9 @@ private:
                         " carries a version stamped by another device than its owner");
             }
             M incoming{};
+            field_mask<M> mask{};
             if (!r.removed) {
-                unpack_fields(r.values, incoming, true);
+                mask = unpack_fields(r.values, incoming);
                 get_field<traits::id_index>(incoming).value = r.record;
                 if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
                     invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
@@ -6562,8 +6883,13 @@ private:
                               "a state from device " + r.owner.to_string() + " for a record owned by " +
                                   owner_text(stored_owner) + " is refused");
                 }
-                if (existing->version && !(*existing->version < r.version)) return false;  // stale or repeated
+                if (existing->version && r.version < *existing->version) return false;  // stale
             }
+            // The same version again changes nothing, unless the copy held here came through
+            // a device on an older version of the models and lacks fields this one carries
+            // (see fill_defaults).
+            const bool repeated = existing && existing->version && *existing->version == r.version;
+            if (repeated && r.removed) return false;
             if (r.removed) {
                 const bool moved = s_.put_tombstone(traits::name, r.record, r.version, r.owner);
                 if (!existing) return moved;
@@ -6575,13 +6901,18 @@ private:
             if (!existing && s_.tables->tombs.find(traits::name, r.record)) return false;
 
             if (existing) {
-                // local<> fields keep this device's values.
+                // local<> fields keep this device's values, and so do fields the owner's
+                // state lacks (its models are older): an older owner never clears them.
                 for_each_field_index<M>([&](auto index) {
                     constexpr std::size_t i = decltype(index)::value;
                     if constexpr (is_local_v<field_type_t<M, i>>) {
                         get_field<i>(incoming) = get_field<i>(existing->value);
                     }
                 });
+                for_each_clocked<M>([&](std::size_t k, auto index) {
+                    if (!mask[k]) get_field<decltype(index)::value>(incoming) = get_field<decltype(index)::value>(existing->value);
+                });
+                if (repeated && !fill_defaults(existing->value, incoming)) return false;
             }
             if (existing) s_.keep_superseded(*existing);
             stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, {}};
@@ -6589,6 +6920,27 @@ private:
             s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
             return true;
         }
+    }
+
+    // Two copies of one state version differ only where one of them came through a device
+    // that did not know a field: that copy holds the field's default. A relay never invents
+    // a value, so a default never replaces a value here, and a value replaces a default.
+    // Leaves in `incoming` the stored record with those fields filled; false when none was.
+    template <class M>
+    static bool fill_defaults(const M& stored, M& incoming) {
+        const M defaults{};
+        M merged = stored;
+        bool filled = false;
+        for_each_clocked<M>([&](std::size_t, auto index) {
+            constexpr std::size_t i = decltype(index)::value;
+            auto& held = get_field<i>(merged);
+            if (!(get_field<i>(incoming) == held) && held == get_field<i>(defaults)) {
+                held = get_field<i>(incoming);
+                filled = true;
+            }
+        });
+        incoming = std::move(merged);
+        return filled;
     }
 
     template <class M>
@@ -6616,7 +6968,7 @@ private:
                 return moved;
             }
             M incoming{};
-            const field_mask<M> mask = unpack_fields(snap.values, incoming, false);
+            const field_mask<M> mask = unpack_fields(snap.values, incoming);
             if (snap.clocks.size() != static_cast<std::size_t>(snap.values.count())) {
                 invalid_change("a snapshot of model '" + std::string(traits::name) + "' has " +
                                std::to_string(snap.clocks.size()) + " clocks for " + std::to_string(snap.values.count()) +
@@ -7008,7 +7360,7 @@ nlohmann::json values_json(const library<Ms...>&, std::string_view model, const 
     const bool known = detail::model_list<Ms...>::dispatch(model, [&](auto t) {
         using M = typename decltype(t)::type;
         M m{};
-        const auto mask = detail::unpack_fields(values, m, false);
+        const auto mask = detail::unpack_fields(values, m);
         detail::for_each_clocked<M>([&](std::size_t k, auto index) {
             constexpr std::size_t i = decltype(index)::value;
             if (mask[k]) {
@@ -7116,14 +7468,12 @@ inline nlohmann::json values_json(const field_values& values, const std::vector<
 // ---- begin hsync/sync/schema.hpp ----
 // The schema a library shows a peer in the handshake (docs/protocol.md, "Hello"): for
 // every model its sync name, strategy and synced fields in declaration order with their
-// wire types, derived from the model list by reflection. Two devices sync when their
-// schemas are equal; the hash makes the common case one comparison. When they differ,
-// first_difference says where, in words a person can act on.
+// wire types, derived from the model list by reflection. What two devices whose schemas
+// differ can sync is sync/detail/peer_schema.hpp.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -7207,46 +7557,6 @@ library_schema schema_of() {
 template <class Library>
 library_schema library_schema_of() {
     return boost::hana::unpack(Library::model_types(), [](auto... t) { return schema_of<typename decltype(t)::type...>(); });
-}
-
-// The first place where `theirs` (a peer's, from the network) differs from `mine`, said
-// from this device's side; nullopt when they are equal.
-inline std::optional<std::string> first_difference(const library_schema& mine, const library_schema& theirs) {
-    const auto find = [](const std::vector<model_schema>& list, std::string_view name) -> const model_schema* {
-        for (const auto& m : list) {
-            if (m.name == name) return &m;
-        }
-        return nullptr;
-    };
-    const auto q = [](std::string_view text) { return "'" + hsync::detail::printable(text) + "'"; };
-    for (const auto& m : mine.models) {
-        const model_schema* t = find(theirs.models, m.name);
-        if (!t) return "model " + q(m.name) + " is missing on the peer";
-        if (t->strategy != m.strategy) {
-            return "model " + q(m.name) + " is " + m.strategy + " here and " + q(t->strategy) + " on the peer";
-        }
-        for (std::size_t i = 0; i < m.fields.size() || i < t->fields.size(); ++i) {
-            if (i >= t->fields.size()) return "model " + q(m.name) + ": field " + q(m.fields[i].name) + " is missing on the peer";
-            if (i >= m.fields.size()) {
-                return "model " + q(m.name) + ": the peer has a field " + q(t->fields[i].name) + " this device lacks";
-            }
-            const auto& a = m.fields[i];
-            const auto& b = t->fields[i];
-            if (a.name != b.name) {
-                return "model " + q(m.name) + ": field " + std::to_string(i) + " is " + q(a.name) + " here and " +
-                       q(b.name) + " on the peer";
-            }
-            if (a.type != b.type) {
-                return "model " + q(m.name) + ": field " + q(a.name) + " is " + a.type + " here and " + q(b.type) +
-                       " on the peer";
-            }
-        }
-    }
-    for (const auto& t : theirs.models) {
-        if (!find(mine.models, t.name)) return "the peer has a model " + q(t.name) + " this device lacks";
-    }
-    if (mine != theirs) return "the peer lists a model twice";
-    return std::nullopt;
 }
 
 }  // namespace hsync::sync
@@ -8778,6 +9088,160 @@ struct peer_status {
 }  // namespace hsync::sync
 // ---- end hsync/sync/peer_status.hpp ----
 
+// ---- begin hsync/sync/detail/peer_schema.hpp ----
+// A peer's models as its Hello describes them, next to this device's: whether the two can
+// sync, and how what the peer sends maps onto this device's models. Devices on different
+// versions of the application sync what they share (docs/protocol.md, "Different
+// versions"): a model or field only one side has is compatible; a field whose wire type
+// changed, or a model whose strategy changed, is not, and the handshake is refused with
+// a message naming it.
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+
+namespace hsync::sync::detail {
+
+class peer_schema {
+public:
+    // What the peer's schema is to this device's: a map of what it sends, or the reason
+    // the two cannot sync (said from this device's side).
+    static std::variant<peer_schema, std::string> compare(const library_schema& mine, const library_schema& theirs) {
+        peer_schema out;
+        const auto q = [](std::string_view text) { return "'" + hsync::detail::printable(text) + "'"; };
+        for (const auto& t : theirs.models) {
+            if (out.models_.count(t.name)) return "the peer lists model " + q(t.name) + " twice";
+            auto layout = layout_of(t);
+            if (!layout) return "the peer's model " + q(t.name) + " does not have exactly one record id and distinct field names";
+            const model_schema* m = find(mine, t.name);
+            peer_model pm;
+            pm.known_here = m != nullptr;
+            if (m) {
+                if (m->strategy != t.strategy) {
+                    return "model " + q(m->name) + " is " + m->strategy + " here and " + q(t.strategy) +
+                           " on the peer; a model cannot change its strategy (add or remove its owner field) "
+                           "under the same sync_name: give the changed model a new sync_name";
+                }
+                for (const auto& f : m->fields) {
+                    for (const auto& g : t.fields) {
+                        if (f.name == g.name && f.type != g.type) {
+                            return "model " + q(m->name) + ": field " + q(f.name) + " is " + f.type + " here and " +
+                                   q(g.type) + " on the peer; a field cannot change its type: add a field with "
+                                   "a new name instead";
+                        }
+                    }
+                }
+                pm.remap = hsync::detail::field_remap(*layout, *layout_of(*m));
+            }
+            out.same_ = out.same_ && m && *m == t;
+            out.models_.emplace(t.name, std::move(pm));
+        }
+        out.same_ = out.same_ && theirs.models.size() == mine.models.size();
+        return out;
+    }
+
+    // Both sides have the same models: nothing to translate.
+    bool same() const noexcept { return same_; }
+
+    // Whether the peer has `model` (a catch-up asks it only for models it has).
+    bool has(std::string_view model) const { return models_.find(model) != models_.end(); }
+
+    // Moves what the peer sent into this device's layouts and drops what is of a model
+    // this device lacks. A model the peer did not declare, or a field beyond those it
+    // declared, is an errc::invalid_change: the peer broke its own Hello.
+    void translate(std::vector<shared_entry>& entries) const {
+        if (same_) return;
+        std::erase_if(entries, [&](shared_entry& e) {
+            const auto* m = model(e.model);
+            if (!m) return true;
+            const bool had_fields = !e.values.empty();
+            e.values = m->remap.apply(e.values);
+            // An update of fields this device lacks changes nothing it knows.
+            return e.type == change_type::update && had_fields && e.values.empty();
+        });
+    }
+
+    void translate(std::vector<state_record>& records) const {
+        if (same_) return;
+        std::erase_if(records, [&](state_record& r) {
+            const auto* m = model(r.model);
+            if (!m) return true;
+            r.values = m->remap.apply(r.values);
+            return false;
+        });
+    }
+
+    void translate(std::vector<shared_snapshot>& rows) const {
+        if (same_) return;
+        std::erase_if(rows, [&](shared_snapshot& s) {
+            const auto* m = model(s.model);
+            if (!m) return true;
+            if (s.clocks.size() != static_cast<std::size_t>(s.values.count())) return false;  // apply refuses it
+            std::vector<std::size_t> kept;
+            s.values = m->remap.apply(s.values, &kept);
+            std::vector<hlc> clocks;
+            clocks.reserve(kept.size());
+            for (std::size_t k : kept) clocks.push_back(s.clocks[k]);
+            s.clocks = std::move(clocks);
+            return !s.removed && s.values.empty();
+        });
+    }
+
+private:
+    struct peer_model {
+        bool known_here = false;
+        hsync::detail::field_remap remap;
+    };
+
+    static const model_schema* find(const library_schema& s, std::string_view name) {
+        for (const auto& m : s.models) {
+            if (m.name == name) return &m;
+        }
+        return nullptr;
+    }
+
+    // The clocked fields of a model in its order (every field but the record id); nullopt
+    // when it has no record id, two of them, or a name twice.
+    static std::optional<hsync::detail::field_layout> layout_of(const model_schema& m) {
+        hsync::detail::field_layout out;
+        int ids = 0;
+        for (const auto& f : m.fields) {
+            if (f.type == "id") {
+                ++ids;
+                continue;
+            }
+            if (std::find(out.begin(), out.end(), f.name) != out.end()) return std::nullopt;
+            out.push_back(f.name);
+        }
+        if (ids != 1) return std::nullopt;
+        return out;
+    }
+
+    // The peer's model `name` if this device has it too; nullptr for one only the peer
+    // has. Throws for a model the peer never declared.
+    const peer_model* model(std::string_view name) const {
+        const auto it = models_.find(name);
+        if (it == models_.end()) {
+            throw error(errc::unknown_model, "hsync: the peer sent model '" + hsync::detail::printable(name) +
+                                                 "', which its Hello did not declare");
+        }
+        return it->second.known_here ? &it->second : nullptr;
+    }
+
+    std::map<std::string, peer_model, std::less<>> models_;
+    bool same_ = true;
+};
+
+}  // namespace hsync::sync::detail
+// ---- end hsync/sync/detail/peer_schema.hpp ----
+
 namespace hsync::sync {
 
 // A message body to send to a peer; the transport frames it.
@@ -9035,6 +9499,7 @@ private:
         std::vector<bool> push_seen;
         peer_counters counters;
         bool reads_zstd = false;  // the peer's Hello lists zstd
+        detail::peer_schema schema;  // the peer's models, from its Hello
         // the catch-up request of the peer this device is serving: pages are sent as the
         // peer makes room for them (`credit`, from the request and MorePages)
         struct page_stream {
@@ -9110,13 +9575,16 @@ private:
             close(peer, "not paired");
             return;
         }
-        if (h.schema_hash != schema_hash_ || h.schema != schema_) {
-            const std::string why =
-                "the models differ: " + first_difference(schema_, h.schema).value_or("the schemas are not the same");
-            send(peer, error_message{error_code::incompatible_schema, why});
-            close(peer, why);
+        // Another version of the models syncs what both have; a destructive difference
+        // (a field's type, a model's strategy) is refused, nothing applied.
+        auto compared = detail::peer_schema::compare(schema_, h.schema);
+        if (auto* why = std::get_if<std::string>(&compared)) {
+            const std::string text = "the models are incompatible: " + *why;
+            send(peer, error_message{error_code::incompatible_schema, text});
+            close(peer, text);
             return;
         }
+        p.schema = std::get<detail::peer_schema>(std::move(compared));
         p.refused_because.clear();
         p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
         p.peer_seq = h.seq;
@@ -9153,6 +9621,8 @@ private:
     // page records its checkpoint in the same transaction, so an interrupted round resumes
     // where it stopped.
     void start_round(const uuid& peer, peer_runtime& p, millis now);
+
+    void skip_absent_phases(peer_runtime& p) const;
 
     void begin_phase(const uuid& peer, peer_runtime& p);
 
@@ -9229,10 +9699,19 @@ private:
     static std::size_t changes_in(const shared_change&) { return 1; }
     static std::size_t changes_in(const shared_change_batch& b) { return std::max<std::size_t>(1, b.entries.size()); }
 
-    apply_result apply_live(const state_change& c) { return replica_.apply_states(c.record); }
-    apply_result apply_live(const state_batch& b) { return replica_.apply_states(b.records); }
-    apply_result apply_live(const shared_change& c) { return replica_.apply_shared_changes(c.entry); }
-    apply_result apply_live(const shared_change_batch& b) { return replica_.apply_shared_changes(b.entries); }
+    // Each applies what the peer sent once it is moved into this device's models.
+    apply_result apply_live(const peer_runtime& p, state_change& c) { return apply_states(p, {std::move(c.record)}); }
+    apply_result apply_live(const peer_runtime& p, state_batch& b) { return apply_states(p, std::move(b.records)); }
+    apply_result apply_live(const peer_runtime& p, shared_change& c) { return apply_entries(p, {std::move(c.entry)}); }
+    apply_result apply_live(const peer_runtime& p, shared_change_batch& b) { return apply_entries(p, std::move(b.entries)); }
+    apply_result apply_states(const peer_runtime& p, std::vector<state_record> records) {
+        p.schema.translate(records);
+        return replica_.apply_states(records);
+    }
+    apply_result apply_entries(const peer_runtime& p, std::vector<shared_entry> entries) {
+        p.schema.translate(entries);
+        return replica_.apply_shared_changes(entries);
+    }
 
     // A live state change is accepted only from the record's owner.
     bool from_owner(const uuid& peer, peer_runtime& p, const std::vector<const state_record*>& records);
@@ -9270,7 +9749,7 @@ private:
     replica_type replica_;  // the library, as sync sees it
     engine_options options_;
     std::vector<std::string_view> model_names_;
-    library_schema schema_;  // shown to each peer in Hello; a peer must show the same
+    library_schema schema_;  // shown to each peer in Hello
     std::uint64_t schema_hash_ = 0;
     // One step of a catch-up round: a model's shared changes or its device-owned states.
     struct catch_up_phase {
@@ -9323,12 +9802,20 @@ auto engine<Library>::start_round(const uuid& peer, peer_runtime& p, millis now)
     p.round_start = p.received_through;
     p.round_target = std::max(p.peer_seq, p.received_through);
     p.round_floor = std::numeric_limits<std::uint64_t>::max();
-    if (phases_.empty()) {  // a library of no models: nothing to fetch
+    skip_absent_phases(p);
+    if (p.phase == phases_.size()) {  // no model the peer has too: nothing to fetch
         p.round_floor = p.round_target;
         return finish_round(peer, p, now);
     }
     begin_phase(peer, p);
     request_next(peer, p, now);
+}
+
+// A model the peer does not have (it runs another version of the application) has
+// nothing to fetch.
+template <class Library>
+auto engine<Library>::skip_absent_phases(peer_runtime& p) const -> void {
+    while (p.phase < phases_.size() && !p.schema.has(phases_[p.phase].model)) ++p.phase;
 }
 
 template <class Library>
@@ -9399,7 +9886,9 @@ auto engine<Library>::page_done(const uuid& peer, peer_runtime& p, std::uint64_t
     p.awaiting = false;
     p.in_flight = 0;
     p.round_floor = std::min(p.round_floor, checkpoint);
-    if (++p.phase < phases_.size()) {
+    ++p.phase;
+    skip_absent_phases(p);
+    if (p.phase < phases_.size()) {
         begin_phase(peer, p);
         request_next(peer, p, now);
         return;
@@ -9456,6 +9945,8 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
     }
     const bool ok = apply_page(peer, p, r.checkpoint, [&] {
         apply_result total;
+        p.schema.translate(r.entries);
+        p.schema.translate(r.snapshot);
         if (!r.entries.empty()) add(total, replica_.apply_shared_changes(r.entries));
         if (!r.snapshot.empty()) add(total, replica_.apply_snapshots(r.snapshot));
         return total;
@@ -9479,7 +9970,7 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& 
     }
     // Relayed state is accepted from any paired peer: the library still checks that
     // each version was stamped by the record's owner and never reverts newer state.
-    const bool ok = apply_page(peer, p, r.checkpoint, [&] { return replica_.apply_states(records); });
+    const bool ok = apply_page(peer, p, r.checkpoint, [&] { return apply_states(p, std::move(records)); });
     if (ok) page_done(peer, p, r.checkpoint, r.has_more, false, now);
     else schedule_retry(p, now);
 }
@@ -9618,7 +10109,7 @@ auto engine<Library>::live(const uuid& peer, peer_runtime& p, Push& push, const 
     }
     apply_result r;
     try {
-        r = apply_live(push);
+        r = apply_live(p, push);
     } catch (const error& e) {
         return refuse(peer, p, error_code::invalid_change, e.what());
     }

@@ -1,5 +1,6 @@
-// The schema in the handshake: two devices whose models are the same (in any order) sync;
-// two whose models differ are refused at the handshake, each told where they differ.
+// The schema in the handshake: two devices whose models are the same (in any order) sync,
+// and so do two on different versions of the models; a destructive difference (a field's
+// type, a model's strategy) is refused at the handshake, each side told where.
 #include <hsync/hsync.hpp>
 
 #include <catch2/catch.hpp>
@@ -63,24 +64,81 @@ TEST_CASE("devices with the same models, listed in any order, sync", "[engine][s
     CHECK(b.engine->status(a.id.device_id).refused_because.empty());
 }
 
-TEST_CASE("devices whose models differ are refused at the handshake, each told where", "[engine][schema]") {
+TEST_CASE("a device on the next version of a model syncs with one on the previous", "[engine][schema][versions]") {
     hsync_test::temp_dir dir;
     const auto library_id = hsync::uuid::v4();
     device<hsync::library<v1::Note>> old_app(dir, "old", library_id);
     device<hsync::library<v2::Note>> new_app(dir, "new", library_id);
-    old_app.lib->commit(v1::Note{hsync::record_id::generate(), "written by the old version"});
+    const auto old_note = hsync::record_id::generate();
+    const auto new_note = hsync::record_id::generate();
+    old_app.lib->commit(v1::Note{old_note, "written by the old version"});
+    new_app.lib->commit(v2::Note{new_note, "written by the new version", true});
     connect_and_settle(old_app, new_app);
+    REQUIRE(old_app.engine->status(new_app.id.device_id).state == peer_state::ready);
+    REQUIRE(new_app.engine->status(old_app.id.device_id).state == peer_state::ready);
+    REQUIRE(new_app.lib->get<v2::Note>(old_note));
+    CHECK(new_app.lib->get<v2::Note>(old_note)->text == "written by the old version");
+    CHECK_FALSE(new_app.lib->get<v2::Note>(old_note)->pinned);  // the default
+    REQUIRE(old_app.lib->get<v1::Note>(new_note));
+    CHECK(old_app.lib->get<v1::Note>(new_note)->text == "written by the new version");
 
-    const auto on_old = old_app.engine->status(new_app.id.device_id);
-    const auto on_new = new_app.engine->status(old_app.id.device_id);
-    REQUIRE(on_old.state == peer_state::disconnected);
-    REQUIRE(on_new.state == peer_state::disconnected);
-    // Each side refused the other for the difference it saw; the reason names the model
-    // and the field.
-    CHECK_THAT(on_old.refused_because,
-               Catch::Contains("the models differ") && Catch::Contains("'note'") && Catch::Contains("'pinned'"));
-    CHECK_THAT(on_new.refused_because, Catch::Contains("'pinned'") && Catch::Contains("missing on the peer"));
-    CHECK(new_app.lib->all<v2::Note>().empty());  // nothing crossed
+    // The old version edits the new note: the pin it does not know stays.
+    old_app.lib->commit(v1::Note{new_note, "edited by the old version"});
+    connect_and_settle(old_app, new_app);
+    const auto edited = new_app.lib->get<v2::Note>(new_note);
+    CHECK(edited->text == "edited by the old version");
+    CHECK(edited->pinned);
+}
+
+namespace {
+namespace v3 {  // a version that changed the pin's type: destructive
+struct Note {
+    static constexpr std::string_view sync_name = "note";
+    hsync::record_id uuid;
+    std::string text;
+    std::int32_t pinned = 0;
+};
+}  // namespace v3
+namespace owned {  // a version where a folder belongs to its device: another strategy
+struct Folder {
+    static constexpr std::string_view sync_name = "folder";
+    hsync::record_id uuid;
+    hsync::owner_id device;
+    std::string name;
+};
+}  // namespace owned
+}  // namespace
+
+TEST_CASE("a destructive change of the models is refused at the handshake on both devices, named",
+          "[engine][schema][versions]") {
+    hsync_test::temp_dir dir;
+    const auto library_id = hsync::uuid::v4();
+    SECTION("a field whose type changed") {
+        device<hsync::library<v2::Note>> a(dir, "a", library_id);
+        device<hsync::library<v3::Note>> b(dir, "b", library_id);
+        a.lib->commit(v2::Note{hsync::record_id::generate(), "from a", true});
+        connect_and_settle(a, b);
+        const auto on_a = a.engine->status(b.id.device_id);
+        const auto on_b = b.engine->status(a.id.device_id);
+        REQUIRE(on_a.state == peer_state::disconnected);
+        REQUIRE(on_b.state == peer_state::disconnected);
+        CHECK_THAT(on_a.refused_because, Catch::Contains("model 'note': field 'pinned' is bool here and 'i32' on the peer"));
+        CHECK_THAT(on_b.refused_because, Catch::Contains("model 'note': field 'pinned' is i32 here and 'bool' on the peer"));
+        CHECK(b.lib->all<v3::Note>().empty());  // nothing crossed
+    }
+    SECTION("a model whose strategy changed") {
+        device<hsync::library<v1::Folder>> a(dir, "a", library_id);
+        device<hsync::library<owned::Folder>> b(dir, "b", library_id);
+        a.lib->commit(v1::Folder{hsync::record_id::generate(), "from a"});
+        connect_and_settle(a, b);
+        const auto on_a = a.engine->status(b.id.device_id);
+        const auto on_b = b.engine->status(a.id.device_id);
+        REQUIRE(on_a.state == peer_state::disconnected);
+        REQUIRE(on_b.state == peer_state::disconnected);
+        CHECK_THAT(on_a.refused_because, Catch::Contains("model 'folder' is shared here and 'device_owned' on the peer"));
+        CHECK_THAT(on_b.refused_because, Catch::Contains("model 'folder' is device_owned here and 'shared' on the peer"));
+        CHECK(b.lib->all<owned::Folder>().empty());
+    }
 }
 
 TEST_CASE("the schema names each synced field's wire type; local fields stay out", "[schema]") {
@@ -100,7 +158,20 @@ TEST_CASE("the schema names each synced field's wire type; local fields stay out
     CHECK(hsync::sync::schema_hash(other) == hsync::sync::schema_hash(s));
     other.models[0].fields[1].type = "opt(i64)";
     CHECK(hsync::sync::schema_hash(other) != hsync::sync::schema_hash(s));
-    CHECK(hsync::sync::first_difference(s, other) ==
-          std::optional<std::string>("model 'photo': field 'rating' is opt(i32) here and 'opt(i64)' on the peer"));
-    CHECK_FALSE(hsync::sync::first_difference(s, s).has_value());
+    using hsync::sync::detail::peer_schema;
+    const auto changed = peer_schema::compare(s, other);
+    REQUIRE(std::holds_alternative<std::string>(changed));
+    CHECK_THAT(std::get<std::string>(changed),
+               Catch::StartsWith("model 'photo': field 'rating' is opt(i32) here and 'opt(i64)' on the peer"));
+    const auto equal = peer_schema::compare(s, s);
+    REQUIRE(std::holds_alternative<peer_schema>(equal));
+    CHECK(std::get<peer_schema>(equal).same());
+
+    // A peer's Hello that breaks the schema's own rules cannot sync.
+    auto two_ids = s;
+    two_ids.models[0].fields[1].type = "id";
+    CHECK_THAT(std::get<std::string>(peer_schema::compare(s, two_ids)), Catch::Contains("exactly one record id"));
+    auto twice = s;
+    twice.models.push_back(twice.models[0]);
+    CHECK_THAT(std::get<std::string>(peer_schema::compare(s, twice)), Catch::Contains("twice"));
 }

@@ -15,13 +15,15 @@ namespace hsync_test {
 // One device: its library and engine, of whichever models.
 template <class Library>
 struct device {
-    device(const temp_dir& dir, const std::string& name, const hsync::uuid& library_id) {
+    device(const temp_dir& dir, const std::string& name, const hsync::uuid& library_id,
+           hsync::identity identity = hsync::identity{hsync::uuid::v4()})
+        : id(identity) {
         hsync::library_options o;
         o.library_id = library_id;
         lib = std::make_unique<Library>(dir / (name + ".db"), id, o);
         engine = std::make_unique<hsync::sync::engine<Library>>(*lib);
     }
-    hsync::identity id{hsync::uuid::v4()};
+    hsync::identity id;
     std::unique_ptr<Library> lib;
     std::unique_ptr<hsync::sync::engine<Library>> engine;
 };

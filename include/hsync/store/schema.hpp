@@ -140,6 +140,8 @@ inline void ensure_table(SQLite::Database& db, std::string_view table, const std
         for (const auto& c : cols) {
             if (c.name == e.name) want = &c;
         }
+        // The clock of a field that stopped syncing (it became local<>): left unused.
+        if (want == nullptr && e.name.starts_with("hsync_clock_")) continue;
         if (want == nullptr) {
             schema_mismatch(table, "column '" + e.name +
                                        "' is not a field of the model; removing or renaming a field would lose "

@@ -31,7 +31,7 @@ nlohmann::json values_json(const library<Ms...>&, std::string_view model, const 
     const bool known = detail::model_list<Ms...>::dispatch(model, [&](auto t) {
         using M = typename decltype(t)::type;
         M m{};
-        const auto mask = detail::unpack_fields(values, m, false);
+        const auto mask = detail::unpack_fields(values, m);
         detail::for_each_clocked<M>([&](std::size_t k, auto index) {
             constexpr std::size_t i = decltype(index)::value;
             if (mask[k]) {

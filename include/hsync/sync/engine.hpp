@@ -36,6 +36,7 @@
 #include <hsync/sync/engine_options.hpp>
 #include <hsync/sync/peer_status.hpp>
 #include <hsync/sync/messages.hpp>
+#include <hsync/sync/detail/peer_schema.hpp>
 #include <hsync/sync/schema.hpp>
 
 namespace hsync::sync {
@@ -295,6 +296,7 @@ private:
         std::vector<bool> push_seen;
         peer_counters counters;
         bool reads_zstd = false;  // the peer's Hello lists zstd
+        detail::peer_schema schema;  // the peer's models, from its Hello
         // the catch-up request of the peer this device is serving: pages are sent as the
         // peer makes room for them (`credit`, from the request and MorePages)
         struct page_stream {
@@ -370,13 +372,16 @@ private:
             close(peer, "not paired");
             return;
         }
-        if (h.schema_hash != schema_hash_ || h.schema != schema_) {
-            const std::string why =
-                "the models differ: " + first_difference(schema_, h.schema).value_or("the schemas are not the same");
-            send(peer, error_message{error_code::incompatible_schema, why});
-            close(peer, why);
+        // Another version of the models syncs what both have; a destructive difference
+        // (a field's type, a model's strategy) is refused, nothing applied.
+        auto compared = detail::peer_schema::compare(schema_, h.schema);
+        if (auto* why = std::get_if<std::string>(&compared)) {
+            const std::string text = "the models are incompatible: " + *why;
+            send(peer, error_message{error_code::incompatible_schema, text});
+            close(peer, text);
             return;
         }
+        p.schema = std::get<detail::peer_schema>(std::move(compared));
         p.refused_because.clear();
         p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
         p.peer_seq = h.seq;
@@ -413,6 +418,8 @@ private:
     // page records its checkpoint in the same transaction, so an interrupted round resumes
     // where it stopped.
     void start_round(const uuid& peer, peer_runtime& p, millis now);
+
+    void skip_absent_phases(peer_runtime& p) const;
 
     void begin_phase(const uuid& peer, peer_runtime& p);
 
@@ -489,10 +496,19 @@ private:
     static std::size_t changes_in(const shared_change&) { return 1; }
     static std::size_t changes_in(const shared_change_batch& b) { return std::max<std::size_t>(1, b.entries.size()); }
 
-    apply_result apply_live(const state_change& c) { return replica_.apply_states(c.record); }
-    apply_result apply_live(const state_batch& b) { return replica_.apply_states(b.records); }
-    apply_result apply_live(const shared_change& c) { return replica_.apply_shared_changes(c.entry); }
-    apply_result apply_live(const shared_change_batch& b) { return replica_.apply_shared_changes(b.entries); }
+    // Each applies what the peer sent once it is moved into this device's models.
+    apply_result apply_live(const peer_runtime& p, state_change& c) { return apply_states(p, {std::move(c.record)}); }
+    apply_result apply_live(const peer_runtime& p, state_batch& b) { return apply_states(p, std::move(b.records)); }
+    apply_result apply_live(const peer_runtime& p, shared_change& c) { return apply_entries(p, {std::move(c.entry)}); }
+    apply_result apply_live(const peer_runtime& p, shared_change_batch& b) { return apply_entries(p, std::move(b.entries)); }
+    apply_result apply_states(const peer_runtime& p, std::vector<state_record> records) {
+        p.schema.translate(records);
+        return replica_.apply_states(records);
+    }
+    apply_result apply_entries(const peer_runtime& p, std::vector<shared_entry> entries) {
+        p.schema.translate(entries);
+        return replica_.apply_shared_changes(entries);
+    }
 
     // A live state change is accepted only from the record's owner.
     bool from_owner(const uuid& peer, peer_runtime& p, const std::vector<const state_record*>& records);
@@ -530,7 +546,7 @@ private:
     replica_type replica_;  // the library, as sync sees it
     engine_options options_;
     std::vector<std::string_view> model_names_;
-    library_schema schema_;  // shown to each peer in Hello; a peer must show the same
+    library_schema schema_;  // shown to each peer in Hello
     std::uint64_t schema_hash_ = 0;
     // One step of a catch-up round: a model's shared changes or its device-owned states.
     struct catch_up_phase {

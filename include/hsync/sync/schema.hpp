@@ -1,14 +1,12 @@
 #pragma once
 // The schema a library shows a peer in the handshake (docs/protocol.md, "Hello"): for
 // every model its sync name, strategy and synced fields in declaration order with their
-// wire types, derived from the model list by reflection. Two devices sync when their
-// schemas are equal; the hash makes the common case one comparison. When they differ,
-// first_difference says where, in words a person can act on.
+// wire types, derived from the model list by reflection. What two devices whose schemas
+// differ can sync is sync/detail/peer_schema.hpp.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,7 +14,6 @@
 
 #include <boost/hana/unpack.hpp>
 
-#include <hsync/detail/printable.hpp>
 #include <hsync/model/field_codec.hpp>
 #include <hsync/model/traits.hpp>
 
@@ -95,46 +92,6 @@ library_schema schema_of() {
 template <class Library>
 library_schema library_schema_of() {
     return boost::hana::unpack(Library::model_types(), [](auto... t) { return schema_of<typename decltype(t)::type...>(); });
-}
-
-// The first place where `theirs` (a peer's, from the network) differs from `mine`, said
-// from this device's side; nullopt when they are equal.
-inline std::optional<std::string> first_difference(const library_schema& mine, const library_schema& theirs) {
-    const auto find = [](const std::vector<model_schema>& list, std::string_view name) -> const model_schema* {
-        for (const auto& m : list) {
-            if (m.name == name) return &m;
-        }
-        return nullptr;
-    };
-    const auto q = [](std::string_view text) { return "'" + hsync::detail::printable(text) + "'"; };
-    for (const auto& m : mine.models) {
-        const model_schema* t = find(theirs.models, m.name);
-        if (!t) return "model " + q(m.name) + " is missing on the peer";
-        if (t->strategy != m.strategy) {
-            return "model " + q(m.name) + " is " + m.strategy + " here and " + q(t->strategy) + " on the peer";
-        }
-        for (std::size_t i = 0; i < m.fields.size() || i < t->fields.size(); ++i) {
-            if (i >= t->fields.size()) return "model " + q(m.name) + ": field " + q(m.fields[i].name) + " is missing on the peer";
-            if (i >= m.fields.size()) {
-                return "model " + q(m.name) + ": the peer has a field " + q(t->fields[i].name) + " this device lacks";
-            }
-            const auto& a = m.fields[i];
-            const auto& b = t->fields[i];
-            if (a.name != b.name) {
-                return "model " + q(m.name) + ": field " + std::to_string(i) + " is " + q(a.name) + " here and " +
-                       q(b.name) + " on the peer";
-            }
-            if (a.type != b.type) {
-                return "model " + q(m.name) + ": field " + q(a.name) + " is " + a.type + " here and " + q(b.type) +
-                       " on the peer";
-            }
-        }
-    }
-    for (const auto& t : theirs.models) {
-        if (!find(mine.models, t.name)) return "the peer has a model " + q(t.name) + " this device lacks";
-    }
-    if (mine != theirs) return "the peer lists a model twice";
-    return std::nullopt;
 }
 
 }  // namespace hsync::sync

@@ -33,6 +33,7 @@ public:
           by_model_seq_(db,
                         "SELECT hlc, model, record_id, change_type, fields, data, seq FROM hsync_shared_log WHERE model = ? AND "
                         "seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
+          move_(db, "UPDATE hsync_shared_log SET seq = ?, fields = ?, data = ? WHERE hlc = ?"),
           prune_seq_(db, "DELETE FROM hsync_shared_log WHERE seq <= ?"),
           oldest_(db, "SELECT seq FROM hsync_shared_log ORDER BY seq LIMIT 1 OFFSET ?"),
           size_(db, "SELECT count(*) FROM hsync_shared_log") {}
@@ -53,6 +54,19 @@ public:
         bind_bytes(s, 7, reinterpret_cast<const std::uint8_t*>(e.values.packed.data()), e.values.packed.size());
         use.step();
         return sqlite3_changes(sqlite3_db_handle(s)) == 1;
+    }
+
+    // Replaces the values of the entry under e.stamp with e's and moves it to `seq`, so
+    // that peers that were served the entry before are served it again.
+    void move(const shared_entry& e, std::uint64_t seq) {
+        statement_use use(move_);
+        sqlite3_stmt* s = use.get();
+        check_sqlite(sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(seq)), s);
+        check_sqlite(sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(e.values.fields)), s);
+        bind_bytes(s, 3, e.values.packed.data(), e.values.packed.size());
+        const hlc_bytes key = encode_hlc(e.stamp);
+        bind_hlc(s, 4, key);
+        use.step();
     }
 
     struct page {
@@ -151,6 +165,7 @@ private:
     statement by_hlc_;
     statement by_seq_;
     statement by_model_seq_;
+    statement move_;
     statement prune_seq_;
     statement oldest_;
     statement size_;

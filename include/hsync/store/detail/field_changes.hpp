@@ -101,10 +101,11 @@ field_values pack_all(const M& m) {
 
 // Reads the fields a remote change sets into `into`, marking them in the mask. Every set
 // bit must be a synced field of M holding a value of its type, and nothing may follow the
-// last value; with `require_all` (an insert, a device-owned state) every field must be
-// there. A change that breaks this is an errc::invalid_change naming the field.
+// last value. A field may be missing even from an insert: a device on an older version of
+// the models does not have it (the caller keeps a default or the stored value). A change
+// that breaks this is an errc::invalid_change naming the field.
 template <class M>
-field_mask<M> unpack_fields(const field_values& values, M& into, bool require_all) {
+field_mask<M> unpack_fields(const field_values& values, M& into) {
     using traits = model_traits<M>;
     auto fail = [](const std::string& what) {
         throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
@@ -120,10 +121,7 @@ field_mask<M> unpack_fields(const field_values& values, M& into, bool require_al
     mp_reader r(values.packed);
     for_each_clocked<M>([&](std::size_t k, auto index) {
         constexpr std::size_t i = decltype(index)::value;
-        if ((values.fields >> k & 1u) == 0) {
-            if (require_all) fail("field '" + std::string(traits::field_names[i]) + "' is missing from an insert");
-            return;
-        }
+        if ((values.fields >> k & 1u) == 0) return;
         if (auto err = field_codec<field_type_t<M, i>>::unpack(r, get_field<i>(into))) {
             fail("field '" + std::string(traits::field_names[i]) + "': " + err->message());
         }

@@ -29,6 +29,7 @@
 #include <hsync/store/change.hpp>
 #include <hsync/store/detail/change_log.hpp>
 #include <hsync/store/detail/library_file.hpp>
+#include <hsync/store/detail/layout_migration.hpp>
 #include <hsync/store/detail/model_store.hpp>
 #include <hsync/store/detail/peer_book.hpp>
 #include <hsync/store/detail/pending.hpp>
@@ -71,7 +72,9 @@ struct library_state {
         // The models' tables are created (if new) in one transaction with nothing else.
         SQLite::Transaction setup(file.db(), options.read_only ? SQLite::TransactionBehavior::DEFERRED
                                                                : SQLite::TransactionBehavior::IMMEDIATE);
+        auto layouts = layout_migration::before_open<Ms...>(file.db(), options.read_only);
         tables.emplace(file.db(), !options.read_only);
+        layouts.template finish<Ms...>(file.db(), options.read_only);
         setup.commit();
     }
 

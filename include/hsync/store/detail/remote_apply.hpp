@@ -22,6 +22,7 @@
 #include <hsync/model/traits.hpp>
 #include <hsync/store/change.hpp>
 #include <hsync/store/detail/field_changes.hpp>
+#include <hsync/store/detail/field_layout.hpp>
 #include <hsync/store/detail/library_state.hpp>
 #include <hsync/store/detail/records.hpp>
 
@@ -108,8 +109,10 @@ private:
                     invalid_change("a remove of model '" + std::string(traits::name) + "' carries values");
                 }
             } else {
-                mask = unpack_fields(e.values, incoming, e.type == change_type::insert);
-                if (std::find(mask.begin(), mask.end(), true) == mask.end()) {
+                // An insert may lack fields (its writer's models are older): those keep their
+                // defaults, with no clock, so that any write of them wins.
+                mask = unpack_fields(e.values, incoming);
+                if (e.type == change_type::update && std::find(mask.begin(), mask.end(), true) == mask.end()) {
                     invalid_change("an update of model '" + std::string(traits::name) + "' sets no field");
                 }
                 if (owner_of(incoming)) {
@@ -158,7 +161,9 @@ private:
                     won = true;
                 }
             });
-            if (!won) return false;  // every field already has a later write
+            // Every field already has a later write; an insert of fields this device
+            // lacks (or of none) still creates the record.
+            if (!won && (existing || e.type != change_type::insert)) return false;
             row.seq = s_.next_seq();
             s_.template store<M>().write(row);
             log_applied(e, row.seq);
@@ -168,15 +173,20 @@ private:
     }
 
     // The log entry of a change that changed something. Its HLC is in the log already
-    // only when the change was applied before and its row was since deleted or rewritten
-    // by raw SQL (hsync itself never lowers a clock): the change restored it, and the
-    // log keeps its entry. Another change under the same HLC means the peer lies (a clock
-    // names one change of one device): refused, and the transaction writes nothing.
+    // when the change was applied before and:
+    // - its row was since deleted or rewritten by raw SQL (hsync itself never lowers a
+    //   clock): the change restored it, and the log keeps its entry;
+    // - it came then through a device on an older version of the models, which left out
+    //   fields it did not know: the fuller copy replaces the entry and moves it to the end
+    //   of the log, so that peers served the partial one are served it again.
+    // Another change under the same HLC means the peer lies (a clock names one change of
+    // one device): refused, and the transaction writes nothing.
     void log_applied(const shared_entry& e, std::uint64_t seq) {
         if (s_.tables->log.append(e, seq)) return;
         const auto held = s_.tables->log.find(e.stamp);
-        if (held && held->model == e.model && held->record == e.record && held->type == e.type && held->values == e.values) {
-            return;
+        if (held && held->model == e.model && held->record == e.record && held->type == e.type) {
+            if (held->values == e.values || extends(held->values, e.values)) return;
+            if (extends(e.values, held->values)) return s_.tables->log.move(e, seq);
         }
         invalid_change("two different changes of " + printable(e.model) + " " + e.record.to_string() +
                        " carry the same HLC " + e.stamp.to_string());
@@ -194,8 +204,9 @@ private:
                         " carries a version stamped by another device than its owner");
             }
             M incoming{};
+            field_mask<M> mask{};
             if (!r.removed) {
-                unpack_fields(r.values, incoming, true);
+                mask = unpack_fields(r.values, incoming);
                 get_field<traits::id_index>(incoming).value = r.record;
                 if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
                     invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
@@ -214,8 +225,13 @@ private:
                               "a state from device " + r.owner.to_string() + " for a record owned by " +
                                   owner_text(stored_owner) + " is refused");
                 }
-                if (existing->version && !(*existing->version < r.version)) return false;  // stale or repeated
+                if (existing->version && r.version < *existing->version) return false;  // stale
             }
+            // The same version again changes nothing, unless the copy held here came through
+            // a device on an older version of the models and lacks fields this one carries
+            // (see fill_defaults).
+            const bool repeated = existing && existing->version && *existing->version == r.version;
+            if (repeated && r.removed) return false;
             if (r.removed) {
                 const bool moved = s_.put_tombstone(traits::name, r.record, r.version, r.owner);
                 if (!existing) return moved;
@@ -227,13 +243,18 @@ private:
             if (!existing && s_.tables->tombs.find(traits::name, r.record)) return false;
 
             if (existing) {
-                // local<> fields keep this device's values.
+                // local<> fields keep this device's values, and so do fields the owner's
+                // state lacks (its models are older): an older owner never clears them.
                 for_each_field_index<M>([&](auto index) {
                     constexpr std::size_t i = decltype(index)::value;
                     if constexpr (is_local_v<field_type_t<M, i>>) {
                         get_field<i>(incoming) = get_field<i>(existing->value);
                     }
                 });
+                for_each_clocked<M>([&](std::size_t k, auto index) {
+                    if (!mask[k]) get_field<decltype(index)::value>(incoming) = get_field<decltype(index)::value>(existing->value);
+                });
+                if (repeated && !fill_defaults(existing->value, incoming)) return false;
             }
             if (existing) s_.keep_superseded(*existing);
             stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, {}};
@@ -241,6 +262,27 @@ private:
             s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
             return true;
         }
+    }
+
+    // Two copies of one state version differ only where one of them came through a device
+    // that did not know a field: that copy holds the field's default. A relay never invents
+    // a value, so a default never replaces a value here, and a value replaces a default.
+    // Leaves in `incoming` the stored record with those fields filled; false when none was.
+    template <class M>
+    static bool fill_defaults(const M& stored, M& incoming) {
+        const M defaults{};
+        M merged = stored;
+        bool filled = false;
+        for_each_clocked<M>([&](std::size_t, auto index) {
+            constexpr std::size_t i = decltype(index)::value;
+            auto& held = get_field<i>(merged);
+            if (!(get_field<i>(incoming) == held) && held == get_field<i>(defaults)) {
+                held = get_field<i>(incoming);
+                filled = true;
+            }
+        });
+        incoming = std::move(merged);
+        return filled;
     }
 
     template <class M>
@@ -268,7 +310,7 @@ private:
                 return moved;
             }
             M incoming{};
-            const field_mask<M> mask = unpack_fields(snap.values, incoming, false);
+            const field_mask<M> mask = unpack_fields(snap.values, incoming);
             if (snap.clocks.size() != static_cast<std::size_t>(snap.values.count())) {
                 invalid_change("a snapshot of model '" + std::string(traits::name) + "' has " +
                                std::to_string(snap.clocks.size()) + " clocks for " + std::to_string(snap.values.count()) +

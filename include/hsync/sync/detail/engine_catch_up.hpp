@@ -25,12 +25,20 @@ auto engine<Library>::start_round(const uuid& peer, peer_runtime& p, millis now)
     p.round_start = p.received_through;
     p.round_target = std::max(p.peer_seq, p.received_through);
     p.round_floor = std::numeric_limits<std::uint64_t>::max();
-    if (phases_.empty()) {  // a library of no models: nothing to fetch
+    skip_absent_phases(p);
+    if (p.phase == phases_.size()) {  // no model the peer has too: nothing to fetch
         p.round_floor = p.round_target;
         return finish_round(peer, p, now);
     }
     begin_phase(peer, p);
     request_next(peer, p, now);
+}
+
+// A model the peer does not have (it runs another version of the application) has
+// nothing to fetch.
+template <class Library>
+auto engine<Library>::skip_absent_phases(peer_runtime& p) const -> void {
+    while (p.phase < phases_.size() && !p.schema.has(phases_[p.phase].model)) ++p.phase;
 }
 
 template <class Library>
@@ -101,7 +109,9 @@ auto engine<Library>::page_done(const uuid& peer, peer_runtime& p, std::uint64_t
     p.awaiting = false;
     p.in_flight = 0;
     p.round_floor = std::min(p.round_floor, checkpoint);
-    if (++p.phase < phases_.size()) {
+    ++p.phase;
+    skip_absent_phases(p);
+    if (p.phase < phases_.size()) {
         begin_phase(peer, p);
         request_next(peer, p, now);
         return;
@@ -158,6 +168,8 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, shared_change_re
     }
     const bool ok = apply_page(peer, p, r.checkpoint, [&] {
         apply_result total;
+        p.schema.translate(r.entries);
+        p.schema.translate(r.snapshot);
         if (!r.entries.empty()) add(total, replica_.apply_shared_changes(r.entries));
         if (!r.snapshot.empty()) add(total, replica_.apply_snapshots(r.snapshot));
         return total;
@@ -181,7 +193,7 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_response& 
     }
     // Relayed state is accepted from any paired peer: the library still checks that
     // each version was stamped by the record's owner and never reverts newer state.
-    const bool ok = apply_page(peer, p, r.checkpoint, [&] { return replica_.apply_states(records); });
+    const bool ok = apply_page(peer, p, r.checkpoint, [&] { return apply_states(p, std::move(records)); });
     if (ok) page_done(peer, p, r.checkpoint, r.has_more, false, now);
     else schedule_retry(p, now);
 }

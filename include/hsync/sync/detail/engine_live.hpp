@@ -37,7 +37,7 @@ auto engine<Library>::live(const uuid& peer, peer_runtime& p, Push& push, const 
     }
     apply_result r;
     try {
-        r = apply_live(push);
+        r = apply_live(p, push);
     } catch (const error& e) {
         return refuse(peer, p, error_code::invalid_change, e.what());
     }
