@@ -4199,6 +4199,8 @@ private:
 // included: they are stored, just not sent), the record id as PRIMARY KEY, and hsync's
 // own columns:
 //   hsync_version          device-owned and mixed: the owner's HLC of the stored state
+//   hsync_partial          device-owned and mixed: the fields that state did not carry
+//                          (it came from an older version of the models), or NULL
 //   hsync_seq              this device's sequence number of the row's last write, by
 //                          which peers page through what changed (indexed)
 //   hsync_clock_<field>    shared and mixed: the HLC of the field's last write
@@ -4262,6 +4264,7 @@ std::vector<column_def> model_columns() {
     if constexpr (has_version<M>) {
         // NULL for the shared records of a mixed model.
         cols.push_back(column_def{"hsync_version", sql_type::blob, true, false, "NULL"});
+        cols.push_back(column_def{"hsync_partial", sql_type::text, true, false, "NULL"});
     }
     cols.push_back(column_def{"hsync_seq", sql_type::integer, false, false, "0"});
     if constexpr (has_field_clocks<M>) {
@@ -4649,6 +4652,10 @@ struct stored_row {
     M value{};
     std::uint64_t seq = 0;                             // this device's seq of the row's last write
     std::optional<hlc> version;                        // owner's HLC (device-owned records)
+    // Device-owned records: the fields the state stored at `version` did not carry (it came
+    // through an older version of the models), one name per line; their values are kept
+    // from before or defaulted, and a copy of the same version that carries them fills them.
+    std::string partial;
     std::array<std::optional<hlc>, clock_count> clocks{};  // per clocked field (shared records)
 };
 
@@ -4686,6 +4693,11 @@ public:
                 bind_hlc(s, index++, version_bytes);
             } else {
                 check_sqlite(sqlite3_bind_null(s, index++), s);
+            }
+            if (row.partial.empty()) {
+                check_sqlite(sqlite3_bind_null(s, index++), s);
+            } else {
+                bind_text(s, index++, row.partial);
             }
         }
         check_sqlite(sqlite3_bind_int64(s, index++, static_cast<sqlite3_int64>(row.seq)), s);
@@ -4790,7 +4802,10 @@ private:
                                 " in the database: " + err->message());
             }
         });
-        if constexpr (has_version<M>) row.version = read_clock(s, col++, "hsync_version");
+        if constexpr (has_version<M>) {
+            row.version = read_clock(s, col++, "hsync_version");
+            if (const auto* text = sqlite3_column_text(s, col++)) row.partial = reinterpret_cast<const char*>(text);
+        }
         row.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, col++));
         if constexpr (has_field_clocks<M>) {
             for (std::size_t k = 0; k < clocked.size(); ++k) row.clocks[k] = read_clock(s, col++, "hsync_clock");
@@ -5811,7 +5826,7 @@ private:
                           s_.device_id().to_string() + ")");
         }
         const hlc version = s_.next_hlc();
-        stored_row<M> row{m, s_.next_seq(), version, {}};
+        stored_row<M> row{m, s_.next_seq(), version, {}, {}};
         if (existing) s_.keep_superseded(*existing);
         s_.template store<M>().write(row);
         const change_type type = existing ? change_type::update : change_type::insert;
@@ -6912,33 +6927,60 @@ private:
                 for_each_clocked<M>([&](std::size_t k, auto index) {
                     if (!mask[k]) get_field<decltype(index)::value>(incoming) = get_field<decltype(index)::value>(existing->value);
                 });
-                if (repeated && !fill_defaults(existing->value, incoming)) return false;
             }
+            std::string partial = missing_fields<M>(mask);
+            if (repeated && !fill_partial(*existing, incoming, mask, partial)) return false;
             if (existing) s_.keep_superseded(*existing);
-            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, {}};
+            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, std::move(partial), {}};
             s_.template store<M>().write(row);
             s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
             return true;
         }
     }
 
-    // Two copies of one state version differ only where one of them came through a device
-    // that did not know a field: that copy holds the field's default. A relay never invents
-    // a value, so a default never replaces a value here, and a value replaces a default.
-    // Leaves in `incoming` the stored record with those fields filled; false when none was.
+    // The names of the clocked fields a state did not carry, one per line.
     template <class M>
-    static bool fill_defaults(const M& stored, M& incoming) {
+    static std::string missing_fields(const field_mask<M>& mask) {
+        std::string out;
+        for_each_clocked<M>([&](std::size_t k, auto index) {
+            if (!mask[k]) out += std::string(model_traits<M>::field_names[decltype(index)::value]) + "\n";
+        });
+        return out;
+    }
+
+    static bool listed(std::string_view names, std::string_view name) {
+        for (std::size_t at = names.find(name); at != std::string_view::npos; at = names.find(name, at + 1)) {
+            const bool starts = at == 0 || names[at - 1] == '\n';
+            const bool ends = at + name.size() < names.size() && names[at + name.size()] == '\n';
+            if (starts && ends) return true;
+        }
+        return false;
+    }
+
+    // Two copies of one state version differ only where one of them came through a device
+    // that did not know a field. The stored copy's missing fields (`stored.partial`) take
+    // the values this copy carries, and so does a field stored at its default (a row from
+    // before this device knew the field): a relay never invents a value, so copies of one
+    // version converge. Leaves in `incoming` the stored record so filled and in `partial`
+    // what is still missing; false when nothing was filled.
+    template <class M>
+    static bool fill_partial(const stored_row<M>& stored, M& incoming, const field_mask<M>& carried, std::string& partial) {
         const M defaults{};
-        M merged = stored;
+        M merged = stored.value;
+        partial.clear();
         bool filled = false;
-        for_each_clocked<M>([&](std::size_t, auto index) {
+        for_each_clocked<M>([&](std::size_t k, auto index) {
             constexpr std::size_t i = decltype(index)::value;
+            const std::string_view name = model_traits<M>::field_names[i];
+            const bool missing = listed(stored.partial, name);
             auto& held = get_field<i>(merged);
-            if (!(get_field<i>(incoming) == held) && held == get_field<i>(defaults)) {
+            if (carried[k] && !(get_field<i>(incoming) == held) && (missing || held == get_field<i>(defaults))) {
                 held = get_field<i>(incoming);
                 filled = true;
             }
+            if (missing && !carried[k]) partial += std::string(name) + "\n";
         });
+        filled = filled || partial != stored.partial;
         incoming = std::move(merged);
         return filled;
     }

@@ -41,7 +41,7 @@ TEST_CASE("a new library file has every model table and hsync's tables, in WAL m
         if (names.back() == "name") REQUIRE(cols.getColumn(1).getString() == "TEXT");
     }
     REQUIRE(names == std::vector<std::string>{"uuid", "device", "location", "parent", "name", "kind", "size",
-                                              "modified_at", "content_hash", "inode", "hsync_version", "hsync_seq"});
+                                              "modified_at", "content_hash", "inode", "hsync_version", "hsync_partial", "hsync_seq"});
     SQLite::Statement tag_cols(db, "SELECT name FROM pragma_table_info('tag') ORDER BY cid");
     names.clear();
     while (tag_cols.executeStep()) names.push_back(tag_cols.getColumn(0).getString());

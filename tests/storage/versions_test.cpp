@@ -200,6 +200,24 @@ TEST_CASE("a device-owned state lacking a field keeps the stored value of it", "
                 .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 1, owner}, false, older_app})
                 .applied == 0);
     CHECK(b->get<v2::Camera>(camera)->lens == "23mm");
+    // The owner's next version with another lens, first through a device on version 1
+    // (no lens: the stored one is kept, marked as not of this version), then in full: the
+    // full copy fills it, although the stored lens is not a default.
+    REQUIRE(hsync::replica(*b)
+                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 3, owner}, false, older_app})
+                .applied == 1);
+    CHECK(b->get<v2::Camera>(camera)->lens == "23mm");
+    const v2::Camera next{camera, hsync::owner_id{owner}, "X100V", "50mm"};
+    REQUIRE(hsync::replica(*b)
+                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 3, owner}, false,
+                                                  hsync_test::all_values(next)})
+                .applied == 1);
+    CHECK(b->get<v2::Camera>(camera)->lens == "50mm");
+    // Once full, the same version through version 1 again changes nothing.
+    REQUIRE(hsync::replica(*b)
+                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 3, owner}, false, older_app})
+                .applied == 0);
+    CHECK(b->get<v2::Camera>(camera)->lens == "50mm");
     // A first state without the field takes its default.
     const auto other = hsync::record_id::generate();
     REQUIRE(hsync::replica(*b)

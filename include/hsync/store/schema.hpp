@@ -7,6 +7,8 @@
 // included: they are stored, just not sent), the record id as PRIMARY KEY, and hsync's
 // own columns:
 //   hsync_version          device-owned and mixed: the owner's HLC of the stored state
+//   hsync_partial          device-owned and mixed: the fields that state did not carry
+//                          (it came from an older version of the models), or NULL
 //   hsync_seq              this device's sequence number of the row's last write, by
 //                          which peers page through what changed (indexed)
 //   hsync_clock_<field>    shared and mixed: the HLC of the field's last write
@@ -75,6 +77,7 @@ std::vector<column_def> model_columns() {
     if constexpr (has_version<M>) {
         // NULL for the shared records of a mixed model.
         cols.push_back(column_def{"hsync_version", sql_type::blob, true, false, "NULL"});
+        cols.push_back(column_def{"hsync_partial", sql_type::text, true, false, "NULL"});
     }
     cols.push_back(column_def{"hsync_seq", sql_type::integer, false, false, "0"});
     if constexpr (has_field_clocks<M>) {

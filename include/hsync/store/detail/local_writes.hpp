@@ -131,7 +131,7 @@ private:
                           s_.device_id().to_string() + ")");
         }
         const hlc version = s_.next_hlc();
-        stored_row<M> row{m, s_.next_seq(), version, {}};
+        stored_row<M> row{m, s_.next_seq(), version, {}, {}};
         if (existing) s_.keep_superseded(*existing);
         s_.template store<M>().write(row);
         const change_type type = existing ? change_type::update : change_type::insert;

@@ -31,6 +31,10 @@ struct stored_row {
     M value{};
     std::uint64_t seq = 0;                             // this device's seq of the row's last write
     std::optional<hlc> version;                        // owner's HLC (device-owned records)
+    // Device-owned records: the fields the state stored at `version` did not carry (it came
+    // through an older version of the models), one name per line; their values are kept
+    // from before or defaulted, and a copy of the same version that carries them fills them.
+    std::string partial;
     std::array<std::optional<hlc>, clock_count> clocks{};  // per clocked field (shared records)
 };
 
@@ -68,6 +72,11 @@ public:
                 bind_hlc(s, index++, version_bytes);
             } else {
                 check_sqlite(sqlite3_bind_null(s, index++), s);
+            }
+            if (row.partial.empty()) {
+                check_sqlite(sqlite3_bind_null(s, index++), s);
+            } else {
+                bind_text(s, index++, row.partial);
             }
         }
         check_sqlite(sqlite3_bind_int64(s, index++, static_cast<sqlite3_int64>(row.seq)), s);
@@ -172,7 +181,10 @@ private:
                                 " in the database: " + err->message());
             }
         });
-        if constexpr (has_version<M>) row.version = read_clock(s, col++, "hsync_version");
+        if constexpr (has_version<M>) {
+            row.version = read_clock(s, col++, "hsync_version");
+            if (const auto* text = sqlite3_column_text(s, col++)) row.partial = reinterpret_cast<const char*>(text);
+        }
         row.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, col++));
         if constexpr (has_field_clocks<M>) {
             for (std::size_t k = 0; k < clocked.size(); ++k) row.clocks[k] = read_clock(s, col++, "hsync_clock");

@@ -254,33 +254,60 @@ private:
                 for_each_clocked<M>([&](std::size_t k, auto index) {
                     if (!mask[k]) get_field<decltype(index)::value>(incoming) = get_field<decltype(index)::value>(existing->value);
                 });
-                if (repeated && !fill_defaults(existing->value, incoming)) return false;
             }
+            std::string partial = missing_fields<M>(mask);
+            if (repeated && !fill_partial(*existing, incoming, mask, partial)) return false;
             if (existing) s_.keep_superseded(*existing);
-            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, {}};
+            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, std::move(partial), {}};
             s_.template store<M>().write(row);
             s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
             return true;
         }
     }
 
-    // Two copies of one state version differ only where one of them came through a device
-    // that did not know a field: that copy holds the field's default. A relay never invents
-    // a value, so a default never replaces a value here, and a value replaces a default.
-    // Leaves in `incoming` the stored record with those fields filled; false when none was.
+    // The names of the clocked fields a state did not carry, one per line.
     template <class M>
-    static bool fill_defaults(const M& stored, M& incoming) {
+    static std::string missing_fields(const field_mask<M>& mask) {
+        std::string out;
+        for_each_clocked<M>([&](std::size_t k, auto index) {
+            if (!mask[k]) out += std::string(model_traits<M>::field_names[decltype(index)::value]) + "\n";
+        });
+        return out;
+    }
+
+    static bool listed(std::string_view names, std::string_view name) {
+        for (std::size_t at = names.find(name); at != std::string_view::npos; at = names.find(name, at + 1)) {
+            const bool starts = at == 0 || names[at - 1] == '\n';
+            const bool ends = at + name.size() < names.size() && names[at + name.size()] == '\n';
+            if (starts && ends) return true;
+        }
+        return false;
+    }
+
+    // Two copies of one state version differ only where one of them came through a device
+    // that did not know a field. The stored copy's missing fields (`stored.partial`) take
+    // the values this copy carries, and so does a field stored at its default (a row from
+    // before this device knew the field): a relay never invents a value, so copies of one
+    // version converge. Leaves in `incoming` the stored record so filled and in `partial`
+    // what is still missing; false when nothing was filled.
+    template <class M>
+    static bool fill_partial(const stored_row<M>& stored, M& incoming, const field_mask<M>& carried, std::string& partial) {
         const M defaults{};
-        M merged = stored;
+        M merged = stored.value;
+        partial.clear();
         bool filled = false;
-        for_each_clocked<M>([&](std::size_t, auto index) {
+        for_each_clocked<M>([&](std::size_t k, auto index) {
             constexpr std::size_t i = decltype(index)::value;
+            const std::string_view name = model_traits<M>::field_names[i];
+            const bool missing = listed(stored.partial, name);
             auto& held = get_field<i>(merged);
-            if (!(get_field<i>(incoming) == held) && held == get_field<i>(defaults)) {
+            if (carried[k] && !(get_field<i>(incoming) == held) && (missing || held == get_field<i>(defaults))) {
                 held = get_field<i>(incoming);
                 filled = true;
             }
+            if (missing && !carried[k]) partial += std::string(name) + "\n";
         });
+        filled = filled || partial != stored.partial;
         incoming = std::move(merged);
         return filled;
     }
