@@ -109,6 +109,9 @@ int run_status(any_library& lib, const hsync::net::device_identity& self) {
         std::cout << "peer     " << id_of_peer(ids, peer) << "\n"
                   << "         has acknowledged " << record.acked_by_peer << " of " << seq << " (lag " << lag << ")"
                   << ", we hold its history through " << record.received_through << "\n";
+        if (const auto why = hsync::replica(lib).refusal(peer)) {
+            std::cout << "         the last handshake was refused: " << *why << "\n";
+        }
         lib.read([&](SQLite::Database& db) {
             SQLite::Statement q(db, "SELECT phase, seq FROM hsync_backfill_checkpoints WHERE peer = ? ORDER BY phase");
             q.bind(1, peer.bytes().data(), static_cast<int>(peer.bytes().size()));

@@ -4867,7 +4867,10 @@ public:
                           "INSERT INTO hsync_backfill_checkpoints (peer, phase, seq) VALUES (?, ?, ?) "
                           "ON CONFLICT(peer, phase) DO UPDATE SET seq = excluded.seq"),
           get_checkpoint_(db, "SELECT seq FROM hsync_backfill_checkpoints WHERE peer = ? AND phase = ?"),
-          clear_checkpoints_(db, "DELETE FROM hsync_backfill_checkpoints WHERE peer = ?") {}
+          clear_checkpoints_(db, "DELETE FROM hsync_backfill_checkpoints WHERE peer = ?"),
+          set_refusal_(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+          get_refusal_(db, "SELECT value FROM hsync_meta WHERE key = ?"),
+          clear_refusal_(db, "DELETE FROM hsync_meta WHERE key = ?") {}
 
     struct peer_record {
         bool paired = false;
@@ -4955,6 +4958,32 @@ public:
 
     void clear_checkpoints(const uuid& peer) { run_with_peer(clear_checkpoints_, peer); }
 
+    // Why the last handshake with the peer was refused, by either side, until one succeeds:
+    // hsync_meta 'refused <peer uuid>', so that a tool reading the file (hsync status) can
+    // say why two devices do not sync.
+    void set_refusal(const uuid& peer, std::string_view why) {
+        statement_use use(set_refusal_);
+        const std::string key = refusal_key(peer);
+        bind_text(use.get(), 1, key);
+        bind_text(use.get(), 2, why);
+        use.step();
+    }
+    std::optional<std::string> refusal(const uuid& peer) {
+        statement_use use(get_refusal_);
+        const std::string key = refusal_key(peer);
+        bind_text(use.get(), 1, key);
+        if (!use.step()) return std::nullopt;
+        const auto* text = sqlite3_column_text(use.get(), 0);
+        return std::string(text ? reinterpret_cast<const char*>(text) : "");
+    }
+    void clear_refusal(const uuid& peer) {
+        statement_use use(clear_refusal_);
+        const std::string key = refusal_key(peer);
+        bind_text(use.get(), 1, key);
+        use.step();
+    }
+    static std::string refusal_key(const uuid& peer) { return "refused " + peer.to_string(); }
+
 private:
     static void run_with_peer(const statement& st, const uuid& peer, std::optional<std::uint64_t> value = {}) {
         statement_use use(st);
@@ -4975,6 +5004,9 @@ private:
     statement set_checkpoint_;
     statement get_checkpoint_;
     statement clear_checkpoints_;
+    statement set_refusal_;
+    statement get_refusal_;
+    statement clear_refusal_;
 };
 
 }  // namespace hsync::detail
@@ -7237,6 +7269,18 @@ public:
     }
     void clear_checkpoints(const uuid& peer) {
         write([&] { s_.tables->peers.clear_checkpoints(peer); });
+    }
+    // Why the last handshake with `peer` was refused (peer_status::refused_because), kept in
+    // the file for `hsync status`; cleared by a handshake that succeeds.
+    void set_refusal(const uuid& peer, std::string_view why) {
+        write([&] { s_.tables->peers.set_refusal(peer, why); });
+    }
+    void clear_refusal(const uuid& peer) {
+        if (refusal(peer)) write([&] { s_.tables->peers.clear_refusal(peer); });
+    }
+    std::optional<std::string> refusal(const uuid& peer) const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.refusal(peer);
     }
 
     // Runs fn in one transaction (a savepoint inside an open one): several of the writes
@@ -9593,6 +9637,20 @@ private:
         closes_.push_back(close_request{peer, std::move(reason)});
     }
 
+    // Keeps why the handshake with the peer was refused in the library file, for tools
+    // that read it (hsync status); an empty reason clears it. Best effort: a busy or
+    // failing database must not change what the handshake does.
+    void keep_refusal(const uuid& peer, const std::string& why) noexcept {
+        try {
+            if (why.empty()) {
+                replica_.clear_refusal(peer);
+            } else {
+                replica_.set_refusal(peer, why);
+            }
+        } catch (const std::exception&) {
+        }
+    }
+
     void refuse(const uuid& peer, peer_runtime& p, error_code code, const std::string& why) {
         ++p.counters.refused;
         send(peer, error_message{code, why});
@@ -9624,9 +9682,11 @@ private:
             const std::string text = "the models are incompatible: " + *why;
             send(peer, error_message{error_code::incompatible_schema, text});
             close(peer, text);
+            keep_refusal(peer, text);
             return;
         }
         p.schema = std::get<detail::peer_schema>(std::move(compared));
+        keep_refusal(peer, {});
         p.refused_because.clear();
         p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
         p.peer_seq = h.seq;
@@ -10242,10 +10302,11 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, heartbeat& h, mi
 }
 
 template <class Library>
-auto engine<Library>::handle(const uuid&, peer_runtime& p, error_message& e, millis now) -> void {
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, error_message& e, millis now) -> void {
     ++p.counters.errors_received;
     if (p.state == peer_state::handshaking) {  // the peer refused this device; it closes next
         p.refused_because = "the peer refused: " + hsync::detail::printable(e.message, 512);
+        keep_refusal(peer, p.refused_because);
     }
     if (p.awaiting) {  // the request failed: try again later
         p.awaiting = false;

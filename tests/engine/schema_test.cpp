@@ -124,6 +124,9 @@ TEST_CASE("a destructive change of the models is refused at the handshake on bot
         REQUIRE(on_b.state == peer_state::disconnected);
         CHECK_THAT(on_a.refused_because, Catch::Contains("model 'note': field 'pinned' is bool here and 'i32' on the peer"));
         CHECK_THAT(on_b.refused_because, Catch::Contains("model 'note': field 'pinned' is i32 here and 'bool' on the peer"));
+        // Kept in the files, for `hsync status`.
+        CHECK(hsync::replica(*a.lib).refusal(b.id.device_id) == std::optional<std::string>(on_a.refused_because));
+        CHECK(hsync::replica(*b.lib).refusal(a.id.device_id) == std::optional<std::string>(on_b.refused_because));
         CHECK(b.lib->all<v3::Note>().empty());  // nothing crossed
     }
     SECTION("a model whose strategy changed") {

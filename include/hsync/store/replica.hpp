@@ -214,6 +214,18 @@ public:
     void clear_checkpoints(const uuid& peer) {
         write([&] { s_.tables->peers.clear_checkpoints(peer); });
     }
+    // Why the last handshake with `peer` was refused (peer_status::refused_because), kept in
+    // the file for `hsync status`; cleared by a handshake that succeeds.
+    void set_refusal(const uuid& peer, std::string_view why) {
+        write([&] { s_.tables->peers.set_refusal(peer, why); });
+    }
+    void clear_refusal(const uuid& peer) {
+        if (refusal(peer)) write([&] { s_.tables->peers.clear_refusal(peer); });
+    }
+    std::optional<std::string> refusal(const uuid& peer) const {
+        std::lock_guard lock(s_.mutex);
+        return s_.tables->peers.refusal(peer);
+    }
 
     // Runs fn in one transaction (a savepoint inside an open one): several of the writes
     // above, all or nothing.

@@ -348,6 +348,20 @@ private:
         closes_.push_back(close_request{peer, std::move(reason)});
     }
 
+    // Keeps why the handshake with the peer was refused in the library file, for tools
+    // that read it (hsync status); an empty reason clears it. Best effort: a busy or
+    // failing database must not change what the handshake does.
+    void keep_refusal(const uuid& peer, const std::string& why) noexcept {
+        try {
+            if (why.empty()) {
+                replica_.clear_refusal(peer);
+            } else {
+                replica_.set_refusal(peer, why);
+            }
+        } catch (const std::exception&) {
+        }
+    }
+
     void refuse(const uuid& peer, peer_runtime& p, error_code code, const std::string& why) {
         ++p.counters.refused;
         send(peer, error_message{code, why});
@@ -379,9 +393,11 @@ private:
             const std::string text = "the models are incompatible: " + *why;
             send(peer, error_message{error_code::incompatible_schema, text});
             close(peer, text);
+            keep_refusal(peer, text);
             return;
         }
         p.schema = std::get<detail::peer_schema>(std::move(compared));
+        keep_refusal(peer, {});
         p.refused_because.clear();
         p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
         p.peer_seq = h.seq;

@@ -44,7 +44,10 @@ public:
                           "INSERT INTO hsync_backfill_checkpoints (peer, phase, seq) VALUES (?, ?, ?) "
                           "ON CONFLICT(peer, phase) DO UPDATE SET seq = excluded.seq"),
           get_checkpoint_(db, "SELECT seq FROM hsync_backfill_checkpoints WHERE peer = ? AND phase = ?"),
-          clear_checkpoints_(db, "DELETE FROM hsync_backfill_checkpoints WHERE peer = ?") {}
+          clear_checkpoints_(db, "DELETE FROM hsync_backfill_checkpoints WHERE peer = ?"),
+          set_refusal_(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+          get_refusal_(db, "SELECT value FROM hsync_meta WHERE key = ?"),
+          clear_refusal_(db, "DELETE FROM hsync_meta WHERE key = ?") {}
 
     struct peer_record {
         bool paired = false;
@@ -132,6 +135,32 @@ public:
 
     void clear_checkpoints(const uuid& peer) { run_with_peer(clear_checkpoints_, peer); }
 
+    // Why the last handshake with the peer was refused, by either side, until one succeeds:
+    // hsync_meta 'refused <peer uuid>', so that a tool reading the file (hsync status) can
+    // say why two devices do not sync.
+    void set_refusal(const uuid& peer, std::string_view why) {
+        statement_use use(set_refusal_);
+        const std::string key = refusal_key(peer);
+        bind_text(use.get(), 1, key);
+        bind_text(use.get(), 2, why);
+        use.step();
+    }
+    std::optional<std::string> refusal(const uuid& peer) {
+        statement_use use(get_refusal_);
+        const std::string key = refusal_key(peer);
+        bind_text(use.get(), 1, key);
+        if (!use.step()) return std::nullopt;
+        const auto* text = sqlite3_column_text(use.get(), 0);
+        return std::string(text ? reinterpret_cast<const char*>(text) : "");
+    }
+    void clear_refusal(const uuid& peer) {
+        statement_use use(clear_refusal_);
+        const std::string key = refusal_key(peer);
+        bind_text(use.get(), 1, key);
+        use.step();
+    }
+    static std::string refusal_key(const uuid& peer) { return "refused " + peer.to_string(); }
+
 private:
     static void run_with_peer(const statement& st, const uuid& peer, std::optional<std::uint64_t> value = {}) {
         statement_use use(st);
@@ -152,6 +181,9 @@ private:
     statement set_checkpoint_;
     statement get_checkpoint_;
     statement clear_checkpoints_;
+    statement set_refusal_;
+    statement get_refusal_;
+    statement clear_refusal_;
 };
 
 }  // namespace hsync::detail

@@ -128,10 +128,11 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, heartbeat& h, mi
 }
 
 template <class Library>
-auto engine<Library>::handle(const uuid&, peer_runtime& p, error_message& e, millis now) -> void {
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, error_message& e, millis now) -> void {
     ++p.counters.errors_received;
     if (p.state == peer_state::handshaking) {  // the peer refused this device; it closes next
         p.refused_because = "the peer refused: " + hsync::detail::printable(e.message, 512);
+        keep_refusal(peer, p.refused_because);
     }
     if (p.awaiting) {  // the request failed: try again later
         p.awaiting = false;
