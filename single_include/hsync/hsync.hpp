@@ -4184,6 +4184,7 @@ private:
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -4388,13 +4389,12 @@ public:
     field_remap() = default;
     field_remap(const field_layout& from, const field_layout& to) {
         identity_ = from == to;
+        std::map<std::string_view, std::size_t> slot_of;  // a peer's layout may have 1,024 fields
+        for (std::size_t j = 0; j < to.size(); ++j) slot_of.emplace(to[j], j);
         to_.reserve(from.size());
         for (const auto& name : from) {
-            std::size_t at = none;
-            for (std::size_t j = 0; j < to.size(); ++j) {
-                if (to[j] == name) at = j;
-            }
-            to_.push_back(at);
+            const auto it = slot_of.find(name);
+            to_.push_back(it == slot_of.end() ? none : it->second);
         }
     }
 
@@ -4410,7 +4410,7 @@ public:
         if (identity_ && !kept) return v;
         if (to_.size() < 64 && (v.fields >> to_.size()) != 0) {
             throw error(errc::invalid_change, "hsync: a change sets field number " +
-                                                  std::to_string(std::countr_zero(v.fields >> to_.size()) + to_.size()) +
+                                                  std::to_string(static_cast<std::size_t>(std::countr_zero(v.fields >> to_.size())) + to_.size()) +
                                                   ", but its model has " + std::to_string(to_.size()) +
                                                   " synced fields besides its id");
         }
@@ -9186,6 +9186,7 @@ struct peer_status {
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9215,13 +9216,15 @@ public:
                            " on the peer; a model cannot change its strategy (add or remove its owner field) "
                            "under the same sync_name: give the changed model a new sync_name";
                 }
+                // By name through a map: a Hello may list 256 models of 1,024 fields each.
+                std::map<std::string_view, std::string_view> their_types;
+                for (const auto& g : t.fields) their_types.emplace(g.name, g.type);
                 for (const auto& f : m->fields) {
-                    for (const auto& g : t.fields) {
-                        if (f.name == g.name && f.type != g.type) {
-                            return "model " + q(m->name) + ": field " + q(f.name) + " is " + f.type + " here and " +
-                                   q(g.type) + " on the peer; a field cannot change its type: add a field with "
-                                   "a new name instead";
-                        }
+                    const auto g = their_types.find(f.name);
+                    if (g != their_types.end() && g->second != f.type) {
+                        return "model " + q(m->name) + ": field " + q(f.name) + " is " + f.type + " here and " +
+                               q(g->second) + " on the peer; a field cannot change its type: add a field with "
+                               "a new name instead";
                     }
                 }
                 pm.remap = hsync::detail::field_remap(*layout, *layout_of(*m));
@@ -9297,13 +9300,14 @@ private:
     // when it has no record id, two of them, or a name twice.
     static std::optional<hsync::detail::field_layout> layout_of(const model_schema& m) {
         hsync::detail::field_layout out;
+        std::set<std::string_view> names;
         int ids = 0;
         for (const auto& f : m.fields) {
+            if (!names.insert(f.name).second) return std::nullopt;
             if (f.type == "id") {
                 ++ids;
                 continue;
             }
-            if (std::find(out.begin(), out.end(), f.name) != out.end()) return std::nullopt;
             out.push_back(f.name);
         }
         if (ids != 1) return std::nullopt;

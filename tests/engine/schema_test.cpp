@@ -9,7 +9,9 @@
 #include <string>
 
 #include "engine/two_devices.hpp"
+#include "support/error_code.hpp"
 #include "support/temp_dir.hpp"
+#include "support/values.hpp"
 
 namespace {
 
@@ -177,4 +179,48 @@ TEST_CASE("the schema names each synced field's wire type; local fields stay out
     auto twice = s;
     twice.models.push_back(twice.models[0]);
     CHECK_THAT(std::get<std::string>(peer_schema::compare(s, twice)), Catch::Contains("twice"));
+}
+
+TEST_CASE("what a peer on another version sends is moved into this device's fields by name, and checked against "
+          "its Hello",
+          "[schema][versions]") {
+    using hsync::sync::detail::peer_schema;
+    const auto mine = hsync::sync::schema_of<v2::Note, v1::Folder>();  // note: text, pinned
+    const auto theirs = hsync::sync::schema_of<v1::Note>();            // note: text; no folder
+    const auto compared = peer_schema::compare(mine, theirs);
+    REQUIRE(std::holds_alternative<peer_schema>(compared));
+    const auto& peer = std::get<peer_schema>(compared);
+    CHECK_FALSE(peer.same());
+    CHECK(peer.has("note"));
+    CHECK_FALSE(peer.has("folder"));  // a catch-up does not ask the peer for folders
+
+    const auto record = hsync::uuid::v4();
+    const hsync::hlc stamp{1000, 0, hsync::uuid::v4()};
+    std::vector<hsync::shared_entry> entries{
+        {stamp, "note", record, hsync::change_type::insert, hsync_test::raw_values(0b1, [](auto& w) { w.str("hello"); })}};
+    peer.translate(entries);
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].values == hsync_test::raw_values(0b01, [](auto& w) { w.str("hello"); }));
+
+    // The other way: a pin the old version does not have is left out; an update of the
+    // pin alone changes nothing there and is dropped.
+    const auto back = std::get<peer_schema>(peer_schema::compare(theirs, mine));
+    std::vector<hsync::shared_entry> from_new{
+        {stamp, "note", record, hsync::change_type::insert, hsync_test::raw_values(0b11, [](auto& w) {
+             w.str("hello");
+             w.boolean(true);
+         })},
+        {hsync::hlc{1001, 0, stamp.device}, "note", record, hsync::change_type::update,
+         hsync_test::raw_values(0b10, [](auto& w) { w.boolean(false); })}};
+    back.translate(from_new);
+    REQUIRE(from_new.size() == 1);
+    CHECK(from_new[0].values == hsync_test::raw_values(0b1, [](auto& w) { w.str("hello"); }));
+
+    // A field beyond the peer's own schema, or a model it did not declare: refused.
+    std::vector<hsync::shared_entry> beyond{
+        {stamp, "note", record, hsync::change_type::update, hsync_test::raw_values(0b10, [](auto& w) { w.str("x"); })}};
+    CHECK(hsync_test::code_of([&] { peer.translate(beyond); }) == hsync::errc::invalid_change);
+    std::vector<hsync::shared_entry> undeclared{
+        {stamp, "folder", record, hsync::change_type::update, hsync_test::raw_values(0b1, [](auto& w) { w.str("x"); })}};
+    CHECK(hsync_test::code_of([&] { peer.translate(undeclared); }) == hsync::errc::unknown_model);
 }

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,13 +41,12 @@ public:
     field_remap() = default;
     field_remap(const field_layout& from, const field_layout& to) {
         identity_ = from == to;
+        std::map<std::string_view, std::size_t> slot_of;  // a peer's layout may have 1,024 fields
+        for (std::size_t j = 0; j < to.size(); ++j) slot_of.emplace(to[j], j);
         to_.reserve(from.size());
         for (const auto& name : from) {
-            std::size_t at = none;
-            for (std::size_t j = 0; j < to.size(); ++j) {
-                if (to[j] == name) at = j;
-            }
-            to_.push_back(at);
+            const auto it = slot_of.find(name);
+            to_.push_back(it == slot_of.end() ? none : it->second);
         }
     }
 
@@ -62,7 +62,7 @@ public:
         if (identity_ && !kept) return v;
         if (to_.size() < 64 && (v.fields >> to_.size()) != 0) {
             throw error(errc::invalid_change, "hsync: a change sets field number " +
-                                                  std::to_string(std::countr_zero(v.fields >> to_.size()) + to_.size()) +
+                                                  std::to_string(static_cast<std::size_t>(std::countr_zero(v.fields >> to_.size())) + to_.size()) +
                                                   ", but its model has " + std::to_string(to_.size()) +
                                                   " synced fields besides its id");
         }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,13 +45,15 @@ public:
                            " on the peer; a model cannot change its strategy (add or remove its owner field) "
                            "under the same sync_name: give the changed model a new sync_name";
                 }
+                // By name through a map: a Hello may list 256 models of 1,024 fields each.
+                std::map<std::string_view, std::string_view> their_types;
+                for (const auto& g : t.fields) their_types.emplace(g.name, g.type);
                 for (const auto& f : m->fields) {
-                    for (const auto& g : t.fields) {
-                        if (f.name == g.name && f.type != g.type) {
-                            return "model " + q(m->name) + ": field " + q(f.name) + " is " + f.type + " here and " +
-                                   q(g.type) + " on the peer; a field cannot change its type: add a field with "
-                                   "a new name instead";
-                        }
+                    const auto g = their_types.find(f.name);
+                    if (g != their_types.end() && g->second != f.type) {
+                        return "model " + q(m->name) + ": field " + q(f.name) + " is " + f.type + " here and " +
+                               q(g->second) + " on the peer; a field cannot change its type: add a field with "
+                               "a new name instead";
                     }
                 }
                 pm.remap = hsync::detail::field_remap(*layout, *layout_of(*m));
@@ -126,13 +129,14 @@ private:
     // when it has no record id, two of them, or a name twice.
     static std::optional<hsync::detail::field_layout> layout_of(const model_schema& m) {
         hsync::detail::field_layout out;
+        std::set<std::string_view> names;
         int ids = 0;
         for (const auto& f : m.fields) {
+            if (!names.insert(f.name).second) return std::nullopt;
             if (f.type == "id") {
                 ++ids;
                 continue;
             }
-            if (std::find(out.begin(), out.end(), f.name) != out.end()) return std::nullopt;
             out.push_back(f.name);
         }
         if (ids != 1) return std::nullopt;
