@@ -3128,6 +3128,7 @@ private:
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -3333,15 +3334,16 @@ struct read_mark {
 }  // namespace hsync::detail
 // ---- end hsync/detail/read_mark.hpp ----
 
-// ---- begin hsync/store/detail/change_log.hpp ----
-// The shared change log: every shared change this device made or received, keyed by
-// HLC, so that any device can serve any change to a third one. Entries are served and
-// pruned by this device's seq (the engine decides up to where).
+// ---- begin hsync/store/detail/carried_values.hpp ----
+// The values of carried fields (store/detail/layout_migration.hpp): fields of a shared
+// model that peers on another version of the models have and this build lacks. Each is
+// kept per record with the HLC of its last write, merged last-writer-wins like a column,
+// so that this device serves them on, in log entries and in snapshots, to a device that
+// knows them.
 
-#include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
@@ -3415,6 +3417,84 @@ private:
 
 }  // namespace hsync::detail
 // ---- end hsync/store/detail/statement.hpp ----
+
+namespace hsync::detail {
+
+class carried_values {
+public:
+    explicit carried_values(SQLite::Database& db)
+        : put_(db,
+               "INSERT INTO hsync_carried (model, record_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT(model, record_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc "
+               "WHERE excluded.hlc > hlc"),
+          of_(db, "SELECT field, value, hlc FROM hsync_carried WHERE model = ? AND record_id = ?"),
+          erase_(db, "DELETE FROM hsync_carried WHERE model = ? AND record_id = ?") {}
+
+    // Stores the value unless the field holds a later write; whether it was stored.
+    bool put(std::string_view model, const uuid& record, std::string_view field, std::string_view item, const hlc& stamp) {
+        statement_use use(put_);
+        sqlite3_stmt* s = use.get();
+        bind_text(s, 1, model);
+        bind_uuid(s, 2, record);
+        bind_text(s, 3, field);
+        bind_bytes(s, 4, item.data(), item.size());
+        const hlc_bytes key = encode_hlc(stamp);
+        bind_hlc(s, 5, key);
+        use.step();
+        return sqlite3_changes(sqlite3_db_handle(s)) == 1;
+    }
+
+    struct value {
+        std::string field;
+        std::string packed;  // one MessagePack item
+        hlc stamp;
+    };
+
+    std::vector<value> of(std::string_view model, const uuid& record) {
+        statement_use use(of_);
+        bind_text(use.get(), 1, model);
+        bind_uuid(use.get(), 2, record);
+        std::vector<value> out;
+        while (use.step()) {
+            sqlite3_stmt* s = use.get();
+            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, 1));
+            const auto stamp = decode_hlc(sqlite3_column_blob(s, 2), sqlite3_column_bytes(s, 2));
+            if (!stamp) continue;
+            out.push_back(value{reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
+                                std::string(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1))), *stamp});
+        }
+        return out;
+    }
+
+    void erase(std::string_view model, const uuid& record) {
+        statement_use use(erase_);
+        bind_text(use.get(), 1, model);
+        bind_uuid(use.get(), 2, record);
+        use.step();
+    }
+
+private:
+    statement put_;
+    statement of_;
+    statement erase_;
+};
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/carried_values.hpp ----
+
+// ---- begin hsync/store/detail/change_log.hpp ----
+// The shared change log: every shared change this device made or received, keyed by
+// HLC, so that any device can serve any change to a third one. Entries are served and
+// pruned by this device's seq (the engine decides up to where).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
 
 namespace hsync::detail {
 
@@ -3639,6 +3719,14 @@ CREATE TABLE IF NOT EXISTS hsync_peers (
     received_through INTEGER NOT NULL DEFAULT 0,
     acked_by_peer    INTEGER NOT NULL DEFAULT 0,
     device_key       TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hsync_carried (
+    model     TEXT NOT NULL,
+    record_id BLOB NOT NULL,
+    field     TEXT NOT NULL,
+    value     BLOB NOT NULL,
+    hlc       BLOB NOT NULL,
+    PRIMARY KEY (model, record_id, field)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hsync_backfill_checkpoints (
     peer  BLOB NOT NULL,
@@ -4163,8 +4251,15 @@ private:
 // layout ('layout <model>'). And when the models gain a field or a model, the values
 // peers sent before this device knew it were not kept: the device fetches its peers'
 // history again, so that it ends with them (docs/storage.md, "After an update").
+//
+// A model's layout is its own synced fields followed by its *carried* fields: fields that
+// peers on another version of the models have and this build lacks, recorded at their
+// handshakes ('carry <model>') and taken on when the library next opens ('carried
+// <model>', one "name type" per line). Their values are kept in the log and served on, so
+// that a third device receives them intact (docs/models.md, "Evolving a model").
 
 #include <algorithm>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -4487,6 +4582,44 @@ inline field_layout layout_from_text(std::string_view text) {
     return out;
 }
 
+// A field of another version of a model that this build lacks, kept for peers: its name
+// and wire type as that version's Hello gave them (sync/schema.hpp).
+struct carried_field {
+    std::string name;
+    std::string type;
+    friend bool operator==(const carried_field&, const carried_field&) = default;
+};
+
+// Whether a peer's field can be carried: a name and a type of the characters models and
+// wire types are made of (they are stored one per line), of reasonable length.
+inline bool carriable(std::string_view name, std::string_view type) {
+    const auto made_of = [](std::string_view text, std::string_view extra) {
+        if (text.empty() || text.size() > 128) return false;
+        for (const char c : text) {
+            const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+            if (!word && extra.find(c) == std::string_view::npos) return false;
+        }
+        return true;
+    };
+    return made_of(name, "") && made_of(type, "()");
+}
+
+inline std::string carried_text(const std::vector<carried_field>& fields) {
+    std::string out;
+    for (const auto& f : fields) out += f.name + " " + f.type + "\n";
+    return out;
+}
+
+inline std::vector<carried_field> carried_from_text(std::string_view text) {
+    std::vector<carried_field> out;
+    for (const auto& line : layout_from_text(text)) {
+        const auto space = line.find(' ');
+        if (space == std::string::npos || !carriable(line.substr(0, space), line.substr(space + 1))) continue;
+        out.push_back(carried_field{line.substr(0, space), line.substr(space + 1)});
+    }
+    return out;
+}
+
 }  // namespace hsync::detail
 // ---- end hsync/store/detail/field_layout.hpp ----
 
@@ -4500,25 +4633,55 @@ public:
     template <class... Ms>
     static layout_migration before_open(SQLite::Database& db, bool read_only) {
         layout_migration m;
-        (m.before_.push_back(stored_layout<Ms>(db)), ...);
+        (m.models_.push_back(read_model<Ms>(db, read_only)), ...);
         if (read_only) {
-            std::size_t i = 0;
-            (check_unchanged<Ms>(m.before_[i++]), ...);
+            for (const auto& model : m.models_) {
+                if (model.before.layout && *model.before.layout != model.now) {
+                    throw error(errc::schema_mismatch, "hsync: model '" + model.name +
+                                                           "' has changed its synced fields since this library was "
+                                                           "last written; open it once to write (that moves its log) "
+                                                           "before opening it read-only");
+                }
+            }
         }
         return m;
     }
 
     // Moves the log into this build's layouts and records them.
-    template <class... Ms>
     void finish(SQLite::Database& db, bool read_only) {
         if (read_only) return;
-        std::size_t i = 0;
         bool learned = false;
-        ((learned = migrate<Ms>(db, before_[i++]) || learned), ...);
+        for (const auto& model : models_) learned = migrate(db, model) || learned;
         if (learned) {
             db.exec("UPDATE hsync_peers SET received_through = 0");
             db.exec("DELETE FROM hsync_backfill_checkpoints");
         }
+    }
+
+    // Adds fields a peer showed for `model` to those it will carry from the next open
+    // ('carry <model>'), as many as fit in a field word beside the `width` it has now.
+    static void record_pending(SQLite::Database& db, std::string_view model, const std::vector<carried_field>& fields,
+                               std::size_t width) {
+        const std::string key = "carry " + std::string(model);
+        auto pending = carried_from_text(read_meta(db, key).value_or(""));
+        const std::size_t before = pending.size();
+        for (const auto& f : fields) {
+            const bool listed = std::any_of(pending.begin(), pending.end(), [&](const auto& p) { return p.name == f.name; });
+            if (!listed && carriable(f.name, f.type) && width + pending.size() < 64) pending.push_back(f);
+        }
+        if (pending.size() == before) return;
+        SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        q.bind(1, key);
+        q.bind(2, carried_text(pending));
+        q.exec();
+    }
+
+    // Each model's carried fields, by model name.
+    std::map<std::string, std::vector<carried_field>, std::less<>> carried() const {
+        std::map<std::string, std::vector<carried_field>, std::less<>> out;
+        for (const auto& model : models_) out.emplace(model.name, model.carried);
+        return out;
     }
 
 private:
@@ -4526,6 +4689,49 @@ private:
         std::optional<field_layout> layout;  // nullopt: the model's table is new
         bool recorded = false;               // in hsync_meta (files written before layouts were recorded lack it)
     };
+
+    struct model_plan {
+        std::string name;
+        struct before before;
+        std::vector<carried_field> held;     // what the last open carried
+        std::vector<carried_field> carried;  // what this open carries
+        field_layout now;                    // own fields, then carried ones
+        bool carried_changed = false;
+    };
+
+    static std::optional<std::string> read_meta(SQLite::Database& db, const std::string& key) {
+        SQLite::Statement q(db, "SELECT value FROM hsync_meta WHERE key = ?");
+        q.bind(1, key);
+        if (!q.executeStep()) return std::nullopt;
+        return q.getColumn(0).getString();
+    }
+
+    template <class M>
+    static model_plan read_model(SQLite::Database& db, bool read_only) {
+        model_plan plan;
+        plan.name = std::string(model_traits<M>::name);
+        plan.before = stored_layout<M>(db);
+        plan.now = layout_of<M>();
+        const auto own = [&](const std::string& field) {
+            return std::find(plan.now.begin(), plan.now.end(), field) != plan.now.end();
+        };
+        // The fields carried so far (less those the models now declare), then those peers
+        // showed since, unless this is a read-only look.
+        plan.held = carried_from_text(read_meta(db, "carried " + plan.name).value_or(""));
+        const auto& held = plan.held;
+        const auto pending =
+            read_only ? std::vector<carried_field>{} : carried_from_text(read_meta(db, "carry " + plan.name).value_or(""));
+        for (const auto* list : {&held, &pending}) {
+            for (const auto& f : *list) {
+                const bool known = own(f.name) || std::any_of(plan.carried.begin(), plan.carried.end(),
+                                                              [&](const carried_field& c) { return c.name == f.name; });
+                if (!known && plan.now.size() + plan.carried.size() < 64) plan.carried.push_back(f);  // one field word
+            }
+        }
+        plan.carried_changed = plan.carried != held || !pending.empty();
+        for (const auto& f : plan.carried) plan.now.push_back(f.name);
+        return plan;
+    }
 
     static std::string key_of(std::string_view model) { return "layout " + std::string(model); }
 
@@ -4551,33 +4757,37 @@ private:
         return {std::move(derived), false};
     }
 
-    template <class M>
-    static void check_unchanged(const before& b) {
-        if (b.layout && *b.layout != layout_of<M>()) {
-            throw error(errc::schema_mismatch, "hsync: model '" + std::string(model_traits<M>::name) +
-                                                   "' has changed its synced fields since this library was last "
-                                                   "written; open it once to write (that moves its log) before "
-                                                   "opening it read-only");
+    // Returns whether the model gained a field (or is new) since the log was written.
+    static bool migrate(SQLite::Database& db, const model_plan& plan) {
+        const bool same = plan.before.layout && *plan.before.layout == plan.now;
+        if (!same && plan.before.layout) move_log(db, plan.name, field_remap(*plan.before.layout, plan.now));
+        const auto save = [&](const std::string& key, const std::string& value) {
+            SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+            q.bind(1, key);
+            q.bind(2, value);
+            q.exec();
+        };
+        if (!same || !plan.before.recorded) save(key_of(plan.name), layout_text(plan.now));
+        if (plan.carried_changed) {
+            // Values of fields no longer carried (the models now declare them, or the
+            // field word has no room): the device fetches its peers' history again.
+            SQLite::Statement gone(db, "DELETE FROM hsync_carried WHERE model = ? AND field = ?");
+            for (const auto& f : plan.held) {
+                if (std::find(plan.carried.begin(), plan.carried.end(), f) != plan.carried.end()) continue;
+                gone.bind(1, plan.name);
+                gone.bind(2, f.name);
+                gone.exec();
+                gone.reset();
+            }
+            save("carried " + plan.name, carried_text(plan.carried));
+            SQLite::Statement done(db, "DELETE FROM hsync_meta WHERE key = ?");
+            done.bind(1, "carry " + plan.name);
+            done.exec();
         }
-    }
-
-    // Returns whether M gained a field (or is new) since the log was written.
-    template <class M>
-    static bool migrate(SQLite::Database& db, const before& b) {
-        using traits = model_traits<M>;
-        const field_layout now = layout_of<M>();
-        const bool same = b.layout && *b.layout == now;
-        if (!same && b.layout) move_log(db, traits::name, field_remap(*b.layout, now));
-        if (!same || !b.recorded) {
-            SQLite::Statement save(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
-                                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-            save.bind(1, key_of(traits::name));
-            save.bind(2, layout_text(now));
-            save.exec();
-        }
-        if (!b.layout) return true;
-        return std::any_of(now.begin(), now.end(), [&](const std::string& name) {
-            return std::find(b.layout->begin(), b.layout->end(), name) == b.layout->end();
+        if (!plan.before.layout) return true;
+        return std::any_of(plan.now.begin(), plan.now.end(), [&](const std::string& name) {
+            return std::find(plan.before.layout->begin(), plan.before.layout->end(), name) == plan.before.layout->end();
         });
     }
 
@@ -4620,7 +4830,7 @@ private:
         }
     }
 
-    std::vector<before> before_;
+    std::vector<model_plan> models_;
 };
 
 }  // namespace hsync::detail
@@ -5458,10 +5668,11 @@ struct library_state {
 
     struct tables_type {
         tables_type(SQLite::Database& db, bool sole_writer)
-            : log(db), peers(db), tombs(db, sole_writer), models(model_store<Ms>(db)...) {}
+            : log(db), peers(db), tombs(db, sole_writer), carried(db), models(model_store<Ms>(db)...) {}
         change_log log;
         peer_book peers;
         tombstones tombs;
+        carried_values carried;
         std::tuple<model_store<Ms>...> models;
     };
 
@@ -5480,7 +5691,8 @@ struct library_state {
                                                                : SQLite::TransactionBehavior::IMMEDIATE);
         auto layouts = layout_migration::before_open<Ms...>(file.db(), options.read_only);
         tables.emplace(file.db(), !options.read_only);
-        layouts.template finish<Ms...>(file.db(), options.read_only);
+        layouts.finish(file.db(), options.read_only);
+        carried = layouts.carried();
         setup.commit();
     }
 
@@ -5497,6 +5709,19 @@ struct library_state {
     }
 
     std::uint64_t next_seq() noexcept { return ++seq; }
+
+    // The fields a change of M may set: its own synced fields but the id, then the fields
+    // it carries for peers on another version of the models (layout_migration.hpp).
+    template <class M>
+    std::size_t layout_width() const {
+        const auto it = carried.find(model_traits<M>::name);
+        return model_traits<M>::synced_count - 1 + (it == carried.end() ? 0 : it->second.size());
+    }
+    std::size_t layout_width(std::string_view model) const {
+        std::size_t width = 0;
+        models::dispatch(model, [&](auto t) { width = layout_width<typename decltype(t)::type>(); });
+        return width;
+    }
 
     hlc next_hlc() {
         clock_dirty = true;
@@ -5579,6 +5804,9 @@ struct library_state {
     const std::uint64_t serial = read_mark::next_library_serial();  // names this object in read marks
     read_versions<Ms...> kept_versions;  // replaced versions a copy may still be read from
     std::optional<tables_type> tables;
+    // Per model name, the fields it carries for peers on another version, fixed while the
+    // library is open (layout_migration.hpp).
+    std::map<std::string, std::vector<carried_field>, std::less<>> carried;
     statement begin;
     statement commit;
 
@@ -5714,22 +5942,21 @@ field_values pack_all(const M& m) {
 }
 
 // Reads the fields a remote change sets into `into`, marking them in the mask. Every set
-// bit must be a synced field of M holding a value of its type, and nothing may follow the
-// last value. A field may be missing even from an insert: a device on an older version of
-// the models does not have it (the caller keeps a default or the stored value). A change
-// that breaks this is an errc::invalid_change naming the field.
+// bit must be a field of the model's layout of `width` fields (its own synced fields but
+// the id, then those it carries for peers: store/detail/layout_migration.hpp), each own
+// field holding a value of its type and each carried one a single item, and nothing may
+// follow the last value. A field may be missing even from an insert: a device on an older
+// version of the models does not have it (the caller keeps a default or the stored
+// value). A change that breaks this is an errc::invalid_change naming the field.
 template <class M>
-field_mask<M> unpack_fields(const field_values& values, M& into) {
+field_mask<M> unpack_fields(const field_values& values, M& into, std::size_t width = model_traits<M>::synced_count - 1) {
     using traits = model_traits<M>;
     auto fail = [](const std::string& what) {
         throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
     };
-    constexpr std::size_t n = traits::synced_count - 1;
-    if constexpr (n < 64) {
-        if ((values.fields >> n) != 0) {
-            fail("a change sets field number " + std::to_string(static_cast<std::size_t>(std::countr_zero(values.fields >> n)) + n) +
-                 ", but the model has " + std::to_string(n) + " synced fields besides its id");
-        }
+    if (width < 64 && (values.fields >> width) != 0) {
+        fail("a change sets field number " + std::to_string(static_cast<std::size_t>(std::countr_zero(values.fields >> width)) + width) +
+             ", but the model has " + std::to_string(width) + " synced fields besides its id");
     }
     field_mask<M> mask{};
     mp_reader r(values.packed);
@@ -5741,8 +5968,20 @@ field_mask<M> unpack_fields(const field_values& values, M& into) {
         }
         mask[k] = true;
     });
+    // The carried fields' values follow the model's own, one item each.
+    for (std::uint64_t rest = mask.size() < 64 ? values.fields >> mask.size() : 0; rest != 0; rest &= rest - 1) {
+        std::string_view item;
+        if (!r.read_raw(item)) fail("a change names more fields than it holds values");
+    }
     if (!r.at_end()) fail("a change holds more values than the fields it names");
     return mask;
+}
+
+// Whether a change sets fields the model carries for peers (beyond its own).
+template <class M>
+bool sets_carried(const field_values& values) {
+    constexpr std::size_t own = model_traits<M>::synced_count - 1;
+    return own < 64 && (values.fields >> own) != 0;
 }
 
 }  // namespace hsync::detail
@@ -6521,6 +6760,7 @@ private:
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -6669,8 +6909,10 @@ private:
         return page;
     }
 
+    // A shared row with the clock of each field, and the values of the fields it carries
+    // for peers on another version of the models (after its own, in their slots).
     template <class M>
-    static shared_snapshot snapshot_of(const stored_row<M>& row) {
+    shared_snapshot snapshot_of(const stored_row<M>& row) {
         using traits = model_traits<M>;
         field_mask<M> written{};
         std::vector<hlc> clocks;
@@ -6679,6 +6921,17 @@ private:
             if (written[k]) clocks.push_back(*row.clocks[k]);
         }
         shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, pack_fields(row.value, written), std::move(clocks)};
+        const auto carried = s_.carried.find(traits::name);
+        if (carried == s_.carried.end() || carried->second.empty()) return s;
+        const auto held = s_.tables->carried.of(traits::name, id_of(row.value));
+        for (std::size_t c = 0; c < carried->second.size(); ++c) {
+            for (const auto& v : held) {
+                if (v.field != carried->second[c].name) continue;
+                s.values.fields |= std::uint64_t{1} << (written.size() + c);
+                s.values.packed += v.packed;
+                s.clocks.push_back(v.stamp);
+            }
+        }
         return s;
     }
 
@@ -6692,9 +6945,9 @@ private:
             if constexpr (model_traits<M>::strategy != strategy::device_owned) {
                 merge.add(
                     s_.template store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
-                    [](const auto& r) -> std::optional<shared_snapshot> {
+                    [self = this](const auto& r) -> std::optional<shared_snapshot> {
                         if (owner_of(r.value)) return std::nullopt;  // an owned record of a mixed model
-                        return snapshot_of(r);
+                        return self->snapshot_of(r);
                     });
                 merge.add(
                     s_.tables->tombs.between(model_traits<M>::name, since, until, limit + 1), [](const auto& e) { return e.seq; },
@@ -6721,6 +6974,7 @@ private:
 // final. A change that breaks a rule throws, and the caller's transaction writes nothing.
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <cstddef>
 #include <optional>
@@ -6816,8 +7070,9 @@ private:
             } else {
                 // An insert may lack fields (its writer's models are older): those keep their
                 // defaults, with no clock, so that any write of them wins.
-                mask = unpack_fields(e.values, incoming);
-                if (e.type == change_type::update && std::find(mask.begin(), mask.end(), true) == mask.end()) {
+                mask = unpack_fields(e.values, incoming, s_.template layout_width<M>());
+                if (e.type == change_type::update && std::find(mask.begin(), mask.end(), true) == mask.end() &&
+                    !sets_carried<M>(e.values)) {
                     invalid_change("an update of model '" + std::string(traits::name) + "' sets no field");
                 }
                 if (owner_of(incoming)) {
@@ -6868,7 +7123,19 @@ private:
             });
             // Every field already has a later write; an insert of fields this device
             // lacks (or of none) still creates the record.
-            if (!won && (existing || e.type != change_type::insert)) return false;
+            const bool kept = keep_carried<M>(e.record, e.values, [&](std::size_t) { return e.stamp; });
+            if (!won && (existing || e.type != change_type::insert)) {
+                if (!kept) return false;
+                // Only fields carried for peers changed: the row is not, but its seq moves so
+                // that peers paging snapshots see it again, and the log keeps the change.
+                const std::uint64_t seq = s_.next_seq();
+                if (existing) {
+                    row.seq = seq;
+                    s_.template store<M>().write(row);
+                }
+                log_applied(e, seq);
+                return true;
+            }
             row.seq = s_.next_seq();
             s_.template store<M>().write(row);
             log_applied(e, row.seq);
@@ -6897,6 +7164,27 @@ private:
                        " carry the same HLC " + e.stamp.to_string());
     }
 
+    // Stores the values of the fields M carries for peers (beyond its own) that `values`
+    // sets, each with clock_of(position among the values), where it is the latest write.
+    // Whether any was stored.
+    template <class M, class ClockOf>
+    bool keep_carried(const uuid& record, const field_values& values, ClockOf clock_of) {
+        constexpr std::size_t own = model_traits<M>::synced_count - 1;
+        if (!sets_carried<M>(values)) return false;
+        const auto& carried = s_.carried.find(model_traits<M>::name)->second;
+        mp_reader r(values.packed);
+        bool stored = false;
+        std::size_t position = 0;
+        for (std::uint64_t rest = values.fields; rest != 0; rest &= rest - 1, ++position) {
+            const auto k = static_cast<std::size_t>(std::countr_zero(rest));
+            std::string_view item;
+            if (!r.read_raw(item)) invalid_change("a change names more fields than it holds values");
+            if (k < own) continue;
+            stored = s_.tables->carried.put(model_traits<M>::name, record, carried[k - own].name, item, clock_of(position)) || stored;
+        }
+        return stored;
+    }
+
     template <class M>
     bool apply_state_to(const state_record& r) {
         using traits = model_traits<M>;
@@ -6911,7 +7199,7 @@ private:
             M incoming{};
             field_mask<M> mask{};
             if (!r.removed) {
-                mask = unpack_fields(r.values, incoming);
+                mask = unpack_fields(r.values, incoming, s_.template layout_width<M>());
                 get_field<traits::id_index>(incoming).value = r.record;
                 if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
                     invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
@@ -7042,7 +7330,7 @@ private:
                 return moved;
             }
             M incoming{};
-            const field_mask<M> mask = unpack_fields(snap.values, incoming);
+            const field_mask<M> mask = unpack_fields(snap.values, incoming, s_.template layout_width<M>());
             if (snap.clocks.size() != static_cast<std::size_t>(snap.values.count())) {
                 invalid_change("a snapshot of model '" + std::string(traits::name) + "' has " +
                                std::to_string(snap.clocks.size()) + " clocks for " + std::to_string(snap.values.count()) +
@@ -7053,9 +7341,7 @@ private:
                 if (mask[k]) clocks[k] = snap.clocks[next++];
             }
             if (owner_of(incoming)) invalid_change("a snapshot of model '" + std::string(traits::name) + "' sets an owner");
-            for (const auto& c : clocks) {
-                if (c) s_.merge_remote_hlc(*c);
-            }
+            for (const auto& c : snap.clocks) s_.merge_remote_hlc(c);
             if (s_.tables->tombs.find(traits::name, snap.record)) return false;  // deletes are final
             stored_row<M> row;
             if (existing) {
@@ -7075,10 +7361,11 @@ private:
                     won = true;
                 }
             });
-            if (!won) return false;
+            const bool kept = keep_carried<M>(snap.record, snap.values, [&](std::size_t position) { return snap.clocks[position]; });
+            if (!won && !kept) return false;
             row.seq = s_.next_seq();
-            s_.template store<M>().write(row);
-            s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, snap.record, row.value, newest);
+            if (won || existing) s_.template store<M>().write(row);
+            if (won) s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, snap.record, row.value, newest);
             return true;
         }
     }
@@ -7270,6 +7557,18 @@ public:
     void clear_checkpoints(const uuid& peer) {
         write([&] { s_.tables->peers.clear_checkpoints(peer); });
     }
+    // The fields each model carries for peers on another version of the models, fixed
+    // while the library is open (store/detail/layout_migration.hpp); a Hello lists them.
+    const std::map<std::string, std::vector<detail::carried_field>, std::less<>>& carried_fields() const noexcept {
+        return s_.carried;
+    }
+    // Fields of `model` that a peer has and this device neither declares nor carries: kept
+    // to be carried from the next time the library opens. Fields that cannot be kept (odd
+    // names, or more than fit in a field word) are left out.
+    void carry(std::string_view model, const std::vector<detail::carried_field>& fields) {
+        write([&] { detail::layout_migration::record_pending(s_.db(), model, fields, s_.layout_width(model)); });
+    }
+
     // Why the last handshake with `peer` was refused (peer_status::refused_because), kept in
     // the file for `hsync status`; cleared by a handshake that succeeds.
     void set_refusal(const uuid& peer, std::string_view why) {
@@ -9228,12 +9527,25 @@ public:
                     }
                 }
                 pm.remap = hsync::detail::field_remap(*layout, *layout_of(*m));
+                std::vector<hsync::detail::carried_field> unknown;
+                std::set<std::string_view> here;
+                for (const auto& f : m->fields) here.insert(f.name);
+                for (const auto& g : t.fields) {
+                    if (!here.count(g.name)) unknown.push_back({g.name, g.type});
+                }
+                if (!unknown.empty()) out.unknown_.emplace_back(m->name, std::move(unknown));
             }
             out.same_ = out.same_ && m && *m == t;
             out.models_.emplace(t.name, std::move(pm));
         }
         out.same_ = out.same_ && theirs.models.size() == mine.models.size();
         return out;
+    }
+
+    // The peer's fields of models both have that this device lacks: to carry for others
+    // (store/detail/layout_migration.hpp).
+    const std::vector<std::pair<std::string, std::vector<hsync::detail::carried_field>>>& unknown_fields() const noexcept {
+        return unknown_;
     }
 
     // Both sides have the same models: nothing to translate.
@@ -9326,6 +9638,7 @@ private:
     }
 
     std::map<std::string, peer_model, std::less<>> models_;
+    std::vector<std::pair<std::string, std::vector<hsync::detail::carried_field>>> unknown_;
     bool same_ = true;
 };
 
@@ -9357,7 +9670,14 @@ public:
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
         });
+        // The models' own fields, then those this device carries for peers on another
+        // version: a peer maps both by name, and carries on what it lacks in turn.
         schema_ = library_schema_of<Library>();
+        for (auto& m : schema_.models) {
+            const auto carried = replica_.carried_fields().find(m.name);
+            if (carried == replica_.carried_fields().end()) continue;
+            for (const auto& f : carried->second) m.fields.push_back(field_schema{f.name, f.type});
+        }
         schema_hash_ = schema_hash(schema_);
         // A catch-up takes the models in apply order, so that a record never arrives before
         // one it requires: a model's shared changes, then its device-owned states (a mixed
@@ -9641,20 +9961,6 @@ private:
         closes_.push_back(close_request{peer, std::move(reason)});
     }
 
-    // Keeps why the handshake with the peer was refused in the library file, for tools
-    // that read it (hsync status); an empty reason clears it. Best effort: a busy or
-    // failing database must not change what the handshake does.
-    void keep_refusal(const uuid& peer, const std::string& why) noexcept {
-        try {
-            if (why.empty()) {
-                replica_.clear_refusal(peer);
-            } else {
-                replica_.set_refusal(peer, why);
-            }
-        } catch (const std::exception&) {
-        }
-    }
-
     void refuse(const uuid& peer, peer_runtime& p, error_code code, const std::string& why) {
         ++p.counters.refused;
         send(peer, error_message{code, why});
@@ -9666,51 +9972,16 @@ private:
 
     // ---- the handshake --------------------------------------------------------------
 
-    void handle(const uuid& peer, peer_runtime& p, hello& h, millis now) {
-        if (p.state != peer_state::handshaking) return refuse(peer, p, error_code::bad_message, "Hello was already received");
-        if (h.library != replica_.library_id()) {
-            send(peer, error_message{error_code::wrong_library, "this device syncs library " + replica_.library_id().to_string()});
-            close(peer, "another library");
-            return;
-        }
-        const auto record = replica_.peer(peer);
-        if (h.device != peer || !record.paired) {
-            send(peer, error_message{error_code::refused, "device " + h.device.to_string() + " is not paired here"});
-            close(peer, "not paired");
-            return;
-        }
-        // Another version of the models syncs what both have; a destructive difference
-        // (a field's type, a model's strategy) is refused, nothing applied.
-        auto compared = detail::peer_schema::compare(schema_, h.schema);
-        if (auto* why = std::get_if<std::string>(&compared)) {
-            const std::string text = "the models are incompatible: " + *why;
-            send(peer, error_message{error_code::incompatible_schema, text});
-            close(peer, text);
-            keep_refusal(peer, text);
-            return;
-        }
-        p.schema = std::get<detail::peer_schema>(std::move(compared));
-        keep_refusal(peer, {});
-        p.refused_because.clear();
-        p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
-        p.peer_seq = h.seq;
-        p.received_through = record.received_through;
-        p.acked_sent = record.received_through;
-        p.acked_through = record.acked_by_peer;
-        // Our Hello told the seq of its moment; commits since then were not pushed to a
-        // handshaking peer. A heartbeat at the next tick tells it where we are now.
-        p.next_heartbeat = now;
-        if (h.received_from_you > record.acked_by_peer && h.received_from_you <= replica_.current_seq()) {
-            acknowledge(peer, p, h.received_from_you);
-        }
-        const bool interrupted = has_checkpoints(peer);
-        if (!interrupted && p.peer_seq <= p.received_through) {
-            p.state = peer_state::ready;  // nothing new over there
-            return;
-        }
-        p.state = p.received_through == 0 ? peer_state::backfilling : peer_state::catching_up;
-        start_round(peer, p, now);
-    }
+    void handle(const uuid& peer, peer_runtime& p, hello& h, millis now);
+
+    // Keeps why the handshake with the peer was refused in the library file, for tools
+    // that read it (hsync status); an empty reason clears it. Best effort: a busy or
+    // failing database must not change what the handshake does.
+    void keep_refusal(const uuid& peer, const std::string& why) noexcept;
+
+    // Records the peer's fields this device lacks, to carry from the next time the library
+    // opens. Best effort, like keep_refusal: the handshake goes on without it.
+    void carry_unknown_fields(const detail::peer_schema& theirs) noexcept;
 
     bool has_checkpoints(const uuid& peer) {
         for (const auto& phase : phases_) {
@@ -10176,6 +10447,90 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, state_request& q
 
 }  // namespace hsync::sync
 // ---- end hsync/sync/detail/engine_catch_up.hpp ----
+
+// ---- begin hsync/sync/detail/engine_handshake.hpp ----
+// The sync engine's handshake: a peer's Hello checked (library, pairing, models), the
+// peer's models compared with this device's (sync/detail/peer_schema.hpp), and the first
+// catch-up round started. Member definitions of sync::engine (declared in sync/engine.hpp).
+
+#include <algorithm>
+#include <exception>
+#include <string>
+#include <variant>
+
+
+namespace hsync::sync {
+
+template <class Library>
+auto engine<Library>::handle(const uuid& peer, peer_runtime& p, hello& h, millis now) -> void {
+    if (p.state != peer_state::handshaking) return refuse(peer, p, error_code::bad_message, "Hello was already received");
+    if (h.library != replica_.library_id()) {
+        send(peer, error_message{error_code::wrong_library, "this device syncs library " + replica_.library_id().to_string()});
+        close(peer, "another library");
+        return;
+    }
+    const auto record = replica_.peer(peer);
+    if (h.device != peer || !record.paired) {
+        send(peer, error_message{error_code::refused, "device " + h.device.to_string() + " is not paired here"});
+        close(peer, "not paired");
+        return;
+    }
+    // Another version of the models syncs what both have; a destructive difference
+    // (a field's type, a model's strategy) is refused, nothing applied.
+    auto compared = detail::peer_schema::compare(schema_, h.schema);
+    if (auto* why = std::get_if<std::string>(&compared)) {
+        const std::string text = "the models are incompatible: " + *why;
+        send(peer, error_message{error_code::incompatible_schema, text});
+        close(peer, text);
+        keep_refusal(peer, text);
+        return;
+    }
+    p.schema = std::get<detail::peer_schema>(std::move(compared));
+    keep_refusal(peer, {});
+    carry_unknown_fields(p.schema);
+    p.refused_because.clear();
+    p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
+    p.peer_seq = h.seq;
+    p.received_through = record.received_through;
+    p.acked_sent = record.received_through;
+    p.acked_through = record.acked_by_peer;
+    // Our Hello told the seq of its moment; commits since then were not pushed to a
+    // handshaking peer. A heartbeat at the next tick tells it where we are now.
+    p.next_heartbeat = now;
+    if (h.received_from_you > record.acked_by_peer && h.received_from_you <= replica_.current_seq()) {
+        acknowledge(peer, p, h.received_from_you);
+    }
+    const bool interrupted = has_checkpoints(peer);
+    if (!interrupted && p.peer_seq <= p.received_through) {
+        p.state = peer_state::ready;  // nothing new over there
+        return;
+    }
+    p.state = p.received_through == 0 ? peer_state::backfilling : peer_state::catching_up;
+    start_round(peer, p, now);
+}
+
+template <class Library>
+auto engine<Library>::keep_refusal(const uuid& peer, const std::string& why) noexcept -> void {
+    try {
+        if (why.empty()) {
+            replica_.clear_refusal(peer);
+        } else {
+            replica_.set_refusal(peer, why);
+        }
+    } catch (const std::exception&) {
+    }
+}
+
+template <class Library>
+auto engine<Library>::carry_unknown_fields(const detail::peer_schema& theirs) noexcept -> void {
+    try {
+        for (const auto& [model, fields] : theirs.unknown_fields()) replica_.carry(model, fields);
+    } catch (const std::exception&) {
+    }
+}
+
+}  // namespace hsync::sync
+// ---- end hsync/sync/detail/engine_handshake.hpp ----
 
 // ---- begin hsync/sync/detail/engine_live.hpp ----
 // The sync engine's live traffic: changes pushed as they are committed (batched per

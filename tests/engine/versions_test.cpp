@@ -114,14 +114,28 @@ TEST_CASE("devices on two versions of the models sync what they share, and an up
     CHECK(b.lib->get<v2::Note>(note_b)->text == "edited on a");
     CHECK(b.lib->get<v2::Note>(note_b)->pinned);
 
-    // C, new, backfills from A alone: everything A holds arrives. (B's pin and lens do not
-    // yet: A, on version 1, did not keep them. Keeping unknown fields is the next step.)
+    // A restarts, still on version 1: from now on it carries the fields it saw on B (the
+    // pin, the lens), fetches B's history again and keeps the pins in its log.
+    a.reset();
+    a = std::make_unique<device<v1::app>>(dir, "a", library_id, a_id);
+    connect_and_settle(*a, b);
+    require_ready(*a, b, "a-b again");
+
+    // C, new, backfills from A alone: everything A holds arrives, and B's pin through A,
+    // which does not know it. (The lens does not yet: a device-owned record's carried
+    // values are not kept.)
     connect_and_settle(*a, c);
     require_ready(*a, c, "a-c");
     CHECK(c.lib->get<v2::Note>(note_a)->text == "from a");
     CHECK(c.lib->get<v2::Note>(note_b)->text == "edited on a");
+    CHECK(c.lib->get<v2::Note>(note_b)->pinned);
     CHECK(c.lib->get<v2::Camera>(camera_a)->model == "X100");
     CHECK(c.lib->get<v2::Camera>(camera_b)->model == "Q2");
+    // A's own edits on version 1 still never clear the pin, on B or through A on C.
+    a->lib->commit(v1::Note{note_b, "edited on a again"});
+    connect_and_settle(*a, c);
+    CHECK(c.lib->get<v2::Note>(note_b)->text == "edited on a again");
+    CHECK(c.lib->get<v2::Note>(note_b)->pinned);
 
     // A is updated: the same file and device, now on version 2. It fetches its peers'
     // history again and ends with B's pin, B's lens and B's tag.
@@ -131,7 +145,7 @@ TEST_CASE("devices on two versions of the models sync what they share, and an up
     require_ready(a2, b, "a2-b");
     REQUIRE(a2.lib->get<v2::Note>(note_b));
     CHECK(a2.lib->get<v2::Note>(note_b)->pinned);
-    CHECK(a2.lib->get<v2::Note>(note_b)->text == "edited on a");
+    CHECK(a2.lib->get<v2::Note>(note_b)->text == "edited on a again");
     CHECK(a2.lib->get<v2::Camera>(camera_b)->lens == "28mm");
     REQUIRE(a2.lib->get<v2::Tag>(tag_b));
     CHECK(a2.lib->get<v2::Tag>(tag_b)->name == "holiday");

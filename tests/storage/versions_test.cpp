@@ -276,3 +276,58 @@ TEST_CASE("a read-only open of a file whose models changed since it was written 
         CHECK_THAT(e.what(), Catch::Contains("'album'") && Catch::Contains("open it once to write"));
     }
 }
+
+TEST_CASE("a field another version has is carried once the library opens again: kept in the log and in "
+          "snapshots, with its clock, and served on",
+          "[storage][versions]") {
+    hsync_test::temp_dir dir;
+    const auto library_id = hsync::uuid::v4();
+    const hsync::identity id{hsync::uuid::v4()};
+    {
+        auto a = open_library<v1::Album>(dir / "a.db", id, library_id);
+        // What the engine does when a peer's Hello shows a cover this version lacks.
+        hsync::replica(*a).carry("album", {{"cover", "text"}, {"bad name", "text"}});
+        CHECK(hsync::replica(*a).carried_fields().at("album").empty());  // from the next open
+    }
+    auto a = open_library<v1::Album>(dir / "a.db", id, library_id);
+    const auto& carried = hsync::replica(*a).carried_fields().at("album");
+    REQUIRE(carried.size() == 1);  // a name no model could have is not carried
+    CHECK(carried[0] == hsync::detail::carried_field{"cover", "text"});
+
+    // Changes in this device's layout: title (0), year (1), then the carried cover (2).
+    const auto peer = hsync::uuid::v4();
+    const auto album = hsync::record_id::generate();
+    const auto now = hsync::system_clock_millis();
+    const hsync::shared_entry insert{hsync::hlc{now, 1, peer}, "album", album.value, hsync::change_type::insert,
+                                     hsync_test::raw_values(0b111, [](auto& w) {
+                                         w.str("Summer");
+                                         w.sint(2001);
+                                         w.str("beach.jpg");
+                                     })};
+    REQUIRE(hsync::replica(*a).apply_shared_changes(insert).applied == 1);
+    // An update of the cover alone changes no column here, and is still kept.
+    const hsync::shared_entry cover{hsync::hlc{now, 2, peer}, "album", album.value, hsync::change_type::update,
+                                    hsync_test::raw_values(0b100, [](auto& w) { w.str("dunes.jpg"); })};
+    REQUIRE(hsync::replica(*a).apply_shared_changes(cover).applied == 1);
+    // An older cover loses to it, as a column would.
+    const hsync::shared_entry older{hsync::hlc{now, 0, peer}, "album", album.value, hsync::change_type::update,
+                                    hsync_test::raw_values(0b100, [](auto& w) { w.str("old.jpg"); })};
+    REQUIRE(hsync::replica(*a).apply_shared_changes(older).applied == 0);
+    CHECK(a->get<v1::Album>(album)->title == "Summer");
+
+    const auto log = hsync::replica(*a).shared_changes(0, 100, false, "album");
+    REQUIRE(log.entries.size() == 2);
+    CHECK(log.entries[0].values == insert.values);
+    CHECK(log.entries[1].values == cover.values);
+    // The snapshot of the record (what a peer gets once the log is pruned) has the cover
+    // with its clock.
+    const auto snapshot = hsync::replica(*a).shared_changes(0, 100, true, "album");
+    REQUIRE(snapshot.snapshot.size() == 1);
+    const auto& s = snapshot.snapshot[0];
+    CHECK(s.values == hsync_test::raw_values(0b111, [](auto& w) {
+              w.str("Summer");
+              w.sint(2001);
+              w.str("dunes.jpg");
+          }));
+    CHECK(s.clocks == std::vector<hsync::hlc>{insert.stamp, insert.stamp, cover.stamp});
+}

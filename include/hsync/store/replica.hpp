@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -214,6 +215,18 @@ public:
     void clear_checkpoints(const uuid& peer) {
         write([&] { s_.tables->peers.clear_checkpoints(peer); });
     }
+    // The fields each model carries for peers on another version of the models, fixed
+    // while the library is open (store/detail/layout_migration.hpp); a Hello lists them.
+    const std::map<std::string, std::vector<detail::carried_field>, std::less<>>& carried_fields() const noexcept {
+        return s_.carried;
+    }
+    // Fields of `model` that a peer has and this device neither declares nor carries: kept
+    // to be carried from the next time the library opens. Fields that cannot be kept (odd
+    // names, or more than fit in a field word) are left out.
+    void carry(std::string_view model, const std::vector<detail::carried_field>& fields) {
+        write([&] { detail::layout_migration::record_pending(s_.db(), model, fields, s_.layout_width(model)); });
+    }
+
     // Why the last handshake with `peer` was refused (peer_status::refused_because), kept in
     // the file for `hsync status`; cleared by a handshake that succeeds.
     void set_refusal(const uuid& peer, std::string_view why) {

@@ -64,7 +64,14 @@ public:
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
         });
+        // The models' own fields, then those this device carries for peers on another
+        // version: a peer maps both by name, and carries on what it lacks in turn.
         schema_ = library_schema_of<Library>();
+        for (auto& m : schema_.models) {
+            const auto carried = replica_.carried_fields().find(m.name);
+            if (carried == replica_.carried_fields().end()) continue;
+            for (const auto& f : carried->second) m.fields.push_back(field_schema{f.name, f.type});
+        }
         schema_hash_ = schema_hash(schema_);
         // A catch-up takes the models in apply order, so that a record never arrives before
         // one it requires: a model's shared changes, then its device-owned states (a mixed
@@ -348,20 +355,6 @@ private:
         closes_.push_back(close_request{peer, std::move(reason)});
     }
 
-    // Keeps why the handshake with the peer was refused in the library file, for tools
-    // that read it (hsync status); an empty reason clears it. Best effort: a busy or
-    // failing database must not change what the handshake does.
-    void keep_refusal(const uuid& peer, const std::string& why) noexcept {
-        try {
-            if (why.empty()) {
-                replica_.clear_refusal(peer);
-            } else {
-                replica_.set_refusal(peer, why);
-            }
-        } catch (const std::exception&) {
-        }
-    }
-
     void refuse(const uuid& peer, peer_runtime& p, error_code code, const std::string& why) {
         ++p.counters.refused;
         send(peer, error_message{code, why});
@@ -373,51 +366,16 @@ private:
 
     // ---- the handshake --------------------------------------------------------------
 
-    void handle(const uuid& peer, peer_runtime& p, hello& h, millis now) {
-        if (p.state != peer_state::handshaking) return refuse(peer, p, error_code::bad_message, "Hello was already received");
-        if (h.library != replica_.library_id()) {
-            send(peer, error_message{error_code::wrong_library, "this device syncs library " + replica_.library_id().to_string()});
-            close(peer, "another library");
-            return;
-        }
-        const auto record = replica_.peer(peer);
-        if (h.device != peer || !record.paired) {
-            send(peer, error_message{error_code::refused, "device " + h.device.to_string() + " is not paired here"});
-            close(peer, "not paired");
-            return;
-        }
-        // Another version of the models syncs what both have; a destructive difference
-        // (a field's type, a model's strategy) is refused, nothing applied.
-        auto compared = detail::peer_schema::compare(schema_, h.schema);
-        if (auto* why = std::get_if<std::string>(&compared)) {
-            const std::string text = "the models are incompatible: " + *why;
-            send(peer, error_message{error_code::incompatible_schema, text});
-            close(peer, text);
-            keep_refusal(peer, text);
-            return;
-        }
-        p.schema = std::get<detail::peer_schema>(std::move(compared));
-        keep_refusal(peer, {});
-        p.refused_because.clear();
-        p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
-        p.peer_seq = h.seq;
-        p.received_through = record.received_through;
-        p.acked_sent = record.received_through;
-        p.acked_through = record.acked_by_peer;
-        // Our Hello told the seq of its moment; commits since then were not pushed to a
-        // handshaking peer. A heartbeat at the next tick tells it where we are now.
-        p.next_heartbeat = now;
-        if (h.received_from_you > record.acked_by_peer && h.received_from_you <= replica_.current_seq()) {
-            acknowledge(peer, p, h.received_from_you);
-        }
-        const bool interrupted = has_checkpoints(peer);
-        if (!interrupted && p.peer_seq <= p.received_through) {
-            p.state = peer_state::ready;  // nothing new over there
-            return;
-        }
-        p.state = p.received_through == 0 ? peer_state::backfilling : peer_state::catching_up;
-        start_round(peer, p, now);
-    }
+    void handle(const uuid& peer, peer_runtime& p, hello& h, millis now);
+
+    // Keeps why the handshake with the peer was refused in the library file, for tools
+    // that read it (hsync status); an empty reason clears it. Best effort: a busy or
+    // failing database must not change what the handshake does.
+    void keep_refusal(const uuid& peer, const std::string& why) noexcept;
+
+    // Records the peer's fields this device lacks, to carry from the next time the library
+    // opens. Best effort, like keep_refusal: the handshake goes on without it.
+    void carry_unknown_fields(const detail::peer_schema& theirs) noexcept;
 
     bool has_checkpoints(const uuid& peer) {
         for (const auto& phase : phases_) {
@@ -589,4 +547,5 @@ private:
 
 // The definitions of the members that catch up and that push, in files of their own.
 #include <hsync/sync/detail/engine_catch_up.hpp>
+#include <hsync/sync/detail/engine_handshake.hpp>
 #include <hsync/sync/detail/engine_live.hpp>

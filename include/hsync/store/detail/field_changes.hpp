@@ -100,22 +100,21 @@ field_values pack_all(const M& m) {
 }
 
 // Reads the fields a remote change sets into `into`, marking them in the mask. Every set
-// bit must be a synced field of M holding a value of its type, and nothing may follow the
-// last value. A field may be missing even from an insert: a device on an older version of
-// the models does not have it (the caller keeps a default or the stored value). A change
-// that breaks this is an errc::invalid_change naming the field.
+// bit must be a field of the model's layout of `width` fields (its own synced fields but
+// the id, then those it carries for peers: store/detail/layout_migration.hpp), each own
+// field holding a value of its type and each carried one a single item, and nothing may
+// follow the last value. A field may be missing even from an insert: a device on an older
+// version of the models does not have it (the caller keeps a default or the stored
+// value). A change that breaks this is an errc::invalid_change naming the field.
 template <class M>
-field_mask<M> unpack_fields(const field_values& values, M& into) {
+field_mask<M> unpack_fields(const field_values& values, M& into, std::size_t width = model_traits<M>::synced_count - 1) {
     using traits = model_traits<M>;
     auto fail = [](const std::string& what) {
         throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
     };
-    constexpr std::size_t n = traits::synced_count - 1;
-    if constexpr (n < 64) {
-        if ((values.fields >> n) != 0) {
-            fail("a change sets field number " + std::to_string(static_cast<std::size_t>(std::countr_zero(values.fields >> n)) + n) +
-                 ", but the model has " + std::to_string(n) + " synced fields besides its id");
-        }
+    if (width < 64 && (values.fields >> width) != 0) {
+        fail("a change sets field number " + std::to_string(static_cast<std::size_t>(std::countr_zero(values.fields >> width)) + width) +
+             ", but the model has " + std::to_string(width) + " synced fields besides its id");
     }
     field_mask<M> mask{};
     mp_reader r(values.packed);
@@ -127,8 +126,20 @@ field_mask<M> unpack_fields(const field_values& values, M& into) {
         }
         mask[k] = true;
     });
+    // The carried fields' values follow the model's own, one item each.
+    for (std::uint64_t rest = mask.size() < 64 ? values.fields >> mask.size() : 0; rest != 0; rest &= rest - 1) {
+        std::string_view item;
+        if (!r.read_raw(item)) fail("a change names more fields than it holds values");
+    }
     if (!r.at_end()) fail("a change holds more values than the fields it names");
     return mask;
+}
+
+// Whether a change sets fields the model carries for peers (beyond its own).
+template <class M>
+bool sets_carried(const field_values& values) {
+    constexpr std::size_t own = model_traits<M>::synced_count - 1;
+    return own < 64 && (values.fields >> own) != 0;
 }
 
 }  // namespace hsync::detail

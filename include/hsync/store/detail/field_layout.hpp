@@ -139,4 +139,42 @@ inline field_layout layout_from_text(std::string_view text) {
     return out;
 }
 
+// A field of another version of a model that this build lacks, kept for peers: its name
+// and wire type as that version's Hello gave them (sync/schema.hpp).
+struct carried_field {
+    std::string name;
+    std::string type;
+    friend bool operator==(const carried_field&, const carried_field&) = default;
+};
+
+// Whether a peer's field can be carried: a name and a type of the characters models and
+// wire types are made of (they are stored one per line), of reasonable length.
+inline bool carriable(std::string_view name, std::string_view type) {
+    const auto made_of = [](std::string_view text, std::string_view extra) {
+        if (text.empty() || text.size() > 128) return false;
+        for (const char c : text) {
+            const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+            if (!word && extra.find(c) == std::string_view::npos) return false;
+        }
+        return true;
+    };
+    return made_of(name, "") && made_of(type, "()");
+}
+
+inline std::string carried_text(const std::vector<carried_field>& fields) {
+    std::string out;
+    for (const auto& f : fields) out += f.name + " " + f.type + "\n";
+    return out;
+}
+
+inline std::vector<carried_field> carried_from_text(std::string_view text) {
+    std::vector<carried_field> out;
+    for (const auto& line : layout_from_text(text)) {
+        const auto space = line.find(' ');
+        if (space == std::string::npos || !carriable(line.substr(0, space), line.substr(space + 1))) continue;
+        out.push_back(carried_field{line.substr(0, space), line.substr(space + 1)});
+    }
+    return out;
+}
+
 }  // namespace hsync::detail

@@ -144,8 +144,10 @@ private:
         return page;
     }
 
+    // A shared row with the clock of each field, and the values of the fields it carries
+    // for peers on another version of the models (after its own, in their slots).
     template <class M>
-    static shared_snapshot snapshot_of(const stored_row<M>& row) {
+    shared_snapshot snapshot_of(const stored_row<M>& row) {
         using traits = model_traits<M>;
         field_mask<M> written{};
         std::vector<hlc> clocks;
@@ -154,6 +156,17 @@ private:
             if (written[k]) clocks.push_back(*row.clocks[k]);
         }
         shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, pack_fields(row.value, written), std::move(clocks)};
+        const auto carried = s_.carried.find(traits::name);
+        if (carried == s_.carried.end() || carried->second.empty()) return s;
+        const auto held = s_.tables->carried.of(traits::name, id_of(row.value));
+        for (std::size_t c = 0; c < carried->second.size(); ++c) {
+            for (const auto& v : held) {
+                if (v.field != carried->second[c].name) continue;
+                s.values.fields |= std::uint64_t{1} << (written.size() + c);
+                s.values.packed += v.packed;
+                s.clocks.push_back(v.stamp);
+            }
+        }
         return s;
     }
 
@@ -167,9 +180,9 @@ private:
             if constexpr (model_traits<M>::strategy != strategy::device_owned) {
                 merge.add(
                     s_.template store<M>().rows_between(since, until, limit + 1), [](const auto& r) { return r.seq; },
-                    [](const auto& r) -> std::optional<shared_snapshot> {
+                    [self = this](const auto& r) -> std::optional<shared_snapshot> {
                         if (owner_of(r.value)) return std::nullopt;  // an owned record of a mixed model
-                        return snapshot_of(r);
+                        return self->snapshot_of(r);
                     });
                 merge.add(
                     s_.tables->tombs.between(model_traits<M>::name, since, until, limit + 1), [](const auto& e) { return e.seq; },

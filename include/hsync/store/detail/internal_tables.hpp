@@ -48,6 +48,14 @@ CREATE TABLE IF NOT EXISTS hsync_peers (
     acked_by_peer    INTEGER NOT NULL DEFAULT 0,
     device_key       TEXT
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hsync_carried (
+    model     TEXT NOT NULL,
+    record_id BLOB NOT NULL,
+    field     TEXT NOT NULL,
+    value     BLOB NOT NULL,
+    hlc       BLOB NOT NULL,
+    PRIMARY KEY (model, record_id, field)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hsync_backfill_checkpoints (
     peer  BLOB NOT NULL,
     phase TEXT NOT NULL,

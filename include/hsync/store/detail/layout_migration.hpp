@@ -6,8 +6,15 @@
 // layout ('layout <model>'). And when the models gain a field or a model, the values
 // peers sent before this device knew it were not kept: the device fetches its peers'
 // history again, so that it ends with them (docs/storage.md, "After an update").
+//
+// A model's layout is its own synced fields followed by its *carried* fields: fields that
+// peers on another version of the models have and this build lacks, recorded at their
+// handshakes ('carry <model>') and taken on when the library next opens ('carried
+// <model>', one "name type" per line). Their values are kept in the log and served on, so
+// that a third device receives them intact (docs/models.md, "Evolving a model").
 
 #include <algorithm>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,25 +38,55 @@ public:
     template <class... Ms>
     static layout_migration before_open(SQLite::Database& db, bool read_only) {
         layout_migration m;
-        (m.before_.push_back(stored_layout<Ms>(db)), ...);
+        (m.models_.push_back(read_model<Ms>(db, read_only)), ...);
         if (read_only) {
-            std::size_t i = 0;
-            (check_unchanged<Ms>(m.before_[i++]), ...);
+            for (const auto& model : m.models_) {
+                if (model.before.layout && *model.before.layout != model.now) {
+                    throw error(errc::schema_mismatch, "hsync: model '" + model.name +
+                                                           "' has changed its synced fields since this library was "
+                                                           "last written; open it once to write (that moves its log) "
+                                                           "before opening it read-only");
+                }
+            }
         }
         return m;
     }
 
     // Moves the log into this build's layouts and records them.
-    template <class... Ms>
     void finish(SQLite::Database& db, bool read_only) {
         if (read_only) return;
-        std::size_t i = 0;
         bool learned = false;
-        ((learned = migrate<Ms>(db, before_[i++]) || learned), ...);
+        for (const auto& model : models_) learned = migrate(db, model) || learned;
         if (learned) {
             db.exec("UPDATE hsync_peers SET received_through = 0");
             db.exec("DELETE FROM hsync_backfill_checkpoints");
         }
+    }
+
+    // Adds fields a peer showed for `model` to those it will carry from the next open
+    // ('carry <model>'), as many as fit in a field word beside the `width` it has now.
+    static void record_pending(SQLite::Database& db, std::string_view model, const std::vector<carried_field>& fields,
+                               std::size_t width) {
+        const std::string key = "carry " + std::string(model);
+        auto pending = carried_from_text(read_meta(db, key).value_or(""));
+        const std::size_t before = pending.size();
+        for (const auto& f : fields) {
+            const bool listed = std::any_of(pending.begin(), pending.end(), [&](const auto& p) { return p.name == f.name; });
+            if (!listed && carriable(f.name, f.type) && width + pending.size() < 64) pending.push_back(f);
+        }
+        if (pending.size() == before) return;
+        SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        q.bind(1, key);
+        q.bind(2, carried_text(pending));
+        q.exec();
+    }
+
+    // Each model's carried fields, by model name.
+    std::map<std::string, std::vector<carried_field>, std::less<>> carried() const {
+        std::map<std::string, std::vector<carried_field>, std::less<>> out;
+        for (const auto& model : models_) out.emplace(model.name, model.carried);
+        return out;
     }
 
 private:
@@ -57,6 +94,49 @@ private:
         std::optional<field_layout> layout;  // nullopt: the model's table is new
         bool recorded = false;               // in hsync_meta (files written before layouts were recorded lack it)
     };
+
+    struct model_plan {
+        std::string name;
+        struct before before;
+        std::vector<carried_field> held;     // what the last open carried
+        std::vector<carried_field> carried;  // what this open carries
+        field_layout now;                    // own fields, then carried ones
+        bool carried_changed = false;
+    };
+
+    static std::optional<std::string> read_meta(SQLite::Database& db, const std::string& key) {
+        SQLite::Statement q(db, "SELECT value FROM hsync_meta WHERE key = ?");
+        q.bind(1, key);
+        if (!q.executeStep()) return std::nullopt;
+        return q.getColumn(0).getString();
+    }
+
+    template <class M>
+    static model_plan read_model(SQLite::Database& db, bool read_only) {
+        model_plan plan;
+        plan.name = std::string(model_traits<M>::name);
+        plan.before = stored_layout<M>(db);
+        plan.now = layout_of<M>();
+        const auto own = [&](const std::string& field) {
+            return std::find(plan.now.begin(), plan.now.end(), field) != plan.now.end();
+        };
+        // The fields carried so far (less those the models now declare), then those peers
+        // showed since, unless this is a read-only look.
+        plan.held = carried_from_text(read_meta(db, "carried " + plan.name).value_or(""));
+        const auto& held = plan.held;
+        const auto pending =
+            read_only ? std::vector<carried_field>{} : carried_from_text(read_meta(db, "carry " + plan.name).value_or(""));
+        for (const auto* list : {&held, &pending}) {
+            for (const auto& f : *list) {
+                const bool known = own(f.name) || std::any_of(plan.carried.begin(), plan.carried.end(),
+                                                              [&](const carried_field& c) { return c.name == f.name; });
+                if (!known && plan.now.size() + plan.carried.size() < 64) plan.carried.push_back(f);  // one field word
+            }
+        }
+        plan.carried_changed = plan.carried != held || !pending.empty();
+        for (const auto& f : plan.carried) plan.now.push_back(f.name);
+        return plan;
+    }
 
     static std::string key_of(std::string_view model) { return "layout " + std::string(model); }
 
@@ -82,33 +162,37 @@ private:
         return {std::move(derived), false};
     }
 
-    template <class M>
-    static void check_unchanged(const before& b) {
-        if (b.layout && *b.layout != layout_of<M>()) {
-            throw error(errc::schema_mismatch, "hsync: model '" + std::string(model_traits<M>::name) +
-                                                   "' has changed its synced fields since this library was last "
-                                                   "written; open it once to write (that moves its log) before "
-                                                   "opening it read-only");
+    // Returns whether the model gained a field (or is new) since the log was written.
+    static bool migrate(SQLite::Database& db, const model_plan& plan) {
+        const bool same = plan.before.layout && *plan.before.layout == plan.now;
+        if (!same && plan.before.layout) move_log(db, plan.name, field_remap(*plan.before.layout, plan.now));
+        const auto save = [&](const std::string& key, const std::string& value) {
+            SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+            q.bind(1, key);
+            q.bind(2, value);
+            q.exec();
+        };
+        if (!same || !plan.before.recorded) save(key_of(plan.name), layout_text(plan.now));
+        if (plan.carried_changed) {
+            // Values of fields no longer carried (the models now declare them, or the
+            // field word has no room): the device fetches its peers' history again.
+            SQLite::Statement gone(db, "DELETE FROM hsync_carried WHERE model = ? AND field = ?");
+            for (const auto& f : plan.held) {
+                if (std::find(plan.carried.begin(), plan.carried.end(), f) != plan.carried.end()) continue;
+                gone.bind(1, plan.name);
+                gone.bind(2, f.name);
+                gone.exec();
+                gone.reset();
+            }
+            save("carried " + plan.name, carried_text(plan.carried));
+            SQLite::Statement done(db, "DELETE FROM hsync_meta WHERE key = ?");
+            done.bind(1, "carry " + plan.name);
+            done.exec();
         }
-    }
-
-    // Returns whether M gained a field (or is new) since the log was written.
-    template <class M>
-    static bool migrate(SQLite::Database& db, const before& b) {
-        using traits = model_traits<M>;
-        const field_layout now = layout_of<M>();
-        const bool same = b.layout && *b.layout == now;
-        if (!same && b.layout) move_log(db, traits::name, field_remap(*b.layout, now));
-        if (!same || !b.recorded) {
-            SQLite::Statement save(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
-                                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-            save.bind(1, key_of(traits::name));
-            save.bind(2, layout_text(now));
-            save.exec();
-        }
-        if (!b.layout) return true;
-        return std::any_of(now.begin(), now.end(), [&](const std::string& name) {
-            return std::find(b.layout->begin(), b.layout->end(), name) == b.layout->end();
+        if (!plan.before.layout) return true;
+        return std::any_of(plan.now.begin(), plan.now.end(), [&](const std::string& name) {
+            return std::find(plan.before.layout->begin(), plan.before.layout->end(), name) == plan.before.layout->end();
         });
     }
 
@@ -151,7 +235,7 @@ private:
         }
     }
 
-    std::vector<before> before_;
+    std::vector<model_plan> models_;
 };
 
 }  // namespace hsync::detail

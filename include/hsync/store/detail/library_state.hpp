@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,7 @@
 #include <hsync/detail/reflect.hpp>
 #include <hsync/model/traits.hpp>
 #include <hsync/store/change.hpp>
+#include <hsync/store/detail/carried_values.hpp>
 #include <hsync/store/detail/change_log.hpp>
 #include <hsync/store/detail/library_file.hpp>
 #include <hsync/store/detail/layout_migration.hpp>
@@ -52,10 +54,11 @@ struct library_state {
 
     struct tables_type {
         tables_type(SQLite::Database& db, bool sole_writer)
-            : log(db), peers(db), tombs(db, sole_writer), models(model_store<Ms>(db)...) {}
+            : log(db), peers(db), tombs(db, sole_writer), carried(db), models(model_store<Ms>(db)...) {}
         change_log log;
         peer_book peers;
         tombstones tombs;
+        carried_values carried;
         std::tuple<model_store<Ms>...> models;
     };
 
@@ -74,7 +77,8 @@ struct library_state {
                                                                : SQLite::TransactionBehavior::IMMEDIATE);
         auto layouts = layout_migration::before_open<Ms...>(file.db(), options.read_only);
         tables.emplace(file.db(), !options.read_only);
-        layouts.template finish<Ms...>(file.db(), options.read_only);
+        layouts.finish(file.db(), options.read_only);
+        carried = layouts.carried();
         setup.commit();
     }
 
@@ -91,6 +95,19 @@ struct library_state {
     }
 
     std::uint64_t next_seq() noexcept { return ++seq; }
+
+    // The fields a change of M may set: its own synced fields but the id, then the fields
+    // it carries for peers on another version of the models (layout_migration.hpp).
+    template <class M>
+    std::size_t layout_width() const {
+        const auto it = carried.find(model_traits<M>::name);
+        return model_traits<M>::synced_count - 1 + (it == carried.end() ? 0 : it->second.size());
+    }
+    std::size_t layout_width(std::string_view model) const {
+        std::size_t width = 0;
+        models::dispatch(model, [&](auto t) { width = layout_width<typename decltype(t)::type>(); });
+        return width;
+    }
 
     hlc next_hlc() {
         clock_dirty = true;
@@ -173,6 +190,9 @@ struct library_state {
     const std::uint64_t serial = read_mark::next_library_serial();  // names this object in read marks
     read_versions<Ms...> kept_versions;  // replaced versions a copy may still be read from
     std::optional<tables_type> tables;
+    // Per model name, the fields it carries for peers on another version, fixed while the
+    // library is open (layout_migration.hpp).
+    std::map<std::string, std::vector<carried_field>, std::less<>> carried;
     statement begin;
     statement commit;
 

@@ -5,6 +5,7 @@
 // final. A change that breaks a rule throws, and the caller's transaction writes nothing.
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <cstddef>
 #include <optional>
@@ -111,8 +112,9 @@ private:
             } else {
                 // An insert may lack fields (its writer's models are older): those keep their
                 // defaults, with no clock, so that any write of them wins.
-                mask = unpack_fields(e.values, incoming);
-                if (e.type == change_type::update && std::find(mask.begin(), mask.end(), true) == mask.end()) {
+                mask = unpack_fields(e.values, incoming, s_.template layout_width<M>());
+                if (e.type == change_type::update && std::find(mask.begin(), mask.end(), true) == mask.end() &&
+                    !sets_carried<M>(e.values)) {
                     invalid_change("an update of model '" + std::string(traits::name) + "' sets no field");
                 }
                 if (owner_of(incoming)) {
@@ -163,7 +165,19 @@ private:
             });
             // Every field already has a later write; an insert of fields this device
             // lacks (or of none) still creates the record.
-            if (!won && (existing || e.type != change_type::insert)) return false;
+            const bool kept = keep_carried<M>(e.record, e.values, [&](std::size_t) { return e.stamp; });
+            if (!won && (existing || e.type != change_type::insert)) {
+                if (!kept) return false;
+                // Only fields carried for peers changed: the row is not, but its seq moves so
+                // that peers paging snapshots see it again, and the log keeps the change.
+                const std::uint64_t seq = s_.next_seq();
+                if (existing) {
+                    row.seq = seq;
+                    s_.template store<M>().write(row);
+                }
+                log_applied(e, seq);
+                return true;
+            }
             row.seq = s_.next_seq();
             s_.template store<M>().write(row);
             log_applied(e, row.seq);
@@ -192,6 +206,27 @@ private:
                        " carry the same HLC " + e.stamp.to_string());
     }
 
+    // Stores the values of the fields M carries for peers (beyond its own) that `values`
+    // sets, each with clock_of(position among the values), where it is the latest write.
+    // Whether any was stored.
+    template <class M, class ClockOf>
+    bool keep_carried(const uuid& record, const field_values& values, ClockOf clock_of) {
+        constexpr std::size_t own = model_traits<M>::synced_count - 1;
+        if (!sets_carried<M>(values)) return false;
+        const auto& carried = s_.carried.find(model_traits<M>::name)->second;
+        mp_reader r(values.packed);
+        bool stored = false;
+        std::size_t position = 0;
+        for (std::uint64_t rest = values.fields; rest != 0; rest &= rest - 1, ++position) {
+            const auto k = static_cast<std::size_t>(std::countr_zero(rest));
+            std::string_view item;
+            if (!r.read_raw(item)) invalid_change("a change names more fields than it holds values");
+            if (k < own) continue;
+            stored = s_.tables->carried.put(model_traits<M>::name, record, carried[k - own].name, item, clock_of(position)) || stored;
+        }
+        return stored;
+    }
+
     template <class M>
     bool apply_state_to(const state_record& r) {
         using traits = model_traits<M>;
@@ -206,7 +241,7 @@ private:
             M incoming{};
             field_mask<M> mask{};
             if (!r.removed) {
-                mask = unpack_fields(r.values, incoming);
+                mask = unpack_fields(r.values, incoming, s_.template layout_width<M>());
                 get_field<traits::id_index>(incoming).value = r.record;
                 if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
                     invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
@@ -337,7 +372,7 @@ private:
                 return moved;
             }
             M incoming{};
-            const field_mask<M> mask = unpack_fields(snap.values, incoming);
+            const field_mask<M> mask = unpack_fields(snap.values, incoming, s_.template layout_width<M>());
             if (snap.clocks.size() != static_cast<std::size_t>(snap.values.count())) {
                 invalid_change("a snapshot of model '" + std::string(traits::name) + "' has " +
                                std::to_string(snap.clocks.size()) + " clocks for " + std::to_string(snap.values.count()) +
@@ -348,9 +383,7 @@ private:
                 if (mask[k]) clocks[k] = snap.clocks[next++];
             }
             if (owner_of(incoming)) invalid_change("a snapshot of model '" + std::string(traits::name) + "' sets an owner");
-            for (const auto& c : clocks) {
-                if (c) s_.merge_remote_hlc(*c);
-            }
+            for (const auto& c : snap.clocks) s_.merge_remote_hlc(c);
             if (s_.tables->tombs.find(traits::name, snap.record)) return false;  // deletes are final
             stored_row<M> row;
             if (existing) {
@@ -370,10 +403,11 @@ private:
                     won = true;
                 }
             });
-            if (!won) return false;
+            const bool kept = keep_carried<M>(snap.record, snap.values, [&](std::size_t position) { return snap.clocks[position]; });
+            if (!won && !kept) return false;
             row.seq = s_.next_seq();
-            s_.template store<M>().write(row);
-            s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, snap.record, row.value, newest);
+            if (won || existing) s_.template store<M>().write(row);
+            if (won) s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, snap.record, row.value, newest);
             return true;
         }
     }

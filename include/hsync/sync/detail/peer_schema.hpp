@@ -57,12 +57,25 @@ public:
                     }
                 }
                 pm.remap = hsync::detail::field_remap(*layout, *layout_of(*m));
+                std::vector<hsync::detail::carried_field> unknown;
+                std::set<std::string_view> here;
+                for (const auto& f : m->fields) here.insert(f.name);
+                for (const auto& g : t.fields) {
+                    if (!here.count(g.name)) unknown.push_back({g.name, g.type});
+                }
+                if (!unknown.empty()) out.unknown_.emplace_back(m->name, std::move(unknown));
             }
             out.same_ = out.same_ && m && *m == t;
             out.models_.emplace(t.name, std::move(pm));
         }
         out.same_ = out.same_ && theirs.models.size() == mine.models.size();
         return out;
+    }
+
+    // The peer's fields of models both have that this device lacks: to carry for others
+    // (store/detail/layout_migration.hpp).
+    const std::vector<std::pair<std::string, std::vector<hsync::detail::carried_field>>>& unknown_fields() const noexcept {
+        return unknown_;
     }
 
     // Both sides have the same models: nothing to translate.
@@ -155,6 +168,7 @@ private:
     }
 
     std::map<std::string, peer_model, std::less<>> models_;
+    std::vector<std::pair<std::string, std::vector<hsync::detail::carried_field>>> unknown_;
     bool same_ = true;
 };
 
