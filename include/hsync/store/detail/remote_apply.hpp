@@ -112,7 +112,7 @@ private:
             } else {
                 // An insert may lack fields (its writer's models are older): those keep their
                 // defaults, with no clock, so that any write of them wins.
-                mask = unpack_fields(e.values, incoming, s_.template layout_width<M>());
+                mask = unpack_fields(e.values, incoming, width_for<M>(e.values));
                 if (e.type == change_type::update && std::find(mask.begin(), mask.end(), true) == mask.end() &&
                     !sets_carried<M>(e.values)) {
                     invalid_change("an update of model '" + std::string(traits::name) + "' sets no field");
@@ -206,6 +206,13 @@ private:
                        " carry the same HLC " + e.stamp.to_string());
     }
 
+    // The layout width to check a change against: M's own fields, and the fields it carries
+    // only when the change sets some (the common case needs no lookup).
+    template <class M>
+    std::size_t width_for(const field_values& values) const {
+        return sets_carried<M>(values) ? s_.template layout_width<M>() : model_traits<M>::synced_count - 1;
+    }
+
     // Stores the values of the fields M carries for peers (beyond its own) that `values`
     // sets, each with clock_of(position among the values), where it is the latest write.
     // Whether any was stored.
@@ -241,7 +248,7 @@ private:
             M incoming{};
             field_mask<M> mask{};
             if (!r.removed) {
-                mask = unpack_fields(r.values, incoming, s_.template layout_width<M>());
+                mask = unpack_fields(r.values, incoming, width_for<M>(r.values));
                 get_field<traits::id_index>(incoming).value = r.record;
                 if (owner_of(incoming) != std::optional<uuid>(r.owner)) {
                     invalid_change("a state of " + std::string(traits::name) + " " + r.record.to_string() +
@@ -372,7 +379,7 @@ private:
                 return moved;
             }
             M incoming{};
-            const field_mask<M> mask = unpack_fields(snap.values, incoming, s_.template layout_width<M>());
+            const field_mask<M> mask = unpack_fields(snap.values, incoming, width_for<M>(snap.values));
             if (snap.clocks.size() != static_cast<std::size_t>(snap.values.count())) {
                 invalid_change("a snapshot of model '" + std::string(traits::name) + "' has " +
                                std::to_string(snap.clocks.size()) + " clocks for " + std::to_string(snap.values.count()) +
