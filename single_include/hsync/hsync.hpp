@@ -8069,7 +8069,7 @@ enum class error_code : std::uint16_t {
     invalid_change = 7,
     limit_exceeded = 8,
     internal = 9,
-    incompatible_schema = 10,  // the peers' models differ (the message says where)
+    incompatible_schema = 10,  // the peers' models differ destructively (the message says where)
 };
 
 struct error_message {
@@ -9469,7 +9469,7 @@ struct peer_status {
     double progress = 1.0;               // of the current catch-up round, 0 to 1
     peer_counters counters;
     // Why the last handshake with the peer was refused, by either side ("the models
-    // differ: ..."), until a handshake succeeds; empty otherwise.
+    // are incompatible: ..."), until a handshake succeeds; empty otherwise.
     std::string refused_because;
 
     // The peer has acknowledged everything this device had when the status was taken:

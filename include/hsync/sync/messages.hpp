@@ -136,7 +136,7 @@ enum class error_code : std::uint16_t {
     invalid_change = 7,
     limit_exceeded = 8,
     internal = 9,
-    incompatible_schema = 10,  // the peers' models differ (the message says where)
+    incompatible_schema = 10,  // the peers' models differ destructively (the message says where)
 };
 
 struct error_message {

@@ -49,7 +49,7 @@ struct peer_status {
     double progress = 1.0;               // of the current catch-up round, 0 to 1
     peer_counters counters;
     // Why the last handshake with the peer was refused, by either side ("the models
-    // differ: ..."), until a handshake succeeds; empty otherwise.
+    // are incompatible: ..."), until a handshake succeeds; empty otherwise.
     std::string refused_because;
 
     // The peer has acknowledged everything this device had when the status was taken:
