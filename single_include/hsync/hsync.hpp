@@ -4259,8 +4259,8 @@ private:
 // that a third device receives them intact (docs/models.md, "Evolving a model").
 
 #include <algorithm>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -4669,12 +4669,7 @@ public:
             const bool listed = std::any_of(pending.begin(), pending.end(), [&](const auto& p) { return p.name == f.name; });
             if (!listed && carriable(f.name, f.type) && width + pending.size() < 64) pending.push_back(f);
         }
-        if (pending.size() == before) return;
-        SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
-                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-        q.bind(1, key);
-        q.bind(2, carried_text(pending));
-        q.exec();
+        if (pending.size() != before) write_meta(db, key, carried_text(pending));
     }
 
     // Each model's carried fields, by model name.
@@ -4699,11 +4694,20 @@ private:
         bool carried_changed = false;
     };
 
+    // hsync_meta values of this file, read and written once per open (or per new field
+    // a peer shows): no statement worth keeping prepared.
     static std::optional<std::string> read_meta(SQLite::Database& db, const std::string& key) {
         SQLite::Statement q(db, "SELECT value FROM hsync_meta WHERE key = ?");
         q.bind(1, key);
         if (!q.executeStep()) return std::nullopt;
         return q.getColumn(0).getString();
+    }
+    static void write_meta(SQLite::Database& db, const std::string& key, const std::string& value) {
+        SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        q.bind(1, key);
+        q.bind(2, value);
+        q.exec();
     }
 
     template <class M>
@@ -4738,11 +4742,7 @@ private:
     template <class M>
     static before stored_layout(SQLite::Database& db) {
         using traits = model_traits<M>;
-        {
-            SQLite::Statement q(db, "SELECT value FROM hsync_meta WHERE key = ?");
-            q.bind(1, key_of(traits::name));
-            if (q.executeStep()) return {layout_from_text(q.getColumn(0).getString()), true};
-        }
+        if (const auto text = read_meta(db, key_of(traits::name))) return {layout_from_text(*text), true};
         if (!db.tableExists(std::string(traits::name))) return {};
         // A file from before layouts were recorded: its log was written in the order of the
         // table's columns (created in declaration order, added ones appended), restricted to
@@ -4761,14 +4761,7 @@ private:
     static bool migrate(SQLite::Database& db, const model_plan& plan) {
         const bool same = plan.before.layout && *plan.before.layout == plan.now;
         if (!same && plan.before.layout) move_log(db, plan.name, field_remap(*plan.before.layout, plan.now));
-        const auto save = [&](const std::string& key, const std::string& value) {
-            SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
-                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-            q.bind(1, key);
-            q.bind(2, value);
-            q.exec();
-        };
-        if (!same || !plan.before.recorded) save(key_of(plan.name), layout_text(plan.now));
+        if (!same || !plan.before.recorded) write_meta(db, key_of(plan.name), layout_text(plan.now));
         if (plan.carried_changed) {
             // Values of fields no longer carried (the models now declare them, or the
             // field word has no room): the device fetches its peers' history again.
@@ -4780,7 +4773,7 @@ private:
                 gone.exec();
                 gone.reset();
             }
-            save("carried " + plan.name, carried_text(plan.carried));
+            write_meta(db, "carried " + plan.name, carried_text(plan.carried));
             SQLite::Statement done(db, "DELETE FROM hsync_meta WHERE key = ?");
             done.bind(1, "carry " + plan.name);
             done.exec();
@@ -7229,7 +7222,7 @@ private:
             }
             // The same version again changes nothing, unless the copy held here came through
             // a device on an older version of the models and lacks fields this one carries
-            // (see fill_defaults).
+            // (see fill_partial).
             const bool repeated = existing && existing->version && *existing->version == r.version;
             if (repeated && r.removed) return false;
             if (r.removed) {
@@ -7255,33 +7248,24 @@ private:
                     if (!mask[k]) get_field<decltype(index)::value>(incoming) = get_field<decltype(index)::value>(existing->value);
                 });
             }
-            std::string partial = missing_fields<M>(mask);
+            field_layout partial = missing_fields<M>(mask);
             if (repeated && !fill_partial(*existing, incoming, mask, partial)) return false;
             if (existing) s_.keep_superseded(*existing);
-            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, std::move(partial), {}};
+            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, layout_text(partial), {}};
             s_.template store<M>().write(row);
             s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
             return true;
         }
     }
 
-    // The names of the clocked fields a state did not carry, one per line.
+    // The clocked fields a state did not carry.
     template <class M>
-    static std::string missing_fields(const field_mask<M>& mask) {
-        std::string out;
+    static field_layout missing_fields(const field_mask<M>& mask) {
+        field_layout out;
         for_each_clocked<M>([&](std::size_t k, auto index) {
-            if (!mask[k]) out += std::string(model_traits<M>::field_names[decltype(index)::value]) + "\n";
+            if (!mask[k]) out.emplace_back(model_traits<M>::field_names[decltype(index)::value]);
         });
         return out;
-    }
-
-    static bool listed(std::string_view names, std::string_view name) {
-        for (std::size_t at = names.find(name); at != std::string_view::npos; at = names.find(name, at + 1)) {
-            const bool starts = at == 0 || names[at - 1] == '\n';
-            const bool ends = at + name.size() < names.size() && names[at + name.size()] == '\n';
-            if (starts && ends) return true;
-        }
-        return false;
     }
 
     // Two copies of one state version differ only where one of them came through a device
@@ -7291,23 +7275,24 @@ private:
     // version converge. Leaves in `incoming` the stored record so filled and in `partial`
     // what is still missing; false when nothing was filled.
     template <class M>
-    static bool fill_partial(const stored_row<M>& stored, M& incoming, const field_mask<M>& carried, std::string& partial) {
+    static bool fill_partial(const stored_row<M>& stored, M& incoming, const field_mask<M>& carried, field_layout& partial) {
         const M defaults{};
+        const field_layout was_missing = layout_from_text(stored.partial);
         M merged = stored.value;
         partial.clear();
         bool filled = false;
         for_each_clocked<M>([&](std::size_t k, auto index) {
             constexpr std::size_t i = decltype(index)::value;
             const std::string_view name = model_traits<M>::field_names[i];
-            const bool missing = listed(stored.partial, name);
+            const bool missing = std::find(was_missing.begin(), was_missing.end(), name) != was_missing.end();
             auto& held = get_field<i>(merged);
             if (carried[k] && !(get_field<i>(incoming) == held) && (missing || held == get_field<i>(defaults))) {
                 held = get_field<i>(incoming);
                 filled = true;
             }
-            if (missing && !carried[k]) partial += std::string(name) + "\n";
+            if (missing && !carried[k]) partial.emplace_back(name);
         });
-        filled = filled || partial != stored.partial;
+        filled = filled || partial != was_missing;
         incoming = std::move(merged);
         return filled;
     }

@@ -12,6 +12,7 @@
 
 #include "engine/two_devices.hpp"
 #include "support/temp_dir.hpp"
+#include "support/versioned_notes.hpp"
 
 namespace {
 
@@ -19,42 +20,8 @@ using hsync::sync::peer_state;
 using hsync_test::connect_and_settle;
 using hsync_test::device;
 
-namespace v1 {
-struct Note {
-    static constexpr std::string_view sync_name = "note";
-    hsync::record_id uuid;
-    std::string text;
-};
-struct Camera {
-    static constexpr std::string_view sync_name = "camera";
-    hsync::record_id uuid;
-    hsync::owner_id device;
-    std::string model;
-};
-using app = hsync::library<Note, Camera>;
-}  // namespace v1
-
-namespace v2 {
-struct Note {
-    static constexpr std::string_view sync_name = "note";
-    hsync::record_id uuid;
-    bool pinned = false;  // new, and declared before the old field
-    std::string text;
-};
-struct Camera {
-    static constexpr std::string_view sync_name = "camera";
-    hsync::record_id uuid;
-    hsync::owner_id device;
-    std::string model;
-    std::string lens = "unknown";  // new
-};
-struct Tag {  // a new model
-    static constexpr std::string_view sync_name = "tag";
-    hsync::record_id uuid;
-    std::string name;
-};
-using app = hsync::library<Note, Camera, Tag>;
-}  // namespace v2
+namespace v1 = versioned_notes::v1;
+namespace v2 = versioned_notes::v2;
 
 template <class A, class B>
 void require_ready(device<A>& a, device<B>& b, const char* which) {

@@ -1,8 +1,7 @@
 // A small notes app of two versions, one device per process, for the net test of devices
 // on different versions of the models (tests/net/versions_test.cpp). Built twice: as
-// version 1, and with HSYNC_NOTES_V2 as version 2, which adds a field to a shared model
-// (a note can be pinned), a field to a device-owned model (a camera's lens) and a model
-// (tags). It opens its library, listens on loopback, dials the peers it is given, and takes
+// version 1, and with HSYNC_NOTES_V2 as version 2 (tests/support/versioned_notes.hpp).
+// It opens its library, listens on loopback, dials the peers it is given, and takes
 // commands on standard input, one per line, answering each with a line that starts with
 // "ok" (or "error"):
 //   pair DEVICE-ID | note UUID TEXT | pin UUID | camera UUID MODEL [LENS] | tag UUID NAME
@@ -14,46 +13,15 @@
 #include <string>
 #include <vector>
 
-namespace notes {
+#include "support/versioned_notes.hpp"
 
 #ifndef HSYNC_NOTES_V2
+namespace notes = versioned_notes::v1;
 constexpr int version = 1;
-struct Note {
-    static constexpr std::string_view sync_name = "note";
-    hsync::record_id uuid;
-    std::string text;
-};
-struct Camera {
-    static constexpr std::string_view sync_name = "camera";
-    hsync::record_id uuid;
-    hsync::owner_id device;
-    std::string model;
-};
-using app = hsync::library<Note, Camera>;
 #else
+namespace notes = versioned_notes::v2;
 constexpr int version = 2;
-struct Note {
-    static constexpr std::string_view sync_name = "note";
-    hsync::record_id uuid;
-    std::string text;
-    bool pinned = false;
-};
-struct Camera {
-    static constexpr std::string_view sync_name = "camera";
-    hsync::record_id uuid;
-    hsync::owner_id device;
-    std::string model;
-    std::string lens = "unknown";
-};
-struct Tag {
-    static constexpr std::string_view sync_name = "tag";
-    hsync::record_id uuid;
-    std::string name;
-};
-using app = hsync::library<Note, Camera, Tag>;
 #endif
-
-}  // namespace notes
 
 namespace {
 
@@ -107,7 +75,7 @@ int main(int argc, char** argv) try {
     no.engine.retry_base = hsync::sync::millis(50);
     no.reconnect_base = hsync::sync::millis(50);
     no.reconnect_max = hsync::sync::millis(500);
-    no.log = [](const std::string& line) { std::cerr << "notes v" << notes::version << ": " << line << "\n"; };
+    no.log = [](const std::string& line) { std::cerr << "notes v" << version << ": " << line << "\n"; };
     hsync::net::node<notes::app> node(lib, self, no);
     node.start();
     std::cout << "ready " << node.port() << " " << self.id().to_string() << " " << self.library_identity().device_id

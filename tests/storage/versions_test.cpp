@@ -177,58 +177,45 @@ TEST_CASE("a device-owned state lacking a field keeps the stored value of it", "
     const auto owner = hsync::uuid::v4();
     const auto camera = hsync::record_id::generate();
     const auto now = hsync::system_clock_millis();
+    // Applies the owner's state of `record` at counter `version` of `now`; how many applied.
+    const auto apply = [&](const hsync::record_id& record, std::uint16_t version, const hsync::field_values& values) {
+        return hsync::replica(*b)
+            .apply_states(hsync::state_record{"camera", record.value, owner, hsync::hlc{now, version, owner}, false, values})
+            .applied;
+    };
     v2::Camera full{camera, hsync::owner_id{owner}, "X100", "23mm"};
-    REQUIRE(hsync::replica(*b)
-                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 0, owner}, false,
-                                                  hsync_test::all_values(full)})
-                .applied == 1);
+    REQUIRE(apply(camera, 0, hsync_test::all_values(full)) == 1);
     // A newer state from the owner after it went back to an older version of the app
     // (or relayed through a device on one): the model but no lens.
     const auto older_app = hsync_test::raw_values(0b011, [&](auto& w) {
         hsync::field_codec<hsync::owner_id>::pack(w, hsync::owner_id{owner});
         w.str("X100V");
     });
-    REQUIRE(hsync::replica(*b)
-                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 1, owner}, false, older_app})
-                .applied == 1);
+    REQUIRE(apply(camera, 1, older_app) == 1);
     const auto stored = b->get<v2::Camera>(camera);
     CHECK(stored->model == "X100V");
     CHECK(stored->lens == "23mm");
     // The same version again through a device on version 1 (lens left out): the lens
     // stays. And a copy that holds a lens fills one that was left at its default.
-    REQUIRE(hsync::replica(*b)
-                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 1, owner}, false, older_app})
-                .applied == 0);
+    REQUIRE(apply(camera, 1, older_app) == 0);
     CHECK(b->get<v2::Camera>(camera)->lens == "23mm");
     // The owner's next version with another lens, first through a device on version 1
     // (no lens: the stored one is kept, marked as not of this version), then in full: the
     // full copy fills it, although the stored lens is not a default.
-    REQUIRE(hsync::replica(*b)
-                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 3, owner}, false, older_app})
-                .applied == 1);
+    REQUIRE(apply(camera, 3, older_app) == 1);
     CHECK(b->get<v2::Camera>(camera)->lens == "23mm");
     const v2::Camera next{camera, hsync::owner_id{owner}, "X100V", "50mm"};
-    REQUIRE(hsync::replica(*b)
-                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 3, owner}, false,
-                                                  hsync_test::all_values(next)})
-                .applied == 1);
+    REQUIRE(apply(camera, 3, hsync_test::all_values(next)) == 1);
     CHECK(b->get<v2::Camera>(camera)->lens == "50mm");
     // Once full, the same version through version 1 again changes nothing.
-    REQUIRE(hsync::replica(*b)
-                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 3, owner}, false, older_app})
-                .applied == 0);
+    REQUIRE(apply(camera, 3, older_app) == 0);
     CHECK(b->get<v2::Camera>(camera)->lens == "50mm");
     // A first state without the field takes its default.
     const auto other = hsync::record_id::generate();
-    REQUIRE(hsync::replica(*b)
-                .apply_states(hsync::state_record{"camera", other.value, owner, hsync::hlc{now, 2, owner}, false, older_app})
-                .applied == 1);
+    REQUIRE(apply(other, 2, older_app) == 1);
     CHECK(b->get<v2::Camera>(other)->lens == "unknown");
     const v2::Camera complete{other, hsync::owner_id{owner}, "X100V", "35mm"};
-    REQUIRE(hsync::replica(*b)
-                .apply_states(hsync::state_record{"camera", other.value, owner, hsync::hlc{now, 2, owner}, false,
-                                                  hsync_test::all_values(complete)})
-                .applied == 1);
+    REQUIRE(apply(other, 2, hsync_test::all_values(complete)) == 1);
     CHECK(b->get<v2::Camera>(other)->lens == "35mm");
 }
 

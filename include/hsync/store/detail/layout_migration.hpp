@@ -14,8 +14,8 @@
 // that a third device receives them intact (docs/models.md, "Evolving a model").
 
 #include <algorithm>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,12 +74,7 @@ public:
             const bool listed = std::any_of(pending.begin(), pending.end(), [&](const auto& p) { return p.name == f.name; });
             if (!listed && carriable(f.name, f.type) && width + pending.size() < 64) pending.push_back(f);
         }
-        if (pending.size() == before) return;
-        SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
-                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-        q.bind(1, key);
-        q.bind(2, carried_text(pending));
-        q.exec();
+        if (pending.size() != before) write_meta(db, key, carried_text(pending));
     }
 
     // Each model's carried fields, by model name.
@@ -104,11 +99,20 @@ private:
         bool carried_changed = false;
     };
 
+    // hsync_meta values of this file, read and written once per open (or per new field
+    // a peer shows): no statement worth keeping prepared.
     static std::optional<std::string> read_meta(SQLite::Database& db, const std::string& key) {
         SQLite::Statement q(db, "SELECT value FROM hsync_meta WHERE key = ?");
         q.bind(1, key);
         if (!q.executeStep()) return std::nullopt;
         return q.getColumn(0).getString();
+    }
+    static void write_meta(SQLite::Database& db, const std::string& key, const std::string& value) {
+        SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        q.bind(1, key);
+        q.bind(2, value);
+        q.exec();
     }
 
     template <class M>
@@ -143,11 +147,7 @@ private:
     template <class M>
     static before stored_layout(SQLite::Database& db) {
         using traits = model_traits<M>;
-        {
-            SQLite::Statement q(db, "SELECT value FROM hsync_meta WHERE key = ?");
-            q.bind(1, key_of(traits::name));
-            if (q.executeStep()) return {layout_from_text(q.getColumn(0).getString()), true};
-        }
+        if (const auto text = read_meta(db, key_of(traits::name))) return {layout_from_text(*text), true};
         if (!db.tableExists(std::string(traits::name))) return {};
         // A file from before layouts were recorded: its log was written in the order of the
         // table's columns (created in declaration order, added ones appended), restricted to
@@ -166,14 +166,7 @@ private:
     static bool migrate(SQLite::Database& db, const model_plan& plan) {
         const bool same = plan.before.layout && *plan.before.layout == plan.now;
         if (!same && plan.before.layout) move_log(db, plan.name, field_remap(*plan.before.layout, plan.now));
-        const auto save = [&](const std::string& key, const std::string& value) {
-            SQLite::Statement q(db, "INSERT INTO hsync_meta (key, value) VALUES (?, ?) "
-                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-            q.bind(1, key);
-            q.bind(2, value);
-            q.exec();
-        };
-        if (!same || !plan.before.recorded) save(key_of(plan.name), layout_text(plan.now));
+        if (!same || !plan.before.recorded) write_meta(db, key_of(plan.name), layout_text(plan.now));
         if (plan.carried_changed) {
             // Values of fields no longer carried (the models now declare them, or the
             // field word has no room): the device fetches its peers' history again.
@@ -185,7 +178,7 @@ private:
                 gone.exec();
                 gone.reset();
             }
-            save("carried " + plan.name, carried_text(plan.carried));
+            write_meta(db, "carried " + plan.name, carried_text(plan.carried));
             SQLite::Statement done(db, "DELETE FROM hsync_meta WHERE key = ?");
             done.bind(1, "carry " + plan.name);
             done.exec();

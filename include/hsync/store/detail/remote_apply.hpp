@@ -271,7 +271,7 @@ private:
             }
             // The same version again changes nothing, unless the copy held here came through
             // a device on an older version of the models and lacks fields this one carries
-            // (see fill_defaults).
+            // (see fill_partial).
             const bool repeated = existing && existing->version && *existing->version == r.version;
             if (repeated && r.removed) return false;
             if (r.removed) {
@@ -297,33 +297,24 @@ private:
                     if (!mask[k]) get_field<decltype(index)::value>(incoming) = get_field<decltype(index)::value>(existing->value);
                 });
             }
-            std::string partial = missing_fields<M>(mask);
+            field_layout partial = missing_fields<M>(mask);
             if (repeated && !fill_partial(*existing, incoming, mask, partial)) return false;
             if (existing) s_.keep_superseded(*existing);
-            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, std::move(partial), {}};
+            stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, layout_text(partial), {}};
             s_.template store<M>().write(row);
             s_.announce(existing ? change_type::update : change_type::insert, change_origin::remote, r.record, row.value, r.version);
             return true;
         }
     }
 
-    // The names of the clocked fields a state did not carry, one per line.
+    // The clocked fields a state did not carry.
     template <class M>
-    static std::string missing_fields(const field_mask<M>& mask) {
-        std::string out;
+    static field_layout missing_fields(const field_mask<M>& mask) {
+        field_layout out;
         for_each_clocked<M>([&](std::size_t k, auto index) {
-            if (!mask[k]) out += std::string(model_traits<M>::field_names[decltype(index)::value]) + "\n";
+            if (!mask[k]) out.emplace_back(model_traits<M>::field_names[decltype(index)::value]);
         });
         return out;
-    }
-
-    static bool listed(std::string_view names, std::string_view name) {
-        for (std::size_t at = names.find(name); at != std::string_view::npos; at = names.find(name, at + 1)) {
-            const bool starts = at == 0 || names[at - 1] == '\n';
-            const bool ends = at + name.size() < names.size() && names[at + name.size()] == '\n';
-            if (starts && ends) return true;
-        }
-        return false;
     }
 
     // Two copies of one state version differ only where one of them came through a device
@@ -333,23 +324,24 @@ private:
     // version converge. Leaves in `incoming` the stored record so filled and in `partial`
     // what is still missing; false when nothing was filled.
     template <class M>
-    static bool fill_partial(const stored_row<M>& stored, M& incoming, const field_mask<M>& carried, std::string& partial) {
+    static bool fill_partial(const stored_row<M>& stored, M& incoming, const field_mask<M>& carried, field_layout& partial) {
         const M defaults{};
+        const field_layout was_missing = layout_from_text(stored.partial);
         M merged = stored.value;
         partial.clear();
         bool filled = false;
         for_each_clocked<M>([&](std::size_t k, auto index) {
             constexpr std::size_t i = decltype(index)::value;
             const std::string_view name = model_traits<M>::field_names[i];
-            const bool missing = listed(stored.partial, name);
+            const bool missing = std::find(was_missing.begin(), was_missing.end(), name) != was_missing.end();
             auto& held = get_field<i>(merged);
             if (carried[k] && !(get_field<i>(incoming) == held) && (missing || held == get_field<i>(defaults))) {
                 held = get_field<i>(incoming);
                 filled = true;
             }
-            if (missing && !carried[k]) partial += std::string(name) + "\n";
+            if (missing && !carried[k]) partial.emplace_back(name);
         });
-        filled = filled || partial != stored.partial;
+        filled = filled || partial != was_missing;
         incoming = std::move(merged);
         return filled;
     }
