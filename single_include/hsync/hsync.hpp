@@ -3124,6 +3124,7 @@ private:
 // local writes, the apply side and the history pages all work on this one object, and
 // the small steps they share (a seq, a timestamp, a tombstone, an event) live here.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -3427,7 +3428,8 @@ public:
                "INSERT INTO hsync_carried (model, record_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
                "ON CONFLICT(model, record_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc "
                "WHERE excluded.hlc > hlc"),
-          of_(db, "SELECT field, value, hlc FROM hsync_carried WHERE model = ? AND record_id = ?"),
+          of_(db, "SELECT record_id, field, value, hlc FROM hsync_carried WHERE model = ? AND record_id = ?"),
+          of_field_(db, "SELECT record_id, field, value, hlc FROM hsync_carried WHERE model = ? AND field = ?"),
           erase_(db, "DELETE FROM hsync_carried WHERE model = ? AND record_id = ?") {}
 
     // Stores the value unless the field holds a later write; whether it was stored.
@@ -3445,25 +3447,26 @@ public:
     }
 
     struct value {
+        uuid record;
         std::string field;
         std::string packed;  // one MessagePack item
         hlc stamp;
     };
 
+    // The values held for one record.
     std::vector<value> of(std::string_view model, const uuid& record) {
         statement_use use(of_);
         bind_text(use.get(), 1, model);
         bind_uuid(use.get(), 2, record);
-        std::vector<value> out;
-        while (use.step()) {
-            sqlite3_stmt* s = use.get();
-            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, 1));
-            const auto stamp = decode_hlc(sqlite3_column_blob(s, 2), sqlite3_column_bytes(s, 2));
-            if (!stamp) continue;
-            out.push_back(value{reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
-                                std::string(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1))), *stamp});
-        }
-        return out;
+        return read_all(use);
+    }
+
+    // The values held for one field, of every record.
+    std::vector<value> of_field(std::string_view model, std::string_view field) {
+        statement_use use(of_field_);
+        bind_text(use.get(), 1, model);
+        bind_text(use.get(), 2, field);
+        return read_all(use);
     }
 
     void erase(std::string_view model, const uuid& record) {
@@ -3474,13 +3477,523 @@ public:
     }
 
 private:
+    static std::vector<value> read_all(statement_use& use) {
+        std::vector<value> out;
+        while (use.step()) {
+            sqlite3_stmt* s = use.get();
+            uuid record;
+            if (read_uuid_column(s, 0, record)) continue;
+            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, 2));
+            const auto stamp = decode_hlc(sqlite3_column_blob(s, 3), sqlite3_column_bytes(s, 3));
+            if (!stamp) continue;
+            out.push_back(value{record, reinterpret_cast<const char*>(sqlite3_column_text(s, 1)),
+                                std::string(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 2))), *stamp});
+        }
+        return out;
+    }
+
     statement put_;
     statement of_;
+    statement of_field_;
     statement erase_;
 };
 
 }  // namespace hsync::detail
 // ---- end hsync/store/detail/carried_values.hpp ----
+
+// ---- begin hsync/store/detail/field_changes.hpp ----
+// Per-field changes of records: which clocked fields differ between two versions of a
+// record, an edit from an old copy merged onto the stored record, the fields packed for
+// the log and the wire, and the strict reading of the fields a remote change sets. "Clocked" fields are the synced
+// fields but the id (store/schema.hpp).
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstddef>
+#include <string>
+
+
+// ---- begin hsync/store/schema.hpp ----
+// The table of each model, derived from its traits, and the check that an existing
+// database file still matches the models: new fields are added, anything that would lose
+// data is refused with a message saying what changed.
+//
+// A model's table is named after the model and has one column per field (local<> ones
+// included: they are stored, just not sent), the record id as PRIMARY KEY, and hsync's
+// own columns:
+//   hsync_version          device-owned and mixed: the owner's HLC of the stored state
+//   hsync_partial          device-owned and mixed: the fields that state did not carry
+//                          (it came from an older version of the models), or NULL
+//   hsync_seq              this device's sequence number of the row's last write, by
+//                          which peers page through what changed (indexed)
+//   hsync_clock_<field>    shared and mixed: the HLC of the field's last write
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+
+namespace hsync::detail {
+
+struct column_def {
+    std::string name;
+    sql_type type = sql_type::blob;
+    bool nullable = false;
+    bool primary_key = false;
+    std::string default_sql;  // for ALTER TABLE ADD COLUMN
+};
+
+inline std::string quote_identifier(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    return out + "\"";
+}
+
+template <class M>
+inline constexpr bool has_field_clocks = model_traits<M>::strategy != strategy::device_owned;
+template <class M>
+inline constexpr bool has_version = model_traits<M>::strategy != strategy::shared;
+
+// The synced fields that carry a per-field clock: every synced field but the id.
+template <class M>
+consteval auto clocked_indices() {
+    using traits = model_traits<M>;
+    std::array<std::size_t, traits::synced_count - 1> out{};
+    std::size_t n = 0;
+    for (std::size_t i : traits::synced_indices) {
+        if (i != traits::id_index) out[n++] = i;
+    }
+    return out;
+}
+
+template <class M>
+std::vector<column_def> model_columns() {
+    using traits = model_traits<M>;
+    std::vector<column_def> cols;
+    const M defaults{};
+    for_each_field(defaults, [&](auto index, const auto& field) {
+        constexpr std::size_t i = decltype(index)::value;
+        using F = field_type_t<M, i>;
+        cols.push_back(column_def{std::string(traits::field_names[i]), column_mapping<F>::type,
+                                  column_mapping<F>::nullable, i == traits::id_index, sql_literal(field)});
+    });
+    if constexpr (has_version<M>) {
+        // NULL for the shared records of a mixed model.
+        cols.push_back(column_def{"hsync_version", sql_type::blob, true, false, "NULL"});
+        cols.push_back(column_def{"hsync_partial", sql_type::text, true, false, "NULL"});
+    }
+    cols.push_back(column_def{"hsync_seq", sql_type::integer, false, false, "0"});
+    if constexpr (has_field_clocks<M>) {
+        for (std::size_t i : clocked_indices<M>()) {
+            cols.push_back(column_def{"hsync_clock_" + std::string(traits::field_names[i]), sql_type::blob, false,
+                                      false, "x''"});
+        }
+    }
+    return cols;
+}
+
+inline std::string column_sql(const column_def& c) {
+    std::string sql = quote_identifier(c.name) + " " + std::string(to_string(c.type));
+    if (c.primary_key) return sql + " NOT NULL PRIMARY KEY";
+    if (!c.nullable) sql += " NOT NULL";
+    return sql + " DEFAULT " + c.default_sql;
+}
+
+inline std::string create_table_sql(std::string_view table, const std::vector<column_def>& cols) {
+    std::string sql = "CREATE TABLE " + quote_identifier(table) + " (";
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+        if (i) sql += ", ";
+        sql += column_sql(cols[i]);
+    }
+    // The record id is the key: rows are stored in id order (v7 ids append at the end).
+    return sql + ") WITHOUT ROWID";
+}
+
+[[noreturn]] inline void schema_mismatch(std::string_view table, const std::string& what) {
+    throw error(errc::schema_mismatch, "hsync: table '" + std::string(table) + "' does not match its model: " + what);
+}
+
+// Creates the table, or checks an existing one against the model and adds the columns
+// of new fields. Refuses a removed field, a changed type or nullability, or another
+// primary key: each would lose or reinterpret stored data.
+inline void ensure_table(SQLite::Database& db, std::string_view table, const std::vector<column_def>& cols) {
+    struct existing_column {
+        std::string name;
+        std::string type;
+        bool not_null;
+        bool primary_key;
+    };
+    std::vector<existing_column> existing;
+    {
+        SQLite::Statement info(db, "PRAGMA table_info(" + quote_identifier(table) + ")");
+        while (info.executeStep()) {
+            existing.push_back(existing_column{info.getColumn(1).getString(), info.getColumn(2).getString(),
+                                               info.getColumn(3).getInt() != 0, info.getColumn(5).getInt() != 0});
+        }
+    }
+    const std::string index = "CREATE INDEX IF NOT EXISTS " + quote_identifier("hsync_seq_" + std::string(table)) +
+                              " ON " + quote_identifier(table) + " (hsync_seq)";
+    if (existing.empty()) {
+        db.exec(create_table_sql(table, cols));
+        db.exec(index);
+        return;
+    }
+    auto describe = [](std::string_view type, bool not_null) {
+        return std::string(type) + (not_null ? " NOT NULL" : " (nullable)");
+    };
+    for (const auto& e : existing) {
+        const column_def* want = nullptr;
+        for (const auto& c : cols) {
+            if (c.name == e.name) want = &c;
+        }
+        // The clock of a field that stopped syncing (it became local<>): left unused.
+        if (want == nullptr && e.name.starts_with("hsync_clock_")) continue;
+        if (want == nullptr) {
+            schema_mismatch(table, "column '" + e.name +
+                                       "' is not a field of the model; removing or renaming a field would lose "
+                                       "its data. Keep the field (as hsync::local<> if it should stop syncing), "
+                                       "or migrate the table yourself before opening it");
+        }
+        const bool want_not_null = !want->nullable || want->primary_key;
+        if (e.type != to_string(want->type) || e.not_null != want_not_null) {
+            schema_mismatch(table, "column '" + e.name + "' is " + describe(e.type, e.not_null) +
+                                       " in the database but the model declares " +
+                                       describe(to_string(want->type), want_not_null) +
+                                       "; changing a field's type or nullability could lose data, so declare it "
+                                       "as before or migrate the table yourself");
+        }
+        if (e.primary_key != want->primary_key) {
+            schema_mismatch(table, "column '" + e.name + "' " +
+                                       (e.primary_key ? "is" : "is not") +
+                                       " the primary key in the database; the record id field must stay the same");
+        }
+    }
+    for (const auto& c : cols) {
+        bool present = false;
+        for (const auto& e : existing) present = present || e.name == c.name;
+        if (present) continue;
+        if (c.primary_key) {
+            schema_mismatch(table, "the record id field '" + c.name + "' is new; the record id must stay the same");
+        }
+        db.exec("ALTER TABLE " + quote_identifier(table) + " ADD COLUMN " + column_sql(c));
+    }
+    db.exec(index);
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/store/schema.hpp ----
+
+namespace hsync::detail {
+
+template <class M>
+using field_mask = std::array<bool, model_traits<M>::synced_count - 1>;
+
+// Calls f(k, field_index_constant) for each clocked field, k being its clock slot.
+template <class M, class F>
+constexpr void for_each_clocked(F&& f) {
+    constexpr auto clocked = clocked_indices<M>();
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (f(K, std::integral_constant<std::size_t, clocked[K]>{}), ...);
+    }(std::make_index_sequence<clocked.size()>{});
+}
+
+template <class M>
+field_mask<M> changed_fields(const M& before, const M& after) {
+    field_mask<M> mask{};
+    for_each_clocked<M>([&](std::size_t k, auto index) {
+        mask[k] = !(get_field<decltype(index)::value>(before) == get_field<decltype(index)::value>(after));
+    });
+    return mask;
+}
+
+template <class M>
+bool local_fields_differ(const M& before, const M& after) {
+    bool differ = false;
+    for_each_field_index<M>([&](auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        if constexpr (is_local_v<field_type_t<M, i>>) {
+            differ = differ || !(get_field<i>(before) == get_field<i>(after));
+        }
+    });
+    return differ;
+}
+
+// An edit of a copy read earlier, merged onto the record as it is now: each field the
+// copy changed from `base` (the version it was read from) takes the copy's value; every
+// other field keeps `current`'s, so a later write by a peer, or by this device elsewhere,
+// is not undone. Returns whether the result equals the copy.
+template <class M>
+bool merge_edit(const M& base, const M& copy, M& current) {
+    bool equals_copy = true;
+    for_each_field_index<M>([&](auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        const auto& edited = get_field<i>(copy);
+        if (!(edited == get_field<i>(base))) {
+            get_field<i>(current) = edited;
+        } else if (!(get_field<i>(current) == edited)) {
+            equals_copy = false;
+        }
+    });
+    return equals_copy;
+}
+
+template <class M>
+constexpr field_mask<M> all_fields() {
+    field_mask<M> mask{};
+    mask.fill(true);
+    return mask;
+}
+
+// The fields of `m` the mask selects, packed (store/change.hpp: field_values).
+template <class M>
+field_values pack_fields(const M& m, const field_mask<M>& mask) {
+    mp_writer w;
+    std::uint64_t set = 0;
+    for_each_clocked<M>([&](std::size_t k, auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        if (mask[k]) {
+            field_codec<field_type_t<M, i>>::pack(w, get_field<i>(m));
+            set |= std::uint64_t{1} << k;
+        }
+    });
+    return field_values(set, w.take());
+}
+
+template <class M>
+field_values pack_all(const M& m) {
+    return pack_fields(m, all_fields<M>());
+}
+
+// Reads the fields a remote change sets into `into`, marking them in the mask. Every set
+// bit must be a field of the model's layout of `width` fields (its own synced fields but
+// the id, then those it carries for peers: store/detail/layout_migration.hpp), each own
+// field holding a value of its type and each carried one a single item, and nothing may
+// follow the last value. A field may be missing even from an insert: a device on an older
+// version of the models does not have it (the caller keeps a default or the stored
+// value). A change that breaks this is an errc::invalid_change naming the field.
+template <class M>
+field_mask<M> unpack_fields(const field_values& values, M& into, std::size_t width = model_traits<M>::synced_count - 1) {
+    using traits = model_traits<M>;
+    auto fail = [](const std::string& what) {
+        throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
+    };
+    if (width < 64 && (values.fields >> width) != 0) {
+        fail("a change sets field number " + std::to_string(static_cast<std::size_t>(std::countr_zero(values.fields >> width)) + width) +
+             ", but the model has " + std::to_string(width) + " synced fields besides its id");
+    }
+    field_mask<M> mask{};
+    mp_reader r(values.packed);
+    for_each_clocked<M>([&](std::size_t k, auto index) {
+        constexpr std::size_t i = decltype(index)::value;
+        if ((values.fields >> k & 1u) == 0) return;
+        if (auto err = field_codec<field_type_t<M, i>>::unpack(r, get_field<i>(into))) {
+            fail("field '" + std::string(traits::field_names[i]) + "': " + err->message());
+        }
+        mask[k] = true;
+    });
+    // The carried fields' values follow the model's own, one item each.
+    for (std::uint64_t rest = mask.size() < 64 ? values.fields >> mask.size() : 0; rest != 0; rest &= rest - 1) {
+        std::string_view item;
+        if (!r.read_raw(item)) fail("a change names more fields than it holds values");
+    }
+    if (!r.at_end()) fail("a change holds more values than the fields it names");
+    return mask;
+}
+
+// Whether a change sets fields the model carries for peers (beyond its own).
+template <class M>
+bool sets_carried(const field_values& values) {
+    constexpr std::size_t own = model_traits<M>::synced_count - 1;
+    return own < 64 && (values.fields >> own) != 0;
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/field_changes.hpp ----
+
+// ---- begin hsync/store/detail/field_layout.hpp ----
+// A model's *field layout*: the names of its clocked fields (every synced field but the
+// id) in slot order, which is what bit k of a field_values word refers to. Layouts change
+// when a model gains or loses a field (an application update), and differ between
+// devices on different versions of the models; values written in one layout are moved
+// into another by field name (docs/models.md, "Evolving a model").
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace hsync::detail {
+
+using field_layout = std::vector<std::string>;
+
+// This build's layout of M.
+template <class M>
+field_layout layout_of() {
+    field_layout out;
+    for (std::size_t i : clocked_indices<M>()) out.emplace_back(model_traits<M>::field_names[i]);
+    return out;
+}
+
+// Where each slot of a source layout goes in a target layout: its slot there, or `none`
+// for a field the target lacks.
+class field_remap {
+public:
+    static constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+    field_remap() = default;
+    field_remap(const field_layout& from, const field_layout& to) {
+        identity_ = from == to;
+        std::map<std::string_view, std::size_t> slot_of;  // a peer's layout may have 1,024 fields
+        for (std::size_t j = 0; j < to.size(); ++j) slot_of.emplace(to[j], j);
+        to_.reserve(from.size());
+        for (const auto& name : from) {
+            const auto it = slot_of.find(name);
+            to_.push_back(it == slot_of.end() ? none : it->second);
+        }
+    }
+
+    bool identity() const noexcept { return identity_; }
+    std::size_t source_size() const noexcept { return to_.size(); }
+
+    // The values moved into the target layout, in its slot order. `kept`, when given,
+    // receives for each target value the position of its source value among the source's
+    // values (so that a snapshot's per-field clocks can follow). Values of fields the
+    // target lacks are left out. Throws errc::invalid_change for a bit beyond the source
+    // layout or a value that is not one MessagePack item.
+    field_values apply(const field_values& v, std::vector<std::size_t>* kept = nullptr) const {
+        if (identity_ && !kept) return v;
+        if (to_.size() < 64 && (v.fields >> to_.size()) != 0) {
+            throw error(errc::invalid_change, "hsync: a change sets field number " +
+                                                  std::to_string(static_cast<std::size_t>(std::countr_zero(v.fields >> to_.size())) + to_.size()) +
+                                                  ", but its model has " + std::to_string(to_.size()) +
+                                                  " synced fields besides its id");
+        }
+        struct moved {
+            std::size_t slot;
+            std::size_t source_position;
+            std::string_view bytes;
+        };
+        std::vector<moved> out;
+        mp_reader r(v.packed);
+        std::size_t position = 0;
+        for (std::size_t k = 0; k < to_.size() && k < 64; ++k) {
+            if ((v.fields >> k & 1u) == 0) continue;
+            std::string_view bytes;
+            if (!r.read_raw(bytes)) {
+                throw error(errc::invalid_change, "hsync: a change names more fields than it holds values");
+            }
+            if (to_[k] != none) out.push_back(moved{to_[k], position, bytes});
+            ++position;
+        }
+        if (!r.at_end()) throw error(errc::invalid_change, "hsync: a change holds more values than the fields it names");
+        // Insertion sort: a handful of fields, nearly always in order already.
+        for (std::size_t i = 1; i < out.size(); ++i) {
+            for (std::size_t j = i; j > 0 && out[j - 1].slot > out[j].slot; --j) std::swap(out[j - 1], out[j]);
+        }
+        field_values result;
+        if (kept) kept->clear();
+        for (const auto& m : out) {
+            result.fields |= std::uint64_t{1} << m.slot;
+            result.packed.append(m.bytes);
+            if (kept) kept->push_back(m.source_position);
+        }
+        return result;
+    }
+
+private:
+    std::vector<std::size_t> to_;
+    bool identity_ = true;
+};
+
+// Whether `fuller` holds every value of `held` (the same fields with the same bytes) and
+// perhaps more: the same change as `held`, with fields a device on an older version of the
+// models left out when it relayed it.
+inline bool extends(const field_values& fuller, const field_values& held) {
+    if ((held.fields & ~fuller.fields) != 0) return false;
+    mp_reader a(fuller.packed);
+    mp_reader b(held.packed);
+    for (std::uint64_t rest = fuller.fields; rest != 0; rest &= rest - 1) {
+        const std::uint64_t bit = rest & (~rest + 1);
+        std::string_view mine;
+        if (!a.read_raw(mine)) return false;
+        if ((held.fields & bit) == 0) continue;
+        std::string_view theirs;
+        if (!b.read_raw(theirs) || mine != theirs) return false;
+    }
+    return a.at_end() && b.at_end();
+}
+
+// A layout as stored in hsync_meta: the names, one per line.
+inline std::string layout_text(const field_layout& layout) {
+    std::string out;
+    for (const auto& name : layout) out += name + "\n";
+    return out;
+}
+
+inline field_layout layout_from_text(std::string_view text) {
+    field_layout out;
+    while (!text.empty()) {
+        const auto end = text.find('\n');
+        out.emplace_back(text.substr(0, end));
+        if (end == std::string_view::npos) break;
+        text.remove_prefix(end + 1);
+    }
+    return out;
+}
+
+// A field of another version of a model that this build lacks, kept for peers: its name
+// and wire type as that version's Hello gave them (sync/schema.hpp).
+struct carried_field {
+    std::string name;
+    std::string type;
+    friend bool operator==(const carried_field&, const carried_field&) = default;
+};
+
+// Whether a peer's field can be carried: a name and a type of the characters models and
+// wire types are made of (they are stored one per line), of reasonable length.
+inline bool carriable(std::string_view name, std::string_view type) {
+    const auto made_of = [](std::string_view text, std::string_view extra) {
+        if (text.empty() || text.size() > 128) return false;
+        for (const char c : text) {
+            const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+            if (!word && extra.find(c) == std::string_view::npos) return false;
+        }
+        return true;
+    };
+    return made_of(name, "") && made_of(type, "()");
+}
+
+inline std::string carried_text(const std::vector<carried_field>& fields) {
+    std::string out;
+    for (const auto& f : fields) out += f.name + " " + f.type + "\n";
+    return out;
+}
+
+inline std::vector<carried_field> carried_from_text(std::string_view text) {
+    std::vector<carried_field> out;
+    for (const auto& line : layout_from_text(text)) {
+        const auto space = line.find(' ');
+        if (space == std::string::npos || !carriable(line.substr(0, space), line.substr(space + 1))) continue;
+        out.push_back(carried_field{line.substr(0, space), line.substr(space + 1)});
+    }
+    return out;
+}
+
+}  // namespace hsync::detail
+// ---- end hsync/store/detail/field_layout.hpp ----
 
 // ---- begin hsync/store/detail/change_log.hpp ----
 // The shared change log: every shared change this device made or received, keyed by
@@ -4253,10 +4766,11 @@ private:
 // history again, so that it ends with them (docs/storage.md, "After an update").
 //
 // A model's layout is its own synced fields followed by its *carried* fields: fields that
-// peers on another version of the models have and this build lacks, recorded at their
-// handshakes ('carry <model>') and taken on when the library next opens ('carried
-// <model>', one "name type" per line). Their values are kept in the log and served on, so
-// that a third device receives them intact (docs/models.md, "Evolving a model").
+// peers on another version of the models have and this build lacks, appended at the
+// handshake that shows them ('carried <model>', one "name type" per line). Their values
+// are kept in the log and in hsync_carried and served on, so that a third device receives
+// them intact; once an update declares such a field, its values move into the column
+// (docs/models.md, "Evolving a model").
 
 #include <algorithm>
 #include <cstdint>
@@ -4269,360 +4783,6 @@ private:
 #include <SQLiteCpp/Statement.h>
 
 
-// ---- begin hsync/store/detail/field_layout.hpp ----
-// A model's *field layout*: the names of its clocked fields (every synced field but the
-// id) in slot order, which is what bit k of a field_values word refers to. Layouts change
-// when a model gains or loses a field (an application update), and differ between
-// devices on different versions of the models; values written in one layout are moved
-// into another by field name (docs/models.md, "Evolving a model").
-
-#include <bit>
-#include <cstddef>
-#include <cstdint>
-#include <map>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-
-// ---- begin hsync/store/schema.hpp ----
-// The table of each model, derived from its traits, and the check that an existing
-// database file still matches the models: new fields are added, anything that would lose
-// data is refused with a message saying what changed.
-//
-// A model's table is named after the model and has one column per field (local<> ones
-// included: they are stored, just not sent), the record id as PRIMARY KEY, and hsync's
-// own columns:
-//   hsync_version          device-owned and mixed: the owner's HLC of the stored state
-//   hsync_partial          device-owned and mixed: the fields that state did not carry
-//                          (it came from an older version of the models), or NULL
-//   hsync_seq              this device's sequence number of the row's last write, by
-//                          which peers page through what changed (indexed)
-//   hsync_clock_<field>    shared and mixed: the HLC of the field's last write
-
-#include <cstddef>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
-
-namespace hsync::detail {
-
-struct column_def {
-    std::string name;
-    sql_type type = sql_type::blob;
-    bool nullable = false;
-    bool primary_key = false;
-    std::string default_sql;  // for ALTER TABLE ADD COLUMN
-};
-
-inline std::string quote_identifier(std::string_view name) {
-    std::string out = "\"";
-    for (char c : name) {
-        if (c == '"') out.push_back('"');
-        out.push_back(c);
-    }
-    return out + "\"";
-}
-
-template <class M>
-inline constexpr bool has_field_clocks = model_traits<M>::strategy != strategy::device_owned;
-template <class M>
-inline constexpr bool has_version = model_traits<M>::strategy != strategy::shared;
-
-// The synced fields that carry a per-field clock: every synced field but the id.
-template <class M>
-consteval auto clocked_indices() {
-    using traits = model_traits<M>;
-    std::array<std::size_t, traits::synced_count - 1> out{};
-    std::size_t n = 0;
-    for (std::size_t i : traits::synced_indices) {
-        if (i != traits::id_index) out[n++] = i;
-    }
-    return out;
-}
-
-template <class M>
-std::vector<column_def> model_columns() {
-    using traits = model_traits<M>;
-    std::vector<column_def> cols;
-    const M defaults{};
-    for_each_field(defaults, [&](auto index, const auto& field) {
-        constexpr std::size_t i = decltype(index)::value;
-        using F = field_type_t<M, i>;
-        cols.push_back(column_def{std::string(traits::field_names[i]), column_mapping<F>::type,
-                                  column_mapping<F>::nullable, i == traits::id_index, sql_literal(field)});
-    });
-    if constexpr (has_version<M>) {
-        // NULL for the shared records of a mixed model.
-        cols.push_back(column_def{"hsync_version", sql_type::blob, true, false, "NULL"});
-        cols.push_back(column_def{"hsync_partial", sql_type::text, true, false, "NULL"});
-    }
-    cols.push_back(column_def{"hsync_seq", sql_type::integer, false, false, "0"});
-    if constexpr (has_field_clocks<M>) {
-        for (std::size_t i : clocked_indices<M>()) {
-            cols.push_back(column_def{"hsync_clock_" + std::string(traits::field_names[i]), sql_type::blob, false,
-                                      false, "x''"});
-        }
-    }
-    return cols;
-}
-
-inline std::string column_sql(const column_def& c) {
-    std::string sql = quote_identifier(c.name) + " " + std::string(to_string(c.type));
-    if (c.primary_key) return sql + " NOT NULL PRIMARY KEY";
-    if (!c.nullable) sql += " NOT NULL";
-    return sql + " DEFAULT " + c.default_sql;
-}
-
-inline std::string create_table_sql(std::string_view table, const std::vector<column_def>& cols) {
-    std::string sql = "CREATE TABLE " + quote_identifier(table) + " (";
-    for (std::size_t i = 0; i < cols.size(); ++i) {
-        if (i) sql += ", ";
-        sql += column_sql(cols[i]);
-    }
-    // The record id is the key: rows are stored in id order (v7 ids append at the end).
-    return sql + ") WITHOUT ROWID";
-}
-
-[[noreturn]] inline void schema_mismatch(std::string_view table, const std::string& what) {
-    throw error(errc::schema_mismatch, "hsync: table '" + std::string(table) + "' does not match its model: " + what);
-}
-
-// Creates the table, or checks an existing one against the model and adds the columns
-// of new fields. Refuses a removed field, a changed type or nullability, or another
-// primary key: each would lose or reinterpret stored data.
-inline void ensure_table(SQLite::Database& db, std::string_view table, const std::vector<column_def>& cols) {
-    struct existing_column {
-        std::string name;
-        std::string type;
-        bool not_null;
-        bool primary_key;
-    };
-    std::vector<existing_column> existing;
-    {
-        SQLite::Statement info(db, "PRAGMA table_info(" + quote_identifier(table) + ")");
-        while (info.executeStep()) {
-            existing.push_back(existing_column{info.getColumn(1).getString(), info.getColumn(2).getString(),
-                                               info.getColumn(3).getInt() != 0, info.getColumn(5).getInt() != 0});
-        }
-    }
-    const std::string index = "CREATE INDEX IF NOT EXISTS " + quote_identifier("hsync_seq_" + std::string(table)) +
-                              " ON " + quote_identifier(table) + " (hsync_seq)";
-    if (existing.empty()) {
-        db.exec(create_table_sql(table, cols));
-        db.exec(index);
-        return;
-    }
-    auto describe = [](std::string_view type, bool not_null) {
-        return std::string(type) + (not_null ? " NOT NULL" : " (nullable)");
-    };
-    for (const auto& e : existing) {
-        const column_def* want = nullptr;
-        for (const auto& c : cols) {
-            if (c.name == e.name) want = &c;
-        }
-        // The clock of a field that stopped syncing (it became local<>): left unused.
-        if (want == nullptr && e.name.starts_with("hsync_clock_")) continue;
-        if (want == nullptr) {
-            schema_mismatch(table, "column '" + e.name +
-                                       "' is not a field of the model; removing or renaming a field would lose "
-                                       "its data. Keep the field (as hsync::local<> if it should stop syncing), "
-                                       "or migrate the table yourself before opening it");
-        }
-        const bool want_not_null = !want->nullable || want->primary_key;
-        if (e.type != to_string(want->type) || e.not_null != want_not_null) {
-            schema_mismatch(table, "column '" + e.name + "' is " + describe(e.type, e.not_null) +
-                                       " in the database but the model declares " +
-                                       describe(to_string(want->type), want_not_null) +
-                                       "; changing a field's type or nullability could lose data, so declare it "
-                                       "as before or migrate the table yourself");
-        }
-        if (e.primary_key != want->primary_key) {
-            schema_mismatch(table, "column '" + e.name + "' " +
-                                       (e.primary_key ? "is" : "is not") +
-                                       " the primary key in the database; the record id field must stay the same");
-        }
-    }
-    for (const auto& c : cols) {
-        bool present = false;
-        for (const auto& e : existing) present = present || e.name == c.name;
-        if (present) continue;
-        if (c.primary_key) {
-            schema_mismatch(table, "the record id field '" + c.name + "' is new; the record id must stay the same");
-        }
-        db.exec("ALTER TABLE " + quote_identifier(table) + " ADD COLUMN " + column_sql(c));
-    }
-    db.exec(index);
-}
-
-}  // namespace hsync::detail
-// ---- end hsync/store/schema.hpp ----
-
-namespace hsync::detail {
-
-using field_layout = std::vector<std::string>;
-
-// This build's layout of M.
-template <class M>
-field_layout layout_of() {
-    field_layout out;
-    for (std::size_t i : clocked_indices<M>()) out.emplace_back(model_traits<M>::field_names[i]);
-    return out;
-}
-
-// Where each slot of a source layout goes in a target layout: its slot there, or `none`
-// for a field the target lacks.
-class field_remap {
-public:
-    static constexpr std::size_t none = static_cast<std::size_t>(-1);
-
-    field_remap() = default;
-    field_remap(const field_layout& from, const field_layout& to) {
-        identity_ = from == to;
-        std::map<std::string_view, std::size_t> slot_of;  // a peer's layout may have 1,024 fields
-        for (std::size_t j = 0; j < to.size(); ++j) slot_of.emplace(to[j], j);
-        to_.reserve(from.size());
-        for (const auto& name : from) {
-            const auto it = slot_of.find(name);
-            to_.push_back(it == slot_of.end() ? none : it->second);
-        }
-    }
-
-    bool identity() const noexcept { return identity_; }
-    std::size_t source_size() const noexcept { return to_.size(); }
-
-    // The values moved into the target layout, in its slot order. `kept`, when given,
-    // receives for each target value the position of its source value among the source's
-    // values (so that a snapshot's per-field clocks can follow). Values of fields the
-    // target lacks are left out. Throws errc::invalid_change for a bit beyond the source
-    // layout or a value that is not one MessagePack item.
-    field_values apply(const field_values& v, std::vector<std::size_t>* kept = nullptr) const {
-        if (identity_ && !kept) return v;
-        if (to_.size() < 64 && (v.fields >> to_.size()) != 0) {
-            throw error(errc::invalid_change, "hsync: a change sets field number " +
-                                                  std::to_string(static_cast<std::size_t>(std::countr_zero(v.fields >> to_.size())) + to_.size()) +
-                                                  ", but its model has " + std::to_string(to_.size()) +
-                                                  " synced fields besides its id");
-        }
-        struct moved {
-            std::size_t slot;
-            std::size_t source_position;
-            std::string_view bytes;
-        };
-        std::vector<moved> out;
-        mp_reader r(v.packed);
-        std::size_t position = 0;
-        for (std::size_t k = 0; k < to_.size() && k < 64; ++k) {
-            if ((v.fields >> k & 1u) == 0) continue;
-            std::string_view bytes;
-            if (!r.read_raw(bytes)) {
-                throw error(errc::invalid_change, "hsync: a change names more fields than it holds values");
-            }
-            if (to_[k] != none) out.push_back(moved{to_[k], position, bytes});
-            ++position;
-        }
-        if (!r.at_end()) throw error(errc::invalid_change, "hsync: a change holds more values than the fields it names");
-        // Insertion sort: a handful of fields, nearly always in order already.
-        for (std::size_t i = 1; i < out.size(); ++i) {
-            for (std::size_t j = i; j > 0 && out[j - 1].slot > out[j].slot; --j) std::swap(out[j - 1], out[j]);
-        }
-        field_values result;
-        if (kept) kept->clear();
-        for (const auto& m : out) {
-            result.fields |= std::uint64_t{1} << m.slot;
-            result.packed.append(m.bytes);
-            if (kept) kept->push_back(m.source_position);
-        }
-        return result;
-    }
-
-private:
-    std::vector<std::size_t> to_;
-    bool identity_ = true;
-};
-
-// Whether `fuller` holds every value of `held` (the same fields with the same bytes) and
-// perhaps more: the same change as `held`, with fields a device on an older version of the
-// models left out when it relayed it.
-inline bool extends(const field_values& fuller, const field_values& held) {
-    if ((held.fields & ~fuller.fields) != 0) return false;
-    mp_reader a(fuller.packed);
-    mp_reader b(held.packed);
-    for (std::uint64_t rest = fuller.fields; rest != 0; rest &= rest - 1) {
-        const std::uint64_t bit = rest & (~rest + 1);
-        std::string_view mine;
-        if (!a.read_raw(mine)) return false;
-        if ((held.fields & bit) == 0) continue;
-        std::string_view theirs;
-        if (!b.read_raw(theirs) || mine != theirs) return false;
-    }
-    return a.at_end() && b.at_end();
-}
-
-// A layout as stored in hsync_meta: the names, one per line.
-inline std::string layout_text(const field_layout& layout) {
-    std::string out;
-    for (const auto& name : layout) out += name + "\n";
-    return out;
-}
-
-inline field_layout layout_from_text(std::string_view text) {
-    field_layout out;
-    while (!text.empty()) {
-        const auto end = text.find('\n');
-        out.emplace_back(text.substr(0, end));
-        if (end == std::string_view::npos) break;
-        text.remove_prefix(end + 1);
-    }
-    return out;
-}
-
-// A field of another version of a model that this build lacks, kept for peers: its name
-// and wire type as that version's Hello gave them (sync/schema.hpp).
-struct carried_field {
-    std::string name;
-    std::string type;
-    friend bool operator==(const carried_field&, const carried_field&) = default;
-};
-
-// Whether a peer's field can be carried: a name and a type of the characters models and
-// wire types are made of (they are stored one per line), of reasonable length.
-inline bool carriable(std::string_view name, std::string_view type) {
-    const auto made_of = [](std::string_view text, std::string_view extra) {
-        if (text.empty() || text.size() > 128) return false;
-        for (const char c : text) {
-            const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-            if (!word && extra.find(c) == std::string_view::npos) return false;
-        }
-        return true;
-    };
-    return made_of(name, "") && made_of(type, "()");
-}
-
-inline std::string carried_text(const std::vector<carried_field>& fields) {
-    std::string out;
-    for (const auto& f : fields) out += f.name + " " + f.type + "\n";
-    return out;
-}
-
-inline std::vector<carried_field> carried_from_text(std::string_view text) {
-    std::vector<carried_field> out;
-    for (const auto& line : layout_from_text(text)) {
-        const auto space = line.find(' ');
-        if (space == std::string::npos || !carriable(line.substr(0, space), line.substr(space + 1))) continue;
-        out.push_back(carried_field{line.substr(0, space), line.substr(space + 1)});
-    }
-    return out;
-}
-
-}  // namespace hsync::detail
-// ---- end hsync/store/detail/field_layout.hpp ----
-
 namespace hsync::detail {
 
 class layout_migration {
@@ -4633,7 +4793,7 @@ public:
     template <class... Ms>
     static layout_migration before_open(SQLite::Database& db, bool read_only) {
         layout_migration m;
-        (m.models_.push_back(read_model<Ms>(db, read_only)), ...);
+        (m.models_.push_back(read_model<Ms>(db)), ...);
         if (read_only) {
             for (const auto& model : m.models_) {
                 if (model.before.layout && *model.before.layout != model.now) {
@@ -4658,18 +4818,24 @@ public:
         }
     }
 
-    // Adds fields a peer showed for `model` to those it will carry from the next open
-    // ('carry <model>'), as many as fit in a field word beside the `width` it has now.
-    static void record_pending(SQLite::Database& db, std::string_view model, const std::vector<carried_field>& fields,
-                               std::size_t width) {
-        const std::string key = "carry " + std::string(model);
-        auto pending = carried_from_text(read_meta(db, key).value_or(""));
-        const std::size_t before = pending.size();
-        for (const auto& f : fields) {
-            const bool listed = std::any_of(pending.begin(), pending.end(), [&](const auto& p) { return p.name == f.name; });
-            if (!listed && carriable(f.name, f.type) && width + pending.size() < 64) pending.push_back(f);
+    // Records that `model` now carries `carried`, appended to its layout `layout` (what a
+    // peer's handshake added while the library is open: library_state::carry).
+    static void record_carried(SQLite::Database& db, std::string_view model, const field_layout& layout,
+                               const std::vector<carried_field>& carried) {
+        write_meta(db, key_of(model), layout_text(layout));
+        write_meta(db, "carried " + std::string(model), carried_text(carried));
+    }
+
+    // The fields each model carried until now and declares from this open: their values
+    // become column values (library_state::adopt_carried), by model name.
+    std::map<std::string, std::vector<std::string>, std::less<>> adopted() const {
+        std::map<std::string, std::vector<std::string>, std::less<>> out;
+        for (const auto& model : models_) {
+            for (const auto& f : model.held) {
+                if (std::find(model.own.begin(), model.own.end(), f.name) != model.own.end()) out[model.name].push_back(f.name);
+            }
         }
-        if (pending.size() != before) write_meta(db, key, carried_text(pending));
+        return out;
     }
 
     // Each model's carried fields, by model name.
@@ -4690,6 +4856,7 @@ private:
         struct before before;
         std::vector<carried_field> held;     // what the last open carried
         std::vector<carried_field> carried;  // what this open carries
+        field_layout own;                    // this build's fields
         field_layout now;                    // own fields, then carried ones
         bool carried_changed = false;
     };
@@ -4711,28 +4878,24 @@ private:
     }
 
     template <class M>
-    static model_plan read_model(SQLite::Database& db, bool read_only) {
+    static model_plan read_model(SQLite::Database& db) {
         model_plan plan;
         plan.name = std::string(model_traits<M>::name);
         plan.before = stored_layout<M>(db);
-        plan.now = layout_of<M>();
+        plan.own = layout_of<M>();
+        plan.now = plan.own;
         const auto own = [&](const std::string& field) {
             return std::find(plan.now.begin(), plan.now.end(), field) != plan.now.end();
         };
-        // The fields carried so far (less those the models now declare), then those peers
-        // showed since, unless this is a read-only look.
+        // The fields carried so far, less those the models now declare (their values become
+        // column values: adopt_carried) and those the field word has no room for any more.
         plan.held = carried_from_text(read_meta(db, "carried " + plan.name).value_or(""));
-        const auto& held = plan.held;
-        const auto pending =
-            read_only ? std::vector<carried_field>{} : carried_from_text(read_meta(db, "carry " + plan.name).value_or(""));
-        for (const auto* list : {&held, &pending}) {
-            for (const auto& f : *list) {
-                const bool known = own(f.name) || std::any_of(plan.carried.begin(), plan.carried.end(),
-                                                              [&](const carried_field& c) { return c.name == f.name; });
-                if (!known && plan.now.size() + plan.carried.size() < 64) plan.carried.push_back(f);  // one field word
-            }
+        for (const auto& f : plan.held) {
+            const bool known = own(f.name) || std::any_of(plan.carried.begin(), plan.carried.end(),
+                                                          [&](const carried_field& c) { return c.name == f.name; });
+            if (!known && plan.now.size() + plan.carried.size() < 64) plan.carried.push_back(f);  // one field word
         }
-        plan.carried_changed = plan.carried != held || !pending.empty();
+        plan.carried_changed = plan.carried != plan.held;
         for (const auto& f : plan.carried) plan.now.push_back(f.name);
         return plan;
     }
@@ -4763,8 +4926,9 @@ private:
         if (!same && plan.before.layout) move_log(db, plan.name, field_remap(*plan.before.layout, plan.now));
         if (!same || !plan.before.recorded) write_meta(db, key_of(plan.name), layout_text(plan.now));
         if (plan.carried_changed) {
-            // Values of fields no longer carried (the models now declare them, or the
-            // field word has no room): the device fetches its peers' history again.
+            // Values of fields no longer carried: the models now declare them (their values
+            // were moved into the columns before: library_state's adopt_carried), or the
+            // field word has no room left.
             SQLite::Statement gone(db, "DELETE FROM hsync_carried WHERE model = ? AND field = ?");
             for (const auto& f : plan.held) {
                 if (std::find(plan.carried.begin(), plan.carried.end(), f) != plan.carried.end()) continue;
@@ -4774,9 +4938,6 @@ private:
                 gone.reset();
             }
             write_meta(db, "carried " + plan.name, carried_text(plan.carried));
-            SQLite::Statement done(db, "DELETE FROM hsync_meta WHERE key = ?");
-            done.bind(1, "carry " + plan.name);
-            done.exec();
         }
         if (!plan.before.layout) return true;
         return std::any_of(plan.now.begin(), plan.now.end(), [&](const std::string& name) {
@@ -5684,6 +5845,10 @@ struct library_state {
                                                                : SQLite::TransactionBehavior::IMMEDIATE);
         auto layouts = layout_migration::before_open<Ms...>(file.db(), options.read_only);
         tables.emplace(file.db(), !options.read_only);
+        if (!options.read_only) {
+            const auto adopted = layouts.adopted();
+            (adopt_carried<Ms>(adopted), ...);
+        }
         layouts.finish(file.db(), options.read_only);
         carried = layouts.carried();
         setup.commit();
@@ -5714,6 +5879,46 @@ struct library_state {
         std::size_t width = 0;
         models::dispatch(model, [&](auto t) { width = layout_width<typename decltype(t)::type>(); });
         return width;
+    }
+
+    // Starts carrying the fields a peer showed for `model` that this build neither declares
+    // nor carries yet, as many as fit in a field word: appended to its layout, so that the
+    // slots in use keep their meaning and the log needs no move. Inside a write
+    // transaction; the caller restores `carried` if it does not commit. Whether any was
+    // added.
+    bool carry(std::string_view model, const std::vector<carried_field>& fields) {
+        const auto it = carried.find(model);
+        if (it == carried.end()) return false;
+        field_layout layout;
+        models::dispatch(model, [&](auto t) { layout = layout_of<typename decltype(t)::type>(); });
+        auto list = it->second;
+        for (const auto& c : list) layout.push_back(c.name);
+        const std::size_t before = list.size();
+        for (const auto& f : fields) {
+            if (layout.size() >= 64 || !carriable(f.name, f.type)) continue;  // one field word
+            if (std::find(layout.begin(), layout.end(), f.name) != layout.end()) continue;
+            list.push_back(f);
+            layout.push_back(f.name);
+        }
+        if (list.size() == before) return false;
+        layout_migration::record_carried(db(), model, layout, list);
+        it->second = std::move(list);
+        return true;
+    }
+
+    // Deletes a stored record, and the values carried for it.
+    template <class M>
+    void erase_record(const uuid& record) {
+        store<M>().erase(record);
+        forget_carried<M>(record);
+    }
+
+    // The values carried for a record go (it is deleted, or a device-owned record's newer
+    // version replaces them).
+    template <class M>
+    void forget_carried(const uuid& record) {
+        const auto it = carried.find(model_traits<M>::name);
+        if (it != carried.end() && !it->second.empty()) tables->carried.erase(model_traits<M>::name, record);
     }
 
     hlc next_hlc() {
@@ -5797,8 +6002,8 @@ struct library_state {
     const std::uint64_t serial = read_mark::next_library_serial();  // names this object in read marks
     read_versions<Ms...> kept_versions;  // replaced versions a copy may still be read from
     std::optional<tables_type> tables;
-    // Per model name, the fields it carries for peers on another version, fixed while the
-    // library is open (layout_migration.hpp).
+    // Per model name, the fields it carries for peers on another version
+    // (layout_migration.hpp); only ever appended to while the library is open.
     std::map<std::string, std::vector<carried_field>, std::less<>> carried;
     statement begin;
     statement commit;
@@ -5816,6 +6021,38 @@ struct library_state {
     std::shared_ptr<outgoing_listener> listener;  // the sync engine, when one is attached
 
 private:
+    // Values this device carried for fields the models now declare become column values:
+    // a shared record's where it is the field's latest write, with its clock; a
+    // device-owned record's where it belongs to the version stored. A value that is not of
+    // the field's type now is left (layout_migration drops it).
+    template <class M>
+    void adopt_carried(const std::map<std::string, std::vector<std::string>, std::less<>>& adopted) {
+        using traits = model_traits<M>;
+        const auto names = adopted.find(traits::name);
+        if (names == adopted.end()) return;
+        for (const auto& name : names->second) {
+            for_each_clocked<M>([&](std::size_t k, auto index) {
+                constexpr std::size_t i = decltype(index)::value;
+                if (traits::field_names[i] != name) return;
+                for (auto& held : tables->carried.of_field(traits::name, name)) {
+                    auto row = store<M>().find(held.record);
+                    if (!row) continue;
+                    M decoded{};
+                    try {
+                        unpack_fields(field_values(std::uint64_t{1} << k, std::move(held.packed)), decoded);
+                    } catch (const error&) {
+                        continue;
+                    }
+                    const bool owned = owner_of(row->value).has_value();
+                    if (owned ? row->version != held.stamp : (row->clocks[k] && !(*row->clocks[k] < held.stamp))) continue;
+                    get_field<i>(row->value) = std::move(get_field<i>(decoded));
+                    if (!owned) row->clocks[k] = held.stamp;
+                    store<M>().write(*row);
+                }
+            });
+        }
+    }
+
     static const uuid& checked_device(const identity& id) {
         if (id.device_id.is_nil()) {
             throw error(errc::wrong_device, "hsync: the identity's device id is nil; give each device a unique id");
@@ -5839,146 +6076,6 @@ private:
 #include <string>
 
 
-
-// ---- begin hsync/store/detail/field_changes.hpp ----
-// Per-field changes of records: which clocked fields differ between two versions of a
-// record, an edit from an old copy merged onto the stored record, the fields packed for
-// the log and the wire, and the strict reading of the fields a remote change sets. "Clocked" fields are the synced
-// fields but the id (store/schema.hpp).
-
-#include <array>
-#include <bit>
-#include <cstdint>
-#include <cstddef>
-#include <string>
-
-
-namespace hsync::detail {
-
-template <class M>
-using field_mask = std::array<bool, model_traits<M>::synced_count - 1>;
-
-// Calls f(k, field_index_constant) for each clocked field, k being its clock slot.
-template <class M, class F>
-constexpr void for_each_clocked(F&& f) {
-    constexpr auto clocked = clocked_indices<M>();
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-        (f(K, std::integral_constant<std::size_t, clocked[K]>{}), ...);
-    }(std::make_index_sequence<clocked.size()>{});
-}
-
-template <class M>
-field_mask<M> changed_fields(const M& before, const M& after) {
-    field_mask<M> mask{};
-    for_each_clocked<M>([&](std::size_t k, auto index) {
-        mask[k] = !(get_field<decltype(index)::value>(before) == get_field<decltype(index)::value>(after));
-    });
-    return mask;
-}
-
-template <class M>
-bool local_fields_differ(const M& before, const M& after) {
-    bool differ = false;
-    for_each_field_index<M>([&](auto index) {
-        constexpr std::size_t i = decltype(index)::value;
-        if constexpr (is_local_v<field_type_t<M, i>>) {
-            differ = differ || !(get_field<i>(before) == get_field<i>(after));
-        }
-    });
-    return differ;
-}
-
-// An edit of a copy read earlier, merged onto the record as it is now: each field the
-// copy changed from `base` (the version it was read from) takes the copy's value; every
-// other field keeps `current`'s, so a later write by a peer, or by this device elsewhere,
-// is not undone. Returns whether the result equals the copy.
-template <class M>
-bool merge_edit(const M& base, const M& copy, M& current) {
-    bool equals_copy = true;
-    for_each_field_index<M>([&](auto index) {
-        constexpr std::size_t i = decltype(index)::value;
-        const auto& edited = get_field<i>(copy);
-        if (!(edited == get_field<i>(base))) {
-            get_field<i>(current) = edited;
-        } else if (!(get_field<i>(current) == edited)) {
-            equals_copy = false;
-        }
-    });
-    return equals_copy;
-}
-
-template <class M>
-constexpr field_mask<M> all_fields() {
-    field_mask<M> mask{};
-    mask.fill(true);
-    return mask;
-}
-
-// The fields of `m` the mask selects, packed (store/change.hpp: field_values).
-template <class M>
-field_values pack_fields(const M& m, const field_mask<M>& mask) {
-    mp_writer w;
-    std::uint64_t set = 0;
-    for_each_clocked<M>([&](std::size_t k, auto index) {
-        constexpr std::size_t i = decltype(index)::value;
-        if (mask[k]) {
-            field_codec<field_type_t<M, i>>::pack(w, get_field<i>(m));
-            set |= std::uint64_t{1} << k;
-        }
-    });
-    return field_values(set, w.take());
-}
-
-template <class M>
-field_values pack_all(const M& m) {
-    return pack_fields(m, all_fields<M>());
-}
-
-// Reads the fields a remote change sets into `into`, marking them in the mask. Every set
-// bit must be a field of the model's layout of `width` fields (its own synced fields but
-// the id, then those it carries for peers: store/detail/layout_migration.hpp), each own
-// field holding a value of its type and each carried one a single item, and nothing may
-// follow the last value. A field may be missing even from an insert: a device on an older
-// version of the models does not have it (the caller keeps a default or the stored
-// value). A change that breaks this is an errc::invalid_change naming the field.
-template <class M>
-field_mask<M> unpack_fields(const field_values& values, M& into, std::size_t width = model_traits<M>::synced_count - 1) {
-    using traits = model_traits<M>;
-    auto fail = [](const std::string& what) {
-        throw error(errc::invalid_change, "hsync: model '" + std::string(traits::name) + "': " + what);
-    };
-    if (width < 64 && (values.fields >> width) != 0) {
-        fail("a change sets field number " + std::to_string(static_cast<std::size_t>(std::countr_zero(values.fields >> width)) + width) +
-             ", but the model has " + std::to_string(width) + " synced fields besides its id");
-    }
-    field_mask<M> mask{};
-    mp_reader r(values.packed);
-    for_each_clocked<M>([&](std::size_t k, auto index) {
-        constexpr std::size_t i = decltype(index)::value;
-        if ((values.fields >> k & 1u) == 0) return;
-        if (auto err = field_codec<field_type_t<M, i>>::unpack(r, get_field<i>(into))) {
-            fail("field '" + std::string(traits::field_names[i]) + "': " + err->message());
-        }
-        mask[k] = true;
-    });
-    // The carried fields' values follow the model's own, one item each.
-    for (std::uint64_t rest = mask.size() < 64 ? values.fields >> mask.size() : 0; rest != 0; rest &= rest - 1) {
-        std::string_view item;
-        if (!r.read_raw(item)) fail("a change names more fields than it holds values");
-    }
-    if (!r.at_end()) fail("a change holds more values than the fields it names");
-    return mask;
-}
-
-// Whether a change sets fields the model carries for peers (beyond its own).
-template <class M>
-bool sets_carried(const field_values& values) {
-    constexpr std::size_t own = model_traits<M>::synced_count - 1;
-    return own < 64 && (values.fields >> own) != 0;
-}
-
-}  // namespace hsync::detail
-// ---- end hsync/store/detail/field_changes.hpp ----
 
 namespace hsync::detail {
 
@@ -6038,7 +6135,7 @@ public:
         }
         const hlc stamp = s_.next_hlc();
         const std::uint64_t seq = s_.next_seq();
-        s_.template store<M>().erase(id);
+        s_.template erase_record<M>(id);
         s_.tables->tombs.put(model_traits<M>::name, id, stamp, owner, seq);
         if (owner) {
             if (s_.wants_outgoing()) {
@@ -6871,7 +6968,9 @@ private:
                 [&](const auto& r) -> std::optional<std::variant<state_record, deleted_state>> {
                     const auto owner = owner_of(r.value);
                     if (!owner || !r.version) return std::nullopt;  // a shared record of a mixed model
-                    return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, pack_all(r.value)};
+                    state_record state{std::string(traits::name), id_of(r.value), *owner, *r.version, false, pack_all(r.value)};
+                    append_carried<M>(state.record, state.values, nullptr);
+                    return state;
                 });
             merge.add(
                 s_.tables->tombs.between(traits::name, since, until, limit + 1), [](const auto& t) { return t.seq; },
@@ -6914,18 +7013,26 @@ private:
             if (written[k]) clocks.push_back(*row.clocks[k]);
         }
         shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, pack_fields(row.value, written), std::move(clocks)};
-        const auto carried = s_.carried.find(traits::name);
-        if (carried == s_.carried.end() || carried->second.empty()) return s;
-        const auto held = s_.tables->carried.of(traits::name, id_of(row.value));
+        append_carried<M>(id_of(row.value), s.values, &s.clocks);
+        return s;
+    }
+
+    // Adds to a record's values those of the fields it carries for peers on another
+    // version of the models, in their slots after its own, and their clocks when asked.
+    template <class M>
+    void append_carried(const uuid& record, field_values& values, std::vector<hlc>* clocks) {
+        const auto carried = s_.carried.find(model_traits<M>::name);
+        if (carried == s_.carried.end() || carried->second.empty()) return;
+        const auto held = s_.tables->carried.of(model_traits<M>::name, record);
+        constexpr std::size_t own = model_traits<M>::synced_count - 1;
         for (std::size_t c = 0; c < carried->second.size(); ++c) {
             for (const auto& v : held) {
                 if (v.field != carried->second[c].name) continue;
-                s.values.fields |= std::uint64_t{1} << (written.size() + c);
-                s.values.packed += v.packed;
-                s.clocks.push_back(v.stamp);
+                values.fields |= std::uint64_t{1} << (own + c);
+                values.packed += v.packed;
+                if (clocks) clocks->push_back(v.stamp);
             }
         }
-        return s;
     }
 
     shared_page shared_snapshot_page(std::uint64_t since, std::uint64_t until, std::size_t limit, std::string_view model) {
@@ -7090,7 +7197,7 @@ private:
                 if (!moved && !existing) return false;
                 log_applied(e, moved ? s_.seq : s_.next_seq());
                 if (!existing) return true;
-                s_.template store<M>().erase(e.record);
+                s_.template erase_record<M>(e.record);
                 s_.announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
                 return true;
             }
@@ -7221,14 +7328,14 @@ private:
                 if (existing->version && r.version < *existing->version) return false;  // stale
             }
             // The same version again changes nothing, unless the copy held here came through
-            // a device on an older version of the models and lacks fields this one carries
-            // (see fill_partial).
+            // a device on an older version of the models and lacks fields this one has or
+            // carries (see fill_partial).
             const bool repeated = existing && existing->version && *existing->version == r.version;
             if (repeated && r.removed) return false;
             if (r.removed) {
                 const bool moved = s_.put_tombstone(traits::name, r.record, r.version, r.owner);
                 if (!existing) return moved;
-                s_.template store<M>().erase(r.record);
+                s_.template erase_record<M>(r.record);
                 s_.announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
                 return true;
             }
@@ -7248,8 +7355,12 @@ private:
                     if (!mask[k]) get_field<decltype(index)::value>(incoming) = get_field<decltype(index)::value>(existing->value);
                 });
             }
+            // The values of fields this device carries for peers belong to the state's
+            // version: a newer one replaces them all.
+            if (!repeated) s_.template forget_carried<M>(r.record);
+            const bool kept = keep_carried<M>(r.record, r.values, [&](std::size_t) { return r.version; });
             field_layout partial = missing_fields<M>(mask);
-            if (repeated && !fill_partial(*existing, incoming, mask, partial)) return false;
+            if (repeated && !fill_partial(*existing, incoming, mask, partial) && !kept) return false;
             if (existing) s_.keep_superseded(*existing);
             stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, layout_text(partial), {}};
             s_.template store<M>().write(row);
@@ -7315,7 +7426,7 @@ private:
                 s_.merge_remote_hlc(snap.removed_at);
                 const bool moved = s_.put_tombstone(traits::name, snap.record, snap.removed_at, std::nullopt);
                 if (existing) {
-                    s_.template store<M>().erase(snap.record);
+                    s_.template erase_record<M>(snap.record);
                     s_.announce(change_type::remove, change_origin::remote, snap.record, existing->value, snap.removed_at);
                     return true;
                 }
@@ -7549,16 +7660,25 @@ public:
     void clear_checkpoints(const uuid& peer) {
         write([&] { s_.tables->peers.clear_checkpoints(peer); });
     }
-    // The fields each model carries for peers on another version of the models, fixed
-    // while the library is open (store/detail/layout_migration.hpp); a Hello lists them.
-    const std::map<std::string, std::vector<detail::carried_field>, std::less<>>& carried_fields() const noexcept {
+    // The fields each model carries for peers on another version of the models
+    // (store/detail/layout_migration.hpp); a Hello lists them.
+    std::map<std::string, std::vector<detail::carried_field>, std::less<>> carried_fields() const {
+        std::lock_guard lock(s_.mutex);
         return s_.carried;
     }
-    // Fields of `model` that a peer has and this device neither declares nor carries: kept
-    // to be carried from the next time the library opens. Fields that cannot be kept (odd
-    // names, or more than fit in a field word) are left out.
-    void carry(std::string_view model, const std::vector<detail::carried_field>& fields) {
-        write([&] { detail::layout_migration::record_pending(s_.db(), model, fields, s_.layout_width(model)); });
+    // Starts carrying the fields of `model` a peer has and this device neither declares
+    // nor carries; from now on their values are kept and served on. Fields that cannot be
+    // kept (odd names, or more than fit in a field word) are left out. Whether any was
+    // added.
+    bool carry(std::string_view model, const std::vector<detail::carried_field>& fields) {
+        std::lock_guard lock(s_.mutex);
+        auto before = s_.carried;
+        try {
+            return write([&] { return s_.carry(model, fields); });
+        } catch (...) {
+            s_.carried = std::move(before);  // the transaction wrote nothing
+            throw;
+        }
     }
 
     // Why the last handshake with `peer` was refused (peer_status::refused_because), kept in
@@ -9662,15 +9782,7 @@ public:
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
         });
-        // The models' own fields, then those this device carries for peers on another
-        // version: a peer maps both by name, and carries on what it lacks in turn.
-        schema_ = library_schema_of<Library>();
-        for (auto& m : schema_.models) {
-            const auto carried = replica_.carried_fields().find(m.name);
-            if (carried == replica_.carried_fields().end()) continue;
-            for (const auto& f : carried->second) m.fields.push_back(field_schema{f.name, f.type});
-        }
-        schema_hash_ = schema_hash(schema_);
+        refresh_schema();
         // A catch-up takes the models in apply order, so that a record never arrives before
         // one it requires: a model's shared changes, then its device-owned states (a mixed
         // model has both).
@@ -9971,9 +10083,23 @@ private:
     // failing database must not change what the handshake does.
     void keep_refusal(const uuid& peer, const std::string& why) noexcept;
 
-    // Records the peer's fields this device lacks, to carry from the next time the library
-    // opens. Best effort, like keep_refusal: the handshake goes on without it.
-    void carry_unknown_fields(const detail::peer_schema& theirs) noexcept;
+    // Starts carrying the peer's fields this device lacks; whether it carries more than
+    // before. Best effort, like keep_refusal: the handshake goes on without it.
+    bool carry_unknown_fields(const detail::peer_schema& theirs) noexcept;
+
+    // The schema each Hello shows: the models' own fields, then those this device carries
+    // for peers on another version (a peer maps both by name, and carries on what it
+    // lacks in turn).
+    void refresh_schema() {
+        schema_ = library_schema_of<Library>();
+        const auto carried = replica_.carried_fields();
+        for (auto& m : schema_.models) {
+            const auto it = carried.find(m.name);
+            if (it == carried.end()) continue;
+            for (const auto& f : it->second) m.fields.push_back(field_schema{f.name, f.type});
+        }
+        schema_hash_ = schema_hash(schema_);
+    }
 
     bool has_checkpoints(const uuid& peer) {
         for (const auto& phase : phases_) {
@@ -10479,8 +10605,17 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, hello& h, millis
     }
     p.schema = std::get<detail::peer_schema>(std::move(compared));
     keep_refusal(peer, {});
-    carry_unknown_fields(p.schema);
     p.refused_because.clear();
+    if (carry_unknown_fields(p.schema)) {
+        // This device now keeps fields that the Hellos it sent did not show, and a peer
+        // reads what it is sent by the Hello it got: every connection starts again, with
+        // the new schema. The transport redials; this happens once per new field.
+        refresh_schema();
+        for (auto& [id, other] : peers_) {
+            if (other.state != peer_state::disconnected) close(id, "reconnecting to show the fields of a newer version of the models this device now carries");
+        }
+        return;
+    }
     p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
     p.peer_seq = h.seq;
     p.received_through = record.received_through;
@@ -10514,11 +10649,13 @@ auto engine<Library>::keep_refusal(const uuid& peer, const std::string& why) noe
 }
 
 template <class Library>
-auto engine<Library>::carry_unknown_fields(const detail::peer_schema& theirs) noexcept -> void {
+auto engine<Library>::carry_unknown_fields(const detail::peer_schema& theirs) noexcept -> bool {
+    bool added = false;
     try {
-        for (const auto& [model, fields] : theirs.unknown_fields()) replica_.carry(model, fields);
+        for (const auto& [model, fields] : theirs.unknown_fields()) added = replica_.carry(model, fields) || added;
     } catch (const std::exception&) {
     }
+    return added;
 }
 
 }  // namespace hsync::sync

@@ -37,8 +37,17 @@ void connect_and_settle(device<A>& a, device<B>& b) {
     a.engine->connect(b.id.device_id, now);
     b.engine->connect(a.id.device_id, now);
     bool a_open = true, b_open = true;
+    int redials = 0;
     for (int step = 0; step < 200; ++step) {
         now += hsync::sync::millis(10);
+        // The dialer redials a closed connection (net::node does, with a backoff); twice
+        // at most here, so that a refused handshake stays refused.
+        if (!a_open && redials < 2) {
+            ++redials;
+            a.engine->connect(b.id.device_id, now);
+            b.engine->connect(a.id.device_id, now);
+            a_open = b_open = true;
+        }
         a.engine->tick(now);
         b.engine->tick(now);
         const auto a_out = a.engine->take_output();

@@ -1,8 +1,8 @@
 // Three devices of one user, one of them on the previous version of the application:
 // A runs version 1 of the models; B and C run version 2, which adds a field to a shared
 // model, a field to a device-owned model, and a model. What must hold: everything A
-// writes reaches B and C; A's edits never clear B's new fields; once A is updated it ends
-// with B's values of them.
+// writes reaches B and C; B's values of the new fields reach C through A alone, which
+// carries them; A's edits never clear them; once A is updated it ends with B's values.
 #include <hsync/hsync.hpp>
 
 #include <catch2/catch.hpp>
@@ -81,16 +81,15 @@ TEST_CASE("devices on two versions of the models sync what they share, and an up
     CHECK(b.lib->get<v2::Note>(note_b)->text == "edited on a");
     CHECK(b.lib->get<v2::Note>(note_b)->pinned);
 
-    // A restarts, still on version 1: from now on it carries the fields it saw on B (the
-    // pin, the lens), fetches B's history again and keeps the pins in its log.
+    // Since its first handshake with B, A carries the fields it saw there (the pin, the
+    // lens): it kept B's values of them. A restart keeps them too.
     a.reset();
     a = std::make_unique<device<v1::app>>(dir, "a", library_id, a_id);
     connect_and_settle(*a, b);
     require_ready(*a, b, "a-b again");
 
-    // C, new, backfills from A alone: everything A holds arrives, and B's pin through A,
-    // which does not know it. (The lens does not yet: a device-owned record's carried
-    // values are not kept.)
+    // C, new, backfills from A alone: everything A holds arrives, and B's pin and lens
+    // through A, which knows neither.
     connect_and_settle(*a, c);
     require_ready(*a, c, "a-c");
     CHECK(c.lib->get<v2::Note>(note_a)->text == "from a");
@@ -98,31 +97,58 @@ TEST_CASE("devices on two versions of the models sync what they share, and an up
     CHECK(c.lib->get<v2::Note>(note_b)->pinned);
     CHECK(c.lib->get<v2::Camera>(camera_a)->model == "X100");
     CHECK(c.lib->get<v2::Camera>(camera_b)->model == "Q2");
+    CHECK(c.lib->get<v2::Camera>(camera_b)->lens == "28mm");
     // A's own edits on version 1 still never clear the pin, on B or through A on C.
     a->lib->commit(v1::Note{note_b, "edited on a again"});
     connect_and_settle(*a, c);
     CHECK(c.lib->get<v2::Note>(note_b)->text == "edited on a again");
     CHECK(c.lib->get<v2::Note>(note_b)->pinned);
 
-    // A is updated: the same file and device, now on version 2. It fetches its peers'
-    // history again and ends with B's pin, B's lens and B's tag.
+    // B's later edits of the new fields travel through A too, while A stays connected
+    // to both (a live push to A, relayed to C in its next round).
+    {
+        auto note = *b.lib->get<v2::Note>(note_b);
+        note.pinned = false;
+        b.lib->commit(note);
+        auto camera = *b.lib->get<v2::Camera>(camera_b);
+        camera.lens = "35mm";
+        b.lib->commit(camera);
+    }
+    connect_and_settle(*a, b);
+    connect_and_settle(*a, c);
+    CHECK_FALSE(c.lib->get<v2::Note>(note_b)->pinned);
+    CHECK(c.lib->get<v2::Camera>(camera_b)->lens == "35mm");
+    CHECK(c.lib->get<v2::Note>(note_b)->text == "edited on a again");
+
+    // A is updated: the same file and device, now on version 2. The values it carried
+    // become its own at once, before it talks to anyone, with their clocks.
     a.reset();
     device<v2::app> a2(dir, "a", library_id, a_id);
+    REQUIRE(a2.lib->get<v2::Note>(note_b));
+    CHECK_FALSE(a2.lib->get<v2::Note>(note_b)->pinned);
+    CHECK(a2.lib->get<v2::Note>(note_b)->text == "edited on a again");
+    CHECK(a2.lib->get<v2::Camera>(camera_b)->lens == "35mm");
+    // The tag is of a model A did not have: it fetches its peers' history again for it.
+    CHECK_FALSE(a2.lib->get<v2::Tag>(tag_b));
     connect_and_settle(a2, b);
     require_ready(a2, b, "a2-b");
-    REQUIRE(a2.lib->get<v2::Note>(note_b));
-    CHECK(a2.lib->get<v2::Note>(note_b)->pinned);
-    CHECK(a2.lib->get<v2::Note>(note_b)->text == "edited on a again");
-    CHECK(a2.lib->get<v2::Camera>(camera_b)->lens == "28mm");
+    CHECK_FALSE(a2.lib->get<v2::Note>(note_b)->pinned);
+    CHECK(a2.lib->get<v2::Camera>(camera_b)->lens == "35mm");
     REQUIRE(a2.lib->get<v2::Tag>(tag_b));
     CHECK(a2.lib->get<v2::Tag>(tag_b)->name == "holiday");
-    // And C, from A alone again, now receives them too: the same changes and the same
-    // state version, this time with the fields C held at their defaults. Two copies of
-    // one version converge (a default never replaces a value), they do not flip.
+    // Now that A knows the pin, its own write of it reaches B.
+    {
+        auto note = *a2.lib->get<v2::Note>(note_b);
+        note.pinned = true;
+        a2.lib->commit(note);
+    }
+    connect_and_settle(a2, b);
+    CHECK(b.lib->get<v2::Note>(note_b)->pinned);
+    // And C, from A alone again, receives the tag, and the pin A set.
     connect_and_settle(a2, c);
     require_ready(a2, c, "a2-c");
     CHECK(c.lib->get<v2::Note>(note_b)->pinned);
-    CHECK(c.lib->get<v2::Camera>(camera_b)->lens == "28mm");
+    CHECK(c.lib->get<v2::Camera>(camera_b)->lens == "35mm");
     REQUIRE(c.lib->get<v2::Tag>(tag_b));
     CHECK(c.lib->all<v2::Note>().size() == 2);
 }

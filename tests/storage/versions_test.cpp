@@ -264,7 +264,7 @@ TEST_CASE("a read-only open of a file whose models changed since it was written 
     }
 }
 
-TEST_CASE("a field another version has is carried once the library opens again: kept in the log and in "
+TEST_CASE("a field another version has is carried from the handshake that shows it: kept in the log and in "
           "snapshots, with its clock, and served on",
           "[storage][versions]") {
     hsync_test::temp_dir dir;
@@ -273,12 +273,13 @@ TEST_CASE("a field another version has is carried once the library opens again: 
     {
         auto a = open_library<v1::Album>(dir / "a.db", id, library_id);
         // What the engine does when a peer's Hello shows a cover this version lacks.
-        hsync::replica(*a).carry("album", {{"cover", "text"}, {"bad name", "text"}});
-        CHECK(hsync::replica(*a).carried_fields().at("album").empty());  // from the next open
+        CHECK(hsync::replica(*a).carry("album", {{"cover", "text"}, {"bad name", "text"}, {"title", "text"}}));
+        CHECK_FALSE(hsync::replica(*a).carry("album", {{"cover", "text"}}));  // carried already
+        CHECK(hsync::replica(*a).carried_fields().at("album").size() == 1);
     }
     auto a = open_library<v1::Album>(dir / "a.db", id, library_id);
-    const auto& carried = hsync::replica(*a).carried_fields().at("album");
-    REQUIRE(carried.size() == 1);  // a name no model could have is not carried
+    const auto carried = hsync::replica(*a).carried_fields().at("album");
+    REQUIRE(carried.size() == 1);  // a name no model could have is not carried, nor a field it declares
     CHECK(carried[0] == hsync::detail::carried_field{"cover", "text"});
 
     // Changes in this device's layout: title (0), year (1), then the carried cover (2).
@@ -317,4 +318,110 @@ TEST_CASE("a field another version has is carried once the library opens again: 
               w.str("dunes.jpg");
           }));
     CHECK(s.clocks == std::vector<hsync::hlc>{insert.stamp, insert.stamp, cover.stamp});
+}
+
+TEST_CASE("a device-owned record carries the fields of its owner's newer version: kept with the state's version, "
+          "served with it, replaced by the next version, gone with the record",
+          "[storage][versions]") {
+    hsync_test::temp_dir dir;
+    const auto library_id = hsync::uuid::v4();
+    auto a = open_library<v1::Album, v1::Camera>(dir / "a.db", hsync::identity{hsync::uuid::v4()}, library_id);
+    REQUIRE(hsync::replica(*a).carry("camera", {{"lens", "text"}}));
+    // Version 1's layout and carried lens is version 2's: owner (0), model (1), lens (2).
+    const auto owner = hsync::uuid::v4();
+    const auto camera = hsync::record_id::generate();
+    const auto now = hsync::system_clock_millis();
+    const auto state = [&](std::uint16_t version, const char* model, const char* lens) {
+        return hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, version, owner}, false,
+                                   hsync_test::all_values(v2::Camera{camera, hsync::owner_id{owner}, model, lens})};
+    };
+    const auto served = [&] {
+        const auto page = hsync::replica(*a).state_changes("camera", 0, 100);
+        REQUIRE(page.records.size() == 1);
+        return page.records[0];
+    };
+    REQUIRE(hsync::replica(*a).apply_states(state(1, "Q2", "28mm")).applied == 1);
+    CHECK(a->get<v1::Camera>(camera)->model == "Q2");
+    CHECK(served().values == state(1, "Q2", "28mm").values);
+    // The same version relayed through a device that did not carry the lens changes
+    // nothing; the next version replaces the lens with its own.
+    const auto without_lens = hsync_test::raw_values(0b011, [&](auto& w) {
+        hsync::field_codec<hsync::owner_id>::pack(w, hsync::owner_id{owner});
+        w.str("Q2");
+    });
+    REQUIRE(hsync::replica(*a)
+                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 1, owner}, false, without_lens})
+                .applied == 0);
+    CHECK(served().values == state(1, "Q2", "28mm").values);
+    REQUIRE(hsync::replica(*a).apply_states(state(2, "Q2", "35mm")).applied == 1);
+    CHECK(served().values == state(2, "Q2", "35mm").values);
+    // A next version without the lens (its owner went back to version 1) carries none.
+    REQUIRE(hsync::replica(*a)
+                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 3, owner}, false, without_lens})
+                .applied == 1);
+    CHECK(served().values == without_lens);
+    REQUIRE(hsync::replica(*a).apply_states(state(4, "Q2", "50mm")).applied == 1);
+    // The owner deletes it: the carried lens goes with it.
+    REQUIRE(hsync::replica(*a)
+                .apply_states(hsync::state_record{"camera", camera.value, owner, hsync::hlc{now, 5, owner}, true, {}})
+                .applied == 1);
+    CHECK(a->read([](SQLite::Database& db) { return db.execAndGet("SELECT count(*) FROM hsync_carried").getInt(); }) == 0);
+}
+
+TEST_CASE("an update that declares a carried field makes the values carried its column values, with their clocks, "
+          "without fetching the peers' history again",
+          "[storage][versions]") {
+    hsync_test::temp_dir dir;
+    const auto library_id = hsync::uuid::v4();
+    const hsync::identity id{hsync::uuid::v4()};
+    const auto peer = hsync::uuid::v4();
+    const auto album = hsync::record_id::generate();
+    const auto camera = hsync::record_id::generate();
+    const auto now = hsync::system_clock_millis();
+    const hsync::hlc cover_clock{now, 2, peer};
+    {
+        auto a = open_library<v1::Album, v1::Camera>(dir / "a.db", id, library_id);
+        hsync::replica(*a).pair(peer);
+        hsync::replica(*a).set_received_through(peer, 40);
+        REQUIRE(hsync::replica(*a).carry("album", {{"cover", "text"}}));
+        REQUIRE(hsync::replica(*a).carry("camera", {{"lens", "text"}}));
+        // title (0), year (1), carried cover (2); the camera as version 2 has it.
+        REQUIRE(hsync::replica(*a)
+                    .apply_shared_changes(hsync::shared_entry{hsync::hlc{now, 1, peer}, "album", album.value,
+                                                              hsync::change_type::insert,
+                                                              hsync_test::raw_values(0b111, [](auto& w) {
+                                                                  w.str("Summer");
+                                                                  w.sint(2001);
+                                                                  w.str("beach.jpg");
+                                                              })})
+                    .applied == 1);
+        REQUIRE(hsync::replica(*a)
+                    .apply_shared_changes(hsync::shared_entry{cover_clock, "album", album.value, hsync::change_type::update,
+                                                              hsync_test::raw_values(0b100, [](auto& w) { w.str("dunes.jpg"); })})
+                    .applied == 1);
+        REQUIRE(hsync::replica(*a)
+                    .apply_states(hsync::state_record{"camera", camera.value, peer, hsync::hlc{now, 3, peer}, false,
+                                                      hsync_test::all_values(v2::Camera{camera, hsync::owner_id{peer}, "Q2", "28mm"})})
+                    .applied == 1);
+    }
+    auto a = open_library<v2::Album, v2::Camera>(dir / "a.db", id, library_id);
+    CHECK(a->get<v2::Album>(album)->cover == "dunes.jpg");
+    CHECK(a->get<v2::Album>(album)->title == "Summer");
+    CHECK(a->get<v2::Camera>(camera)->lens == "28mm");
+    CHECK(hsync::replica(*a).carried_fields().at("album").empty());
+    CHECK(hsync::replica(*a).peer(peer).received_through == 40);  // nothing to fetch again
+    // The cover kept its clock: an older write of it loses, a newer one wins.
+    REQUIRE(hsync::replica(*a)
+                .apply_shared_changes(hsync::shared_entry{hsync::hlc{now, 1, hsync::uuid::v4()}, "album", album.value,
+                                                          hsync::change_type::update,
+                                                          hsync_test::raw_values(0b010, [](auto& w) { w.str("old.jpg"); })})
+                .applied == 0);
+    CHECK(a->get<v2::Album>(album)->cover == "dunes.jpg");
+    const auto snapshot = hsync::replica(*a).shared_changes(0, 100, true, "album");
+    REQUIRE(snapshot.snapshot.size() == 1);
+    CHECK(snapshot.snapshot[0].clocks[1] == cover_clock);  // v2: title (0), cover (1), year (2)
+    // And the log, moved into version 2's layout, holds the cover by name.
+    const auto log = hsync::replica(*a).shared_changes(0, 100, false, "album");
+    REQUIRE(log.entries.size() == 2);
+    CHECK(log.entries[1].values == hsync_test::raw_values(0b010, [](auto& w) { w.str("dunes.jpg"); }));
 }

@@ -215,16 +215,25 @@ public:
     void clear_checkpoints(const uuid& peer) {
         write([&] { s_.tables->peers.clear_checkpoints(peer); });
     }
-    // The fields each model carries for peers on another version of the models, fixed
-    // while the library is open (store/detail/layout_migration.hpp); a Hello lists them.
-    const std::map<std::string, std::vector<detail::carried_field>, std::less<>>& carried_fields() const noexcept {
+    // The fields each model carries for peers on another version of the models
+    // (store/detail/layout_migration.hpp); a Hello lists them.
+    std::map<std::string, std::vector<detail::carried_field>, std::less<>> carried_fields() const {
+        std::lock_guard lock(s_.mutex);
         return s_.carried;
     }
-    // Fields of `model` that a peer has and this device neither declares nor carries: kept
-    // to be carried from the next time the library opens. Fields that cannot be kept (odd
-    // names, or more than fit in a field word) are left out.
-    void carry(std::string_view model, const std::vector<detail::carried_field>& fields) {
-        write([&] { detail::layout_migration::record_pending(s_.db(), model, fields, s_.layout_width(model)); });
+    // Starts carrying the fields of `model` a peer has and this device neither declares
+    // nor carries; from now on their values are kept and served on. Fields that cannot be
+    // kept (odd names, or more than fit in a field word) are left out. Whether any was
+    // added.
+    bool carry(std::string_view model, const std::vector<detail::carried_field>& fields) {
+        std::lock_guard lock(s_.mutex);
+        auto before = s_.carried;
+        try {
+            return write([&] { return s_.carry(model, fields); });
+        } catch (...) {
+            s_.carried = std::move(before);  // the transaction wrote nothing
+            throw;
+        }
     }
 
     // Why the last handshake with `peer` was refused (peer_status::refused_because), kept in

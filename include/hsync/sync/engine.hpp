@@ -64,15 +64,7 @@ public:
             using M = typename decltype(t)::type;
             model_names_.push_back(model_traits<M>::name);
         });
-        // The models' own fields, then those this device carries for peers on another
-        // version: a peer maps both by name, and carries on what it lacks in turn.
-        schema_ = library_schema_of<Library>();
-        for (auto& m : schema_.models) {
-            const auto carried = replica_.carried_fields().find(m.name);
-            if (carried == replica_.carried_fields().end()) continue;
-            for (const auto& f : carried->second) m.fields.push_back(field_schema{f.name, f.type});
-        }
-        schema_hash_ = schema_hash(schema_);
+        refresh_schema();
         // A catch-up takes the models in apply order, so that a record never arrives before
         // one it requires: a model's shared changes, then its device-owned states (a mixed
         // model has both).
@@ -373,9 +365,23 @@ private:
     // failing database must not change what the handshake does.
     void keep_refusal(const uuid& peer, const std::string& why) noexcept;
 
-    // Records the peer's fields this device lacks, to carry from the next time the library
-    // opens. Best effort, like keep_refusal: the handshake goes on without it.
-    void carry_unknown_fields(const detail::peer_schema& theirs) noexcept;
+    // Starts carrying the peer's fields this device lacks; whether it carries more than
+    // before. Best effort, like keep_refusal: the handshake goes on without it.
+    bool carry_unknown_fields(const detail::peer_schema& theirs) noexcept;
+
+    // The schema each Hello shows: the models' own fields, then those this device carries
+    // for peers on another version (a peer maps both by name, and carries on what it
+    // lacks in turn).
+    void refresh_schema() {
+        schema_ = library_schema_of<Library>();
+        const auto carried = replica_.carried_fields();
+        for (auto& m : schema_.models) {
+            const auto it = carried.find(m.name);
+            if (it == carried.end()) continue;
+            for (const auto& f : it->second) m.fields.push_back(field_schema{f.name, f.type});
+        }
+        schema_hash_ = schema_hash(schema_);
+    }
 
     bool has_checkpoints(const uuid& peer) {
         for (const auto& phase : phases_) {

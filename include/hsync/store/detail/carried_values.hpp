@@ -26,7 +26,8 @@ public:
                "INSERT INTO hsync_carried (model, record_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
                "ON CONFLICT(model, record_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc "
                "WHERE excluded.hlc > hlc"),
-          of_(db, "SELECT field, value, hlc FROM hsync_carried WHERE model = ? AND record_id = ?"),
+          of_(db, "SELECT record_id, field, value, hlc FROM hsync_carried WHERE model = ? AND record_id = ?"),
+          of_field_(db, "SELECT record_id, field, value, hlc FROM hsync_carried WHERE model = ? AND field = ?"),
           erase_(db, "DELETE FROM hsync_carried WHERE model = ? AND record_id = ?") {}
 
     // Stores the value unless the field holds a later write; whether it was stored.
@@ -44,25 +45,26 @@ public:
     }
 
     struct value {
+        uuid record;
         std::string field;
         std::string packed;  // one MessagePack item
         hlc stamp;
     };
 
+    // The values held for one record.
     std::vector<value> of(std::string_view model, const uuid& record) {
         statement_use use(of_);
         bind_text(use.get(), 1, model);
         bind_uuid(use.get(), 2, record);
-        std::vector<value> out;
-        while (use.step()) {
-            sqlite3_stmt* s = use.get();
-            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, 1));
-            const auto stamp = decode_hlc(sqlite3_column_blob(s, 2), sqlite3_column_bytes(s, 2));
-            if (!stamp) continue;
-            out.push_back(value{reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
-                                std::string(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1))), *stamp});
-        }
-        return out;
+        return read_all(use);
+    }
+
+    // The values held for one field, of every record.
+    std::vector<value> of_field(std::string_view model, std::string_view field) {
+        statement_use use(of_field_);
+        bind_text(use.get(), 1, model);
+        bind_text(use.get(), 2, field);
+        return read_all(use);
     }
 
     void erase(std::string_view model, const uuid& record) {
@@ -73,8 +75,24 @@ public:
     }
 
 private:
+    static std::vector<value> read_all(statement_use& use) {
+        std::vector<value> out;
+        while (use.step()) {
+            sqlite3_stmt* s = use.get();
+            uuid record;
+            if (read_uuid_column(s, 0, record)) continue;
+            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, 2));
+            const auto stamp = decode_hlc(sqlite3_column_blob(s, 3), sqlite3_column_bytes(s, 3));
+            if (!stamp) continue;
+            out.push_back(value{record, reinterpret_cast<const char*>(sqlite3_column_text(s, 1)),
+                                std::string(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 2))), *stamp});
+        }
+        return out;
+    }
+
     statement put_;
     statement of_;
+    statement of_field_;
     statement erase_;
 };
 

@@ -113,7 +113,9 @@ private:
                 [&](const auto& r) -> std::optional<std::variant<state_record, deleted_state>> {
                     const auto owner = owner_of(r.value);
                     if (!owner || !r.version) return std::nullopt;  // a shared record of a mixed model
-                    return state_record{std::string(traits::name), id_of(r.value), *owner, *r.version, false, pack_all(r.value)};
+                    state_record state{std::string(traits::name), id_of(r.value), *owner, *r.version, false, pack_all(r.value)};
+                    append_carried<M>(state.record, state.values, nullptr);
+                    return state;
                 });
             merge.add(
                 s_.tables->tombs.between(traits::name, since, until, limit + 1), [](const auto& t) { return t.seq; },
@@ -156,18 +158,26 @@ private:
             if (written[k]) clocks.push_back(*row.clocks[k]);
         }
         shared_snapshot s{std::string(traits::name), id_of(row.value), false, hlc{}, pack_fields(row.value, written), std::move(clocks)};
-        const auto carried = s_.carried.find(traits::name);
-        if (carried == s_.carried.end() || carried->second.empty()) return s;
-        const auto held = s_.tables->carried.of(traits::name, id_of(row.value));
+        append_carried<M>(id_of(row.value), s.values, &s.clocks);
+        return s;
+    }
+
+    // Adds to a record's values those of the fields it carries for peers on another
+    // version of the models, in their slots after its own, and their clocks when asked.
+    template <class M>
+    void append_carried(const uuid& record, field_values& values, std::vector<hlc>* clocks) {
+        const auto carried = s_.carried.find(model_traits<M>::name);
+        if (carried == s_.carried.end() || carried->second.empty()) return;
+        const auto held = s_.tables->carried.of(model_traits<M>::name, record);
+        constexpr std::size_t own = model_traits<M>::synced_count - 1;
         for (std::size_t c = 0; c < carried->second.size(); ++c) {
             for (const auto& v : held) {
                 if (v.field != carried->second[c].name) continue;
-                s.values.fields |= std::uint64_t{1} << (written.size() + c);
-                s.values.packed += v.packed;
-                s.clocks.push_back(v.stamp);
+                values.fields |= std::uint64_t{1} << (own + c);
+                values.packed += v.packed;
+                if (clocks) clocks->push_back(v.stamp);
             }
         }
-        return s;
     }
 
     shared_page shared_snapshot_page(std::uint64_t since, std::uint64_t until, std::size_t limit, std::string_view model) {

@@ -8,10 +8,11 @@
 // history again, so that it ends with them (docs/storage.md, "After an update").
 //
 // A model's layout is its own synced fields followed by its *carried* fields: fields that
-// peers on another version of the models have and this build lacks, recorded at their
-// handshakes ('carry <model>') and taken on when the library next opens ('carried
-// <model>', one "name type" per line). Their values are kept in the log and served on, so
-// that a third device receives them intact (docs/models.md, "Evolving a model").
+// peers on another version of the models have and this build lacks, appended at the
+// handshake that shows them ('carried <model>', one "name type" per line). Their values
+// are kept in the log and in hsync_carried and served on, so that a third device receives
+// them intact; once an update declares such a field, its values move into the column
+// (docs/models.md, "Evolving a model").
 
 #include <algorithm>
 #include <cstdint>
@@ -38,7 +39,7 @@ public:
     template <class... Ms>
     static layout_migration before_open(SQLite::Database& db, bool read_only) {
         layout_migration m;
-        (m.models_.push_back(read_model<Ms>(db, read_only)), ...);
+        (m.models_.push_back(read_model<Ms>(db)), ...);
         if (read_only) {
             for (const auto& model : m.models_) {
                 if (model.before.layout && *model.before.layout != model.now) {
@@ -63,18 +64,24 @@ public:
         }
     }
 
-    // Adds fields a peer showed for `model` to those it will carry from the next open
-    // ('carry <model>'), as many as fit in a field word beside the `width` it has now.
-    static void record_pending(SQLite::Database& db, std::string_view model, const std::vector<carried_field>& fields,
-                               std::size_t width) {
-        const std::string key = "carry " + std::string(model);
-        auto pending = carried_from_text(read_meta(db, key).value_or(""));
-        const std::size_t before = pending.size();
-        for (const auto& f : fields) {
-            const bool listed = std::any_of(pending.begin(), pending.end(), [&](const auto& p) { return p.name == f.name; });
-            if (!listed && carriable(f.name, f.type) && width + pending.size() < 64) pending.push_back(f);
+    // Records that `model` now carries `carried`, appended to its layout `layout` (what a
+    // peer's handshake added while the library is open: library_state::carry).
+    static void record_carried(SQLite::Database& db, std::string_view model, const field_layout& layout,
+                               const std::vector<carried_field>& carried) {
+        write_meta(db, key_of(model), layout_text(layout));
+        write_meta(db, "carried " + std::string(model), carried_text(carried));
+    }
+
+    // The fields each model carried until now and declares from this open: their values
+    // become column values (library_state::adopt_carried), by model name.
+    std::map<std::string, std::vector<std::string>, std::less<>> adopted() const {
+        std::map<std::string, std::vector<std::string>, std::less<>> out;
+        for (const auto& model : models_) {
+            for (const auto& f : model.held) {
+                if (std::find(model.own.begin(), model.own.end(), f.name) != model.own.end()) out[model.name].push_back(f.name);
+            }
         }
-        if (pending.size() != before) write_meta(db, key, carried_text(pending));
+        return out;
     }
 
     // Each model's carried fields, by model name.
@@ -95,6 +102,7 @@ private:
         struct before before;
         std::vector<carried_field> held;     // what the last open carried
         std::vector<carried_field> carried;  // what this open carries
+        field_layout own;                    // this build's fields
         field_layout now;                    // own fields, then carried ones
         bool carried_changed = false;
     };
@@ -116,28 +124,24 @@ private:
     }
 
     template <class M>
-    static model_plan read_model(SQLite::Database& db, bool read_only) {
+    static model_plan read_model(SQLite::Database& db) {
         model_plan plan;
         plan.name = std::string(model_traits<M>::name);
         plan.before = stored_layout<M>(db);
-        plan.now = layout_of<M>();
+        plan.own = layout_of<M>();
+        plan.now = plan.own;
         const auto own = [&](const std::string& field) {
             return std::find(plan.now.begin(), plan.now.end(), field) != plan.now.end();
         };
-        // The fields carried so far (less those the models now declare), then those peers
-        // showed since, unless this is a read-only look.
+        // The fields carried so far, less those the models now declare (their values become
+        // column values: adopt_carried) and those the field word has no room for any more.
         plan.held = carried_from_text(read_meta(db, "carried " + plan.name).value_or(""));
-        const auto& held = plan.held;
-        const auto pending =
-            read_only ? std::vector<carried_field>{} : carried_from_text(read_meta(db, "carry " + plan.name).value_or(""));
-        for (const auto* list : {&held, &pending}) {
-            for (const auto& f : *list) {
-                const bool known = own(f.name) || std::any_of(plan.carried.begin(), plan.carried.end(),
-                                                              [&](const carried_field& c) { return c.name == f.name; });
-                if (!known && plan.now.size() + plan.carried.size() < 64) plan.carried.push_back(f);  // one field word
-            }
+        for (const auto& f : plan.held) {
+            const bool known = own(f.name) || std::any_of(plan.carried.begin(), plan.carried.end(),
+                                                          [&](const carried_field& c) { return c.name == f.name; });
+            if (!known && plan.now.size() + plan.carried.size() < 64) plan.carried.push_back(f);  // one field word
         }
-        plan.carried_changed = plan.carried != held || !pending.empty();
+        plan.carried_changed = plan.carried != plan.held;
         for (const auto& f : plan.carried) plan.now.push_back(f.name);
         return plan;
     }
@@ -168,8 +172,9 @@ private:
         if (!same && plan.before.layout) move_log(db, plan.name, field_remap(*plan.before.layout, plan.now));
         if (!same || !plan.before.recorded) write_meta(db, key_of(plan.name), layout_text(plan.now));
         if (plan.carried_changed) {
-            // Values of fields no longer carried (the models now declare them, or the
-            // field word has no room): the device fetches its peers' history again.
+            // Values of fields no longer carried: the models now declare them (their values
+            // were moved into the columns before: library_state's adopt_carried), or the
+            // field word has no room left.
             SQLite::Statement gone(db, "DELETE FROM hsync_carried WHERE model = ? AND field = ?");
             for (const auto& f : plan.held) {
                 if (std::find(plan.carried.begin(), plan.carried.end(), f) != plan.carried.end()) continue;
@@ -179,9 +184,6 @@ private:
                 gone.reset();
             }
             write_meta(db, "carried " + plan.name, carried_text(plan.carried));
-            SQLite::Statement done(db, "DELETE FROM hsync_meta WHERE key = ?");
-            done.bind(1, "carry " + plan.name);
-            done.exec();
         }
         if (!plan.before.layout) return true;
         return std::any_of(plan.now.begin(), plan.now.end(), [&](const std::string& name) {

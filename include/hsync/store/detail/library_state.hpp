@@ -4,6 +4,7 @@
 // local writes, the apply side and the history pages all work on this one object, and
 // the small steps they share (a seq, a timestamp, a tombstone, an event) live here.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -29,6 +30,8 @@
 #include <hsync/model/traits.hpp>
 #include <hsync/store/change.hpp>
 #include <hsync/store/detail/carried_values.hpp>
+#include <hsync/store/detail/field_changes.hpp>
+#include <hsync/store/detail/field_layout.hpp>
 #include <hsync/store/detail/change_log.hpp>
 #include <hsync/store/detail/library_file.hpp>
 #include <hsync/store/detail/layout_migration.hpp>
@@ -77,6 +80,10 @@ struct library_state {
                                                                : SQLite::TransactionBehavior::IMMEDIATE);
         auto layouts = layout_migration::before_open<Ms...>(file.db(), options.read_only);
         tables.emplace(file.db(), !options.read_only);
+        if (!options.read_only) {
+            const auto adopted = layouts.adopted();
+            (adopt_carried<Ms>(adopted), ...);
+        }
         layouts.finish(file.db(), options.read_only);
         carried = layouts.carried();
         setup.commit();
@@ -107,6 +114,46 @@ struct library_state {
         std::size_t width = 0;
         models::dispatch(model, [&](auto t) { width = layout_width<typename decltype(t)::type>(); });
         return width;
+    }
+
+    // Starts carrying the fields a peer showed for `model` that this build neither declares
+    // nor carries yet, as many as fit in a field word: appended to its layout, so that the
+    // slots in use keep their meaning and the log needs no move. Inside a write
+    // transaction; the caller restores `carried` if it does not commit. Whether any was
+    // added.
+    bool carry(std::string_view model, const std::vector<carried_field>& fields) {
+        const auto it = carried.find(model);
+        if (it == carried.end()) return false;
+        field_layout layout;
+        models::dispatch(model, [&](auto t) { layout = layout_of<typename decltype(t)::type>(); });
+        auto list = it->second;
+        for (const auto& c : list) layout.push_back(c.name);
+        const std::size_t before = list.size();
+        for (const auto& f : fields) {
+            if (layout.size() >= 64 || !carriable(f.name, f.type)) continue;  // one field word
+            if (std::find(layout.begin(), layout.end(), f.name) != layout.end()) continue;
+            list.push_back(f);
+            layout.push_back(f.name);
+        }
+        if (list.size() == before) return false;
+        layout_migration::record_carried(db(), model, layout, list);
+        it->second = std::move(list);
+        return true;
+    }
+
+    // Deletes a stored record, and the values carried for it.
+    template <class M>
+    void erase_record(const uuid& record) {
+        store<M>().erase(record);
+        forget_carried<M>(record);
+    }
+
+    // The values carried for a record go (it is deleted, or a device-owned record's newer
+    // version replaces them).
+    template <class M>
+    void forget_carried(const uuid& record) {
+        const auto it = carried.find(model_traits<M>::name);
+        if (it != carried.end() && !it->second.empty()) tables->carried.erase(model_traits<M>::name, record);
     }
 
     hlc next_hlc() {
@@ -190,8 +237,8 @@ struct library_state {
     const std::uint64_t serial = read_mark::next_library_serial();  // names this object in read marks
     read_versions<Ms...> kept_versions;  // replaced versions a copy may still be read from
     std::optional<tables_type> tables;
-    // Per model name, the fields it carries for peers on another version, fixed while the
-    // library is open (layout_migration.hpp).
+    // Per model name, the fields it carries for peers on another version
+    // (layout_migration.hpp); only ever appended to while the library is open.
     std::map<std::string, std::vector<carried_field>, std::less<>> carried;
     statement begin;
     statement commit;
@@ -209,6 +256,38 @@ struct library_state {
     std::shared_ptr<outgoing_listener> listener;  // the sync engine, when one is attached
 
 private:
+    // Values this device carried for fields the models now declare become column values:
+    // a shared record's where it is the field's latest write, with its clock; a
+    // device-owned record's where it belongs to the version stored. A value that is not of
+    // the field's type now is left (layout_migration drops it).
+    template <class M>
+    void adopt_carried(const std::map<std::string, std::vector<std::string>, std::less<>>& adopted) {
+        using traits = model_traits<M>;
+        const auto names = adopted.find(traits::name);
+        if (names == adopted.end()) return;
+        for (const auto& name : names->second) {
+            for_each_clocked<M>([&](std::size_t k, auto index) {
+                constexpr std::size_t i = decltype(index)::value;
+                if (traits::field_names[i] != name) return;
+                for (auto& held : tables->carried.of_field(traits::name, name)) {
+                    auto row = store<M>().find(held.record);
+                    if (!row) continue;
+                    M decoded{};
+                    try {
+                        unpack_fields(field_values(std::uint64_t{1} << k, std::move(held.packed)), decoded);
+                    } catch (const error&) {
+                        continue;
+                    }
+                    const bool owned = owner_of(row->value).has_value();
+                    if (owned ? row->version != held.stamp : (row->clocks[k] && !(*row->clocks[k] < held.stamp))) continue;
+                    get_field<i>(row->value) = std::move(get_field<i>(decoded));
+                    if (!owned) row->clocks[k] = held.stamp;
+                    store<M>().write(*row);
+                }
+            });
+        }
+    }
+
     static const uuid& checked_device(const identity& id) {
         if (id.device_id.is_nil()) {
             throw error(errc::wrong_device, "hsync: the identity's device id is nil; give each device a unique id");

@@ -79,7 +79,7 @@ public:
         }
         const hlc stamp = s_.next_hlc();
         const std::uint64_t seq = s_.next_seq();
-        s_.template store<M>().erase(id);
+        s_.template erase_record<M>(id);
         s_.tables->tombs.put(model_traits<M>::name, id, stamp, owner, seq);
         if (owner) {
             if (s_.wants_outgoing()) {

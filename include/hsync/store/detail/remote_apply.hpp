@@ -139,7 +139,7 @@ private:
                 if (!moved && !existing) return false;
                 log_applied(e, moved ? s_.seq : s_.next_seq());
                 if (!existing) return true;
-                s_.template store<M>().erase(e.record);
+                s_.template erase_record<M>(e.record);
                 s_.announce(change_type::remove, change_origin::remote, e.record, existing->value, e.stamp);
                 return true;
             }
@@ -270,14 +270,14 @@ private:
                 if (existing->version && r.version < *existing->version) return false;  // stale
             }
             // The same version again changes nothing, unless the copy held here came through
-            // a device on an older version of the models and lacks fields this one carries
-            // (see fill_partial).
+            // a device on an older version of the models and lacks fields this one has or
+            // carries (see fill_partial).
             const bool repeated = existing && existing->version && *existing->version == r.version;
             if (repeated && r.removed) return false;
             if (r.removed) {
                 const bool moved = s_.put_tombstone(traits::name, r.record, r.version, r.owner);
                 if (!existing) return moved;
-                s_.template store<M>().erase(r.record);
+                s_.template erase_record<M>(r.record);
                 s_.announce(change_type::remove, change_origin::remote, r.record, existing->value, r.version);
                 return true;
             }
@@ -297,8 +297,12 @@ private:
                     if (!mask[k]) get_field<decltype(index)::value>(incoming) = get_field<decltype(index)::value>(existing->value);
                 });
             }
+            // The values of fields this device carries for peers belong to the state's
+            // version: a newer one replaces them all.
+            if (!repeated) s_.template forget_carried<M>(r.record);
+            const bool kept = keep_carried<M>(r.record, r.values, [&](std::size_t) { return r.version; });
             field_layout partial = missing_fields<M>(mask);
-            if (repeated && !fill_partial(*existing, incoming, mask, partial)) return false;
+            if (repeated && !fill_partial(*existing, incoming, mask, partial) && !kept) return false;
             if (existing) s_.keep_superseded(*existing);
             stored_row<M> row{std::move(incoming), s_.next_seq(), r.version, layout_text(partial), {}};
             s_.template store<M>().write(row);
@@ -364,7 +368,7 @@ private:
                 s_.merge_remote_hlc(snap.removed_at);
                 const bool moved = s_.put_tombstone(traits::name, snap.record, snap.removed_at, std::nullopt);
                 if (existing) {
-                    s_.template store<M>().erase(snap.record);
+                    s_.template erase_record<M>(snap.record);
                     s_.announce(change_type::remove, change_origin::remote, snap.record, existing->value, snap.removed_at);
                     return true;
                 }

@@ -38,8 +38,17 @@ auto engine<Library>::handle(const uuid& peer, peer_runtime& p, hello& h, millis
     }
     p.schema = std::get<detail::peer_schema>(std::move(compared));
     keep_refusal(peer, {});
-    carry_unknown_fields(p.schema);
     p.refused_because.clear();
+    if (carry_unknown_fields(p.schema)) {
+        // This device now keeps fields that the Hellos it sent did not show, and a peer
+        // reads what it is sent by the Hello it got: every connection starts again, with
+        // the new schema. The transport redials; this happens once per new field.
+        refresh_schema();
+        for (auto& [id, other] : peers_) {
+            if (other.state != peer_state::disconnected) close(id, "reconnecting to show the fields of a newer version of the models this device now carries");
+        }
+        return;
+    }
     p.reads_zstd = std::find(h.compression.begin(), h.compression.end(), detail::zstd_name) != h.compression.end();
     p.peer_seq = h.seq;
     p.received_through = record.received_through;
@@ -73,11 +82,13 @@ auto engine<Library>::keep_refusal(const uuid& peer, const std::string& why) noe
 }
 
 template <class Library>
-auto engine<Library>::carry_unknown_fields(const detail::peer_schema& theirs) noexcept -> void {
+auto engine<Library>::carry_unknown_fields(const detail::peer_schema& theirs) noexcept -> bool {
+    bool added = false;
     try {
-        for (const auto& [model, fields] : theirs.unknown_fields()) replica_.carry(model, fields);
+        for (const auto& [model, fields] : theirs.unknown_fields()) added = replica_.carry(model, fields) || added;
     } catch (const std::exception&) {
     }
+    return added;
 }
 
 }  // namespace hsync::sync
