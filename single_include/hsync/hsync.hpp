@@ -2339,7 +2339,9 @@ constexpr void for_each_field_index(F&& f) {
 // static_assert that starts with "hsync:" and says what to change.
 
 #include <array>
+#include <concepts>
 #include <cstddef>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -2538,6 +2540,15 @@ constexpr std::string_view to_string(strategy s) noexcept {
     return "shared";
 }
 
+// A field known to peers and in the library file by another name than its C++ one, so
+// that renaming the C++ field never reaches them (docs/models.md, "Evolving a model"):
+//
+//   static constexpr std::array sync_fields{hsync::sync_field{"body", "text"}};
+struct sync_field {
+    std::string_view field;  // the C++ field, as declared
+    std::string_view name;   // the name peers and the library file know it by
+};
+
 // The index reported for a field a model does not have (owner_index of a shared model).
 inline constexpr std::size_t no_field = std::numeric_limits<std::size_t>::max();
 
@@ -2648,8 +2659,75 @@ consteval std::string_view model_name() {
 }
 
 template <class M>
+concept has_sync_fields = requires { M::sync_fields; };
+
+template <class M>
+concept valid_sync_fields = has_sync_fields<M> && requires {
+    { *std::begin(M::sync_fields) } -> std::convertible_to<sync_field>;
+    std::end(M::sync_fields);
+};
+
+// A name a field may be known by: letters, digits and '_', not starting with a digit.
+consteval bool is_identifier(std::string_view s) {
+    if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+    for (char c : s) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    }
+    return true;
+}
+
+// The names fields are known by on the wire and in the database: their C++ names, but
+// where sync_fields gives another.
+template <class M>
+consteval auto sync_field_names() {
+    constexpr auto declared = field_names<M>();
+    auto out = declared;
+    if constexpr (valid_sync_fields<M>) {
+        for (const sync_field& f : M::sync_fields) {
+            for (std::size_t i = 0; i < declared.size(); ++i) {
+                if (declared[i] == f.field) out[i] = f.name;
+            }
+        }
+    }
+    return out;
+}
+
+// Whether each entry of sync_fields renames a field M declares, to an identifier.
+template <class M>
+consteval bool sync_fields_name_fields() {
+    if constexpr (valid_sync_fields<M>) {
+        constexpr auto declared = field_names<M>();
+        for (const sync_field& f : M::sync_fields) {
+            bool found = false;
+            for (std::string_view n : declared) found = found || n == f.field;
+            if (!found) return false;
+        }
+    }
+    return true;
+}
+
+template <class M>
+consteval bool sync_names_are_identifiers() {
+    for (std::string_view n : sync_field_names<M>()) {
+        if (!is_identifier(n)) return false;
+    }
+    return true;
+}
+
+template <class M>
+consteval bool sync_names_distinct() {
+    constexpr auto names = sync_field_names<M>();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        for (std::size_t j = i + 1; j < names.size(); ++j) {
+            if (names[i] == names[j]) return false;
+        }
+    }
+    return true;
+}
+
+template <class M>
 consteval bool has_reserved_field_name() {
-    for (std::string_view n : field_names<M>()) {
+    for (std::string_view n : sync_field_names<M>()) {
         if (n.substr(0, 6) == "hsync_") return true;
     }
     return false;
@@ -2695,7 +2773,23 @@ consteval bool check_model() {
         static_assert(is_snake_identifier(name),
                       "hsync: a model's sync name must be a non-empty identifier of lower-case "
                       "letters, digits and '_' (it names the model's table); fix sync_name");
-        static_assert(!has_reserved_field_name<M>(),
+        constexpr bool fields_named = valid_sync_fields<M> || !has_sync_fields<M>;
+        static_assert(fields_named,
+                      "hsync: sync_fields must list hsync::sync_field entries, e.g. `static constexpr "
+                      "std::array sync_fields{hsync::sync_field{\"body\", \"text\"}};` (the C++ field, then "
+                      "the name peers know it by)");
+        constexpr bool renames_fields = fields_named && sync_fields_name_fields<M>();
+        static_assert(!fields_named || renames_fields,
+                      "hsync: sync_fields names a field this model does not declare; write the C++ "
+                      "field's name as declared, then the name peers and the library file know it by");
+        constexpr bool names_ok = renames_fields && sync_names_are_identifiers<M>() && sync_names_distinct<M>();
+        static_assert(!renames_fields || sync_names_are_identifiers<M>(),
+                      "hsync: a field's sync name must be an identifier of letters, digits and '_' (it "
+                      "names the field's column); fix sync_fields");
+        static_assert(!renames_fields || !sync_names_are_identifiers<M>() || sync_names_distinct<M>(),
+                      "hsync: two fields of this model have the same sync name; give each field a name "
+                      "of its own in sync_fields");
+        static_assert(!names_ok || !has_reserved_field_name<M>(),
                       "hsync: field names starting with 'hsync_' are reserved for hsync's own "
                       "columns; rename the field");
         constexpr bool few_enough = field_names<M>().size() - c.locals <= max_synced_fields + 1;
@@ -2703,7 +2797,7 @@ consteval bool check_model() {
                       "hsync: a model syncs at most 64 fields besides its record id (a change names the "
                       "fields it sets in one 64-bit word); split the model in two, or mark fields that "
                       "need not sync hsync::local<>");
-        return c.all_supported && c.ids == 1 && c.owners <= 1 && is_snake_identifier(name) &&
+        return c.all_supported && c.ids == 1 && c.owners <= 1 && is_snake_identifier(name) && names_ok &&
                !has_reserved_field_name<M>() && few_enough;
     }
 }
@@ -2732,7 +2826,7 @@ consteval std::array<std::size_t, N> compact(const std::array<bool, All>& keep) 
 
 template <class M, std::size_t N>
 consteval std::array<std::string_view, N> names_at(const std::array<std::size_t, N>& indices) {
-    constexpr auto all = field_names<M>();
+    constexpr auto all = sync_field_names<M>();
     std::array<std::string_view, N> out{};
     for (std::size_t i = 0; i < N; ++i) out[i] = all[indices[i]];
     return out;
@@ -2784,7 +2878,8 @@ public:
                            : (census.owner_optional ? hsync::strategy::mixed : hsync::strategy::device_owned);
 
     static constexpr std::size_t field_count = detail::field_count<M>();
-    static constexpr std::array<std::string_view, field_count> field_names = detail::field_names<M>();
+    // The names fields are known by to peers and in the library file (sync_fields).
+    static constexpr std::array<std::string_view, field_count> field_names = detail::sync_field_names<M>();
     template <std::size_t I>
     using field_type = field_type_t<M, I>;
 

@@ -5,6 +5,7 @@
 #include <boost/hana/adapt_struct.hpp>
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +25,15 @@ struct HTTPCache {
     hsync::record_id id;
     hsync::local<std::vector<std::uint8_t>> body;
     hsync::owner_id device;
+};
+
+// Fields renamed in C++ that keep the names peers and the library file know them by.
+struct Track {
+    static constexpr std::array sync_fields{hsync::sync_field{"title", "name"}, hsync::sync_field{"seconds", "length"}};
+    hsync::record_id uuid;
+    std::string title;  // was `name`
+    std::int32_t seconds = 0;  // was `length`
+    hsync::local<bool> played;
 };
 
 enum class color : std::int16_t { red, green };
@@ -118,4 +128,14 @@ TEST_CASE("a non-aggregate adapted with BOOST_HANA_ADAPT_STRUCT reflects its ada
     STATIC_REQUIRE(t::field_count == 3);
     STATIC_REQUIRE(t::field_names[2] == "value");
     STATIC_REQUIRE(t::owner_index == 1);
+}
+
+TEST_CASE("sync_fields gives fields the names peers and the library file know them by", "[static][rules]") {
+    using t = model_traits<rules::Track>;
+    STATIC_REQUIRE(t::field_names[1] == "name");
+    STATIC_REQUIRE(t::field_names[2] == "length");
+    STATIC_REQUIRE(t::field_names[3] == "played");
+    STATIC_REQUIRE(t::synced_field_names[1] == "name");
+    STATIC_REQUIRE(t::local_field_names[0] == "played");
+    STATIC_REQUIRE(hsync::detail::field_names<rules::Track>()[1] == "title");  // the C++ name
 }

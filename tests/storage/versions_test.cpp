@@ -4,6 +4,7 @@
 // a missing field is defaulted on insert and kept on update, never cleared.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -424,4 +425,42 @@ TEST_CASE("an update that declares a carried field makes the values carried its 
     const auto log = hsync::replica(*a).shared_changes(0, 100, false, "album");
     REQUIRE(log.entries.size() == 2);
     CHECK(log.entries[1].values == hsync_test::raw_values(0b010, [](auto& w) { w.str("dunes.jpg"); }));
+}
+
+namespace renamed {  // version 1's album, its C++ field `title` renamed to `name`
+struct Album {
+    static constexpr std::string_view sync_name = "album";
+    static constexpr std::array sync_fields{hsync::sync_field{"name", "title"}};
+    hsync::record_id uuid;
+    std::string name;
+    std::int32_t year = 0;
+};
+}  // namespace renamed
+
+TEST_CASE("a field renamed in C++ and kept under its name through sync_fields is the same field to the library "
+          "file and to peers",
+          "[storage][versions]") {
+    hsync_test::temp_dir dir;
+    const auto library_id = hsync::uuid::v4();
+    const hsync::identity id{hsync::uuid::v4()};
+    const auto peer = hsync::uuid::v4();
+    const auto album = hsync::record_id::generate();
+    {
+        auto a = open_library<v1::Album>(dir / "a.db", id, library_id);
+        hsync::replica(*a).pair(peer);
+        hsync::replica(*a).set_received_through(peer, 40);
+        a->commit(v1::Album{album, "Summer", 2001});
+    }
+    auto a = open_library<renamed::Album>(dir / "a.db", id, library_id);
+    CHECK(a->get<renamed::Album>(album)->name == "Summer");
+    CHECK(hsync::replica(*a).peer(peer).received_through == 40);  // nothing new to fetch
+    const auto log = hsync::replica(*a).shared_changes(0, 100, false, "album");
+    REQUIRE(log.entries.size() == 1);
+    CHECK(log.entries[0].values == hsync_test::raw_values(0b11, [](auto& w) {
+              w.str("Summer");
+              w.sint(2001);
+          }));
+    // What a Hello shows of the two versions is the same schema.
+    CHECK(hsync::sync::library_schema_of<hsync::library<renamed::Album>>() ==
+          hsync::sync::library_schema_of<hsync::library<v1::Album>>());
 }
