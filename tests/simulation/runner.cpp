@@ -4,7 +4,10 @@
 //   hsync_simulate --seed 42 --trace                               one seed, its whole trace
 //   --twice              run each seed twice and require the same trace hash
 //   --no-faults          the same workloads on a perfect network
-//   --break RULE         a deliberately broken rule (test-only: forget-clock, forget-read),
+//   --upgrade            the upgrade fault: devices restart on the next version of the seed
+//                        models during the run (tests/support/seed_library_next.hpp)
+//   --break RULE         a deliberately broken rule (test-only: forget-clock, forget-read,
+//                        forget-carried with --upgrade),
 //                        with --expect-failures to pass only when the simulator catches it
 #include <hsync/hsync.hpp>
 #include <hsync/testing/simulator.hpp>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "support/seed_library.hpp"
+#include "support/seed_library_next.hpp"
 
 namespace {
 
@@ -37,7 +41,7 @@ range parse_range(const std::string& text) {
 int main(int argc, char** argv) try {
     range seeds, devices{3, 3};
     hsync::testing::sim_options base;
-    bool twice = false, expect_failures = false;
+    bool twice = false, expect_failures = false, upgrade = false;
     std::string broken_name;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -51,6 +55,7 @@ int main(int argc, char** argv) try {
         else if (a == "--trace") base.trace = true;
         else if (a == "--twice") twice = true;
         else if (a == "--no-faults") base.faults = false;
+        else if (a == "--upgrade") upgrade = true;
         else if (a == "--expect-failures") expect_failures = true;
         else if (a == "--break") {
             const std::string rule = value();
@@ -58,8 +63,10 @@ int main(int argc, char** argv) try {
                 base.broken = hsync::testing::broken_rule::forget_clock_on_restart;
             } else if (rule == "forget-read") {
                 base.broken = hsync::testing::broken_rule::copies_forget_their_read;
+            } else if (rule == "forget-carried") {
+                base.broken = hsync::testing::broken_rule::forget_carried_on_restart;
             } else {
-                throw std::runtime_error("unknown rule to break: " + rule + " (known: forget-clock, forget-read)");
+                throw std::runtime_error("unknown rule to break: " + rule + " (known: forget-clock, forget-read, forget-carried)");
             }
             broken_name = rule;
         } else {
@@ -74,10 +81,14 @@ int main(int argc, char** argv) try {
         hsync::testing::sim_options o = base;
         o.seed = seed;
         o.devices = static_cast<std::size_t>(devices.lo + seed % (devices.hi - devices.lo + 1));
-        auto r = hsync::testing::simulate<hsync_test::seed_library>(o);
+        const auto simulate = [&] {
+            return upgrade ? hsync::testing::simulate<hsync_test::seed_library, hsync_test::seed_library_next>(o)
+                           : hsync::testing::simulate<hsync_test::seed_library>(o);
+        };
+        auto r = simulate();
         ++runs;
         if (twice) {
-            const auto again = hsync::testing::simulate<hsync_test::seed_library>(o);
+            const auto again = simulate();
             if (again.trace_hash != r.trace_hash) {
                 r.failures.push_back("the same seed gave another trace (hash " + std::to_string(r.trace_hash) + " then " +
                                      std::to_string(again.trace_hash) + ")");
@@ -95,7 +106,7 @@ int main(int argc, char** argv) try {
             std::cout << "seed " << seed << " FAILED (" << o.devices << " devices; " << r.faults.describe(1000.0 / double(o.step.count())) << "):\n";
             for (const auto& f : r.failures) std::cout << "  " << f << "\n";
             std::cout << "  replay: hsync_simulate --seed " << seed << " --devices " << o.devices << " --steps " << o.steps
-                      << (broken_name.empty() ? "" : " --break " + broken_name) << " --trace\n";
+                      << (broken_name.empty() ? "" : " --break " + broken_name) << (upgrade ? " --upgrade" : "") << " --trace\n";
         } else if (seeds.lo == seeds.hi) {
             std::cout << "seed " << seed << " passed: trace hash " << r.trace_hash << "\n";
         }

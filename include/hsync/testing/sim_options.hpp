@@ -24,6 +24,10 @@ enum class broken_rule {
     // diffed a commit against the stored row): an edit of an old copy writes back the
     // fields it did not touch, undoing later writes.
     copies_forget_their_read,
+    // A device on the old version of the models forgets, whenever it restarts, the values
+    // of the fields it carries for newer peers (simulate<Library, Upgraded> only): what it
+    // relays then lacks them.
+    forget_carried_on_restart,
 };
 
 // How hard each fault hits in one run; drawn from the seed ("swarm" testing: each run

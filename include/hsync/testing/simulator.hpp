@@ -7,6 +7,10 @@
 // beyond the allowed drift — with intensities drawn per seed. Then the faults stop, the
 // devices heal, and the invariants are checked. The same seed gives the same run, and
 // the same trace hash. See docs/testing.md.
+//
+// simulate<Library, Upgraded>(options) adds the *upgrade* fault: devices restart on the
+// next version of the models in the middle of the run (an application update reaching
+// them one by one), and a device joining late runs it from the start.
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +21,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -37,6 +42,7 @@
 #include <hsync/testing/random.hpp>
 #include <hsync/testing/random_model.hpp>
 #include <hsync/testing/sim_options.hpp>
+#include <hsync/testing/detail/engine_port.hpp>
 #include <hsync/testing/detail/oracle.hpp>
 
 namespace hsync::testing {
@@ -47,9 +53,9 @@ namespace detail {
 
 inline constexpr std::int64_t far_ahead_ms = 10 * 60 * 1000;  // beyond the 5-minute drift
 
-template <class Library>
+template <class Library, class Upgraded = Library>
 class simulator {
-    using engine_type = sync::engine<Library>;
+    static constexpr bool upgrades = !std::is_same_v<Library, Upgraded>;
 
 public:
     explicit simulator(sim_options options) : options_(std::move(options)), rng_(options_.seed) {
@@ -80,13 +86,11 @@ public:
             far_from_ = rng_.below(options_.steps / 2 + 1);
             far_until_ = far_from_ + options_.steps / 4;
         }
+        if constexpr (upgrades) plan_upgrades();
     }
 
     ~simulator() {
-        for (auto& d : devices_) {
-            d->engine.reset();
-            d->lib.reset();
-        }
+        for (auto& d : devices_) close(*d);
         if (owned_dir_) {
             std::error_code ec;
             std::filesystem::remove_all(dir_, ec);
@@ -104,6 +108,7 @@ public:
             for (auto& d : devices_) {
                 if (!d->started && d->join_at == s) start(*d);
             }
+            if constexpr (upgrades) upgrade_due(s);
             if (options_.faults) inject_faults(s);
             workload();
             network_step();
@@ -133,6 +138,7 @@ public:
             }
             check_contents();
             check_pruning();
+            if constexpr (upgrades) check_relays();
         } else {
             fail("no convergence within " + std::to_string(options_.heal_limit.count()) + " ms after healing: " +
                  divergence());
@@ -147,8 +153,11 @@ private:
         std::string name;
         uuid id;
         std::filesystem::path file;
-        std::unique_ptr<Library> lib;
-        std::unique_ptr<engine_type> engine;
+        std::unique_ptr<Library> lib;       // before its upgrade
+        std::unique_ptr<Upgraded> next;     // after it (simulate<Library, Upgraded>)
+        std::unique_ptr<engine_port> engine;
+        bool upgraded = false;
+        std::size_t upgrade_at = no_step;   // the step at which it restarts on the next version
         bool started = false;
         bool alive = false;
         std::size_t join_at = 0;
@@ -159,6 +168,8 @@ private:
         // left open): by model name, the record as read. Lost in a crash, like the app's.
         std::map<std::string, std::shared_ptr<void>, std::less<>> held;
     };
+
+    static constexpr std::size_t no_step = static_cast<std::size_t>(-1);
 
     struct link_state {
         bool up = false;
@@ -188,8 +199,10 @@ private:
         f.max_skew = rng_.chance(0.5) ? rng_.between(0, 2000) : 0;
         f.clock_step = maybe(0.3, 0.002);
         f.beyond_drift = rng_.chance(0.15);
-        // The broken clock shows only across a restart: make sure some happen.
-        if (options_.broken == broken_rule::forget_clock_on_restart) f.crash = std::max(f.crash, 0.002);
+        // The broken rules show only across a restart: make sure some happen.
+        if (options_.broken == broken_rule::forget_clock_on_restart || options_.broken == broken_rule::forget_carried_on_restart) {
+            f.crash = std::max(f.crash, 0.002);
+        }
     }
 
     void inject_faults(std::size_t s) {
@@ -275,26 +288,51 @@ private:
         o.physical = [this, &d] {
             return static_cast<std::uint64_t>(std::max<std::int64_t>(0, epoch_ms + now_.count() + d.skew));
         };
+        if constexpr (upgrades) {
+            if (d.upgraded) {
+                d.next = std::make_unique<Upgraded>(d.file, identity{d.id}, o);
+                d.engine = std::make_unique<engine_port_of<Upgraded>>(*d.next, engine_options_of(d));
+                d.alive = true;
+                return;
+            }
+        }
         d.lib = std::make_unique<Library>(d.file, identity{d.id}, o);
-        d.engine = std::make_unique<engine_type>(*d.lib, engine_options_of(d));
+        d.engine = std::make_unique<engine_port_of<Library>>(*d.lib, engine_options_of(d));
         d.alive = true;
+    }
+
+    void close(device& d) {
+        d.engine.reset();
+        d.lib.reset();
+        d.next.reset();
+    }
+
+    // f(the device's library), of whichever version of the models it runs.
+    template <class F>
+    decltype(auto) with_library(device& d, F&& f) {
+        if constexpr (upgrades) {
+            if (d.upgraded) return f(*d.next);
+        }
+        return f(*d.lib);
     }
 
     void start(device& d) {
         open(d);
         d.started = true;
-        for (auto& other : devices_) {
-            if (other.get() != &d) replica(*d.lib).pair(other->id);
-        }
-        note(d.name + " starts" + (compresses(d) ? " (compresses its frames)" : ""));
+        with_library(d, [&](auto& lib) {
+            for (auto& other : devices_) {
+                if (other.get() != &d) replica(lib).pair(other->id);
+            }
+        });
+        note(d.name + " starts" + (compresses(d) ? " (compresses its frames)" : "") +
+             (d.upgraded ? " on the next version of the models" : ""));
     }
 
     void crash(device& d, millis down_for) {
         for (std::size_t j = 0; j < devices_.size(); ++j) {
             if (j != d.index) link_down(d.index, j, "crash");
         }
-        d.engine.reset();
-        d.lib.reset();
+        close(d);
         d.held.clear();
         d.alive = false;
         d.restart_at = now_ + down_for;
@@ -307,8 +345,39 @@ private:
             forget_clock(d);
             d.skew -= 60'000;
         }
+        if (options_.broken == broken_rule::forget_carried_on_restart && !d.upgraded) {
+            SQLite::Database db(d.file.string(), SQLite::OPEN_READWRITE);
+            db.exec("DELETE FROM hsync_carried");
+        }
         open(d);
         note(d.name + " restarts");
+    }
+
+    // Which devices an application update reaches, and when: some of those that start
+    // with the others, at a step of the fault phase, and a device that joins late runs
+    // the next version from the start. At least one device is updated and one is not.
+    void plan_upgrades() {
+        std::size_t planned = 0;
+        for (auto& d : devices_) {
+            if (d->join_at > 0) {
+                d->upgraded = true;
+            } else if (d->index > 0 && rng_.chance(0.6)) {
+                d->upgrade_at = options_.steps / 8 + rng_.below(options_.steps * 3 / 4 + 1);
+                ++planned;
+            }
+        }
+        if (planned == 0 && devices_.back()->join_at == 0) devices_.back()->upgrade_at = options_.steps / 2;
+    }
+
+    // The update reaches a device: it stops and starts again on the next version of the
+    // models, from the same file (a device that is down at the time comes back on it).
+    void upgrade_due(std::size_t s) {
+        for (auto& d : devices_) {
+            if (d->upgrade_at != s || d->upgraded) continue;
+            if (d->alive) crash(*d, millis(rng_.between(50, 1000)));
+            d->upgraded = true;
+            note(d->name + " is updated to the next version of the models");
+        }
     }
 
     void forget_clock(device& d) {
@@ -425,6 +494,7 @@ private:
 
     void workload();
 
+    template <class Lib>
     static std::size_t model_count();
 
     template <class M>
@@ -436,18 +506,18 @@ private:
     // One random write of model M on device d: a new record, an update of some fields of
     // a known one this device may write, an edit of a copy read some time earlier, or a
     // delete.
-    template <class M>
-    void write(device& d);
+    template <class M, class Lib>
+    void write(device& d, Lib& lib);
 
-    template <class M>
-    void commit(device& d, const M& m, const std::optional<M>& before);
+    template <class M, class Lib>
+    void commit(device& d, Lib& lib, const M& m, const std::optional<M>& before);
 
     // The application edits 1-2 fields of a copy it read earlier and commits it. What the
     // writes that returned make of the record: the fields it changed take this commit's
     // HLC where they differ from the device's row (shared), or are the owner's new state
     // on top of its row (device-owned); the fields it did not change are not written.
-    template <class M>
-    void commit_edit_of(device& d, const M& read);
+    template <class M, class Lib>
+    void commit_edit_of(device& d, Lib& lib, const M& read);
 
     void after_commit(device& d, const std::string& what);
 
@@ -458,8 +528,9 @@ private:
     // 4: no device's clock ever goes backwards, across restarts too.
     void check_clocks();
 
-    // What a device holds of every model, synced fields only, in record id order.
-    static std::string view_of(Library& lib);
+    // What a device holds of every model, synced fields only, in record id order. With
+    // `common`, only the models and fields both versions of the models have.
+    std::string view_of(device& d, bool common);
 
     bool in_step();
 
@@ -469,6 +540,15 @@ private:
     // the writes that returned make of it: each shared field the value of its newest
     // write, each device-owned record its owner's last write, every deleted record gone.
     void check_contents();
+
+    // What a device holds against the oracle: every record of its models, each field it
+    // knows. `models`, when given, limits the check to models of those names.
+    void check_device(device& d, const std::set<std::string>* models = nullptr);
+
+    // With the upgrade fault: no value of a field some device does not know is lost. A
+    // device still on the old version kept what it could not read: a new device on the
+    // next version, paired with it alone, receives everything from it as the oracle says.
+    void check_relays();
 
     // 5: once every paired peer has acknowledged an entry, it is pruned.
     void check_pruning();
@@ -518,9 +598,10 @@ private:
 }  // namespace detail
 
 // Runs one seed; never throws for a failed check (they are in the result's failures).
-template <class Library>
+// With Upgraded, devices are updated to those models during the run.
+template <class Library, class Upgraded = Library>
 sim_result simulate(const sim_options& options) {
-    detail::simulator<Library> sim(options);
+    detail::simulator<Library, Upgraded> sim(options);
     return sim.run();
 }
 

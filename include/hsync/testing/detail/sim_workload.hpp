@@ -6,33 +6,38 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include <hsync/testing/simulator.hpp>
 
 namespace hsync::testing::detail {
 
-template <class Library>
-auto simulator<Library>::workload() -> void {
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::workload() -> void {
     for (auto& d : devices_) {
         if (!d->alive || !rng_.chance(options_.commit_rate)) continue;
-        const std::size_t pick = rng_.below(model_count());
-        std::size_t i = 0;
-        boost::hana::for_each(Library::model_types(), [&](auto t) {
-            if (i++ == pick) write<typename decltype(t)::type>(*d);
+        with_library(*d, [&](auto& lib) {
+            using Lib = std::remove_reference_t<decltype(lib)>;
+            const std::size_t pick = rng_.below(model_count<Lib>());
+            std::size_t i = 0;
+            boost::hana::for_each(Lib::model_types(), [&](auto t) {
+                if (i++ == pick) write<typename decltype(t)::type>(*d, lib);
+            });
         });
     }
 }
 
-template <class Library>
-auto simulator<Library>::model_count() -> std::size_t {
+template <class Library, class Upgraded>
+template <class Lib>
+auto simulator<Library, Upgraded>::model_count() -> std::size_t {
     std::size_t n = 0;
-    boost::hana::for_each(Library::model_types(), [&](auto) { ++n; });
+    boost::hana::for_each(Lib::model_types(), [&](auto) { ++n; });
     return n;
 }
 
-template <class Library>
+template <class Library, class Upgraded>
 template <class M>
-auto simulator<Library>::owner_in(const M& m) -> std::optional<uuid> {
+auto simulator<Library, Upgraded>::owner_in(const M& m) -> std::optional<uuid> {
     using traits = model_traits<M>;
     if constexpr (traits::has_owner) {
         const auto& field = hsync::detail::get_field<traits::owner_index>(const_cast<M&>(m));
@@ -47,9 +52,9 @@ auto simulator<Library>::owner_in(const M& m) -> std::optional<uuid> {
     }
 }
 
-template <class Library>
+template <class Library, class Upgraded>
 template <class M>
-auto simulator<Library>::set_owner(M& m, const std::optional<uuid>& owner) -> void {
+auto simulator<Library, Upgraded>::set_owner(M& m, const std::optional<uuid>& owner) -> void {
     using traits = model_traits<M>;
     if constexpr (traits::has_owner) {
         auto& field = hsync::detail::get_field<traits::owner_index>(m);
@@ -62,9 +67,9 @@ auto simulator<Library>::set_owner(M& m, const std::optional<uuid>& owner) -> vo
     }
 }
 
-template <class Library>
-template <class M>
-auto simulator<Library>::write(device& d) -> void {
+template <class Library, class Upgraded>
+template <class M, class Lib>
+auto simulator<Library, Upgraded>::write(device& d, Lib& lib) -> void {
     using traits = model_traits<M>;
     const std::string model(traits::name);
     auto& ids = known_[model];
@@ -86,20 +91,20 @@ auto simulator<Library>::write(device& d) -> void {
                 set_owner(m, owned ? std::optional<uuid>(d.id) : std::nullopt);
             }
             randomize_fields(m, rng_, lookup);
-            commit(d, m, std::optional<M>());
+            commit(d, lib, m, std::optional<M>());
         } else if (op < 75 && d.held.count(model)) {
             auto copy = std::static_pointer_cast<M>(d.held.find(model)->second);
             d.held.erase(model);
-            commit_edit_of(d, *copy);
+            commit_edit_of(d, lib, *copy);
         } else if (op < 75) {
             const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-            if (auto copy = d.lib->template get<M>(id)) {
+            if (auto copy = lib.template get<M>(id)) {
                 d.held[model] = std::make_shared<M>(std::move(*copy));
                 note(d.name + " reads " + model + " " + id.to_string() + " into a form");
             }
         } else if (op < 85) {
             const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-            std::optional<M> before = d.lib->template get<M>(id);
+            std::optional<M> before = lib.template get<M>(id);
             M m{};
             if (before) {
                 m = *before;
@@ -108,10 +113,10 @@ auto simulator<Library>::write(device& d) -> void {
                 set_owner(m, oracle_[{model, id}].owner);
             }
             randomize_fields(m, rng_, lookup, 1 + rng_.below(2));
-            commit(d, m, before);
+            commit(d, lib, m, before);
         } else {
             const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-            d.lib->template remove<M>(id);
+            lib.template remove<M>(id);
             after_commit(d, "remove " + model + " " + id.to_string());
             auto& o = oracle_[{model, id}];
             o.deleted = true;
@@ -122,15 +127,15 @@ auto simulator<Library>::write(device& d) -> void {
     }
 }
 
-template <class Library>
-template <class M>
-auto simulator<Library>::commit(device& d, const M& m, const std::optional<M>& before) -> void {
+template <class Library, class Upgraded>
+template <class M, class Lib>
+auto simulator<Library, Upgraded>::commit(device& d, Lib& lib, const M& m, const std::optional<M>& before) -> void {
     using traits = model_traits<M>;
     const std::string model(traits::name);
     const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(m)).value;
     const std::optional<uuid> owner = owner_in(m);
-    d.lib->commit(m);
-    const hlc stamp = d.lib->status().clock;
+    lib.commit(m);
+    const hlc stamp = lib.status().clock;
     after_commit(d, "commit " + model + " " + id.to_string());
     auto& o = oracle_[{model, id}];
     if (!o.known) {
@@ -151,9 +156,9 @@ auto simulator<Library>::commit(device& d, const M& m, const std::optional<M>& b
     }
 }
 
-template <class Library>
-template <class M>
-auto simulator<Library>::commit_edit_of(device& d, const M& read) -> void {
+template <class Library, class Upgraded>
+template <class M, class Lib>
+auto simulator<Library, Upgraded>::commit_edit_of(device& d, Lib& lib, const M& read) -> void {
     using traits = model_traits<M>;
     const std::string model(traits::name);
     const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(read)).value;
@@ -163,9 +168,9 @@ auto simulator<Library>::commit_edit_of(device& d, const M& read) -> void {
         hsync::detail::get_field<traits::id_index>(edited) = record_id{id};
     }
     randomize_fields(edited, rng_, lookup, 1 + rng_.below(2));
-    const std::optional<M> current = d.lib->template get<M>(id);
-    d.lib->commit(edited);
-    const hlc stamp = d.lib->status().clock;
+    const std::optional<M> current = lib.template get<M>(id);
+    lib.commit(edited);
+    const hlc stamp = lib.status().clock;
     after_commit(d, "commit an edit of an earlier copy of " + model + " " + id.to_string());
     ++result_.copy_edits;
     if (!current) {
@@ -188,8 +193,8 @@ auto simulator<Library>::commit_edit_of(device& d, const M& read) -> void {
     }
 }
 
-template <class Library>
-auto simulator<Library>::after_commit(device& d, const std::string& what) -> void {
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::after_commit(device& d, const std::string& what) -> void {
     ++result_.commits;
     note(d.name + " " + what);
 }
