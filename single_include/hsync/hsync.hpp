@@ -12342,6 +12342,10 @@ enum class broken_rule {
     // diffed a commit against the stored row): an edit of an old copy writes back the
     // fields it did not touch, undoing later writes.
     copies_forget_their_read,
+    // A device on the old version of the models forgets, whenever it restarts, the values
+    // of the fields it carries for newer peers (simulate<Library, Upgraded> only): what it
+    // relays then lacks them.
+    forget_carried_on_restart,
 };
 
 // How hard each fault hits in one run; drawn from the seed ("swarm" testing: each run
@@ -12424,6 +12428,10 @@ struct sim_result {
 // beyond the allowed drift — with intensities drawn per seed. Then the faults stop, the
 // devices heal, and the invariants are checked. The same seed gives the same run, and
 // the same trace hash. See docs/testing.md.
+//
+// simulate<Library, Upgraded>(options) adds the *upgrade* fault: devices restart on the
+// next version of the models in the middle of the run (an application update reaching
+// them one by one), and a device joining late runs it from the start.
 
 #include <algorithm>
 #include <chrono>
@@ -12434,6 +12442,7 @@ struct sim_result {
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -12442,6 +12451,51 @@ struct sim_result {
 #include <SQLiteCpp/Statement.h>
 #include <nlohmann/json.hpp>
 
+
+// ---- begin hsync/testing/detail/engine_port.hpp ----
+// A simulated device's sync engine behind one interface, whichever version of the models
+// the device runs: the network of the simulator (testing/simulator.hpp) talks to devices
+// before and after their upgrade alike.
+
+#include <memory>
+#include <span>
+#include <vector>
+
+
+namespace hsync::testing::detail {
+
+class engine_port {
+public:
+    virtual ~engine_port() = default;
+    virtual void connect(const uuid& peer, sync::millis now) = 0;
+    virtual void disconnect(const uuid& peer, sync::millis now) = 0;
+    virtual void tick(sync::millis now) = 0;
+    virtual void receive(const uuid& peer, std::span<const std::uint8_t> body, sync::millis now) = 0;
+    virtual std::vector<sync::outgoing_message> take_output() = 0;
+    virtual std::vector<sync::close_request> take_closes() = 0;
+    virtual sync::peer_status status(const uuid& peer) const = 0;
+};
+
+template <class Library>
+class engine_port_of final : public engine_port {
+public:
+    engine_port_of(Library& lib, sync::engine_options options) : engine_(lib, std::move(options)) {}
+    void connect(const uuid& peer, sync::millis now) override { engine_.connect(peer, now); }
+    void disconnect(const uuid& peer, sync::millis now) override { engine_.disconnect(peer, now); }
+    void tick(sync::millis now) override { engine_.tick(now); }
+    void receive(const uuid& peer, std::span<const std::uint8_t> body, sync::millis now) override {
+        engine_.receive(peer, body, now);
+    }
+    std::vector<sync::outgoing_message> take_output() override { return engine_.take_output(); }
+    std::vector<sync::close_request> take_closes() override { return engine_.take_closes(); }
+    sync::peer_status status(const uuid& peer) const override { return engine_.status(peer); }
+
+private:
+    sync::engine<Library> engine_;
+};
+
+}  // namespace hsync::testing::detail
+// ---- end hsync/testing/detail/engine_port.hpp ----
 
 // ---- begin hsync/testing/detail/oracle.hpp ----
 // What the simulator knows must hold: for each record, the newest write of each shared
@@ -12497,9 +12551,9 @@ namespace detail {
 
 inline constexpr std::int64_t far_ahead_ms = 10 * 60 * 1000;  // beyond the 5-minute drift
 
-template <class Library>
+template <class Library, class Upgraded = Library>
 class simulator {
-    using engine_type = sync::engine<Library>;
+    static constexpr bool upgrades = !std::is_same_v<Library, Upgraded>;
 
 public:
     explicit simulator(sim_options options) : options_(std::move(options)), rng_(options_.seed) {
@@ -12530,13 +12584,11 @@ public:
             far_from_ = rng_.below(options_.steps / 2 + 1);
             far_until_ = far_from_ + options_.steps / 4;
         }
+        if constexpr (upgrades) plan_upgrades();
     }
 
     ~simulator() {
-        for (auto& d : devices_) {
-            d->engine.reset();
-            d->lib.reset();
-        }
+        for (auto& d : devices_) close(*d);
         if (owned_dir_) {
             std::error_code ec;
             std::filesystem::remove_all(dir_, ec);
@@ -12554,6 +12606,7 @@ public:
             for (auto& d : devices_) {
                 if (!d->started && d->join_at == s) start(*d);
             }
+            if constexpr (upgrades) upgrade_due(s);
             if (options_.faults) inject_faults(s);
             workload();
             network_step();
@@ -12583,6 +12636,7 @@ public:
             }
             check_contents();
             check_pruning();
+            if constexpr (upgrades) check_relays();
         } else {
             fail("no convergence within " + std::to_string(options_.heal_limit.count()) + " ms after healing: " +
                  divergence());
@@ -12597,8 +12651,11 @@ private:
         std::string name;
         uuid id;
         std::filesystem::path file;
-        std::unique_ptr<Library> lib;
-        std::unique_ptr<engine_type> engine;
+        std::unique_ptr<Library> lib;       // before its upgrade
+        std::unique_ptr<Upgraded> next;     // after it (simulate<Library, Upgraded>)
+        std::unique_ptr<engine_port> engine;
+        bool upgraded = false;
+        std::size_t upgrade_at = no_step;   // the step at which it restarts on the next version
         bool started = false;
         bool alive = false;
         std::size_t join_at = 0;
@@ -12609,6 +12666,8 @@ private:
         // left open): by model name, the record as read. Lost in a crash, like the app's.
         std::map<std::string, std::shared_ptr<void>, std::less<>> held;
     };
+
+    static constexpr std::size_t no_step = static_cast<std::size_t>(-1);
 
     struct link_state {
         bool up = false;
@@ -12638,8 +12697,10 @@ private:
         f.max_skew = rng_.chance(0.5) ? rng_.between(0, 2000) : 0;
         f.clock_step = maybe(0.3, 0.002);
         f.beyond_drift = rng_.chance(0.15);
-        // The broken clock shows only across a restart: make sure some happen.
-        if (options_.broken == broken_rule::forget_clock_on_restart) f.crash = std::max(f.crash, 0.002);
+        // The broken rules show only across a restart: make sure some happen.
+        if (options_.broken == broken_rule::forget_clock_on_restart || options_.broken == broken_rule::forget_carried_on_restart) {
+            f.crash = std::max(f.crash, 0.002);
+        }
     }
 
     void inject_faults(std::size_t s) {
@@ -12725,26 +12786,51 @@ private:
         o.physical = [this, &d] {
             return static_cast<std::uint64_t>(std::max<std::int64_t>(0, epoch_ms + now_.count() + d.skew));
         };
+        if constexpr (upgrades) {
+            if (d.upgraded) {
+                d.next = std::make_unique<Upgraded>(d.file, identity{d.id}, o);
+                d.engine = std::make_unique<engine_port_of<Upgraded>>(*d.next, engine_options_of(d));
+                d.alive = true;
+                return;
+            }
+        }
         d.lib = std::make_unique<Library>(d.file, identity{d.id}, o);
-        d.engine = std::make_unique<engine_type>(*d.lib, engine_options_of(d));
+        d.engine = std::make_unique<engine_port_of<Library>>(*d.lib, engine_options_of(d));
         d.alive = true;
+    }
+
+    void close(device& d) {
+        d.engine.reset();
+        d.lib.reset();
+        d.next.reset();
+    }
+
+    // f(the device's library), of whichever version of the models it runs.
+    template <class F>
+    decltype(auto) with_library(device& d, F&& f) {
+        if constexpr (upgrades) {
+            if (d.upgraded) return f(*d.next);
+        }
+        return f(*d.lib);
     }
 
     void start(device& d) {
         open(d);
         d.started = true;
-        for (auto& other : devices_) {
-            if (other.get() != &d) replica(*d.lib).pair(other->id);
-        }
-        note(d.name + " starts" + (compresses(d) ? " (compresses its frames)" : ""));
+        with_library(d, [&](auto& lib) {
+            for (auto& other : devices_) {
+                if (other.get() != &d) replica(lib).pair(other->id);
+            }
+        });
+        note(d.name + " starts" + (compresses(d) ? " (compresses its frames)" : "") +
+             (d.upgraded ? " on the next version of the models" : ""));
     }
 
     void crash(device& d, millis down_for) {
         for (std::size_t j = 0; j < devices_.size(); ++j) {
             if (j != d.index) link_down(d.index, j, "crash");
         }
-        d.engine.reset();
-        d.lib.reset();
+        close(d);
         d.held.clear();
         d.alive = false;
         d.restart_at = now_ + down_for;
@@ -12757,8 +12843,39 @@ private:
             forget_clock(d);
             d.skew -= 60'000;
         }
+        if (options_.broken == broken_rule::forget_carried_on_restart && !d.upgraded) {
+            SQLite::Database db(d.file.string(), SQLite::OPEN_READWRITE);
+            db.exec("DELETE FROM hsync_carried");
+        }
         open(d);
         note(d.name + " restarts");
+    }
+
+    // Which devices an application update reaches, and when: some of those that start
+    // with the others, at a step of the fault phase, and a device that joins late runs
+    // the next version from the start. At least one device is updated and one is not.
+    void plan_upgrades() {
+        std::size_t planned = 0;
+        for (auto& d : devices_) {
+            if (d->join_at > 0) {
+                d->upgraded = true;
+            } else if (d->index > 0 && rng_.chance(0.6)) {
+                d->upgrade_at = options_.steps / 8 + rng_.below(options_.steps * 3 / 4 + 1);
+                ++planned;
+            }
+        }
+        if (planned == 0 && devices_.back()->join_at == 0) devices_.back()->upgrade_at = options_.steps / 2;
+    }
+
+    // The update reaches a device: it stops and starts again on the next version of the
+    // models, from the same file (a device that is down at the time comes back on it).
+    void upgrade_due(std::size_t s) {
+        for (auto& d : devices_) {
+            if (d->upgrade_at != s || d->upgraded) continue;
+            if (d->alive) crash(*d, millis(rng_.between(50, 1000)));
+            d->upgraded = true;
+            note(d->name + " is updated to the next version of the models");
+        }
     }
 
     void forget_clock(device& d) {
@@ -12875,6 +12992,7 @@ private:
 
     void workload();
 
+    template <class Lib>
     static std::size_t model_count();
 
     template <class M>
@@ -12886,18 +13004,18 @@ private:
     // One random write of model M on device d: a new record, an update of some fields of
     // a known one this device may write, an edit of a copy read some time earlier, or a
     // delete.
-    template <class M>
-    void write(device& d);
+    template <class M, class Lib>
+    void write(device& d, Lib& lib);
 
-    template <class M>
-    void commit(device& d, const M& m, const std::optional<M>& before);
+    template <class M, class Lib>
+    void commit(device& d, Lib& lib, const M& m, const std::optional<M>& before);
 
     // The application edits 1-2 fields of a copy it read earlier and commits it. What the
     // writes that returned make of the record: the fields it changed take this commit's
     // HLC where they differ from the device's row (shared), or are the owner's new state
     // on top of its row (device-owned); the fields it did not change are not written.
-    template <class M>
-    void commit_edit_of(device& d, const M& read);
+    template <class M, class Lib>
+    void commit_edit_of(device& d, Lib& lib, const M& read);
 
     void after_commit(device& d, const std::string& what);
 
@@ -12908,8 +13026,9 @@ private:
     // 4: no device's clock ever goes backwards, across restarts too.
     void check_clocks();
 
-    // What a device holds of every model, synced fields only, in record id order.
-    static std::string view_of(Library& lib);
+    // What a device holds of every model, synced fields only, in record id order. With
+    // `common`, only the models and fields both versions of the models have.
+    std::string view_of(device& d, bool common);
 
     bool in_step();
 
@@ -12919,6 +13038,15 @@ private:
     // the writes that returned make of it: each shared field the value of its newest
     // write, each device-owned record its owner's last write, every deleted record gone.
     void check_contents();
+
+    // What a device holds against the oracle: every record of its models, each field it
+    // knows. `models`, when given, limits the check to models of those names.
+    void check_device(device& d, const std::set<std::string>* models = nullptr);
+
+    // With the upgrade fault: no value of a field some device does not know is lost. A
+    // device still on the old version kept what it could not read: a new device on the
+    // next version, paired with it alone, receives everything from it as the oracle says.
+    void check_relays();
 
     // 5: once every paired peer has acknowledged an entry, it is pruned.
     void check_pruning();
@@ -12968,9 +13096,10 @@ private:
 }  // namespace detail
 
 // Runs one seed; never throws for a failed check (they are in the result's failures).
-template <class Library>
+// With Upgraded, devices are updated to those models during the run.
+template <class Library, class Upgraded = Library>
 sim_result simulate(const sim_options& options) {
-    detail::simulator<Library> sim(options);
+    detail::simulator<Library, Upgraded> sim(options);
     return sim.run();
 }
 
@@ -12980,27 +13109,33 @@ sim_result simulate(const sim_options& options) {
 
 // ---- begin hsync/testing/detail/sim_checks.hpp ----
 // The simulator's checks, once the devices have healed: clocks never run backwards,
-// every device holds the same content and what the oracle says must hold, and the log
-// is pruned once every peer acknowledged. Member definitions of
+// every device holds the same content and what the oracle says must hold, the log is
+// pruned once every peer acknowledged, and (with the upgrade fault) a device on the old
+// version of the models relays intact what it cannot read. Member definitions of
 // testing::detail::simulator (declared in testing/simulator.hpp).
 
 #include <cstdint>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <type_traits>
 
 
 namespace hsync::testing::detail {
 
-template <class Library>
-auto simulator<Library>::fail(const std::string& what) -> void {
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::fail(const std::string& what) -> void {
     note("FAILED: " + what);
     if (result_.failures.size() < 20) result_.failures.push_back(what);
 }
 
-template <class Library>
-auto simulator<Library>::check_clocks() -> void {
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::check_clocks() -> void {
     for (auto& d : devices_) {
         if (!d->alive) continue;
-        const hlc h = d->lib->status().clock;
+        const hlc h = with_library(*d, [](auto& lib) { return lib.status().clock; });
         if (d->last_hlc && h < *d->last_hlc) {
             fail("the clock of " + d->name + " went backwards: " + d->last_hlc->to_string() + " then " + h.to_string());
         }
@@ -13008,31 +13143,64 @@ auto simulator<Library>::check_clocks() -> void {
     }
 }
 
+// The synced fields of each model of the first version of the models, by model name: what
+// every device knows.
 template <class Library>
-auto simulator<Library>::view_of(Library& lib) -> std::string {
-    std::string out;
+std::map<std::string, std::set<std::string>, std::less<>> common_fields() {
+    std::map<std::string, std::set<std::string>, std::less<>> out;
     boost::hana::for_each(Library::model_types(), [&](auto t) {
         using M = typename decltype(t)::type;
-        out += "== " + std::string(model_traits<M>::name) + "\n";
-        for (const auto& m : lib.template all<M>()) out += hsync::to_json(m).dump() + "\n";
+        auto& fields = out[std::string(model_traits<M>::name)];
+        for (std::string_view f : model_traits<M>::synced_field_names) fields.emplace(f);
     });
     return out;
 }
 
-template <class Library>
-auto simulator<Library>::in_step() -> bool {
-    const std::string first = view_of(*devices_[0]->lib);
-    for (std::size_t i = 1; i < devices_.size(); ++i) {
-        if (view_of(*devices_[i]->lib) != first) return false;
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::view_of(device& d, bool common) -> std::string {
+    static const auto shared_by_all = common_fields<Library>();
+    return with_library(d, [&](auto& lib) {
+        using Lib = std::remove_reference_t<decltype(lib)>;
+        std::string out;
+        boost::hana::for_each(Lib::model_types(), [&](auto t) {
+            using M = typename decltype(t)::type;
+            const auto fields = shared_by_all.find(model_traits<M>::name);
+            if (common && fields == shared_by_all.end()) return;
+            out += "== " + std::string(model_traits<M>::name) + "\n";
+            for (const auto& m : lib.template all<M>()) {
+                nlohmann::json j = hsync::to_json(m);
+                if (common) {
+                    for (auto it = j.begin(); it != j.end();) it = fields->second.count(it.key()) ? std::next(it) : j.erase(it);
+                }
+                out += j.dump() + "\n";
+            }
+        });
+        return out;
+    });
+}
+
+// In step: every device holds the same of what all versions have, and the devices on
+// the next version the same of everything.
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::in_step() -> bool {
+    const std::string first = view_of(*devices_[0], upgrades);
+    std::optional<std::string> first_upgraded;
+    for (auto& d : devices_) {
+        if (d != devices_[0] && view_of(*d, upgrades) != first) return false;
+        if (!upgrades || !d->upgraded) continue;
+        const std::string whole = view_of(*d, false);
+        if (first_upgraded && whole != *first_upgraded) return false;
+        if (!first_upgraded) first_upgraded = whole;
     }
     return true;
 }
 
-template <class Library>
-auto simulator<Library>::divergence() -> std::string {
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::divergence() -> std::string {
     std::string out;
     for (auto& d : devices_) {
-        out += d->name + " holds " + std::to_string(view_of(*d->lib).size()) + " bytes of data;";
+        out += d->name + (d->upgraded ? " (next version)" : "") + " holds " + std::to_string(view_of(*d, upgrades).size()) +
+               " bytes of data;";
         for (auto& other : devices_) {
             if (other == d) continue;
             const auto s = d->engine->status(other->id);
@@ -13044,57 +13212,136 @@ auto simulator<Library>::divergence() -> std::string {
     return out;
 }
 
-template <class Library>
-auto simulator<Library>::check_contents() -> void {
-    Library& lib = *devices_[0]->lib;
-    boost::hana::for_each(Library::model_types(), [&](auto t) {
-        using M = typename decltype(t)::type;
-        const std::string model(model_traits<M>::name);
-        std::map<uuid, nlohmann::json> held;
-        for (const auto& m : lib.template all<M>()) {
-            held[hsync::detail::get_field<model_traits<M>::id_index>(const_cast<M&>(m)).value] = hsync::to_json(m);
-        }
-        for (const auto& id : known_[model]) {
-            const auto& o = oracle_[{model, id}];
-            auto it = held.find(id);
-            if (o.deleted) {
-                if (it != held.end()) fail(model + " " + id.to_string() + " was deleted and came back");
-                continue;
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::check_contents() -> void {
+    // Every device holds the same (in_step); with two versions, one of each is checked
+    // for the fields it knows.
+    std::set<bool> checked;
+    for (auto& d : devices_) {
+        if (checked.insert(d->upgraded).second) check_device(*d);
+    }
+}
+
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::check_device(device& d, const std::set<std::string>* models) -> void {
+    const std::string who = upgrades ? " on " + d.name : std::string();
+    with_library(d, [&](auto& lib) {
+        using Lib = std::remove_reference_t<decltype(lib)>;
+        boost::hana::for_each(Lib::model_types(), [&](auto t) {
+            using M = typename decltype(t)::type;
+            const std::string model(model_traits<M>::name);
+            if (models && !models->count(model)) return;
+            std::map<uuid, nlohmann::json> held;
+            for (const auto& m : lib.template all<M>()) {
+                held[hsync::detail::get_field<model_traits<M>::id_index>(const_cast<M&>(m)).value] = hsync::to_json(m);
             }
-            if (it == held.end()) {
-                fail(model + " " + id.to_string() + " was committed and is missing");
-                continue;
-            }
-            if (o.owner) {
-                if (it->second != o.state) {
-                    fail(model + " " + id.to_string() + " is not its owner's last write: " + it->second.dump() +
-                         " instead of " + o.state.dump());
+            for (const auto& id : known_[model]) {
+                const auto& o = oracle_[{model, id}];
+                auto it = held.find(id);
+                const std::string record = model + " " + id.to_string() + who;
+                if (o.deleted) {
+                    if (it != held.end()) fail(record + " was deleted and came back");
+                    continue;
                 }
-                continue;
-            }
-            for (const auto& [field, slot] : o.fields) {
-                if (it->second[field] != slot.second) {
-                    fail(model + " " + id.to_string() + " field " + field + " is " + it->second[field].dump() +
-                         ", but its newest write (" + slot.first->to_string() + ") set " + slot.second.dump());
+                if (it == held.end()) {
+                    fail(record + " was committed and is missing");
+                    continue;
+                }
+                if (o.owner) {
+                    // The owner's last write, in the fields both it and this device know.
+                    for (const auto& [field, value] : o.state.items()) {
+                        if (it->second.contains(field) && it->second[field] != value) {
+                            fail(record + " is not its owner's last write: " + it->second.dump() + " instead of " + o.state.dump());
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                for (const auto& [field, slot] : o.fields) {
+                    if (it->second.contains(field) && it->second[field] != slot.second) {
+                        fail(record + " field " + field + " is " + it->second[field].dump() + ", but its newest write (" +
+                             slot.first->to_string() + ") set " + slot.second.dump());
+                    }
                 }
             }
-        }
-        for (const auto& [id, value] : held) {
-            if (!oracle_.count({model, id})) fail(model + " " + id.to_string() + " appeared from nowhere");
-        }
+            for (const auto& [id, value] : held) {
+                if (!oracle_.count({model, id})) fail(model + " " + id.to_string() + who + " appeared from nowhere");
+            }
+        });
     });
 }
 
-template <class Library>
-auto simulator<Library>::check_pruning() -> void {
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::check_relays() -> void {
+    static const auto shared_by_all = common_fields<Library>();
+    std::set<std::string> models;
+    for (const auto& [model, fields] : shared_by_all) models.insert(model);
+    for (std::size_t i = 0, n = devices_.size(); i < n; ++i) {
+        device& d = *devices_[i];
+        if (d.upgraded) continue;
+        // d leaves the others and meets a new device on the next version, alone.
+        for (std::size_t j = 0; j < n; ++j) {
+            if (j != i) link_down(i, j, "the relay check");
+        }
+        device g;
+        g.index = n;
+        g.name = d.name + "'";
+        g.id = uuid::v4(rng_);
+        g.file = dir_ / (g.name + ".db");
+        g.upgraded = true;
+        open(g);
+        replica(*g.next).pair(d.id);
+        replica(*d.lib).pair(g.id);
+        note(g.name + ", new on the next version of the models, backfills from " + d.name + " alone");
+        bool up = false;
+        std::size_t quiet = 0;
+        for (int step = 0; step < 20'000 && quiet < 400; ++step) {
+            now_ += options_.step;
+            if (!up) {
+                d.engine->connect(g.id, now_);
+                g.engine->connect(d.id, now_);
+                up = true;
+            }
+            d.engine->tick(now_);
+            g.engine->tick(now_);
+            for (auto& out : d.engine->take_output()) {
+                if (out.peer == g.id) g.engine->receive(d.id, out.body, now_);
+            }
+            for (auto& out : g.engine->take_output()) {
+                if (out.peer == d.id) d.engine->receive(g.id, out.body, now_);
+            }
+            // A connection closed (to show fields d now carries, say) is redialed.
+            if (!d.engine->take_closes().empty() || !g.engine->take_closes().empty()) {
+                d.engine->disconnect(g.id, now_);
+                g.engine->disconnect(d.id, now_);
+                up = false;
+            }
+            const bool ready = d.engine->status(g.id).state == sync::peer_state::ready &&
+                               g.engine->status(d.id).state == sync::peer_state::ready;
+            // Heartbeats keep flowing: settled is both sides ready for 2 s in a row.
+            quiet = ready ? quiet + 1 : 0;
+        }
+        if (quiet < 400) {
+            fail(g.name + " did not finish its backfill from " + d.name);
+        } else {
+            check_device(g, &models);
+        }
+        close(g);
+    }
+}
+
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::check_pruning() -> void {
     for (auto& d : devices_) {
-        const auto floor = replica(*d->lib).min_acked_by_paired();
+        const auto floor = with_library(*d, [](auto& lib) { return replica(lib).min_acked_by_paired(); });
         if (!floor) continue;
-        const auto kept = d->lib->read([&](SQLite::Database& db) {
-            SQLite::Statement q(db, "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");
-            q.bind(1, static_cast<std::int64_t>(*floor));
-            q.executeStep();
-            return q.getColumn(0).getInt64();
+        const auto kept = with_library(*d, [&](auto& lib) {
+            return lib.read([&](SQLite::Database& db) {
+                SQLite::Statement q(db, "SELECT count(*) FROM hsync_shared_log WHERE seq <= ?");
+                q.bind(1, static_cast<std::int64_t>(*floor));
+                q.executeStep();
+                return q.getColumn(0).getInt64();
+            });
         });
         if (kept > 0) {
             fail(d->name + " keeps " + std::to_string(kept) + " log entries every peer acknowledged (through seq " +
@@ -13114,32 +13361,37 @@ auto simulator<Library>::check_pruning() -> void {
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 
 namespace hsync::testing::detail {
 
-template <class Library>
-auto simulator<Library>::workload() -> void {
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::workload() -> void {
     for (auto& d : devices_) {
         if (!d->alive || !rng_.chance(options_.commit_rate)) continue;
-        const std::size_t pick = rng_.below(model_count());
-        std::size_t i = 0;
-        boost::hana::for_each(Library::model_types(), [&](auto t) {
-            if (i++ == pick) write<typename decltype(t)::type>(*d);
+        with_library(*d, [&](auto& lib) {
+            using Lib = std::remove_reference_t<decltype(lib)>;
+            const std::size_t pick = rng_.below(model_count<Lib>());
+            std::size_t i = 0;
+            boost::hana::for_each(Lib::model_types(), [&](auto t) {
+                if (i++ == pick) write<typename decltype(t)::type>(*d, lib);
+            });
         });
     }
 }
 
-template <class Library>
-auto simulator<Library>::model_count() -> std::size_t {
+template <class Library, class Upgraded>
+template <class Lib>
+auto simulator<Library, Upgraded>::model_count() -> std::size_t {
     std::size_t n = 0;
-    boost::hana::for_each(Library::model_types(), [&](auto) { ++n; });
+    boost::hana::for_each(Lib::model_types(), [&](auto) { ++n; });
     return n;
 }
 
-template <class Library>
+template <class Library, class Upgraded>
 template <class M>
-auto simulator<Library>::owner_in(const M& m) -> std::optional<uuid> {
+auto simulator<Library, Upgraded>::owner_in(const M& m) -> std::optional<uuid> {
     using traits = model_traits<M>;
     if constexpr (traits::has_owner) {
         const auto& field = hsync::detail::get_field<traits::owner_index>(const_cast<M&>(m));
@@ -13154,9 +13406,9 @@ auto simulator<Library>::owner_in(const M& m) -> std::optional<uuid> {
     }
 }
 
-template <class Library>
+template <class Library, class Upgraded>
 template <class M>
-auto simulator<Library>::set_owner(M& m, const std::optional<uuid>& owner) -> void {
+auto simulator<Library, Upgraded>::set_owner(M& m, const std::optional<uuid>& owner) -> void {
     using traits = model_traits<M>;
     if constexpr (traits::has_owner) {
         auto& field = hsync::detail::get_field<traits::owner_index>(m);
@@ -13169,9 +13421,9 @@ auto simulator<Library>::set_owner(M& m, const std::optional<uuid>& owner) -> vo
     }
 }
 
-template <class Library>
-template <class M>
-auto simulator<Library>::write(device& d) -> void {
+template <class Library, class Upgraded>
+template <class M, class Lib>
+auto simulator<Library, Upgraded>::write(device& d, Lib& lib) -> void {
     using traits = model_traits<M>;
     const std::string model(traits::name);
     auto& ids = known_[model];
@@ -13193,20 +13445,20 @@ auto simulator<Library>::write(device& d) -> void {
                 set_owner(m, owned ? std::optional<uuid>(d.id) : std::nullopt);
             }
             randomize_fields(m, rng_, lookup);
-            commit(d, m, std::optional<M>());
+            commit(d, lib, m, std::optional<M>());
         } else if (op < 75 && d.held.count(model)) {
             auto copy = std::static_pointer_cast<M>(d.held.find(model)->second);
             d.held.erase(model);
-            commit_edit_of(d, *copy);
+            commit_edit_of(d, lib, *copy);
         } else if (op < 75) {
             const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-            if (auto copy = d.lib->template get<M>(id)) {
+            if (auto copy = lib.template get<M>(id)) {
                 d.held[model] = std::make_shared<M>(std::move(*copy));
                 note(d.name + " reads " + model + " " + id.to_string() + " into a form");
             }
         } else if (op < 85) {
             const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-            std::optional<M> before = d.lib->template get<M>(id);
+            std::optional<M> before = lib.template get<M>(id);
             M m{};
             if (before) {
                 m = *before;
@@ -13215,10 +13467,10 @@ auto simulator<Library>::write(device& d) -> void {
                 set_owner(m, oracle_[{model, id}].owner);
             }
             randomize_fields(m, rng_, lookup, 1 + rng_.below(2));
-            commit(d, m, before);
+            commit(d, lib, m, before);
         } else {
             const uuid id = writable[static_cast<std::size_t>(rng_.below(writable.size()))];
-            d.lib->template remove<M>(id);
+            lib.template remove<M>(id);
             after_commit(d, "remove " + model + " " + id.to_string());
             auto& o = oracle_[{model, id}];
             o.deleted = true;
@@ -13229,15 +13481,15 @@ auto simulator<Library>::write(device& d) -> void {
     }
 }
 
-template <class Library>
-template <class M>
-auto simulator<Library>::commit(device& d, const M& m, const std::optional<M>& before) -> void {
+template <class Library, class Upgraded>
+template <class M, class Lib>
+auto simulator<Library, Upgraded>::commit(device& d, Lib& lib, const M& m, const std::optional<M>& before) -> void {
     using traits = model_traits<M>;
     const std::string model(traits::name);
     const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(m)).value;
     const std::optional<uuid> owner = owner_in(m);
-    d.lib->commit(m);
-    const hlc stamp = d.lib->status().clock;
+    lib.commit(m);
+    const hlc stamp = lib.status().clock;
     after_commit(d, "commit " + model + " " + id.to_string());
     auto& o = oracle_[{model, id}];
     if (!o.known) {
@@ -13258,9 +13510,9 @@ auto simulator<Library>::commit(device& d, const M& m, const std::optional<M>& b
     }
 }
 
-template <class Library>
-template <class M>
-auto simulator<Library>::commit_edit_of(device& d, const M& read) -> void {
+template <class Library, class Upgraded>
+template <class M, class Lib>
+auto simulator<Library, Upgraded>::commit_edit_of(device& d, Lib& lib, const M& read) -> void {
     using traits = model_traits<M>;
     const std::string model(traits::name);
     const uuid id = hsync::detail::get_field<traits::id_index>(const_cast<M&>(read)).value;
@@ -13270,9 +13522,9 @@ auto simulator<Library>::commit_edit_of(device& d, const M& read) -> void {
         hsync::detail::get_field<traits::id_index>(edited) = record_id{id};
     }
     randomize_fields(edited, rng_, lookup, 1 + rng_.below(2));
-    const std::optional<M> current = d.lib->template get<M>(id);
-    d.lib->commit(edited);
-    const hlc stamp = d.lib->status().clock;
+    const std::optional<M> current = lib.template get<M>(id);
+    lib.commit(edited);
+    const hlc stamp = lib.status().clock;
     after_commit(d, "commit an edit of an earlier copy of " + model + " " + id.to_string());
     ++result_.copy_edits;
     if (!current) {
@@ -13295,8 +13547,8 @@ auto simulator<Library>::commit_edit_of(device& d, const M& read) -> void {
     }
 }
 
-template <class Library>
-auto simulator<Library>::after_commit(device& d, const std::string& what) -> void {
+template <class Library, class Upgraded>
+auto simulator<Library, Upgraded>::after_commit(device& d, const std::string& what) -> void {
     ++result_.commits;
     note(d.name + " " + what);
 }
